@@ -1,0 +1,270 @@
+"""The ``zoo`` command: a thin typer app over ``crawler.crawl``, ``crawler.store`` and the SQL views."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .crawl import Progress as CrawlProgress
+from .crawl import crawl as run_crawl
+from .output import Format, render
+from .sources.records import Source
+from .store import CrawlLocked, RunResult, StoreError, connect, resolve_db
+
+app = typer.Typer(
+    help="zoo: crawl the model zoos into one DuckDB database and compute defined statistics.\n\n"
+    "Examples:\n\n"
+    "  zoo crawl hf                      # crawl the Hugging Face listing into ./zoo.duckdb\n\n"
+    "  zoo runs                          # list crawl runs\n\n"
+    '  zoo sql "select count(*) from models"',
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+crawl_app = typer.Typer(
+    help="Crawl a hub into the database. Resumes an interrupted run of the same hub unless --restart.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(crawl_app, name="crawl")
+
+err = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_LOCKED = 3
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ZOO_DB",
+        help="DuckDB file to use (default: $ZOO_DB, else ./zoo.duckdb).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
+RestartOption = Annotated[
+    bool,
+    typer.Option("--restart", help="Abandon an interrupted run of this hub and start from the beginning."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"zoo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP retries and waits.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- crawl
+
+
+def _summary(result: RunResult) -> str:
+    c = result.counters
+    rate = c.items / result.seconds if result.seconds > 0 else 0.0
+    parts = [
+        f"{result.source}: run {result.run_id} {result.status}",
+        f"{result.models:,} models" if result.models is not None else f"{c.items:,} items staged",
+        f"{c.pages:,} pages",
+        f"{c.requests:,} requests",
+        f"{c.warnings:,} warnings",
+        f"{result.seconds:.1f} s ({rate:,.0f} models/s)",
+    ]
+    if result.resumed:
+        parts.append("resumed")
+    line = ", ".join(parts)
+    if result.error:
+        line += f" — {result.error}"
+    return line
+
+
+def run_with_progress(source: Source, db: str | None, restart: bool) -> RunResult:
+    """Crawl with a progress bar on a terminal, or a log line every 100 pages when not on one."""
+    from .sources.huggingface import STATS
+
+    interactive = err.is_terminal
+    started = time.monotonic()
+    waits = {"n": 0, "s": 0.0}
+
+    def on_rate_limit(kind: str, seconds: float) -> None:
+        waits["n"] += 1
+        waits["s"] += seconds
+        if not interactive:
+            err.print(f"rate limited: waiting {seconds:.0f} s", highlight=False)
+
+    STATS.listeners.append(on_rate_limit)
+    try:
+        if interactive:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[pages]:>6,} pages  {task.completed:>10,.0f} models"),
+                TextColumn("{task.fields[rate]:>8,.0f} models/s"),
+                TextColumn("rate-limit waits: {task.fields[waits]} ({task.fields[wait_s]:.0f} s)"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=False,
+            ) as bar:
+                task = bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0)
+
+                def show(p: CrawlProgress) -> None:
+                    elapsed = max(time.monotonic() - started, 1e-6)
+                    bar.update(
+                        task,
+                        completed=p.items,
+                        total=p.total_hint,
+                        pages=p.pages,
+                        rate=p.items / elapsed,
+                        waits=waits["n"],
+                        wait_s=waits["s"],
+                        description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
+                    )
+
+                return run_crawl(source, db, restart=restart, progress=show)
+
+        def log(p: CrawlProgress) -> None:
+            if p.pages % 100 == 0:
+                elapsed = max(time.monotonic() - started, 1e-6)
+                err.print(
+                    f"{source.name} run {p.run_id}: {p.pages:,} pages, {p.items:,} models, "
+                    f"{p.items / elapsed:,.0f} models/s",
+                    highlight=False,
+                )
+
+        return run_crawl(source, db, restart=restart, progress=log)
+    finally:
+        STATS.listeners.remove(on_rate_limit)
+
+
+def _run_source(source: Source, db: str | None, restart: bool) -> None:
+    try:
+        result = run_with_progress(source, db, restart)
+    except CrawlLocked as exc:
+        err.print(f"zoo: {exc}", highlight=False)
+        raise typer.Exit(EXIT_LOCKED) from None
+    except StoreError as exc:
+        err.print(f"zoo: {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    print(_summary(result))
+    if result.status != "complete":
+        raise typer.Exit(EXIT_FAILED)
+
+
+@crawl_app.command("hf")
+def crawl_hf(
+    db: DbOption = None,
+    hf_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-endpoint",
+            envvar="HF_ENDPOINT",
+            help="Hub to crawl (default: $HF_ENDPOINT, else https://huggingface.co).",
+            show_default=False,
+        ),
+    ] = None,
+    restart: RestartOption = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request times out.")] = 60.0,
+) -> None:
+    """Crawl every public model of the Hugging Face Hub (GET /api/models, pages of 1,000).
+
+    HF_TOKEN is sent as huggingface_hub sends it. An interrupted crawl (kill, crash, failure) resumes from
+    its last saved page the next time; --restart abandons it. Exit code 0 means the run completed.
+
+    Example: zoo crawl hf --db zoo.duckdb
+    """
+    from .sources.huggingface import HuggingFaceSource
+
+    _run_source(HuggingFaceSource(hf_endpoint, timeout=timeout), db, restart)
+
+
+# ------------------------------------------------------------------------------------------ inspection
+
+
+def _read(db: str | None) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect(db, read_only=True)
+    except StoreError as exc:
+        err.print(f"zoo: {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+@app.command("runs")
+def runs(
+    db: DbOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only runs of this hub.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show the newest N runs.")] = 20,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List crawl runs, newest first: status, dates, counters, and whether a run was resumed.
+
+    Example: zoo runs --source huggingface --format json
+    """
+    con = _read(db)
+    try:
+        rel = con.execute(
+            "SELECT run_id, source, status, started_at AS started, finished_at AS finished, pages, "
+            "coalesce(models, items) AS models, requests, warnings, resumed, error "
+            "FROM crawl_runs WHERE ? IS NULL OR source = ? ORDER BY run_id DESC LIMIT ?",
+            [source, source, limit],
+        )
+        columns = [d[0] for d in rel.description]
+        rows = rel.fetchall()
+    finally:
+        con.close()
+    render(columns, rows, fmt, title=f"crawl runs in {resolve_db(db)}")
+
+
+@app.command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query; tables and views can be named directly.")],
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Run a read-only SQL query against the database (the file is opened read-only).
+
+    Example: zoo sql "select hub, count(*) from models group by hub" --format csv
+    """
+    con = _read(db)
+    try:
+        try:
+            rel = con.execute(query)
+        except duckdb.Error as exc:
+            err.print(f"zoo: query failed: {exc}", highlight=False)
+            raise typer.Exit(EXIT_FAILED) from None
+        if rel.description is None:
+            return
+        columns = [d[0] for d in rel.description]
+        rows = rel.fetchall()
+    finally:
+        con.close()
+    render(columns, rows, fmt)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

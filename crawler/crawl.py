@@ -1,0 +1,120 @@
+"""Run a source into the store: lock, begin or resume the run, save every page, then merge or fail.
+
+This is the one place that gives every source provenance, resumability and progress. Pages are fetched
+one ahead in a background thread, so the network and the store work at the same time.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .sources.records import Page, Source
+from .store import CrawlLock, RunResult, begin_run, resolve_db
+
+
+@dataclass
+class Progress:
+    """What a progress display is told after each page."""
+
+    run_id: int
+    source: str
+    pages: int
+    items: int
+    warnings: int
+    requests: int
+    resumed: bool
+    total_hint: int | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+_DONE = object()
+
+
+def _prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
+    """Iterate ``pages`` in a worker thread, ``depth`` pages ahead; errors surface in the caller."""
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        q.put(page, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="zoo-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def crawl(
+    source: Source,
+    db: str | None = None,
+    *,
+    restart: bool = False,
+    progress: ProgressCallback | None = None,
+    prefetch: bool = True,
+) -> RunResult:
+    """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
+
+    Raises :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
+    """
+    db = resolve_db(db)
+    started = time.monotonic()
+    with CrawlLock(db):
+        run = begin_run(db, source.name, source.params(), restart=restart)
+        c = run.counters
+        try:
+            if not run.done:
+                pages = source.pages(run.checkpoint)
+                for page in _prefetch(pages) if prefetch else pages:
+                    run.save_page(page)
+                    if progress is not None:
+                        progress(
+                            Progress(
+                                run.run_id,
+                                source.name,
+                                c.pages,
+                                c.items,
+                                c.warnings,
+                                c.requests,
+                                run.resumed,
+                                page.total_hint,
+                            )
+                        )
+            n_models = run.finish()
+        except KeyboardInterrupt:
+            run.fail("interrupted by the user; the next crawl resumes from the last saved page")
+            raise
+        except Exception as exc:  # the run ends failed, its checkpoint kept
+            message = f"{type(exc).__name__}: {exc}"
+            run.fail(message)
+            return RunResult(
+                run.run_id, source.name, "failed", run.resumed, c, None, message, time.monotonic() - started
+            )
+    return RunResult(
+        run.run_id, source.name, "complete", run.resumed, c, n_models, None, time.monotonic() - started
+    )

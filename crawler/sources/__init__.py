@@ -1,0 +1,2 @@
+"""Hub sources. Each fetches and normalises, yielding :class:`~crawler.sources.records.Page` objects, and
+never touches the database."""

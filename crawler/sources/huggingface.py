@@ -1,0 +1,316 @@
+"""The Hugging Face model listing, ``GET /api/models``, through huggingface_hub's own HTTP layer.
+
+The listing is paged by hand (``limit=1000``) rather than with ``HfApi.list_models`` because the cursor
+must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the checkpoint that resumes a
+crawl. Requests go through ``huggingface_hub.utils.http_backoff`` on the library's shared session, so 429s
+are waited out as the ``RateLimit`` header says and 5xx/timeouts are retried with backoff; this module
+adds no retry loop of its own around it. A 200 whose body is not valid JSON (a truncated body) is asked
+again, a bounded number of times, because no HTTP-level retry can see that failure.
+
+Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
+while the crawl runs appear before the cursor and cannot shift later pages, so nothing is skipped or
+listed twice; the next crawl picks the newcomers up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx2
+from huggingface_hub.utils import (
+    build_hf_headers,
+    hf_raise_for_status,
+    http_backoff,
+    parse_ratelimit_headers,
+    set_client_factory,
+)
+from huggingface_hub.utils._http import hf_request_event_hook
+
+from .records import ModelRecord, Page
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+HUB = "huggingface"
+PAGE_SIZE = 1000
+EXPAND = [
+    "createdAt",
+    "lastModified",
+    "library_name",
+    "tags",
+    "pipeline_tag",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "author",
+    "private",
+    "gated",
+    "sha",
+]
+#: ``createdAt`` of every repo created before the Hub stored creation dates.
+SENTINEL_CREATED_AT = "2022-03-02T23:29:04.000Z"
+_SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
+_KNOWN_FIELDS = frozenset(["_id", "id", "modelId", *EXPAND])
+
+
+class SourceError(RuntimeError):
+    """The hub kept answering something unusable; the message says what."""
+
+
+def resolve_endpoint(endpoint: str | None = None) -> str:
+    """``--hf-endpoint``, else ``$HF_ENDPOINT`` (read now, not at import), else huggingface.co."""
+    return (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+# ------------------------------------------------------------------------------------ HTTP observation
+
+
+class HttpStats:
+    """Counts requests and rate-limit waits seen on huggingface_hub's session (via event hooks)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.rate_limited = 0
+        self.rate_wait_seconds = 0.0
+        self.listeners: list[Callable[[str, float], None]] = []
+        self._lock = threading.Lock()
+
+    def on_request(self, request: httpx2.Request) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def on_response(self, response: httpx2.Response) -> None:
+        if response.status_code != 429:
+            return
+        info = parse_ratelimit_headers(response.headers)
+        wait = float(info.reset_in_seconds + 1) if info is not None and info.remaining == 0 else 0.0
+        with self._lock:
+            self.rate_limited += 1
+            self.rate_wait_seconds += wait
+        for listener in list(self.listeners):
+            listener("rate_limited", wait)
+
+
+STATS = HttpStats()
+_installed_timeout: float | None = None
+
+
+def install_session(timeout: float) -> None:
+    """Make huggingface_hub's shared session count requests and use ``timeout`` (its default is none)."""
+    global _installed_timeout
+    if _installed_timeout == timeout:
+        return
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(
+            event_hooks={
+                "request": [hf_request_event_hook, STATS.on_request],
+                "response": [STATS.on_response],
+            },
+            follow_redirects=True,
+            timeout=httpx2.Timeout(timeout),
+        )
+
+    set_client_factory(factory)
+    _installed_timeout = timeout
+
+
+# --------------------------------------------------------------------------------------- normalisation
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        raise ValueError(f"not a date string: {value!r}")
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        raise ValueError(f"date without a time zone: {value!r}")
+    return dt
+
+
+def _opt_int(item: dict[str, Any], name: str, warn: Callable[[str], None]) -> int | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        warn(f"{name}={value!r} is not an integer")
+        return None
+    return value
+
+
+def _opt_str(item: dict[str, Any], name: str, warn: Callable[[str], None]) -> str | None:
+    value = item.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    warn(f"{name}={value!r} is not a string")
+    return None
+
+
+def normalise(item: Any, warnings: list[str]) -> ModelRecord | None:
+    """One listing item → a record. Odd fields are dropped with a warning; the rest is kept."""
+    if not isinstance(item, dict):
+        warnings.append(f"item is not an object: {str(item)[:100]}")
+        return None
+    key = item.get("_id")
+    if not isinstance(key, str) or not key:
+        warnings.append(f"item without _id skipped: {json.dumps(item)[:200]}")
+        return None
+    model_id = item.get("id")
+    where = f"{model_id if isinstance(model_id, str) else key}"
+
+    def warn(msg: str) -> None:
+        warnings.append(f"{where}: {msg}")
+
+    if not isinstance(model_id, str) or not model_id:
+        warn("no id; the _id stands in for the name")
+        model_id = key
+
+    created_at: datetime | None = None
+    quality = "unknown"
+    raw_created = item.get("createdAt")
+    if raw_created is not None:
+        try:
+            created_at = _parse_dt(raw_created)
+            quality = "sentinel" if created_at == _SENTINEL_DT else "exact"
+        except ValueError:
+            warn(f"createdAt={raw_created!r} is not an ISO date")
+    last_modified: datetime | None = None
+    raw_modified = item.get("lastModified")
+    if raw_modified is not None:
+        try:
+            last_modified = _parse_dt(raw_modified)
+        except ValueError:
+            warn(f"lastModified={raw_modified!r} is not an ISO date")
+
+    raw_tags = item.get("tags")
+    tags: list[str] = []
+    if isinstance(raw_tags, list):
+        tags = [t for t in raw_tags if isinstance(t, str)]
+        if len(tags) != len(raw_tags):
+            warn("non-string tags dropped")
+    elif "tags" in item:
+        warn(f"tags={raw_tags!r} is not a list")
+
+    private = item.get("private")
+    if private is not None and not isinstance(private, bool):
+        warn(f"private={private!r} is not a boolean")
+        private = None
+    gated = item.get("gated")
+    if isinstance(gated, bool):
+        gated = "true" if gated else "false"
+    elif gated is not None and not isinstance(gated, str):
+        warn(f"gated={gated!r} is not a boolean or string")
+        gated = None
+
+    unknown = {k: v for k, v in item.items() if k not in _KNOWN_FIELDS}
+    if unknown:
+        warn(f"unknown fields kept in extra: {sorted(unknown)}")
+
+    return ModelRecord(
+        hub=HUB,
+        key=key,
+        id=model_id,
+        author=_opt_str(item, "author", warn),
+        created_at=created_at,
+        created_at_quality=quality,
+        last_modified=last_modified,
+        library_name=_opt_str(item, "library_name", warn),
+        pipeline_tag=_opt_str(item, "pipeline_tag", warn),
+        tags=tags,
+        downloads=_opt_int(item, "downloads", warn),
+        downloads_all_time=_opt_int(item, "downloadsAllTime", warn),
+        likes=_opt_int(item, "likes", warn),
+        sha=_opt_str(item, "sha", warn),
+        private=private,
+        gated=gated,
+        extra=unknown or None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- source
+
+
+class HuggingFaceSource:
+    """Lists every public model of a Hub, a page of 1,000 at a time."""
+
+    name = HUB
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | bool | None = None,
+        timeout: float = 60.0,
+        page_size: int = PAGE_SIZE,
+        max_retries: int = 8,
+        json_attempts: int = 4,
+        json_retry_wait: float = 1.0,
+    ) -> None:
+        self.endpoint = resolve_endpoint(endpoint)
+        self.token = token
+        self.timeout = timeout
+        self.page_size = page_size
+        self.max_retries = max_retries
+        self.json_attempts = json_attempts
+        self.json_retry_wait = json_retry_wait
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "path": "/api/models",
+            "limit": self.page_size,
+            "sort": "createdAt",
+            "expand": EXPAND,
+        }
+
+    def first_url(self) -> str:
+        query = httpx2.QueryParams(
+            [("limit", self.page_size), ("sort", "createdAt")] + [("expand", e) for e in EXPAND]
+        )
+        return f"{self.endpoint}/api/models?{query}"
+
+    def _get_json(self, url: str) -> tuple[Any, httpx2.Response]:
+        headers = build_hf_headers(token=self.token, library_name="zoo")
+        for attempt in range(1, self.json_attempts + 1):
+            response = http_backoff(
+                "GET",
+                url,
+                headers=headers,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                max_wait_time=30,
+            )
+            hf_raise_for_status(response)
+            try:
+                return response.json(), response
+            except ValueError as exc:
+                if attempt == self.json_attempts:
+                    raise SourceError(
+                        f"the Hub sent a body that is not valid JSON {attempt} times in a row for {url}: {exc}"
+                    ) from exc
+                time.sleep(self.json_retry_wait * attempt)
+        raise AssertionError("unreachable")
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        install_session(self.timeout)
+        url: str | None = checkpoint or self.first_url()
+        while url is not None:
+            before = STATS.requests
+            data, response = self._get_json(url)
+            next_url = response.links.get("next", {}).get("url")
+            if next_url is not None:
+                next_url = urljoin(url, next_url)  # the Hub sends it absolute; this only guards odd servers
+            warnings: list[str] = []
+            if not isinstance(data, list):
+                raise SourceError(
+                    f"the Hub answered {url} with a {type(data).__name__}, not a list of models"
+                )
+            records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
+            yield Page(records, next_url, warnings, requests=max(1, STATS.requests - before))
+            url = next_url

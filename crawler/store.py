@@ -1,0 +1,593 @@
+"""The store owns DuckDB: opening, migrations, views, crawl runs, checkpoints and merging pages.
+
+Layout on disk, for a database ``zoo.duckdb``:
+
+``zoo.duckdb``
+    The main database: ``crawl_runs``, ``models``, child tables and the views from ``sql/views``.
+``zoo.duckdb.lock``
+    An OS file lock held by the one crawl that may run on this database. The kernel releases it when
+    the process dies, so a kill -9 never leaves a stale lock behind.
+``zoo.duckdb.staging/<source>.duckdb``
+    The running crawl's pages and checkpoint. Each page is written there in one transaction together
+    with the checkpoint that resumes after it, so an interrupted crawl continues where it stopped. When
+    the source is exhausted, the staged rows are merged into the main database in **one** transaction,
+    which also marks the run complete; then the staging file is removed.
+
+Staging keeps the main database closed during the long fetch, so readers (``zoo stats``, ``zoo sql``,
+notebooks) can open it read-only while a crawl runs. A DuckDB file allows one writing process at a time,
+and a writer excludes readers, so writes to the main database are short and retried on lock conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from filelock import FileLock, Timeout
+
+from . import __version__
+from .sources.records import ModelRecord, Page
+
+DEFAULT_DB = "zoo.duckdb"
+#: How long a writer or reader waits for another process's lock on the main database.
+LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+#: How many warning messages a run keeps verbatim (the counter counts them all).
+WARNING_SAMPLES = 20
+
+
+class StoreError(RuntimeError):
+    """A problem with the database that the user can act on; the message says how."""
+
+
+class CrawlLocked(StoreError):
+    """Another crawl holds this database."""
+
+
+def resolve_db(db: str | os.PathLike[str] | None = None) -> str:
+    """The database path: ``--db``, else ``$ZOO_DB``, else ``./zoo.duckdb``."""
+    if db is not None and str(db) != "":
+        return str(db)
+    return os.environ.get("ZOO_DB") or DEFAULT_DB
+
+
+# --------------------------------------------------------------------------------------------- SQL files
+
+
+def sql_dir() -> Path:
+    """The folder holding ``schema/`` and ``views/`` (the repo's ``sql/``, installed as ``crawler.sql``)."""
+    here = Path(__file__).resolve().parent.parent / "sql"
+    if (here / "schema").is_dir():
+        return here
+    return Path(str(resources.files("crawler.sql")))
+
+
+def _schema_files() -> list[tuple[int, str, str]]:
+    out = []
+    for path in sorted((sql_dir() / "schema").glob("*.sql")):
+        number = int(path.name.split("_", 1)[0])
+        out.append((number, path.stem, path.read_text(encoding="utf-8")))
+    return out
+
+
+def _view_files() -> list[tuple[str, str]]:
+    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((sql_dir() / "views").glob("*.sql"))]
+
+
+def _sql_fingerprint() -> str:
+    h = hashlib.sha256()
+    for _, name, text in _schema_files():
+        h.update(name.encode() + b"\0" + text.encode())
+    for name, text in _view_files():
+        h.update(name.encode() + b"\0" + text.encode())
+    return h.hexdigest()[:16]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply pending schema migrations in order, then (re)create every view.
+
+    Migrations are recorded in ``schema_migrations``; each runs in its own transaction. Views are always
+    recreated, so a database written by an older version gets the current definitions (they self-heal).
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
+        "applied_at TIMESTAMPTZ DEFAULT current_timestamp)"
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS zoo_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for number, name, text in _schema_files():
+        if number in applied:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(text)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    create_views(con)
+    con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
+    con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every view from ``sql/views``; a view that depends on another is retried after it."""
+    pending = _view_files()
+    while pending:
+        failed: list[tuple[str, str]] = []
+        errors: list[str] = []
+        for name, text in pending:
+            try:
+                con.execute(text)
+            except duckdb.CatalogException as exc:  # depends on a view not created yet
+                failed.append((name, text))
+                errors.append(f"{name}: {exc}")
+        if len(failed) == len(pending):
+            raise StoreError("cannot create views: " + "; ".join(errors))
+        pending = failed
+
+
+# ---------------------------------------------------------------------------------------------- opening
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflict" in text or "could not set" in text)
+
+
+def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise StoreError(
+                        f"the database {path} is busy (another process is writing it) and stayed busy for "
+                        f"{wait:.0f} s; try again later"
+                    ) from exc
+                raise StoreError(f"cannot open the database {path}: {exc}") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def connect(
+    db: str | os.PathLike[str] | None = None, *, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating and migrating it when writable).
+
+    Read-only opens wait up to ``wait`` seconds for a writer to finish; they never create a database. If
+    the file was written by an older version of the schema or views, it is upgraded first (a short write).
+    """
+    path = resolve_db(db)
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    if path == ":memory:":
+        con = duckdb.connect(":memory:")
+        migrate(con)
+        return con
+    if not read_only:
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"the folder of the database {path} does not exist")
+        con = _open(path, read_only=False, wait=wait)
+        try:
+            migrate(con)
+        except Exception:
+            con.close()
+            raise
+        return con
+    if not Path(path).exists():
+        raise StoreError(f"no database at {path}: run `zoo crawl` first, or point --db / ZOO_DB at one")
+    con = _open(path, read_only=True, wait=wait)
+    if _needs_upgrade(con):
+        con.close()
+        try:
+            _open_upgrade(path, wait)
+        except StoreError:
+            pass  # a crawl is merging right now: read with the views the file has
+        con = _open(path, read_only=True, wait=wait)
+    return con
+
+
+def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        row = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchone()
+    except duckdb.CatalogException:
+        return True
+    return row is None or row[0] != _sql_fingerprint()
+
+
+def _open_upgrade(path: str, wait: float) -> None:
+    con = _open(path, read_only=False, wait=min(wait, 5.0))
+    try:
+        migrate(con)
+    finally:
+        con.close()
+
+
+# -------------------------------------------------------------------------------------------- the lock
+
+
+class CrawlLock:
+    """The one-crawl-per-database lock (``<db>.lock``); acquiring it never waits."""
+
+    def __init__(self, db: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_db(db)
+        self._lock = FileLock(self.path + ".lock", timeout=0) if self.path != ":memory:" else None
+
+    def __enter__(self) -> CrawlLock:
+        if self._lock is not None:
+            try:
+                self._lock.acquire()
+            except Timeout:
+                raise CrawlLocked(
+                    f"another crawl is running on {self.path} (lock file {self.path}.lock); "
+                    "wait for it to finish — this one changed nothing"
+                ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+
+# -------------------------------------------------------------------------------------- records → arrow
+
+MODEL_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("hub", pa.string()),
+    ("key", pa.string()),
+    ("id", pa.string()),
+    ("author", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+    ("created_at_quality", pa.string()),
+    ("last_modified", pa.timestamp("us", tz="UTC")),
+    ("library_name", pa.string()),
+    ("pipeline_tag", pa.string()),
+    ("tags", pa.list_(pa.string())),
+    ("downloads", pa.int64()),
+    ("downloads_all_time", pa.int64()),
+    ("likes", pa.int64()),
+    ("sha", pa.string()),
+    ("private", pa.bool_()),
+    ("gated", pa.string()),
+    ("formats", pa.list_(pa.string())),
+    ("files", pa.list_(pa.string())),
+    ("deleted_at", pa.timestamp("us", tz="UTC")),
+    ("extra", pa.string()),
+]
+_MODEL_SCHEMA = pa.schema(MODEL_COLUMNS)
+_COLUMN_NAMES = [name for name, _ in MODEL_COLUMNS]
+
+
+def records_to_arrow(records: Iterable[ModelRecord]) -> pa.Table:
+    """Column-wise conversion of records to an Arrow table (bulk inserts are ~100× faster than rows)."""
+    cols: dict[str, list[Any]] = {name: [] for name in _COLUMN_NAMES}
+    appenders = [(cols[name].append, name) for name in _COLUMN_NAMES if name != "extra"]
+    extra = cols["extra"]
+    for rec in records:
+        for append, name in appenders:
+            append(getattr(rec, name))
+        extra.append(json.dumps(rec.extra, ensure_ascii=False, sort_keys=True) if rec.extra else None)
+    return pa.table(cols, schema=_MODEL_SCHEMA)
+
+
+# ---------------------------------------------------------------------------------------------- staging
+
+_STAGE_DDL = """
+CREATE TABLE IF NOT EXISTS stage_run (
+    run_id BIGINT, source VARCHAR, params JSON, checkpoint VARCHAR, done BOOLEAN,
+    pages BIGINT, items BIGINT, requests BIGINT, warnings BIGINT, warning_samples VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS stage_models (
+    page BIGINT, seq BIGINT, hub VARCHAR, key VARCHAR, id VARCHAR, author VARCHAR, created_at TIMESTAMPTZ,
+    created_at_quality VARCHAR, last_modified TIMESTAMPTZ, library_name VARCHAR, pipeline_tag VARCHAR,
+    tags VARCHAR[], downloads BIGINT, downloads_all_time BIGINT, likes BIGINT, sha VARCHAR, private BOOLEAN,
+    gated VARCHAR, formats VARCHAR[], files VARCHAR[], deleted_at TIMESTAMPTZ, extra VARCHAR
+);
+CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
+"""
+
+
+def staging_path(db: str, source: str) -> Path:
+    return Path(db + ".staging") / f"{source}.duckdb"
+
+
+@dataclass
+class RunCounters:
+    pages: int = 0
+    items: int = 0
+    requests: int = 0
+    warnings: int = 0
+    warning_samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    source: str
+    status: str
+    resumed: bool
+    counters: RunCounters
+    models: int | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Run:
+    """One crawl run of one source: begin or resume, save pages, then finish or fail.
+
+    Use :func:`begin_run` to get one. Only the holder of :class:`CrawlLock` may create a Run.
+    """
+
+    def __init__(
+        self, db: str, source: str, run_id: int, resumed: bool, stage: duckdb.DuckDBPyConnection
+    ) -> None:
+        self.db = db
+        self.source = source
+        self.run_id = run_id
+        self.resumed = resumed
+        self._stage = stage
+        row = stage.execute(
+            "SELECT checkpoint, done, pages, items, requests, warnings, warning_samples FROM stage_run"
+        ).fetchone()
+        assert row is not None
+        self.checkpoint: str | None = row[0]
+        self.done: bool = bool(row[1])
+        self.counters = RunCounters(row[2], row[3], row[4], row[5], list(row[6] or []))
+
+    # -- pages
+
+    def save_page(self, page: Page) -> None:
+        """Store a page's rows and the checkpoint after it, in one transaction of the staging DB."""
+        c = self.counters
+        samples = c.warning_samples + page.warnings[: max(0, WARNING_SAMPLES - len(c.warning_samples))]
+        table = records_to_arrow(page.records)
+        page_no = c.pages + 1
+        con = self._stage
+        con.execute("BEGIN")
+        try:
+            if table.num_rows:
+                con.register("_page", table)
+                con.execute(
+                    "INSERT INTO stage_models SELECT ?, row_number() OVER (), * FROM _page", [page_no]
+                )
+                con.unregister("_page")
+            for tbl, rows in page.children.items():
+                if rows:
+                    con.executemany(
+                        "INSERT INTO stage_children VALUES (?, ?, ?)",
+                        [[page_no, tbl, json.dumps(r, default=str, ensure_ascii=False)] for r in rows],
+                    )
+            con.execute(
+                "UPDATE stage_run SET checkpoint = ?, done = ?, pages = pages + 1, items = items + ?, "
+                "requests = requests + ?, warnings = warnings + ?, warning_samples = ?",
+                [
+                    page.checkpoint,
+                    page.checkpoint is None,
+                    len(page.records),
+                    page.requests,
+                    len(page.warnings),
+                    samples,
+                ],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self.checkpoint = page.checkpoint
+        self.done = page.checkpoint is None
+        c.pages += 1
+        c.items += len(page.records)
+        c.requests += page.requests
+        c.warnings += len(page.warnings)
+        c.warning_samples = samples
+
+    def add_requests(self, n: int) -> None:
+        """Count requests that produced no page (a failing attempt), so the run's total stays honest."""
+        if n:
+            self._stage.execute("UPDATE stage_run SET requests = requests + ?", [n])
+            self.counters.requests += n
+
+    # -- ending
+
+    def fail(self, error: str) -> None:
+        """Mark the run failed; its staged pages and checkpoint stay, so the next crawl resumes it."""
+        c = self.counters
+        self._stage.close()
+        con = connect(self.db)
+        try:
+            con.execute(
+                "UPDATE crawl_runs SET status = 'failed', finished_at = ?, pages = ?, items = ?, requests = ?,"
+                " warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
+                [
+                    _now(),
+                    c.pages,
+                    c.items,
+                    c.requests,
+                    c.warnings,
+                    c.warning_samples,
+                    error[:2000],
+                    self.run_id,
+                ],
+            )
+        finally:
+            con.close()
+
+    def finish(self) -> int:
+        """Merge the staged rows into ``models`` and mark the run complete, in one transaction.
+
+        Returns the number of distinct models the run saw. A model listed twice (it moved between pages)
+        is stored once, with the values of the later page.
+        """
+        c = self.counters
+        stage_file = str(staging_path(self.db, self.source))
+        self._stage.execute("CHECKPOINT")
+        self._stage.close()
+        con = connect(self.db)
+        try:
+            con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
+            con.execute("BEGIN")
+            try:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq) "
+                    "FROM stage.stage_models QUALIFY row_number() OVER "
+                    "(PARTITION BY hub, key ORDER BY page DESC, seq DESC) = 1"
+                )
+                n_models = con.execute("SELECT count(*) FROM incoming").fetchone()[0]  # type: ignore[index]
+                con.execute(
+                    "INSERT OR REPLACE INTO models BY NAME SELECT i.*, "
+                    "coalesce(m.first_seen_run, $run) AS first_seen_run, $run AS last_seen_run "
+                    "FROM incoming i LEFT JOIN models m USING (hub, key)",
+                    {"run": self.run_id},
+                )
+                self._merge_children(con)
+                con.execute(
+                    "UPDATE crawl_runs SET status = 'complete', finished_at = ?, pages = ?, items = ?, "
+                    "requests = ?, warnings = ?, warning_samples = ?, models = ?, error = NULL "
+                    "WHERE run_id = ?",
+                    [
+                        _now(),
+                        c.pages,
+                        c.items,
+                        c.requests,
+                        c.warnings,
+                        c.warning_samples,
+                        n_models,
+                        self.run_id,
+                    ],
+                )
+                con.execute("DROP TABLE incoming")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("DETACH stage")
+        finally:
+            con.close()
+        _remove_staging(self.db, self.source)
+        return int(n_models)
+
+    def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
+        tables = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
+        known = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for tbl in tables:
+            if tbl not in known:
+                raise StoreError(f"source {self.source} sent rows for unknown table {tbl!r}")
+            rows = [
+                json.loads(r[0])
+                for r in con.execute(
+                    "SELECT row_json FROM stage.stage_children WHERE tbl = ? ORDER BY page", [tbl]
+                ).fetchall()
+            ]
+            arrow = pa.Table.from_pylist(rows)
+            con.register("_children", arrow)
+            hubs = sorted({r.get("hub") for r in rows if r.get("hub")}) or [self.source]
+            ident = '"' + tbl.replace('"', '""') + '"'
+            con.execute(f"DELETE FROM {ident} WHERE hub IN (SELECT unnest(?))", [hubs])
+            con.execute(f"INSERT INTO {ident} BY NAME SELECT * FROM _children")
+            con.unregister("_children")
+
+
+def _sql_quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _remove_staging(db: str, source: str) -> None:
+    path = staging_path(db, source)
+    for p in (path, Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def begin_run(db: str | None, source: str, params: dict[str, Any], *, restart: bool = False) -> Run:
+    """Resume the source's unfinished run, or start a new one.
+
+    An unfinished run is one whose status is ``running`` (its process died) or ``failed`` and whose
+    staging file still holds its checkpoint. ``restart=True`` marks such a run ``aborted`` and starts
+    afresh. Params of a resumed run are those it started with.
+    """
+    db = resolve_db(db)
+    spath = staging_path(db, source)
+    con = connect(db)
+    try:
+        prior = con.execute(
+            "SELECT run_id, status FROM crawl_runs WHERE source = ? AND status IN ('running', 'failed') "
+            "ORDER BY run_id DESC LIMIT 1",
+            [source],
+        ).fetchone()
+        staged_id = _staged_run_id(spath)
+        resume_id: int | None = None
+        if prior is not None and not restart and staged_id == prior[0]:
+            resume_id = int(prior[0])
+        # Runs left running or failed that will not be resumed are closed as aborted.
+        con.execute(
+            "UPDATE crawl_runs SET status = 'aborted', finished_at = coalesce(finished_at, ?), "
+            "error = coalesce(error || '; ', '') || ? "
+            "WHERE source = ? AND status IN ('running', 'failed') AND run_id IS DISTINCT FROM ?",
+            [
+                _now(),
+                "abandoned: --restart" if restart else "abandoned: no checkpoint to resume",
+                source,
+                resume_id,
+            ],
+        )
+        if resume_id is not None:
+            con.execute(
+                "UPDATE crawl_runs SET status = 'running', resumed = true, finished_at = NULL, error = NULL "
+                "WHERE run_id = ?",
+                [resume_id],
+            )
+        else:
+            row = con.execute(
+                "INSERT INTO crawl_runs (source, started_at, status, params, tool_version) "
+                "VALUES (?, ?, 'running', ?, ?) RETURNING run_id",
+                [source, _now(), json.dumps(params, sort_keys=True), __version__],
+            ).fetchone()
+            assert row is not None
+            new_id = int(row[0])
+    finally:
+        con.close()
+
+    if resume_id is None:
+        _remove_staging(db, source)
+        spath.parent.mkdir(parents=True, exist_ok=True)
+        stage = duckdb.connect(str(spath))
+        stage.execute(_STAGE_DDL)
+        stage.execute(
+            "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
+            [new_id, source, json.dumps(params, sort_keys=True)],
+        )
+        return Run(db, source, new_id, False, stage)
+    stage = duckdb.connect(str(spath))
+    return Run(db, source, resume_id, True, stage)
+
+
+def _staged_run_id(spath: Path) -> int | None:
+    if not spath.exists():
+        return None
+    try:
+        con = duckdb.connect(str(spath))
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT run_id FROM stage_run").fetchone()
+        return int(row[0]) if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()

@@ -1,0 +1,43 @@
+"""Shared fixtures: a fake Hub on 127.0.0.1 and a fresh database path per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.hub import FakeHub, make_models
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's token, endpoint or database, or writes to their cache."""
+    for name in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("ZOO_LOCK_WAIT", "10")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "zoo.duckdb")
+
+
+@pytest.fixture
+def hub_models() -> list[dict]:
+    return make_models(3500, seed=7)
+
+
+@pytest.fixture
+def fake_hub(hub_models: list[dict]) -> Iterator[FakeHub]:
+    with FakeHub(hub_models) as hub:
+        yield hub
+
+
+def env_for_subprocess(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env.update(extra)
+    return env

@@ -1,0 +1,364 @@
+"""A fake Hugging Face Hub: a real HTTP server on 127.0.0.1 that serves ``GET /api/models`` like the Hub.
+
+What it copies from the real API:
+
+* pages capped at 1,000 items (``limit``), an absolute ``Link: <…>; rel="next"`` with an opaque cursor;
+* ``sort=createdAt`` served newest first, and a cursor that is a position (not an offset), so models
+  created during a crawl do not shift later pages;
+* with ``expand``, only ``_id``, ``id`` and the requested keys; a 400 for an unknown expand value;
+* the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
+  same instant;
+* a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``;
+* on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs.
+
+Used by the tests and by ``bench/``. It never touches the network beyond loopback.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import random
+import threading
+import time
+from bisect import bisect_left
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+SENTINEL = "2022-03-02T23:29:04.000Z"
+_SENTINEL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=timezone.utc)
+EXPANDABLE = {
+    "author",
+    "baseModels",
+    "cardData",
+    "childrenModelCount",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "evalResults",
+    "gated",
+    "gguf",
+    "inference",
+    "inferenceProviderMapping",
+    "lastModified",
+    "library_name",
+    "likes",
+    "mask_token",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "resourceGroup",
+    "safetensors",
+    "sha",
+    "siblings",
+    "spaces",
+    "tags",
+    "transformersInfo",
+    "trendingScore",
+    "usedStorage",
+    "widgetData",
+}
+DEFAULT_FIELDS = ["likes", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt"]
+MAX_LIMIT = 1000
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def object_id(dt: datetime, counter: int) -> str:
+    """A Mongo-style ``_id``: 4 bytes of timestamp, then 8 bytes that make it unique."""
+    return f"{int(dt.timestamp()):08x}{counter:016x}"
+
+
+# Framework profiles: (weight, tags, library_name). The tags are what the Hub derives from files.
+PROFILES: list[tuple[float, list[str], str | None]] = [
+    (0.40, ["transformers", "pytorch", "safetensors"], "transformers"),
+    (0.12, ["pytorch"], None),
+    (0.06, ["transformers", "tf"], "transformers"),
+    (0.05, ["transformers", "pytorch", "tf"], "transformers"),
+    (0.03, ["transformers", "jax"], "transformers"),
+    (0.02, ["transformers", "pytorch", "tf", "jax"], "transformers"),
+    (0.14, ["safetensors"], "diffusers"),
+    (0.03, ["gguf"], "gguf"),
+    (0.02, ["tf-keras"], "tf-keras"),
+    (0.02, ["keras"], "keras"),
+    (0.02, ["onnx"], None),
+    (0.09, [], None),
+]
+PIPELINES = ["text-classification", "text-generation", "fill-mask", "image-classification", None]
+
+
+def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_year: int = 2020) -> list[dict]:
+    """``n`` synthetic models with full fields, deterministic for a seed, newest first."""
+    rng = random.Random(seed)
+    weights = [p[0] for p in PROFILES]
+    start = datetime(2022, 3, 3, tzinfo=timezone.utc)
+    span = (datetime(2026, 11, 1, tzinfo=timezone.utc) - start).total_seconds()
+    profiles = rng.choices(range(len(PROFILES)), weights=weights, k=n)
+    out = []
+    for i in range(n):
+        _, tags, library = PROFILES[profiles[i]]
+        if rng.random() < sentinel_share:
+            created = _SENTINEL_DT
+        else:
+            created = start + timedelta(seconds=int(rng.random() * span), milliseconds=rng.randrange(1000))
+        author = f"org{rng.randrange(max(1, n // 20))}"
+        modified = created + timedelta(days=rng.randrange(400))
+        downloads = int(rng.paretovariate(1.2)) - 1
+        model = {
+            "_id": object_id(created, i),
+            "id": f"{author}/model-{i}",
+            "author": author,
+            "createdAt": SENTINEL if created == _SENTINEL_DT else iso(created),
+            "lastModified": iso(modified),
+            "tags": [*tags, "en", "region:us"],
+            "pipeline_tag": PIPELINES[i % len(PIPELINES)],
+            "downloads": downloads,
+            "downloadsAllTime": downloads * 3 + rng.randrange(10),
+            "likes": rng.randrange(5),
+            "private": False,
+            "gated": False if i % 17 else "auto",
+            "sha": f"{rng.getrandbits(160):040x}",
+        }
+        if library is not None:
+            model["library_name"] = library
+        if model["pipeline_tag"] is None:
+            del model["pipeline_tag"]
+        out.append(model)
+    out.sort(key=lambda m: (m["createdAt"], m["_id"]), reverse=True)
+    return out
+
+
+@dataclass
+class Faults:
+    """What the server does wrong. Lists are consumed one request at a time; rates use ``rng``."""
+
+    status_next: deque[int] = field(default_factory=deque)  # e.g. [503, 502]: the next responses' codes
+    truncate_next: int = 0  # the next N pages are cut short (invalid JSON, correct length)
+    cut_next: int = 0  # the next N pages announce a length, then close the connection early
+    hang_next: int = 0  # the next N requests sleep ``hang_seconds`` before answering
+    hang_seconds: float = 5.0
+    error_rate: float = 0.0  # share of requests answered 503
+    truncate_rate: float = 0.0  # share of pages sent truncated
+    bad_json_always: bool = False  # every page is invalid JSON
+    quota: tuple[int, int] | None = None  # (requests, window seconds): a fixed-window rate limit
+    latency: float = 0.0  # seconds added to every request
+    rng: random.Random = field(default_factory=lambda: random.Random(1234))
+
+
+class FakeHub:
+    """A fake Hub around a list of models (full dicts, any order). Start it with ``with FakeHub(...)``."""
+
+    def __init__(self, models: list[dict], *, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults()
+        self.requests: list[tuple[str, int]] = []  # (path+query, status)
+        self._lock = threading.Lock()
+        self._window_start = time.monotonic()
+        self._window_count = 0
+        self.over_quota_after_429 = 0
+        self._seen_429 = False
+        self.set_models(models)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- data
+
+    def set_models(self, models: list[dict]) -> None:
+        ordered = sorted(models, key=lambda m: (m["createdAt"], m["_id"]), reverse=True)
+        with self._lock:
+            self.models = ordered
+            # (createdAt, _id) ascending, for bisect: the listing is this order reversed
+            self._asc = [(m["createdAt"], m["_id"]) for m in reversed(ordered)]
+
+    def add_models(self, models: list[dict]) -> None:
+        self.set_models(self.models + models)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- lifecycle
+
+    def start(self) -> FakeHub:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- serving
+
+    def _quota_check(self) -> int | None:
+        """Count this request in the window; return seconds to wait if over quota, else None."""
+        if self.faults.quota is None:
+            return None
+        q, w = self.faults.quota
+        with self._lock:
+            now = time.monotonic()
+            if now - self._window_start >= w:
+                elapsed_windows = math.floor((now - self._window_start) / w)
+                self._window_start += elapsed_windows * w
+                self._window_count = 0
+            self._window_count += 1
+            if self._window_count > q:
+                if self._seen_429:
+                    self.over_quota_after_429 += 1
+                self._seen_429 = True
+                return max(1, math.ceil(w - (now - self._window_start)))
+            return None
+
+    def _remaining(self) -> tuple[int, int] | None:
+        if self.faults.quota is None:
+            return None
+        q, w = self.faults.quota
+        reset = max(0, math.ceil(w - (time.monotonic() - self._window_start)))
+        return max(0, q - self._window_count), reset
+
+    def page(self, query: dict[str, list[str]]) -> tuple[int, Any, str | None]:
+        """Answer one listing request: (status, body, next link)."""
+        try:
+            limit = min(int(query.get("limit", [str(MAX_LIMIT)])[0]), MAX_LIMIT)
+        except ValueError:
+            return 400, {"error": "limit must be an integer"}, None
+        expand = query.get("expand", []) + query.get("expand[]", [])
+        unknown = [e for e in expand if e not in EXPANDABLE]
+        if unknown:
+            return 400, {"error": f'"expand" must be one of {sorted(EXPANDABLE)}, got {unknown}'}, None
+        fields = expand or DEFAULT_FIELDS
+        with self._lock:
+            models, asc = self.models, self._asc
+        start = 0
+        cursor = query.get("cursor", [None])[0]
+        if cursor:
+            try:
+                pos = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+            except (ValueError, UnicodeDecodeError):
+                return 400, {"error": "invalid cursor"}, None
+            # everything strictly older than the cursor's item comes next
+            start = len(models) - bisect_left(asc, (pos["c"], pos["i"]))
+        chunk = models[start : start + limit]
+        body = []
+        for m in chunk:
+            item = {"_id": m["_id"], "id": m["id"]}
+            if not expand:
+                item["modelId"] = m["id"]
+            for f in fields:
+                if f in m:
+                    item[f] = m[f]
+            body.append(item)
+        next_link = None
+        if start + limit < len(models) and chunk:
+            last = chunk[-1]
+            token = base64.urlsafe_b64encode(json.dumps({"c": last["createdAt"], "i": last["_id"]}).encode())
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
+            params.append(("cursor", token.decode()))
+            next_link = f"{self.url}/api/models?{urlencode(params)}"
+        return 200, body, next_link
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+            def _send(
+                self, status: int, body: bytes, headers: dict[str, str], declared: int | None = None
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(declared if declared is not None else len(body)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+                with hub._lock:
+                    hub.requests.append((self.path, status))
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                f = hub.faults
+                if f.latency:
+                    time.sleep(f.latency)
+                with hub._lock:
+                    hang = f.hang_next > 0
+                    if hang:
+                        f.hang_next -= 1
+                if hang:
+                    time.sleep(f.hang_seconds)
+                split = urlsplit(self.path)
+                if split.path != "/api/models":
+                    self._send(404, b'{"error":"not found"}', {})
+                    return
+                wait = hub._quota_check()
+                if wait is not None:
+                    q, w = f.quota  # type: ignore[misc]
+                    self._send(
+                        429,
+                        b'{"error":"rate limited"}',
+                        {
+                            "RateLimit": f'"api";r=0;t={wait}',
+                            "RateLimit-Policy": f'"fixed window";"api";q={q};w={w}',
+                        },
+                    )
+                    return
+                with hub._lock:
+                    status = f.status_next.popleft() if f.status_next else None
+                    if status is None and f.error_rate and f.rng.random() < f.error_rate:
+                        status = 503
+                    truncate = f.truncate_next > 0 or f.bad_json_always
+                    if f.truncate_next > 0:
+                        f.truncate_next -= 1
+                    if not truncate and f.truncate_rate and f.rng.random() < f.truncate_rate:
+                        truncate = True
+                    cut = f.cut_next > 0
+                    if cut:
+                        f.cut_next -= 1
+                if status is not None:
+                    self._send(status, b'{"error":"injected failure"}', {})
+                    return
+                code, body, next_link = hub.page(dict(_multi(parse_qsl(split.query, keep_blank_values=True))))
+                data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+                headers: dict[str, str] = {}
+                if next_link:
+                    headers["Link"] = f'<{next_link}>; rel="next"'
+                remaining = hub._remaining()
+                if remaining is not None:
+                    q, w = f.quota  # type: ignore[misc]
+                    headers["RateLimit"] = f'"api";r={remaining[0]};t={remaining[1]}'
+                    headers["RateLimit-Policy"] = f'"fixed window";"api";q={q};w={w}'
+                if code == 200 and cut:
+                    self._send(code, data[: len(data) // 2], headers, declared=len(data))
+                    self.close_connection = True
+                    return
+                if code == 200 and truncate:
+                    data = data[: max(1, len(data) // 3)]
+                self._send(code, data, headers)
+
+        return Handler
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
