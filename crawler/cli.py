@@ -75,6 +75,12 @@ def _root(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from huggingface_hub.utils import logging as hf_logging
+
+    if verbose:
+        hf_logging.set_verbosity_info()
+    else:
+        hf_logging.set_verbosity_error()
 
 
 # ----------------------------------------------------------------------------------------------- crawl
@@ -241,11 +247,16 @@ def sql(
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Run a read-only SQL query against the database (the file is opened read-only).
+    """Run a read-only SQL query against the database.
+
+    The file is opened read-only and the query cannot read or write other files (no COPY TO, no
+    read_csv): it sees the database's tables and views only.
 
     Example: zoo sql "select hub, count(*) from models group by hub" --format csv
     """
     con = _read(db)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
     try:
         try:
             rel = con.execute(query)

@@ -36,31 +36,36 @@ ProgressCallback = Callable[[Progress], None]
 _DONE = object()
 
 
-def _prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
-    """Iterate ``pages`` in a worker thread, ``depth`` pages ahead; errors surface in the caller."""
-    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
+    """Iterate ``pages`` in a worker thread that fetches one page ahead, never more.
+
+    While the caller stores page *n*, the worker fetches page *n+1*; it starts on *n+2* only once the
+    caller has taken *n+1*. So an interruption loses at most the page being stored and the one fetched
+    ahead. Errors raised by the source surface in the caller.
+    """
+    slot: queue.Queue[Any] = queue.Queue(maxsize=1)
+    taken = threading.Semaphore(0)
     stop = threading.Event()
 
     def work() -> None:
         try:
             for page in pages:
-                while not stop.is_set():
-                    try:
-                        q.put(page, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
+                slot.put(page)
+                while not taken.acquire(timeout=0.2):
+                    if stop.is_set():
+                        return
                 if stop.is_set():
                     return
-            q.put(_DONE)
+            slot.put(_DONE)
         except BaseException as exc:  # handed to the consumer
-            q.put(exc)
+            slot.put(exc)
 
     thread = threading.Thread(target=work, name="zoo-prefetch", daemon=True)
     thread.start()
     try:
         while True:
-            item = q.get()
+            item = slot.get()
+            taken.release()
             if item is _DONE:
                 return
             if isinstance(item, BaseException):

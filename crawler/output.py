@@ -90,5 +90,9 @@ def render(
         table.add_column(c, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
-    (console or Console(soft_wrap=False)).print(table)
+    if console is None:
+        console = Console(soft_wrap=False)
+        if not console.is_terminal:  # piped or captured: don't fold a wide table to 80 columns
+            console = Console(soft_wrap=False, width=200)
+    console.print(table)
     return None

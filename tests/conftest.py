@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Set before huggingface_hub is imported (it reads these once): no telemetry or registry look-ups
+# leave this machine during tests.
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
 from tests.fakes.hub import FakeHub, make_models
 
 

@@ -33,6 +33,7 @@ from huggingface_hub.utils import (
 )
 from huggingface_hub.utils._http import hf_request_event_hook
 
+from .. import __version__
 from .records import ModelRecord, Page
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -251,6 +252,7 @@ class HuggingFaceSource:
         max_retries: int = 8,
         json_attempts: int = 4,
         json_retry_wait: float = 1.0,
+        backoff_base: float = 1.0,
     ) -> None:
         self.endpoint = resolve_endpoint(endpoint)
         self.token = token
@@ -259,6 +261,7 @@ class HuggingFaceSource:
         self.max_retries = max_retries
         self.json_attempts = json_attempts
         self.json_retry_wait = json_retry_wait
+        self.backoff_base = backoff_base
 
     def params(self) -> dict[str, Any]:
         return {
@@ -275,8 +278,7 @@ class HuggingFaceSource:
         )
         return f"{self.endpoint}/api/models?{query}"
 
-    def _get_json(self, url: str) -> tuple[Any, httpx2.Response]:
-        headers = build_hf_headers(token=self.token, library_name="zoo")
+    def _get_json(self, url: str, headers: dict[str, str]) -> tuple[Any, httpx2.Response]:
         for attempt in range(1, self.json_attempts + 1):
             response = http_backoff(
                 "GET",
@@ -284,6 +286,7 @@ class HuggingFaceSource:
                 headers=headers,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                base_wait_time=self.backoff_base,
                 max_wait_time=30,
             )
             hf_raise_for_status(response)
@@ -299,10 +302,13 @@ class HuggingFaceSource:
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         install_session(self.timeout)
+        # Built once: huggingface_hub may look up its user-agent registry the first time, and that
+        # request must not be counted as part of the listing.
+        headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
         url: str | None = checkpoint or self.first_url()
         while url is not None:
             before = STATS.requests
-            data, response = self._get_json(url)
+            data, response = self._get_json(url, headers)
             next_url = response.links.get("next", {}).get("url")
             if next_url is not None:
                 next_url = urljoin(url, next_url)  # the Hub sends it absolute; this only guards odd servers

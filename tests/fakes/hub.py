@@ -153,6 +153,9 @@ class Faults:
     latency: float = 0.0  # seconds added to every request
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
 
+    def __post_init__(self) -> None:
+        self.status_next = deque(self.status_next)
+
 
 class FakeHub:
     """A fake Hub around a list of models (full dicts, any order). Start it with ``with FakeHub(...)``."""
@@ -160,6 +163,7 @@ class FakeHub:
     def __init__(self, models: list[dict], *, faults: Faults | None = None) -> None:
         self.faults = faults or Faults()
         self.requests: list[tuple[str, int]] = []  # (path+query, status)
+        self.authorizations: list[str | None] = []  # the Authorization header of each request
         self._lock = threading.Lock()
         self._window_start = time.monotonic()
         self._window_count = 0
@@ -297,6 +301,8 @@ class FakeHub:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 f = hub.faults
+                with hub._lock:
+                    hub.authorizations.append(self.headers.get("Authorization"))
                 if f.latency:
                     time.sleep(f.latency)
                 with hub._lock:
@@ -325,14 +331,16 @@ class FakeHub:
                     status = f.status_next.popleft() if f.status_next else None
                     if status is None and f.error_rate and f.rng.random() < f.error_rate:
                         status = 503
-                    truncate = f.truncate_next > 0 or f.bad_json_always
-                    if f.truncate_next > 0:
-                        f.truncate_next -= 1
-                    if not truncate and f.truncate_rate and f.rng.random() < f.truncate_rate:
-                        truncate = True
-                    cut = f.cut_next > 0
-                    if cut:
-                        f.cut_next -= 1
+                    truncate = cut = False
+                    if status is None:  # a failed request does not use up a truncation
+                        truncate = f.truncate_next > 0 or f.bad_json_always
+                        if f.truncate_next > 0:
+                            f.truncate_next -= 1
+                        if not truncate and f.truncate_rate and f.rng.random() < f.truncate_rate:
+                            truncate = True
+                        cut = not truncate and f.cut_next > 0
+                        if cut:
+                            f.cut_next -= 1
                 if status is not None:
                     self._send(status, b'{"error":"injected failure"}', {})
                     return
