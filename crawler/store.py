@@ -24,10 +24,11 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,9 @@ from .sources.records import ModelRecord, Page
 DEFAULT_DB = "zoo.duckdb"
 #: How long a writer or reader waits for another process's lock on the main database.
 LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+#: DuckDB memory limit for the crawl's connections; larger work spills to disk instead of growing RSS.
+MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "256MB")
+_WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
 
@@ -150,7 +154,7 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            return duckdb.connect(path, read_only=read_only, config={} if read_only else dict(_WRITER_CONFIG))
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -271,16 +275,19 @@ _MODEL_SCHEMA = pa.schema(MODEL_COLUMNS)
 _COLUMN_NAMES = [name for name, _ in MODEL_COLUMNS]
 
 
-def records_to_arrow(records: Iterable[ModelRecord]) -> pa.Table:
+def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
     """Column-wise conversion of records to an Arrow table (bulk inserts are ~100× faster than rows)."""
-    cols: dict[str, list[Any]] = {name: [] for name in _COLUMN_NAMES}
-    appenders = [(cols[name].append, name) for name in _COLUMN_NAMES if name != "extra"]
-    extra = cols["extra"]
-    for rec in records:
-        for append, name in appenders:
-            append(getattr(rec, name))
-        extra.append(json.dumps(rec.extra, ensure_ascii=False, sort_keys=True) if rec.extra else None)
-    return pa.table(cols, schema=_MODEL_SCHEMA)
+    arrays = []
+    for name, typ in MODEL_COLUMNS:
+        if name == "extra":
+            values = [
+                json.dumps(r.extra, ensure_ascii=False, sort_keys=True) if r.extra else None for r in records
+            ]
+        else:
+            get = attrgetter(name)
+            values = [get(r) for r in records]
+        arrays.append(pa.array(values, type=typ))
+    return pa.Table.from_arrays(arrays, schema=_MODEL_SCHEMA)
 
 
 # ---------------------------------------------------------------------------------------------- staging
@@ -357,16 +364,19 @@ class Run:
         """Store a page's rows and the checkpoint after it, in one transaction of the staging DB."""
         c = self.counters
         samples = c.warning_samples + page.warnings[: max(0, WARNING_SAMPLES - len(c.warning_samples))]
-        table = records_to_arrow(page.records)
         page_no = c.pages + 1
+        table = records_to_arrow(page.records)
+        n = table.num_rows
+        table = table.add_column(0, "seq", pa.array(range(n), pa.int64()))
+        table = table.add_column(
+            0, "page", pa.repeat(pa.scalar(page_no, pa.int64()), n) if n else pa.array([], pa.int64())
+        )
         con = self._stage
         con.execute("BEGIN")
         try:
             if table.num_rows:
                 con.register("_page", table)
-                con.execute(
-                    "INSERT INTO stage_models SELECT ?, row_number() OVER (), * FROM _page", [page_no]
-                )
+                con.execute("INSERT INTO stage_models SELECT * FROM _page")
                 con.unregister("_page")
             for tbl, rows in page.children.items():
                 if rows:
@@ -450,10 +460,16 @@ class Run:
                     "(PARTITION BY hub, key ORDER BY page DESC, seq DESC) = 1"
                 )
                 n_models = con.execute("SELECT count(*) FROM incoming").fetchone()[0]  # type: ignore[index]
+                # Only rows whose values changed are rewritten (DuckDB rewrites the columns it updates),
+                # new keys are appended, and every row seen gets this run as last_seen_run.
+                con.execute(_MERGE_CHANGED_SQL)
                 con.execute(
-                    "INSERT OR REPLACE INTO models BY NAME SELECT i.*, "
-                    "coalesce(m.first_seen_run, $run) AS first_seen_run, $run AS last_seen_run "
-                    "FROM incoming i LEFT JOIN models m USING (hub, key)",
+                    "UPDATE models m SET last_seen_run = $run FROM incoming i WHERE m.hub = i.hub AND m.key = i.key",
+                    {"run": self.run_id},
+                )
+                con.execute(
+                    "INSERT INTO models BY NAME SELECT i.*, $run AS first_seen_run, $run AS last_seen_run "
+                    "FROM incoming i ANTI JOIN models m ON m.hub = i.hub AND m.key = i.key",
                     {"run": self.run_id},
                 )
                 self._merge_children(con)
@@ -502,6 +518,16 @@ class Run:
             con.execute(f"DELETE FROM {ident} WHERE hub IN (SELECT unnest(?))", [hubs])
             con.execute(f"INSERT INTO {ident} BY NAME SELECT * FROM _children")
             con.unregister("_children")
+
+
+_DATA_COLUMNS = [name for name, _ in MODEL_COLUMNS if name not in ("hub", "key")]
+_MERGE_CHANGED_SQL = (
+    "UPDATE models m SET "
+    + ", ".join(f"{c} = i.{c}" for c in _DATA_COLUMNS)
+    + " FROM incoming i WHERE m.hub = i.hub AND m.key = i.key AND ("
+    + " OR ".join(f"m.{c} IS DISTINCT FROM i.{c}" for c in _DATA_COLUMNS)
+    + ")"
+)
 
 
 def _sql_quote(text: str) -> str:
@@ -566,14 +592,14 @@ def begin_run(db: str | None, source: str, params: dict[str, Any], *, restart: b
     if resume_id is None:
         _remove_staging(db, source)
         spath.parent.mkdir(parents=True, exist_ok=True)
-        stage = duckdb.connect(str(spath))
+        stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
         stage.execute(_STAGE_DDL)
         stage.execute(
             "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
         return Run(db, source, new_id, False, stage)
-    stage = duckdb.connect(str(spath))
+    stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
     return Run(db, source, resume_id, True, stage)
 
 

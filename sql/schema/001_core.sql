@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS models (
     deleted_at         TIMESTAMPTZ,
     extra              JSON,
     first_seen_run     BIGINT NOT NULL,
-    last_seen_run      BIGINT NOT NULL,
-    PRIMARY KEY (hub, key)
+    last_seen_run      BIGINT NOT NULL
+    -- (hub, key) is unique: the store's merge guarantees it. No PRIMARY KEY, because DuckDB keeps that
+    -- index in memory and an upsert through it rewrites whole rows; the merge updates changed rows only.
 );
