@@ -17,7 +17,7 @@ from .crawl import Progress as CrawlProgress
 from .crawl import crawl as run_crawl
 from .output import Format, render
 from .sources.records import Source
-from .store import CrawlLocked, RunResult, StoreError, connect, resolve_db
+from .store import CrawlLocked, RunPolicy, RunResult, StoreError, connect, resolve_db
 
 app = typer.Typer(
     help="zoo: crawl the model zoos into one DuckDB database and compute defined statistics.\n\n"
@@ -40,6 +40,7 @@ err = Console(stderr=True)
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
+EXIT_SUSPECT = 4
 
 DbOption = Annotated[
     str | None,
@@ -54,6 +55,27 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 RestartOption = Annotated[
     bool,
     typer.Option("--restart", help="Abandon an interrupted run of this hub and start from the beginning."),
+]
+
+DeleteAfterOption = Annotated[
+    int,
+    typer.Option(
+        "--delete-after",
+        envvar="ZOO_DELETE_AFTER",
+        min=1,
+        help="Mark a model deleted once it is missing from this many consecutive complete full runs.",
+    ),
+]
+MaxDropOption = Annotated[
+    float,
+    typer.Option(
+        "--max-drop",
+        envvar="ZOO_MAX_DROP",
+        min=0.0,
+        max=1.0,
+        help="A run that sees this share fewer models than the previous one is suspect: it marks nothing "
+        "absent or deleted, and the crawl exits with code 4.",
+    ),
 ]
 
 
@@ -99,13 +121,22 @@ def _summary(result: RunResult) -> str:
     ]
     if result.resumed:
         parts.append("resumed")
+    if result.merge is not None:
+        m = result.merge
+        parts.insert(2, f"{m.new:,} new, {m.changed:,} changed, {m.absent:,} absent, {m.deleted:,} deleted")
+    if result.suspect:
+        parts.append(
+            "SUSPECT: far fewer models than the previous complete run, so nothing was marked absent or deleted"
+        )
     line = ", ".join(parts)
     if result.error:
         line += f" — {result.error}"
     return line
 
 
-def run_with_progress(source: Source, db: str | None, restart: bool) -> RunResult:
+def run_with_progress(
+    source: Source, db: str | None, restart: bool, policy: RunPolicy | None = None
+) -> RunResult:
     """Crawl with a progress bar on a terminal, or a log line every 100 pages when not on one."""
     from .sources.huggingface import STATS
 
@@ -147,7 +178,7 @@ def run_with_progress(source: Source, db: str | None, restart: bool) -> RunResul
                         description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
                     )
 
-                return run_crawl(source, db, restart=restart, progress=show)
+                return run_crawl(source, db, restart=restart, progress=show, policy=policy)
 
         def log(p: CrawlProgress) -> None:
             if p.pages % 100 == 0:
@@ -158,14 +189,14 @@ def run_with_progress(source: Source, db: str | None, restart: bool) -> RunResul
                     highlight=False,
                 )
 
-        return run_crawl(source, db, restart=restart, progress=log)
+        return run_crawl(source, db, restart=restart, progress=log, policy=policy)
     finally:
         STATS.listeners.remove(on_rate_limit)
 
 
-def _run_source(source: Source, db: str | None, restart: bool) -> None:
+def _run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy | None = None) -> None:
     try:
-        result = run_with_progress(source, db, restart)
+        result = run_with_progress(source, db, restart, policy)
     except CrawlLocked as exc:
         err.print(f"zoo: {exc}", highlight=False)
         raise typer.Exit(EXIT_LOCKED) from None
@@ -175,6 +206,8 @@ def _run_source(source: Source, db: str | None, restart: bool) -> None:
     print(_summary(result))
     if result.status != "complete":
         raise typer.Exit(EXIT_FAILED)
+    if result.suspect:
+        raise typer.Exit(EXIT_SUSPECT)
 
 
 @crawl_app.command("hf")
@@ -191,6 +224,8 @@ def crawl_hf(
     ] = None,
     restart: RestartOption = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request times out.")] = 60.0,
+    delete_after: DeleteAfterOption = 2,
+    max_drop: MaxDropOption = 0.05,
 ) -> None:
     """Crawl every public model of the Hugging Face Hub (GET /api/models, pages of 1,000).
 
@@ -201,7 +236,8 @@ def crawl_hf(
     """
     from .sources.huggingface import HuggingFaceSource
 
-    _run_source(HuggingFaceSource(hf_endpoint, timeout=timeout), db, restart)
+    policy = RunPolicy(delete_after=delete_after, max_drop=max_drop)
+    _run_source(HuggingFaceSource(hf_endpoint, timeout=timeout), db, restart, policy)
 
 
 # ------------------------------------------------------------------------------------------ inspection
@@ -222,7 +258,10 @@ def runs(
     limit: Annotated[int, typer.Option("--limit", help="Show the newest N runs.")] = 20,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """List crawl runs, newest first: status, dates, counters, and whether a run was resumed.
+    """List crawl runs, newest first: status, dates, counters, whether a run was resumed or is suspect.
+
+    models is the number of distinct models a complete run saw (items staged so far for others); new,
+    changed, absent and deleted say what the run changed in the database.
 
     Example: zoo runs --source huggingface --format json
     """
@@ -230,7 +269,9 @@ def runs(
     try:
         rel = con.execute(
             "SELECT run_id, source, status, started_at AS started, finished_at AS finished, pages, "
-            "coalesce(models, items) AS models, requests, warnings, resumed, error "
+            "coalesce(models, items) AS models, requests, warnings, resumed, suspect, "
+            "new_models AS new, changed_models AS changed, absent_models AS absent, "
+            "deleted_models AS deleted, error "
             "FROM crawl_runs WHERE ? IS NULL OR source = ? ORDER BY run_id DESC LIMIT ?",
             [source, source, limit],
         )
@@ -270,6 +311,33 @@ def sql(
     finally:
         con.close()
     render(columns, rows, fmt)
+
+
+@app.command("history")
+def history(
+    model: Annotated[str, typer.Argument(help="A model's name (current or former) or key.")],
+    db: DbOption = None,
+    hub: Annotated[str | None, typer.Option("--hub", help="Only this hub (huggingface, kaggle, …).")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show a model's history: first sighting, renames, tag and counter changes, gaps and deletion.
+
+    A former name finds the model too, because identity is the hub's key, not the name.
+
+    Example: zoo history google-bert/bert-base-uncased
+    """
+    from .history import find_models, model_timeline
+
+    con = _read(db)
+    try:
+        mids = find_models(con, model, hub)
+        if not mids:
+            err.print(f"zoo: no model is or was called {model!r}", highlight=False)
+            raise typer.Exit(EXIT_FAILED)
+        columns, rows = model_timeline(con, mids)
+    finally:
+        con.close()
+    render(columns, rows, fmt, title=f"history of {model}")
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .sources.records import Page, Source
-from .store import CrawlLock, RunResult, begin_run, resolve_db
+from .store import CrawlLock, RunPolicy, RunResult, begin_run, resolve_db
 
 
 @dataclass
@@ -82,6 +82,7 @@ def crawl(
     restart: bool = False,
     progress: ProgressCallback | None = None,
     prefetch: bool = True,
+    policy: RunPolicy | None = None,
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
@@ -90,7 +91,7 @@ def crawl(
     db = resolve_db(db)
     started = time.monotonic()
     with CrawlLock(db):
-        run = begin_run(db, source.name, source.params(), restart=restart)
+        run = begin_run(db, source.name, source.params(), restart=restart, policy=policy)
         c = run.counters
         try:
             if not run.done:
@@ -110,7 +111,7 @@ def crawl(
                                 page.total_hint,
                             )
                         )
-            n_models = run.finish()
+            merged = run.finish()
         except KeyboardInterrupt:
             run.fail("interrupted by the user; the next crawl resumes from the last saved page")
             raise
@@ -121,5 +122,13 @@ def crawl(
                 run.run_id, source.name, "failed", run.resumed, c, None, message, time.monotonic() - started
             )
     return RunResult(
-        run.run_id, source.name, "complete", run.resumed, c, n_models, None, time.monotonic() - started
+        run.run_id,
+        source.name,
+        "complete",
+        run.resumed,
+        c,
+        merged.models,
+        None,
+        time.monotonic() - started,
+        merged,
     )

@@ -37,6 +37,7 @@ import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from . import __version__
+from .merge import MergeResult, merge_run
 from .sources.records import ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
@@ -312,6 +313,15 @@ def staging_path(db: str, source: str) -> Path:
 
 
 @dataclass
+class RunPolicy:
+    """How a complete run judges absences: see :mod:`crawler.merge`."""
+
+    full: bool = True
+    delete_after: int = int(os.environ.get("ZOO_DELETE_AFTER", "2"))
+    max_drop: float = float(os.environ.get("ZOO_MAX_DROP", "0.05"))
+
+
+@dataclass
 class RunCounters:
     pages: int = 0
     items: int = 0
@@ -330,6 +340,11 @@ class RunResult:
     models: int | None = None
     error: str | None = None
     seconds: float = 0.0
+    merge: MergeResult | None = None
+
+    @property
+    def suspect(self) -> bool:
+        return bool(self.merge and self.merge.suspect)
 
 
 def _now() -> datetime:
@@ -343,8 +358,15 @@ class Run:
     """
 
     def __init__(
-        self, db: str, source: str, run_id: int, resumed: bool, stage: duckdb.DuckDBPyConnection
+        self,
+        db: str,
+        source: str,
+        run_id: int,
+        resumed: bool,
+        stage: duckdb.DuckDBPyConnection,
+        policy: RunPolicy | None = None,
     ) -> None:
+        self.policy = policy or RunPolicy()
         self.db = db
         self.source = source
         self.run_id = run_id
@@ -439,11 +461,11 @@ class Run:
         finally:
             con.close()
 
-    def finish(self) -> int:
-        """Merge the staged rows into ``models`` and mark the run complete, in one transaction.
+    def finish(self) -> MergeResult:
+        """Merge the staged rows into ``models`` and the history, and mark the run complete, in one
+        transaction (see :mod:`crawler.merge`).
 
-        Returns the number of distinct models the run saw. A model listed twice (it moved between pages)
-        is stored once, with the values of the later page.
+        A model listed twice (it moved between pages) is stored once, with the values of the later page.
         """
         c = self.counters
         stage_file = str(staging_path(self.db, self.source))
@@ -455,27 +477,24 @@ class Run:
             con.execute("BEGIN")
             try:
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq) "
-                    "FROM stage.stage_models QUALIFY row_number() OVER "
+                    "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
+                    "extra::JSON AS extra FROM stage.stage_models QUALIFY row_number() OVER "
                     "(PARTITION BY hub, key ORDER BY page DESC, seq DESC) = 1"
                 )
-                n_models = con.execute("SELECT count(*) FROM incoming").fetchone()[0]  # type: ignore[index]
-                # Only rows whose values changed are rewritten (DuckDB rewrites the columns it updates),
-                # new keys are appended, and every row seen gets this run as last_seen_run.
-                con.execute(_MERGE_CHANGED_SQL)
-                con.execute(
-                    "UPDATE models m SET last_seen_run = $run FROM incoming i WHERE m.hub = i.hub AND m.key = i.key",
-                    {"run": self.run_id},
-                )
-                con.execute(
-                    "INSERT INTO models BY NAME SELECT i.*, $run AS first_seen_run, $run AS last_seen_run "
-                    "FROM incoming i ANTI JOIN models m ON m.hub = i.hub AND m.key = i.key",
-                    {"run": self.run_id},
+                merged = merge_run(
+                    con,
+                    run_id=self.run_id,
+                    hub=self.source,
+                    now=_now(),
+                    full=self.policy.full,
+                    delete_after=self.policy.delete_after,
+                    max_drop=self.policy.max_drop,
                 )
                 self._merge_children(con)
                 con.execute(
                     "UPDATE crawl_runs SET status = 'complete', finished_at = ?, pages = ?, items = ?, "
-                    "requests = ?, warnings = ?, warning_samples = ?, models = ?, error = NULL "
+                    "requests = ?, warnings = ?, warning_samples = ?, models = ?, error = NULL, full_listing = ?, "
+                    "suspect = ?, new_models = ?, changed_models = ?, absent_models = ?, deleted_models = ? "
                     "WHERE run_id = ?",
                     [
                         _now(),
@@ -484,7 +503,13 @@ class Run:
                         c.requests,
                         c.warnings,
                         c.warning_samples,
-                        n_models,
+                        merged.models,
+                        self.policy.full,
+                        merged.suspect,
+                        merged.new,
+                        merged.changed,
+                        merged.absent,
+                        merged.deleted,
                         self.run_id,
                     ],
                 )
@@ -497,7 +522,7 @@ class Run:
         finally:
             con.close()
         _remove_staging(self.db, self.source)
-        return int(n_models)
+        return merged
 
     def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
         tables = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
@@ -520,16 +545,6 @@ class Run:
             con.unregister("_children")
 
 
-_DATA_COLUMNS = [name for name, _ in MODEL_COLUMNS if name not in ("hub", "key")]
-_MERGE_CHANGED_SQL = (
-    "UPDATE models m SET "
-    + ", ".join(f"{c} = i.{c}" for c in _DATA_COLUMNS)
-    + " FROM incoming i WHERE m.hub = i.hub AND m.key = i.key AND ("
-    + " OR ".join(f"m.{c} IS DISTINCT FROM i.{c}" for c in _DATA_COLUMNS)
-    + ")"
-)
-
-
 def _sql_quote(text: str) -> str:
     return text.replace("'", "''")
 
@@ -540,7 +555,14 @@ def _remove_staging(db: str, source: str) -> None:
         p.unlink(missing_ok=True)
 
 
-def begin_run(db: str | None, source: str, params: dict[str, Any], *, restart: bool = False) -> Run:
+def begin_run(
+    db: str | None,
+    source: str,
+    params: dict[str, Any],
+    *,
+    restart: bool = False,
+    policy: RunPolicy | None = None,
+) -> Run:
     """Resume the source's unfinished run, or start a new one.
 
     An unfinished run is one whose status is ``running`` (its process died) or ``failed`` and whose
@@ -598,9 +620,9 @@ def begin_run(db: str | None, source: str, params: dict[str, Any], *, restart: b
             "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
-        return Run(db, source, new_id, False, stage)
+        return Run(db, source, new_id, False, stage, policy)
     stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
-    return Run(db, source, resume_id, True, stage)
+    return Run(db, source, resume_id, True, stage, policy)
 
 
 def _staged_run_id(spath: Path) -> int | None:

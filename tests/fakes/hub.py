@@ -370,3 +370,66 @@ def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     for k, v in pairs:
         out.setdefault(k, []).append(v)
     return out
+
+
+@dataclass
+class NightChanges:
+    """What ``evolve`` did on one night, for tests to check the stored history against."""
+
+    added: list[str] = field(default_factory=list)  # _ids
+    deleted: list[str] = field(default_factory=list)
+    renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # _id -> (old id, new id)
+    counters_changed: set[str] = field(default_factory=set)
+
+
+def evolve(
+    models: list[dict],
+    night: int,
+    seed: int = 0,
+    *,
+    add_share: float = 0.005,
+    delete_share: float = 0.001,
+    rename_share: float = 0.0005,
+    downloads_share: float = 0.30,
+    likes_share: float = 0.05,
+) -> tuple[list[dict], NightChanges]:
+    """The Hub one night later: adds models, deletes ~0.1 %, renames ~0.05 % (same ``_id``, new name),
+    changes downloads of ~30 % and likes of ~5 %. Returns the new list (unchanged dicts are shared)."""
+    rng = random.Random(seed * 100_003 + night)
+    changes = NightChanges()
+    n = len(models)
+    deleted = set(rng.sample(range(n), int(n * delete_share)))
+    renamed = set(rng.sample(range(n), int(n * rename_share))) - deleted
+    out: list[dict] = []
+    for i, m in enumerate(models):
+        if i in deleted:
+            changes.deleted.append(m["_id"])
+            continue
+        new = None
+        if i in renamed:
+            new = dict(m)
+            new["id"] = f"{m['id']}-n{night}"
+            changes.renamed[m["_id"]] = (m["id"], new["id"])
+        r = rng.random()
+        if r < downloads_share:
+            new = new or dict(m)
+            delta = 1 + int(rng.paretovariate(1.5))
+            new["downloads"] = m["downloads"] + delta
+            new["downloadsAllTime"] = m["downloadsAllTime"] + delta
+        if rng.random() < likes_share:
+            new = new or dict(m)
+            new["likes"] = m["likes"] + 1
+        if new is not None and (
+            new.get("downloads") != m.get("downloads") or new.get("likes") != m.get("likes")
+        ):
+            changes.counters_changed.add(m["_id"])
+        out.append(new or m)
+    day = datetime(2026, 11, 1, tzinfo=timezone.utc) + timedelta(days=night)
+    fresh = make_models(int(n * add_share), seed=seed * 7919 + night, sentinel_share=0.0)
+    for j, m in enumerate(fresh):
+        m["createdAt"] = iso(day + timedelta(seconds=j))
+        m["_id"] = object_id(day, 0xA000_0000 + night * 1_000_000 + j)
+        m["id"] = f"night{night}/model-{j}"
+        changes.added.append(m["_id"])
+    out.extend(fresh)
+    return out, changes

@@ -1,0 +1,225 @@
+"""Change-only history over simulated nights of a fake Hub: additions, deletions, renames, counters,
+as-of answers, suspect and failed runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.crawl import crawl
+from crawler.sources.huggingface import HuggingFaceSource
+from crawler.store import RunPolicy, connect
+from tests.fakes.hub import FakeHub, Faults, evolve, make_models
+
+runner = CliRunner()
+NIGHT0 = date(2026, 11, 1)
+
+
+def night_date(n: int) -> date:
+    return NIGHT0 + timedelta(days=n)
+
+
+def crawl_night(hub: FakeHub, db: str, night: int, **kw):
+    """Crawl as the nightly job would on ``night``; the run's dates are set to that night."""
+    result = crawl(
+        HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05, **kw.pop("src", {})), db, **kw
+    )
+    when = datetime.combine(night_date(night), datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=3)
+    con = connect(db)
+    con.execute(
+        "UPDATE crawl_runs SET started_at = ?, finished_at = CASE WHEN finished_at IS NULL THEN NULL ELSE ? END "
+        "WHERE run_id = ?",
+        [when, when + timedelta(minutes=30), result.run_id],
+    )
+    con.close()
+    return result
+
+
+def served(models: list[dict]) -> dict[str, tuple]:
+    return {
+        m["_id"]: (
+            m["id"],
+            m["downloads"],
+            m["downloads_all_time"] if "downloads_all_time" in m else m["downloadsAllTime"],
+            m["likes"],
+            m["tags"],
+        )
+        for m in models
+    }
+
+
+def as_of(db: str, day: date) -> dict[str, tuple]:
+    con = connect(db, read_only=True)
+    rows = con.execute(
+        "SELECT key, id, downloads, downloads_all_time, likes, tags FROM models_as_of(?) WHERE hub = 'huggingface'",
+        [day],
+    ).fetchall()
+    con.close()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def log_counts(db: str) -> tuple[int, int, int]:
+    con = connect(db, read_only=True)
+    out = tuple(
+        con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("model_counters_log", "model_attrs_log", "model_absences")
+    )
+    con.close()
+    return out  # type: ignore[return-value]
+
+
+@pytest.fixture
+def nights():
+    """Night 0 and three evolutions of it: (models served that night, what changed)."""
+    base = make_models(3000, seed=17)
+    out = [(base, None)]
+    for n in range(1, 4):
+        out.append(evolve(out[-1][0], n, seed=17))
+    return out
+
+
+def test_nightly_history_is_change_only_and_answers_as_of(nights, db):
+    with FakeHub(nights[0][0]) as hub:
+        before = (0, 0, 0)
+        for n, (models, changes) in enumerate(nights):
+            hub.set_models(models)
+            result = crawl_night(hub, db, n)
+            assert result.status == "complete" and not result.suspect
+            after = log_counts(db)
+            added = [a - b for a, b in zip(after, before, strict=True)]
+            if changes is None:
+                assert added == [3000, 3000, 0]
+            else:
+                # exactly the changes: counters rows for new + changed counters; attrs rows for new + renamed
+                assert added[0] == len(changes.added) + len(changes.counters_changed)
+                assert added[1] == len(changes.added) + len(changes.renamed)
+                assert added[2] == len(changes.deleted)  # absences opened
+                assert result.merge.new == len(changes.added)
+            before = after
+
+    # as-of answers for each night match the data served that night
+    for n, (models, _) in enumerate(nights):
+        got = as_of(db, night_date(n))
+        want = {
+            m["_id"]: (m["id"], m["downloads"], m["downloadsAllTime"], m["likes"], m["tags"]) for m in models
+        }
+        assert got == want, f"night {n}"
+    assert as_of(db, night_date(-1)) == {}
+
+    con = connect(db, read_only=True)
+    # deletions only after N=2 complete runs: night-1 deletions are deleted by night 2's run, not before
+    deleted_run = dict(
+        con.execute("SELECT key, deleted_run FROM models WHERE deleted_at IS NOT NULL").fetchall()
+    )
+    runs = [r[0] for r in con.execute("SELECT run_id FROM crawl_runs ORDER BY run_id").fetchall()]
+    assert set(deleted_run) == set(nights[1][1].deleted) | set(nights[2][1].deleted)
+    assert {deleted_run[k] for k in nights[1][1].deleted} == {runs[2]}
+    assert {deleted_run[k] for k in nights[2][1].deleted} == {runs[3]}
+    # renames keep identity: same key, one row, the new name
+    old_id, new_id = next(iter(nights[1][1].renamed.values()))
+    key = next(iter(nights[1][1].renamed))
+    assert con.execute("SELECT id, count(*) FROM models WHERE key = ? GROUP BY id", [key]).fetchall() == [
+        (new_id, 1)
+    ]
+    # current state and history never disagree
+    disagree = con.execute(
+        "SELECT count(*) FROM models m JOIN models_as_of(?) a USING (mid) "
+        "WHERE m.id <> a.id OR m.downloads IS DISTINCT FROM a.downloads OR m.tags <> a.tags "
+        "OR m.likes IS DISTINCT FROM a.likes",
+        [night_date(3)],
+    ).fetchone()[0]
+    assert disagree == 0
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT key), count(DISTINCT mid) FROM models"
+    ).fetchone() == ((len(nights[3][0]) + len(deleted_run) + len(nights[3][1].deleted),) * 3)
+    con.close()
+
+    # `zoo history` finds the model by its old name and shows the rename
+    out = runner.invoke(app, ["history", old_id, "--db", db, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    events = json.loads(out.output)
+    renames = [e for e in events if e["event"] == "renamed"]
+    assert renames and renames[0]["id"] == new_id and renames[0]["previous_id"] == old_id
+    assert events[0]["event"] == "first seen"
+    out = runner.invoke(app, ["history", "no/such-model", "--db", db])
+    assert out.exit_code == 1 and "no model" in out.output
+
+
+def test_a_night_without_changes_adds_no_rows(db):
+    models = make_models(1500, seed=3)
+    with FakeHub(models) as hub:
+        crawl_night(hub, db, 0)
+        before = log_counts(db)
+        result = crawl_night(hub, db, 1)
+    assert result.status == "complete"
+    assert log_counts(db) == before
+    assert result.merge.new == result.merge.changed == result.merge.absent == 0
+
+
+def test_failed_middle_night_deletes_nothing(nights, db):
+    faults = Faults()
+    with FakeHub(nights[0][0], faults=faults) as hub:
+        crawl_night(hub, db, 0)
+        hub.set_models(nights[1][0])
+        # night 1 fails after its first page: nothing of it is merged
+        faults.status_next.extend([500] * 50)
+        failed = crawl_night(hub, db, 1, src={"max_retries": 1}, prefetch=False)
+        assert failed.status == "failed"
+        con = connect(db, read_only=True)
+        assert (
+            con.execute(
+                "SELECT count(*) FROM models WHERE absent_since_run IS NOT NULL OR deleted_at IS NOT NULL"
+            ).fetchone()[0]
+            == 0
+        )
+        con.close()
+        faults.status_next.clear()
+        # the next night resumes it and completes: one absence pass, still no deletion (N = 2)
+        done = crawl_night(hub, db, 2)
+        assert done.status == "complete" and done.resumed
+        assert done.merge.absent == len(nights[1][1].deleted) and done.merge.deleted == 0
+
+
+def test_suspect_run_marks_nothing_and_exits_4(db):
+    models = make_models(2000, seed=8)
+    with FakeHub(models) as hub:
+        crawl_night(hub, db, 0)
+        hub.set_models(models[:1800])  # 10 % vanished at once: more likely a broken listing
+        out = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", db])
+    assert out.exit_code == 4, out.output
+    assert "SUSPECT" in out.output
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT suspect FROM crawl_runs ORDER BY run_id").fetchall() == [(False,), (True,)]
+    assert con.execute("SELECT count(*) FROM model_absences").fetchone()[0] == 0
+    runs = json.loads(runner.invoke(app, ["runs", "--db", db, "-f", "json"]).output)
+    assert runs[0]["suspect"] is True
+
+
+def test_a_model_that_comes_back_is_undeleted_and_the_gap_stays(db):
+    models = make_models(1000, seed=9)
+    gone, rest = models[0], models[1:]
+    with FakeHub(models) as hub:
+        crawl_night(hub, db, 0)
+        hub.set_models(rest)
+        crawl_night(hub, db, 1, policy=RunPolicy(delete_after=1))
+        con = connect(db, read_only=True)
+        assert con.execute(
+            "SELECT deleted_at IS NOT NULL FROM models WHERE key = ?", [gone["_id"]]
+        ).fetchone() == (True,)
+        con.close()
+        hub.set_models(models)
+        crawl_night(hub, db, 2, policy=RunPolicy(delete_after=1))
+    con = connect(db, read_only=True)
+    assert con.execute(
+        "SELECT deleted_at, absent_since_run FROM models WHERE key = ?", [gone["_id"]]
+    ).fetchone() == (None, None)
+    runs = [r[0] for r in con.execute("SELECT run_id FROM crawl_runs ORDER BY 1").fetchall()]
+    assert con.execute("SELECT from_run, to_run FROM model_absences").fetchall() == [(runs[1], runs[2])]
+    con.close()
+    assert gone["_id"] not in as_of(db, night_date(1)) and gone["_id"] in as_of(db, night_date(2))
+    events = json.loads(runner.invoke(app, ["history", gone["id"], "--db", db, "-f", "json"]).output)
+    assert [e["event"] for e in events] == ["first seen", "absent", "deleted", "back"]
