@@ -340,6 +340,30 @@ def history(
     render(columns, rows, fmt, title=f"history of {model}")
 
 
+@app.command("export")
+def export_cmd(
+    out_dir: Annotated[str, typer.Argument(help="Folder to write the Parquet datasets into.")],
+    db: DbOption = None,
+) -> None:
+    """Export models, observations and runs as Hive-partitioned Parquet (hub=…/snapshot_date=…/).
+
+    Only partitions that are not there yet are written, so running it after every nightly crawl adds
+    one day. DuckDB, pandas, polars, Spark and Trino read the folder in place.
+
+    Example: zoo export ./zoo-parquet   then   duckdb -c "select * from read_parquet('zoo-parquet/models/*/*/*.parquet', hive_partitioning=true)"
+    """
+    from .export import export
+
+    con = _read(db)
+    try:
+        result = export(con, out_dir)
+    finally:
+        con.close()
+    print(
+        f"export to {out_dir}: {len(result.written)} partition files written, {result.skipped} already there"
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -223,3 +223,38 @@ def test_a_model_that_comes_back_is_undeleted_and_the_gap_stays(db):
     assert gone["_id"] not in as_of(db, night_date(1)) and gone["_id"] in as_of(db, night_date(2))
     events = json.loads(runner.invoke(app, ["history", gone["id"], "--db", db, "-f", "json"]).output)
     assert [e["event"] for e in events] == ["first seen", "absent", "deleted", "back"]
+
+
+def test_export_writes_only_new_partitions_readable_in_place(nights, db, tmp_path):
+    import duckdb
+
+    out = tmp_path / "parquet"
+    with FakeHub(nights[0][0]) as hub:
+        crawl_night(hub, db, 0)
+        first = runner.invoke(app, ["export", str(out), "--db", db])
+        assert first.exit_code == 0, first.output
+        assert "3 partition files written, 0 already there" in first.output
+        hub.set_models(nights[1][0])
+        crawl_night(hub, db, 1)
+    mtime = (
+        (out / "models" / "hub=huggingface" / "snapshot_date=2026-11-01" / "data.parquet").stat().st_mtime_ns
+    )
+    second = runner.invoke(app, ["export", str(out), "--db", db])
+    assert "3 partition files written, 3 already there" in second.output
+    assert (out / "models/hub=huggingface/snapshot_date=2026-11-01/data.parquet").stat().st_mtime_ns == mtime
+    con = duckdb.connect()
+    per_day = dict(
+        con.execute(
+            f"SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('{out}/models/*/*/*.parquet', "
+            "hive_partitioning = true) WHERE hub = 'huggingface' GROUP BY 1"
+        ).fetchall()
+    )
+    assert per_day == {"2026-11-01": len(nights[0][0]), "2026-11-02": len(nights[1][0])}
+    changes = nights[1][1]
+    obs = con.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/observations/*/*/*.parquet', hive_partitioning = true) "
+        "WHERE snapshot_date = '2026-11-02'"
+    ).fetchone()[0]
+    assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed))
+    runs = con.execute(f"SELECT count(*) FROM read_parquet('{out}/runs/*/*/*.parquet')").fetchone()[0]
+    assert runs == 2
