@@ -402,10 +402,18 @@ class Run:
                 con.unregister("_page")
             for tbl, rows in page.children.items():
                 if rows:
-                    con.executemany(
-                        "INSERT INTO stage_children VALUES (?, ?, ?)",
-                        [[page_no, tbl, json.dumps(r, default=str, ensure_ascii=False)] for r in rows],
+                    children = pa.table(
+                        {
+                            "page": pa.repeat(pa.scalar(page_no, pa.int64()), len(rows)),
+                            "tbl": pa.repeat(pa.scalar(tbl, pa.string()), len(rows)),
+                            "row_json": pa.array(
+                                [json.dumps(r, default=str, ensure_ascii=False) for r in rows], pa.string()
+                            ),
+                        }
                     )
+                    con.register("_children", children)
+                    con.execute("INSERT INTO stage_children SELECT * FROM _children")
+                    con.unregister("_children")
             con.execute(
                 "UPDATE stage_run SET checkpoint = ?, done = ?, pages = pages + 1, items = items + ?, "
                 "requests = requests + ?, warnings = warnings + ?, warning_samples = ?",
