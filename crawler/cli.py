@@ -210,6 +210,64 @@ def _run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy
         raise typer.Exit(EXIT_SUSPECT)
 
 
+def _configured_sources(hf_endpoint: str | None) -> list[tuple[str, Source | None, str]]:
+    """Every hub ``zoo crawl all`` knows: (name, source or None when skipped, why skipped)."""
+    from .sources.huggingface import HuggingFaceSource
+
+    found: list[tuple[str, Source | None, str]] = [("huggingface", HuggingFaceSource(hf_endpoint), "")]
+    return found
+
+
+@crawl_app.command("all")
+def crawl_all(
+    db: DbOption = None,
+    hf_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-endpoint", envvar="HF_ENDPOINT", help="Hub for the huggingface source.", show_default=False
+        ),
+    ] = None,
+    delete_after: DeleteAfterOption = 2,
+    max_drop: MaxDropOption = 0.05,
+) -> None:
+    """Crawl every configured hub, one after the other: the nightly job.
+
+    A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
+    configured (no credentials, say) are skipped with a notice. Exit code: 0 if every crawled hub
+    completed, 1 if any failed, 4 if none failed but a run was suspect. Meant for cron: no prompts, and
+    plain log lines instead of progress bars when the output is not a terminal.
+
+    Example: zoo crawl all --db /var/lib/zoo/zoo.duckdb
+    """
+    policy = RunPolicy(delete_after=delete_after, max_drop=max_drop)
+    failed: list[str] = []
+    suspect: list[str] = []
+    for name, source, why in _configured_sources(hf_endpoint):
+        if source is None:
+            print(f"{name}: skipped — {why}")
+            continue
+        try:
+            result = run_with_progress(source, db, False, policy)
+        except CrawlLocked as exc:
+            err.print(f"zoo: {exc}", highlight=False)
+            raise typer.Exit(EXIT_LOCKED) from None
+        except Exception as exc:  # a broken source must not stop the others
+            print(f"{name}: failed before its run could start — {type(exc).__name__}: {exc}")
+            failed.append(name)
+            continue
+        print(_summary(result))
+        if result.status != "complete":
+            failed.append(name)
+        elif result.suspect:
+            suspect.append(name)
+    if failed:
+        print(f"zoo crawl all: {len(failed)} hub(s) failed: {', '.join(failed)}")
+        raise typer.Exit(EXIT_FAILED)
+    if suspect:
+        print(f"zoo crawl all: suspect run(s): {', '.join(suspect)}")
+        raise typer.Exit(EXIT_SUSPECT)
+
+
 @crawl_app.command("hf")
 def crawl_hf(
     db: DbOption = None,
