@@ -131,7 +131,7 @@ class _WaitRetryAfterOrBackoff(wait_base):
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
         self.backoff = wait_exponential_jitter(
-            initial=policy.backoff_base, max=policy.backoff_max, jitter=policy.backoff_base
+            multiplier=policy.backoff_base, max=policy.backoff_max, jitter=policy.backoff_base
         )
 
     def __call__(self, retry_state: RetryCallState) -> float:
