@@ -278,7 +278,7 @@ class FakeKaggle:
         return self.url + "/api/v1"
 
     def start(self) -> FakeKaggle:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
