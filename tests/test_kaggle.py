@@ -19,6 +19,7 @@ from crawler.sources._http import RetryPolicy
 from crawler.sources.kaggle import (
     CredentialsError,
     KaggleCredentials,
+    KaggleError,
     KaggleSource,
     find_kaggle_credentials,
     kaggle_credentials_available,
@@ -333,6 +334,12 @@ def test_persistent_failure_fails_the_run_and_the_next_crawl_resumes(
         n_instances(kaggle_models),
     )
     assert kaggle_rows(db, "select status, resumed from crawl_runs") == [("complete", True)]
+
+
+def test_a_rejected_saved_page_token_asks_for_restart(fake: FakeKaggle) -> None:
+    with pytest.raises(KaggleError, match="--restart"):
+        next(iter(source(fake).pages("not-a-token")))
+    assert fake.count(LIST_MODELS, 400) == 1
 
 
 # ------------------------------------------------------------------------------------- credentials

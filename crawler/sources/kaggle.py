@@ -617,7 +617,15 @@ class KaggleSource:
         seen_keys: set[str] = set()
         counter = RequestCounter()
         while True:
-            data = self._list_models(token, counter)
+            try:
+                data = self._list_models(token, counter)
+            except HttpStatusError as exc:
+                if exc.status == 400 and checkpoint and token == checkpoint:
+                    raise KaggleError(
+                        "Kaggle rejected the page token saved by the interrupted run (HTTP 400; tokens may "
+                        "expire); start afresh with --restart"
+                    ) from None
+                raise
             models = data.get("models")
             if models is None:
                 models = []
