@@ -396,13 +396,7 @@ class FakeKaggle:
                 self, status: int, payload: Any, path: str, body: Any, raw: bytes | None = None
             ) -> None:
                 data = raw if raw is not None else json.dumps(payload, separators=(",", ":")).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                if status in (429, 503) and fake.faults.retry_after is not None:
-                    self.send_header("Retry-After", fake.faults.retry_after)
-                self.end_headers()
-                self.wfile.write(data)
+                # recorded before answering, so a client that got its answer finds its request counted
                 with fake._lock:
                     fake.requests.append(
                         Seen(
@@ -414,6 +408,13 @@ class FakeKaggle:
                             self.headers.get("User-Agent"),
                         )
                     )
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                if status in (429, 503) and fake.faults.retry_after is not None:
+                    self.send_header("Retry-After", fake.faults.retry_after)
+                self.end_headers()
+                self.wfile.write(data)
 
             def _answer(self, path: str, body: Any, compute: Any) -> None:
                 f = fake.faults
