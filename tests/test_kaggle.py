@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.crawl import crawl
-from crawler.sources._http import RetryPolicy
+from crawler.sources._http import HttpStatusError, RetryPolicy
 from crawler.sources.kaggle import (
     CredentialsError,
     KaggleCredentials,
@@ -334,6 +334,17 @@ def test_persistent_failure_fails_the_run_and_the_next_crawl_resumes(
         n_instances(kaggle_models),
     )
     assert kaggle_rows(db, "select status, resumed from crawl_runs") == [("complete", True)]
+
+
+def test_the_exception_ending_a_listing_carries_its_uncounted_requests(fake: FakeKaggle) -> None:
+    fake.faults.fail_from_page = 1
+    pages = source(fake).pages(None)
+    first = next(pages)
+    assert first.requests == fake.count()
+    before = fake.count()
+    with pytest.raises(HttpStatusError) as failed:
+        next(pages)
+    assert failed.value.requests == fake.count() - before == FAST.max_attempts  # type: ignore[attr-defined]
 
 
 def test_a_rejected_saved_page_token_asks_for_restart(fake: FakeKaggle) -> None:

@@ -593,29 +593,37 @@ class KaggleSource:
             raise
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
-        """Yield one page per ``ListModels`` answer, starting at the page token ``checkpoint``."""
+        """Yield one page per ``ListModels`` answer, starting at the page token ``checkpoint``.
+
+        An exception ending the listing carries ``requests``: the attempts of the page that failed, which
+        no page will report (``Run.add_requests`` can count them).
+        """
         secrets = self.credentials.secrets()
+        counter = RequestCounter()
         try:
-            yield from self._pages(checkpoint)
+            yield from self._pages(checkpoint, counter)
         except Exception as exc:
             text = str(exc)
             scrubbed = text
             for secret in secrets:
                 scrubbed = scrubbed.replace(secret, "***")
+            error: Exception = exc
             if scrubbed != text:
-                raise KaggleError(scrubbed) from None
-            if isinstance(exc, HttpStatusError) and exc.status in (401, 403):
-                raise KaggleError(
+                error = KaggleError(scrubbed)
+            elif isinstance(exc, HttpStatusError) and exc.status in (401, 403):
+                error = KaggleError(
                     f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
                     "check them, or create a new API token on kaggle.com/settings"
-                ) from None
-            raise
+                )
+            error.requests = counter.take()  # type: ignore[attr-defined]
+            if error is exc:
+                raise
+            raise error from None
 
-    def _pages(self, checkpoint: str | None) -> Iterator[Page]:
+    def _pages(self, checkpoint: str | None, counter: RequestCounter) -> Iterator[Page]:
         token = checkpoint or ""
         seen_tokens: set[str] = {token} if token else set()
         seen_keys: set[str] = set()
-        counter = RequestCounter()
         while True:
             try:
                 data = self._list_models(token, counter)
