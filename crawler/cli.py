@@ -298,6 +298,80 @@ def crawl_hf(
     _run_source(HuggingFaceSource(hf_endpoint, timeout=timeout), db, restart, policy)
 
 
+@crawl_app.command("kaggle")
+def crawl_kaggle(
+    db: DbOption = None,
+    kaggle_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--kaggle-endpoint",
+            envvar="ZOO_KAGGLE_ENDPOINT",
+            help="API base to crawl (default: $ZOO_KAGGLE_ENDPOINT, else https://api.kaggle.com, or "
+            "https://www.kaggle.com/api/v1 with --api legacy).",
+            show_default=False,
+        ),
+    ] = None,
+    api: Annotated[
+        str,
+        typer.Option("--api", help="rpc: POST …/ListModels (default); legacy: GET /api/v1/models/list."),
+    ] = "rpc",
+    sort_by: Annotated[
+        str,
+        typer.Option(
+            "--sort-by",
+            help="Listing order: createTime, publishTime, updateTime, hotness, downloadCount, voteCount "
+            "or notebookCount.",
+        ),
+    ] = "createTime",
+    search: Annotated[str | None, typer.Option("--search", help="Only models matching this term.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only models of this user or org.")] = None,
+    page_size: Annotated[int, typer.Option("--page-size", min=1, help="Models asked per page.")] = 50,
+    restart: RestartOption = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request times out.")] = 60.0,
+    max_attempts: Annotated[
+        int, typer.Option("--max-attempts", min=1, help="Attempts per request (5xx, 429, timeouts).")
+    ] = 6,
+    backoff: Annotated[
+        float, typer.Option("--backoff", min=0.0, help="First retry wait in seconds; doubles per retry.")
+    ] = 1.0,
+) -> None:
+    """Crawl every model of Kaggle Models (TF Hub's successor) with Kaggle's ListModels API.
+
+    Credentials: KAGGLE_API_TOKEN (Bearer), else KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in
+    $KAGGLE_CONFIG_DIR or ~/.kaggle. Without them the command exits 1 before opening the database. Each
+    model's instance frameworks go to models.formats and the kaggle_instances table. An interrupted crawl
+    resumes at the next page token; --restart abandons it. Exit code 0 means the run completed.
+
+    Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb
+    """
+    from .sources._http import RetryPolicy
+    from .sources.kaggle import APIS, SORT_ORDERS, CredentialsError, KaggleSource, find_kaggle_credentials
+
+    if api not in APIS:
+        typer.echo(f"zoo: --api must be one of {', '.join(APIS)}", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    if sort_by not in SORT_ORDERS:
+        typer.echo(f"zoo: --sort-by must be one of {', '.join(SORT_ORDERS)}", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        credentials = find_kaggle_credentials()
+    except CredentialsError as exc:
+        typer.echo(f"zoo: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    policy = RetryPolicy(max_attempts=max_attempts, backoff_base=backoff, timeout=timeout)
+    source = KaggleSource(
+        kaggle_endpoint,
+        credentials,
+        api=api,
+        page_size=page_size,
+        sort_by=sort_by,
+        search=search,
+        owner=owner,
+        policy=policy,
+    )
+    _run_source(source, db, restart)
+
+
 # ------------------------------------------------------------------------------------------ inspection
 
 

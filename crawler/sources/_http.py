@@ -1,0 +1,248 @@
+"""Shared HTTP plumbing for the sources that do not go through huggingface_hub (Kaggle, catalogs, …).
+
+Two pieces:
+
+* :func:`make_session` — a ``requests.Session`` with zoo's User-Agent and nothing else (no urllib3
+  retries: retrying is this module's job, so every attempt is counted).
+* :func:`request_json` — one JSON request under a :class:`RetryPolicy` (tenacity). Connection errors,
+  timeouts, 5xx and 429 are retried with exponential backoff (jitter, a ceiling, a maximum number of
+  attempts); a ``Retry-After`` header (seconds or an HTTP date) on a 429/503 is waited out instead. A 200
+  whose body is not valid JSON (a truncated body) is asked again a smaller, separate number of times.
+  Other 4xx answers fail at once with :class:`HttpStatusError`.
+
+Every attempt is counted in a :class:`RequestCounter`, so a source can report ``Page.requests`` honestly.
+Nothing here logs or raises request headers, so credentials sent in them stay out of logs and errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception
+from tenacity.wait import wait_base, wait_exponential_jitter
+
+from .. import __version__
+
+log = logging.getLogger("crawler.http")
+
+USER_AGENT = f"zoo-crawler/{__version__} (+https://github.com/zoo-crawler; model-zoo statistics)"
+#: (connect, read) seconds; the read timeout is what a caller usually tunes.
+CONNECT_TIMEOUT = 10.0
+
+
+class HttpError(RuntimeError):
+    """A request that failed for good (after retries, or at once for a 4xx); the message says why."""
+
+
+class HttpStatusError(HttpError):
+    """The server answered with an error status that is not worth retrying (or kept answering one)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Retryable(Exception):
+    """Internal: an answer worth asking again (5xx, 429, a body that is not JSON)."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class _InvalidJson(_Retryable):
+    pass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. The defaults suit a public API; tests shrink the waits."""
+
+    #: attempts per request, the first included
+    max_attempts: int = 6
+    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
+    backoff_base: float = 1.0
+    #: ceiling of one backoff wait, in seconds
+    backoff_max: float = 60.0
+    #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again
+    retry_after_max: float = 300.0
+    #: attempts for a 200 whose body is not valid JSON (within ``max_attempts``)
+    json_attempts: int = 3
+    #: read timeout in seconds (connect timeout is ``CONNECT_TIMEOUT``)
+    timeout: float = 60.0
+
+
+class RequestCounter:
+    """Counts HTTP attempts (retries included); ``take()`` returns the count and starts again at zero."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def add(self, n: int = 1) -> None:
+        self.n += n
+
+    def take(self) -> int:
+        n, self.n = self.n, 0
+        return n
+
+
+def make_session(user_agent: str | None = None) -> requests.Session:
+    """A ``requests.Session`` with zoo's User-Agent and JSON ``Accept``; no adapter-level retries."""
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent or USER_AGENT
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+class _WaitRetryAfterOrBackoff(wait_base):
+    """``Retry-After`` when the server sent one, else exponential backoff with jitter and a ceiling."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.backoff = wait_exponential_jitter(
+            multiplier=policy.backoff_base, max=policy.backoff_max, jitter=policy.backoff_base
+        )
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, self.policy.retry_after_max)
+        return min(self.backoff(retry_state), self.policy.backoff_max)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, _Retryable | requests.ConnectionError | requests.Timeout)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt{'s' if n != 1 else ''}"
+
+
+def request_json(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    policy: RetryPolicy | None = None,
+    counter: RequestCounter | None = None,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    params: Mapping[str, Any] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Send one request under ``policy`` and return the decoded JSON body.
+
+    Raises :class:`HttpStatusError` for a non-retryable status (or a retryable one that outlasted the
+    attempts) and :class:`HttpError` for anything else that outlasted them. ``headers`` (credentials) are
+    sent but never appear in logs or messages.
+    """
+    policy = policy or RetryPolicy()
+    json_failures = 0
+    attempts = 0
+    label = f"{method} {url}"
+
+    def attempt() -> Any:
+        nonlocal json_failures, attempts
+        attempts += 1
+        if counter is not None:
+            counter.add()
+        response = session.request(
+            method,
+            url,
+            headers=dict(headers or {}),
+            json=json_body,
+            params=params,
+            timeout=(CONNECT_TIMEOUT, policy.timeout),
+        )
+        status = response.status_code
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
+        if status >= 400:
+            raise HttpStatusError(
+                f"{label} answered HTTP {status}: {_short(response.text)}",
+                status,
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            json_failures += 1
+            raise _InvalidJson(f"a body that is not valid JSON ({_short(str(exc), 80)})") from None
+
+    def stop(retry_state: RetryCallState) -> bool:
+        if retry_state.attempt_number >= policy.max_attempts:
+            return True
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        return isinstance(exc, _InvalidJson) and json_failures >= policy.json_attempts
+
+    def before_sleep(retry_state: RetryCallState) -> None:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        reason = str(exc) if isinstance(exc, _Retryable) else type(exc).__name__
+        if isinstance(exc, _Retryable) and exc.status == 429:
+            log.warning("%s: rate limited (HTTP 429); waiting %.1f s", label, wait)
+        else:
+            log.info(
+                "%s: %s; retry %d/%d in %.1f s",
+                label,
+                reason,
+                retry_state.attempt_number,
+                policy.max_attempts - 1,
+                wait,
+            )
+
+    retrying = Retrying(
+        stop=stop,
+        wait=_WaitRetryAfterOrBackoff(policy),
+        retry=retry_if_exception(_is_retryable),
+        before_sleep=before_sleep,
+        sleep=sleep,
+        reraise=True,
+    )
+    try:
+        return retrying(attempt)
+    except _Retryable as exc:
+        message = f"{label} failed after {_attempts(attempts)}: last answer {exc}"
+        if exc.status is not None:
+            raise HttpStatusError(message, exc.status) from None
+        raise HttpError(message) from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise HttpError(
+            f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))}"
+        ) from None

@@ -1,0 +1,676 @@
+"""Kaggle Models (TF Hub's successor), listed with Kaggle's public API.
+
+The listing is ``POST {base}/v1/models.ModelApiService/ListModels`` with a JSON body ``{pageSize,
+pageToken, sortBy, search, owner}`` (base ``https://api.kaggle.com``). Each answer holds ``models``,
+``nextPageToken`` (empty at the end) and ``totalResults``. A page shorter than ``pageSize`` is *not* the
+end: only an empty ``nextPageToken`` is. The next page token is the checkpoint, so a killed crawl resumes
+at the page after the last one saved. The legacy REST form ``GET https://www.kaggle.com/api/v1/models/list``
+is available with ``api="legacy"``.
+
+A model whose ``instances`` are missing or empty (proto JSON omits empty lists) has them fetched with
+``POST …/ListModelInstances`` ``{ownerSlug, modelSlug, pageSize, pageToken}``, paged the same way. Each
+instance's ``framework`` arrives camelCase (``tensorFlow2``, ``pyTorch``) or as an enum name
+(``MODEL_FRAMEWORK_TENSOR_FLOW_2``); both are normalised to the camelCase form, and an unknown value is
+kept as it came, with a warning. ``ModelRecord.formats`` is the sorted set of normalised instance
+frameworks; every instance also becomes a ``kaggle_instances`` row (``sql/schema/003_kaggle.sql``).
+
+Kaggle wants credentials even for public listings: ``KAGGLE_API_TOKEN`` (Bearer), else
+``KAGGLE_USERNAME`` + ``KAGGLE_KEY`` (Basic), else ``kaggle.json`` in ``$KAGGLE_CONFIG_DIR`` or
+``~/.kaggle``. They are sent in a header only: never in ``params()``, logs, records or error messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from ._http import HttpStatusError, RequestCounter, RetryPolicy, make_session, request_json
+from .records import ModelRecord, Page
+
+HUB = "kaggle"
+DEFAULT_ENDPOINT = "https://api.kaggle.com"
+DEFAULT_LEGACY_ENDPOINT = "https://www.kaggle.com/api/v1"
+LIST_MODELS_PATH = "/v1/models.ModelApiService/ListModels"
+LIST_INSTANCES_PATH = "/v1/models.ModelApiService/ListModelInstances"
+PAGE_SIZE = 50
+INSTANCE_PAGE_SIZE = 50
+#: Sort orders of ``ListModels`` (short name → enum name sent in the POST body).
+SORT_ORDERS = {
+    "hotness": "LIST_MODELS_ORDER_BY_HOTNESS",
+    "downloadCount": "LIST_MODELS_ORDER_BY_DOWNLOAD_COUNT",
+    "voteCount": "LIST_MODELS_ORDER_BY_VOTE_COUNT",
+    "notebookCount": "LIST_MODELS_ORDER_BY_NOTEBOOK_COUNT",
+    "publishTime": "LIST_MODELS_ORDER_BY_PUBLISH_TIME",
+    "createTime": "LIST_MODELS_ORDER_BY_CREATE_TIME",
+    "updateTime": "LIST_MODELS_ORDER_BY_UPDATE_TIME",
+}
+#: Creation order keeps a page token meaningful while models are added (hotness reshuffles daily).
+DEFAULT_SORT = "createTime"
+APIS = ("rpc", "legacy")
+
+#: Every framework Kaggle knows, in its camelCase spelling (kagglesdk ``ModelFramework`` without the
+#: ``MODEL_FRAMEWORK_`` prefix), with the enum's number.
+FRAMEWORKS: dict[str, int] = {
+    "unspecified": 0,
+    "tensorFlow1": 1,
+    "tensorFlow2": 2,
+    "tfLite": 3,
+    "tfJs": 4,
+    "pyTorch": 5,
+    "jax": 6,
+    "coral": 7,
+    "scikitLearn": 8,
+    "mxnet": 9,
+    "onnx": 10,
+    "keras": 11,
+    "api": 12,
+    "other": 13,
+    "flax": 14,
+    "pax": 15,
+    "transformers": 16,
+    "maxText": 17,
+    "gemmaCpp": 18,
+    "ggml": 19,
+    "tensorRtLlm": 20,
+    "gguf": 21,
+    "triton": 22,
+}
+#: Frameworks the stats views count as TensorFlow (documentation; the views own the definition).
+TENSORFLOW_FRAMEWORKS = ("tensorFlow1", "tensorFlow2", "tfLite", "tfJs", "coral")
+_ALIASES = {"tensorflowlite": "tfLite", "tensorflowjs": "tfJs", "sklearn": "scikitLearn"}
+_BY_FOLDED = {re.sub(r"[^a-z0-9]", "", k.lower()): k for k in FRAMEWORKS} | _ALIASES
+_BY_NUMBER = {v: k for k, v in FRAMEWORKS.items()}
+_ENUM_PREFIX = re.compile(r"^(?:ModelFramework\.)?MODEL_FRAMEWORK_", re.IGNORECASE)
+
+
+class KaggleError(RuntimeError):
+    """Kaggle answered something unusable, or refused us; the message says what (never a secret)."""
+
+
+class CredentialsError(KaggleError):
+    """No usable Kaggle credentials; the message is one line telling the user how to provide them."""
+
+
+# ----------------------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True)
+class KaggleCredentials:
+    """How to authenticate: a Bearer token, or a username and API key (Basic)."""
+
+    kind: str  # "bearer" | "basic"
+    secret: str
+    username: str | None = None
+    #: where they came from (an environment variable or a file path), for messages
+    origin: str = ""
+
+    def __repr__(self) -> str:  # never show the secret, even in a traceback's locals
+        return f"KaggleCredentials(kind={self.kind!r}, username={self.username!r}, origin={self.origin!r})"
+
+    __str__ = __repr__
+
+    def header(self) -> dict[str, str]:
+        if self.kind == "bearer":
+            return {"Authorization": f"Bearer {self.secret}"}
+        pair = f"{self.username}:{self.secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in output: the secret and its encoded header forms."""
+        out = [self.secret, self.header()["Authorization"].split(" ", 1)[1]]
+        return [s for s in out if s]
+
+
+def kaggle_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$KAGGLE_CONFIG_DIR``, else ``~/.kaggle``."""
+    env = os.environ if env is None else env
+    configured = env.get("KAGGLE_CONFIG_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    home = env.get("HOME")
+    return (Path(home) if home else Path.home()) / ".kaggle"
+
+
+_NO_CREDENTIALS = (
+    "no Kaggle credentials: set KAGGLE_API_TOKEN, or KAGGLE_USERNAME and KAGGLE_KEY, "
+    'or put kaggle.json ({{"username": …, "key": …}}) in {dir}'
+)
+
+
+def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCredentials:
+    """Credentials from ``KAGGLE_API_TOKEN``, else ``KAGGLE_USERNAME``/``KAGGLE_KEY``, else kaggle.json.
+
+    Raises :class:`CredentialsError` with a one-line explanation when none is usable.
+    """
+    env = os.environ if env is None else env
+    token = (env.get("KAGGLE_API_TOKEN") or "").strip()
+    if token:
+        return KaggleCredentials("bearer", token, origin="KAGGLE_API_TOKEN")
+    username = (env.get("KAGGLE_USERNAME") or "").strip()
+    key = (env.get("KAGGLE_KEY") or "").strip()
+    if username and key:
+        return KaggleCredentials("basic", key, username=username, origin="KAGGLE_USERNAME/KAGGLE_KEY")
+    directory = kaggle_config_dir(env)
+    path = directory / "kaggle.json"
+    if not path.is_file():
+        hint = " (KAGGLE_USERNAME is set but KAGGLE_KEY is not)" if username and not key else ""
+        raise CredentialsError(_NO_CREDENTIALS.format(dir=directory) + hint)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CredentialsError(f"cannot read Kaggle credentials from {path}: {type(exc).__name__}") from None
+    except ValueError:
+        raise CredentialsError(f'{path} is not valid JSON; expected {{"username": …, "key": …}}') from None
+    if not isinstance(data, dict):
+        raise CredentialsError(f'{path} is not a JSON object; expected {{"username": …, "key": …}}')
+    username = data.get("username")
+    key = data.get("key")
+    if not isinstance(username, str) or not username.strip() or not isinstance(key, str) or not key.strip():
+        raise CredentialsError(f'{path} lacks a "username" or a "key" string')
+    return KaggleCredentials("basic", key.strip(), username=username.strip(), origin=str(path))
+
+
+def kaggle_credentials_problem(env: Mapping[str, str] | None = None) -> str | None:
+    """``None`` when credentials are usable, else the one-line reason (for ``zoo crawl all`` notices)."""
+    try:
+        find_kaggle_credentials(env)
+    except CredentialsError as exc:
+        return str(exc)
+    return None
+
+
+def kaggle_credentials_available(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``zoo crawl kaggle`` can authenticate (without asking Kaggle whether they are valid)."""
+    return kaggle_credentials_problem(env) is None
+
+
+def resolve_endpoint(endpoint: str | None = None, api: str = "rpc") -> str:
+    """``--kaggle-endpoint``, else ``$ZOO_KAGGLE_ENDPOINT``, else Kaggle's own base for ``api``."""
+    default = DEFAULT_LEGACY_ENDPOINT if api == "legacy" else DEFAULT_ENDPOINT
+    return (endpoint or os.environ.get("ZOO_KAGGLE_ENDPOINT") or default).rstrip("/")
+
+
+# --------------------------------------------------------------------------------------- normalisation
+
+
+def normalise_framework(value: Any) -> tuple[str | None, bool]:
+    """A framework value as Kaggle sent it → (normalised camelCase value, known?).
+
+    ``tensorFlow2``, ``TensorFlow2``, ``MODEL_FRAMEWORK_TENSOR_FLOW_2`` and ``2`` all give
+    ``("tensorFlow2", True)``. An unknown string comes back unchanged with ``False``; ``None`` or an
+    empty string gives ``(None, False)``.
+    """
+    if value is None:
+        return None, False
+    if isinstance(value, bool):
+        return str(value), False
+    if isinstance(value, int):
+        name = _BY_NUMBER.get(value)
+        return (name, True) if name else (str(value), False)
+    if not isinstance(value, str):
+        return json.dumps(value, default=str)[:100], False
+    text = value.strip()
+    if not text:
+        return None, False
+    if text.isdigit():
+        return normalise_framework(int(text))
+    folded = re.sub(r"[^a-z0-9]", "", _ENUM_PREFIX.sub("", text).lower())
+    known = _BY_FOLDED.get(folded)
+    if known is not None:
+        return known, True
+    return value, False
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time (proto JSON: ``Z``, up to 9 fractional digits) → aware datetime in UTC.
+
+    A time without an offset is taken as UTC. Proto's zero time (year 1) means "unset" and gives None.
+    Raises ValueError for anything else.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a time string: {value!r}")
+    text = _FRACTION.sub(r"\1", value.strip())
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    dt = dt.astimezone(timezone.utc)
+    if dt.year <= 1:
+        return None
+    return dt
+
+
+def _as_int(value: Any) -> int | None:
+    """Proto JSON sends int64 as strings; accept both."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+#: Instance fields mapped to ``kaggle_instances`` columns (the rest goes to its ``extra``).
+_INSTANCE_FIELDS = {
+    "id",
+    "slug",
+    "framework",
+    "isTfhubModel",
+    "versionId",
+    "versionNumber",
+    "licenseName",
+    "fineTunable",
+    "modelInstanceType",
+    "totalUncompressedBytes",
+    "url",
+}
+#: Long Markdown texts not worth keeping per instance.
+_INSTANCE_DROPPED = {"overview", "usage"}
+#: Model fields mapped to record columns or ``extra`` keys (the rest is reported once per crawl).
+_MODEL_FIELDS = {
+    "id",
+    "ref",
+    "title",
+    "subtitle",
+    "author",
+    "slug",
+    "isPrivate",
+    "description",
+    "instances",
+    "tags",
+    "publishTime",
+    "updateTime",
+    "provenanceSources",
+    "url",
+    "modelVersionLinks",
+    "isTfhubModel",
+    "downloadCount",
+    "voteCount",
+}
+_EXTRA_MODEL_FIELDS = ("title", "subtitle", "slug", "url", "provenanceSources")
+
+
+def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str], None]) -> dict | None:
+    """One instance object → a ``kaggle_instances`` row (every column present, JSON-friendly)."""
+    if not isinstance(inst, dict):
+        warn(f"instance is not an object: {str(inst)[:100]}")
+        return None
+    raw = inst.get("framework")
+    framework, known = normalise_framework(raw)
+    slug = inst.get("slug")
+    where = f"instance {slug!r}" if isinstance(slug, str) else "instance"
+    if framework is None:
+        warn(f"{where} has no framework")
+    elif not known:
+        warn(f"{where}: unknown framework {framework!r} kept as sent")
+    tfhub = inst.get("isTfhubModel")
+    is_tfhub = _as_bool(tfhub)
+    if tfhub is not None and is_tfhub is None:
+        warn(f"{where}: isTfhubModel={tfhub!r} is not a boolean")
+    other = {k: v for k, v in inst.items() if k not in _INSTANCE_FIELDS and k not in _INSTANCE_DROPPED}
+    instance_type = inst.get("modelInstanceType")
+    return {
+        "hub": HUB,
+        "key": key,
+        "model_ref": ref,
+        "instance_id": _as_int(inst.get("id")),
+        "instance_slug": slug if isinstance(slug, str) else None,
+        "framework": framework,
+        "framework_raw": None if raw is None else (raw if isinstance(raw, str) else json.dumps(raw)),
+        "is_tfhub_model": is_tfhub,
+        "version_id": _as_int(inst.get("versionId")),
+        "version_number": _as_int(inst.get("versionNumber")),
+        "license_name": inst.get("licenseName") if isinstance(inst.get("licenseName"), str) else None,
+        "fine_tunable": _as_bool(inst.get("fineTunable")),
+        "model_instance_type": None if instance_type is None else str(instance_type),
+        "total_uncompressed_bytes": _as_int(inst.get("totalUncompressedBytes")),
+        "url": inst.get("url") if isinstance(inst.get("url"), str) else None,
+        "instances_from": source,
+        "extra": json.dumps(other, ensure_ascii=False, sort_keys=True, default=str) if other else None,
+    }
+
+
+def _tags(raw: Any, warn: Callable[[str], None]) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        warn(f"tags={str(raw)[:100]!r} is not a list")
+        return []
+    out: list[str] = []
+    for tag in raw:
+        if isinstance(tag, str):
+            name: Any = tag
+        elif isinstance(tag, dict):
+            name = tag.get("name") or tag.get("ref")
+        else:
+            name = None
+        if isinstance(name, str) and name:
+            if name not in out:
+                out.append(name)
+        else:
+            warn(f"tag {str(tag)[:80]!r} without a name dropped")
+    return out
+
+
+def normalise_model(
+    item: Any, instances: list[Any] | None, instances_from: str, warnings: list[str]
+) -> tuple[ModelRecord, list[dict]] | None:
+    """One listed model (and its instances) → a record and its ``kaggle_instances`` rows."""
+    if not isinstance(item, dict):
+        warnings.append(f"model is not an object: {str(item)[:100]}")
+        return None
+    model_id = _as_int(item.get("id"))
+    ref = item.get("ref")
+    if model_id is None or not isinstance(ref, str) or not ref:
+        warnings.append(f"model without id or ref skipped: {json.dumps(item, default=str)[:200]}")
+        return None
+    key = str(model_id)
+
+    def warn(msg: str) -> None:
+        warnings.append(f"{ref}: {msg}")
+
+    created_at = last_modified = None
+    for field_name in ("publishTime", "updateTime"):
+        try:
+            value = parse_time(item.get(field_name))
+        except ValueError:
+            warn(f"{field_name}={item.get(field_name)!r} is not an RFC 3339 time")
+            value = None
+        if field_name == "publishTime":
+            created_at = value
+        else:
+            last_modified = value
+    author = item.get("author")
+    if author is not None and not isinstance(author, str):
+        warn(f"author={author!r} is not a string")
+        author = None
+    if not author:
+        author = ref.split("/", 1)[0] if "/" in ref else None
+
+    rows: list[dict] = []
+    for inst in instances or []:
+        row = instance_row(key, ref, inst, instances_from, warn)
+        if row is not None:
+            rows.append(row)
+    formats = sorted({r["framework"] for r in rows if r["framework"]})
+
+    extra: dict[str, Any] = {}
+    for name in _EXTRA_MODEL_FIELDS:
+        value = item.get(name)
+        if value not in (None, "", []):
+            extra[name] = value
+    tfhub_flags = [r["is_tfhub_model"] for r in rows if r["is_tfhub_model"] is not None]
+    model_tfhub = _as_bool(item.get("isTfhubModel"))
+    if model_tfhub is not None:
+        tfhub_flags.append(model_tfhub)
+    if tfhub_flags:
+        extra["is_tfhub_model"] = any(tfhub_flags)
+    extra["instance_count"] = len(rows)
+    unknown = sorted(k for k in item if k not in _MODEL_FIELDS)
+    if unknown:
+        extra["unknown_fields"] = {k: item[k] for k in unknown}
+
+    private = _as_bool(item.get("isPrivate"))
+    record = ModelRecord(
+        hub=HUB,
+        key=key,
+        id=ref,
+        author=author,
+        created_at=created_at,
+        created_at_quality="exact" if created_at is not None else "unknown",
+        last_modified=last_modified,
+        tags=_tags(item.get("tags"), warn),
+        downloads=_as_int(item.get("downloadCount")),
+        likes=_as_int(item.get("voteCount")),
+        private=private,
+        formats=formats,
+        extra=extra,
+    )
+    return record, rows
+
+
+# ---------------------------------------------------------------------------------------------- source
+
+
+class KaggleSource:
+    """Lists every model Kaggle's API shows these credentials, a page (``pageSize``) at a time."""
+
+    name = HUB
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        credentials: KaggleCredentials | None = None,
+        *,
+        api: str = "rpc",
+        page_size: int = PAGE_SIZE,
+        instance_page_size: int = INSTANCE_PAGE_SIZE,
+        sort_by: str = DEFAULT_SORT,
+        search: str | None = None,
+        owner: str | None = None,
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        if api not in APIS:
+            raise ValueError(f"api must be one of {APIS}, not {api!r}")
+        if sort_by not in SORT_ORDERS:
+            raise ValueError(f"sort_by must be one of {sorted(SORT_ORDERS)}, not {sort_by!r}")
+        if page_size < 1 or instance_page_size < 1:
+            raise ValueError("page sizes must be at least 1")
+        self.api = api
+        self.endpoint = resolve_endpoint(endpoint, api)
+        self._credentials = credentials  # resolved lazily, so constructing a source never fails
+        self.page_size = page_size
+        self.instance_page_size = instance_page_size
+        self.sort_by = sort_by
+        self.search = search or ""
+        self.owner = owner or ""
+        self.policy = policy or RetryPolicy()
+        self._session = session
+
+    def __repr__(self) -> str:
+        return f"KaggleSource(endpoint={self.endpoint!r}, api={self.api!r})"
+
+    @property
+    def credentials(self) -> KaggleCredentials:
+        if self._credentials is None:
+            self._credentials = find_kaggle_credentials()
+        return self._credentials
+
+    def params(self) -> dict[str, Any]:
+        """What is asked: endpoint, API form and listing options. Never the credentials."""
+        return {
+            "endpoint": self.endpoint,
+            "api": self.api,
+            "path": LIST_MODELS_PATH if self.api == "rpc" else "/models/list",
+            "pageSize": self.page_size,
+            "sortBy": self.sort_by,
+            "search": self.search,
+            "owner": self.owner,
+            "instancePageSize": self.instance_page_size,
+        }
+
+    # -- HTTP
+
+    def _call(self, method: str, path: str, counter: RequestCounter, **kwargs: Any) -> Any:
+        session = self._session or make_session()
+        self._session = session
+        data = request_json(
+            session,
+            method,
+            self.endpoint + path,
+            policy=self.policy,
+            counter=counter,
+            headers=self.credentials.header(),
+            **kwargs,
+        )
+        if not isinstance(data, dict):
+            raise KaggleError(f"Kaggle answered {method} {path} with a {type(data).__name__}, not an object")
+        return data
+
+    def _list_models(self, token: str, counter: RequestCounter) -> dict[str, Any]:
+        if self.api == "legacy":
+            params = {"pageSize": self.page_size, "sortBy": self.sort_by}
+            if token:
+                params["pageToken"] = token
+            if self.search:
+                params["search"] = self.search
+            if self.owner:
+                params["owner"] = self.owner
+            return self._call("GET", "/models/list", counter, params=params)
+        body = {
+            "pageSize": self.page_size,
+            "pageToken": token,
+            "sortBy": SORT_ORDERS[self.sort_by],
+            "search": self.search,
+            "owner": self.owner,
+        }
+        return self._call("POST", LIST_MODELS_PATH, counter, json_body=body)
+
+    def _fetch_instances(self, ref: str, counter: RequestCounter, warnings: list[str]) -> list[Any]:
+        """All instances of ``owner/slug`` (paged); a 404 (model gone meanwhile) gives none, with a warning."""
+        owner, _, slug = ref.partition("/")
+        try:
+            if self.api == "legacy":
+                path = f"/models/{quote(owner, safe='')}/{quote(slug, safe='')}/get"
+                data = self._call("GET", path, counter)
+                instances = data.get("instances") or []
+                return instances if isinstance(instances, list) else []
+            out: list[Any] = []
+            token = ""
+            seen: set[str] = set()
+            while True:
+                body = {
+                    "ownerSlug": owner,
+                    "modelSlug": slug,
+                    "pageSize": self.instance_page_size,
+                    "pageToken": token,
+                }
+                data = self._call("POST", LIST_INSTANCES_PATH, counter, json_body=body)
+                instances = data.get("instances") or []
+                if not isinstance(instances, list):
+                    raise KaggleError(f"ListModelInstances for {ref} sent instances that are not a list")
+                out.extend(instances)
+                token = data.get("nextPageToken") or ""
+                if not token:
+                    return out
+                if token in seen:
+                    raise KaggleError(f"ListModelInstances for {ref} repeated the page token {token!r}")
+                seen.add(token)
+        except HttpStatusError as exc:
+            if exc.status == 404:
+                warnings.append(
+                    f"{ref}: instances not found (HTTP 404); the model was probably removed during the crawl"
+                )
+                return []
+            raise
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        """Yield one page per ``ListModels`` answer, starting at the page token ``checkpoint``.
+
+        An exception ending the listing carries ``requests``: the attempts of the page that failed, which
+        no page will report (``Run.add_requests`` can count them).
+        """
+        secrets = self.credentials.secrets()
+        counter = RequestCounter()
+        try:
+            yield from self._pages(checkpoint, counter)
+        except Exception as exc:
+            text = str(exc)
+            scrubbed = text
+            for secret in secrets:
+                scrubbed = scrubbed.replace(secret, "***")
+            error: Exception = exc
+            if scrubbed != text:
+                error = KaggleError(scrubbed)
+            elif isinstance(exc, HttpStatusError) and exc.status in (401, 403):
+                error = KaggleError(
+                    f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
+                    "check them, or create a new API token on kaggle.com/settings"
+                )
+            error.requests = counter.take()  # type: ignore[attr-defined]
+            if error is exc:
+                raise
+            raise error from None
+
+    def _pages(self, checkpoint: str | None, counter: RequestCounter) -> Iterator[Page]:
+        token = checkpoint or ""
+        seen_tokens: set[str] = {token} if token else set()
+        seen_keys: set[str] = set()
+        while True:
+            try:
+                data = self._list_models(token, counter)
+            except HttpStatusError as exc:
+                if exc.status == 400 and checkpoint and token == checkpoint:
+                    raise KaggleError(
+                        "Kaggle rejected the page token saved by the interrupted run (HTTP 400; tokens may "
+                        "expire); start afresh with --restart"
+                    ) from None
+                raise
+            models = data.get("models")
+            if models is None:
+                models = []
+            if not isinstance(models, list):
+                raise KaggleError(f"Kaggle's model listing sent models that are not a list (page {token!r})")
+            next_token = data.get("nextPageToken") or None
+            if next_token is not None and not isinstance(next_token, str):
+                raise KaggleError(f"nextPageToken={next_token!r} is not a string")
+            total = _as_int(data.get("totalResults"))
+            warnings: list[str] = []
+            records: list[ModelRecord] = []
+            rows: list[dict] = []
+            for item in models:
+                instances: Any = item.get("instances") if isinstance(item, dict) else None
+                source = "listing"
+                if isinstance(item, dict) and (instances is None or instances == []):
+                    ref = item.get("ref")
+                    if isinstance(ref, str) and "/" in ref:
+                        instances = self._fetch_instances(ref, counter, warnings)
+                        source = "ListModelInstances" if self.api == "rpc" else "GetModel"
+                elif instances is not None and not isinstance(instances, list):
+                    warnings.append(f"{item.get('ref')}: instances={str(instances)[:80]!r} is not a list")
+                    instances = []
+                result = normalise_model(item, instances, source, warnings)
+                if result is None:
+                    continue
+                record, instance_rows = result
+                records.append(record)
+                # A model listed twice (the listing moved under us) keeps the rows of its first listing.
+                if record.key not in seen_keys:
+                    seen_keys.add(record.key)
+                    rows.extend(instance_rows)
+            children = {"kaggle_instances": rows} if rows else {}
+            yield Page(records, next_token, warnings, children, requests=counter.take(), total_hint=total)
+            if next_token is None:
+                return
+            if next_token in seen_tokens:
+                raise KaggleError(f"Kaggle's model listing repeated the page token {next_token!r}")
+            seen_tokens.add(next_token)
+            token = next_token

@@ -1,0 +1,530 @@
+"""``zoo crawl kaggle``: the Kaggle source against a fake Kaggle API on 127.0.0.1, via functions and CLI."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.crawl import crawl
+from crawler.sources._http import HttpStatusError, RetryPolicy
+from crawler.sources.kaggle import (
+    CredentialsError,
+    KaggleCredentials,
+    KaggleError,
+    KaggleSource,
+    find_kaggle_credentials,
+    kaggle_credentials_available,
+    kaggle_credentials_problem,
+    normalise_framework,
+    parse_time,
+)
+from crawler.store import connect, staging_path
+from tests.fakes.kaggle import (
+    ENUM_TO_CAMEL,
+    LIST_INSTANCES,
+    LIST_MODELS,
+    FakeKaggle,
+    KaggleFaults,
+    expected_formats,
+    make_kaggle_models,
+    unknown_count,
+    visible,
+)
+
+FAST = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, timeout=5.0)
+FAST_CLI = ["--max-attempts", "4", "--backoff", "0.01"]
+N_MODELS = 230
+
+
+@pytest.fixture(autouse=True)
+def _no_user_kaggle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's ~/.kaggle or endpoint override."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("KAGGLE_CONFIG_DIR", "ZOO_KAGGLE_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def kaggle_models() -> list[dict]:
+    return make_kaggle_models(N_MODELS, seed=3)
+
+
+@pytest.fixture
+def fake(kaggle_models: list[dict]) -> Iterator[FakeKaggle]:
+    with FakeKaggle(kaggle_models) as server:
+        yield server
+
+
+def bearer(fake: FakeKaggle) -> KaggleCredentials:
+    assert fake.token is not None
+    return KaggleCredentials("bearer", fake.token, origin="test")
+
+
+def source(fake: FakeKaggle, **kwargs) -> KaggleSource:
+    kwargs.setdefault("policy", FAST)
+    return KaggleSource(fake.url, kwargs.pop("credentials", None) or bearer(fake), **kwargs)
+
+
+def kaggle_rows(db: str, sql: str) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def n_instances(models: list[dict]) -> int:
+    return sum(len(m["instances"]) for m in visible(models))
+
+
+# ------------------------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(("enum_name", "camel"), sorted(ENUM_TO_CAMEL.items()))
+def test_enum_names_normalise_to_camel_case(enum_name: str, camel: str) -> None:
+    assert normalise_framework(enum_name) == (camel, True)
+    assert normalise_framework(camel) == (camel, True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("PyTorch", ("pyTorch", True)),
+        ("ModelFramework.MODEL_FRAMEWORK_PY_TORCH", ("pyTorch", True)),
+        ("MODEL_FRAMEWORK_TENSOR_RT_LLM", ("tensorRtLlm", True)),
+        ("MODEL_FRAMEWORK_TENSOR_FLOW_LITE", ("tfLite", True)),
+        (5, ("pyTorch", True)),
+        ("2", ("tensorFlow2", True)),
+        ("quantumFlow", ("quantumFlow", False)),
+        ("MODEL_FRAMEWORK_NEURO_SYMBOLIC", ("MODEL_FRAMEWORK_NEURO_SYMBOLIC", False)),
+        (99, ("99", False)),
+        (None, (None, False)),
+        ("", (None, False)),
+    ],
+)
+def test_framework_variants_and_unknown_values(raw: object, expected: tuple) -> None:
+    assert normalise_framework(raw) == expected
+
+
+def test_times_parse_nanoseconds_offsets_and_unset() -> None:
+    assert parse_time("2024-02-29T10:11:12.123456789Z") == datetime(
+        2024, 2, 29, 10, 11, 12, 123456, tzinfo=timezone.utc
+    )
+    assert parse_time("2024-02-29T12:11:12+02:00") == datetime(2024, 2, 29, 10, 11, 12, tzinfo=timezone.utc)
+    assert parse_time("2024-02-29T10:11:12") == datetime(2024, 2, 29, 10, 11, 12, tzinfo=timezone.utc)
+    assert parse_time("0001-01-01T00:00:00Z") is None
+    assert parse_time(None) is None
+    with pytest.raises(ValueError):
+        parse_time("yesterday")
+
+
+# ------------------------------------------------------------------------------------------- a crawl
+
+
+def test_full_crawl_stores_every_model_with_its_formats(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    result = crawl(source(fake), db)
+    assert result.status == "complete", result.error
+    shown = visible(kaggle_models)
+    assert result.models == len(shown) == N_MODELS
+    # hidden models make short pages; only an empty nextPageToken ends the listing
+    assert result.counters.pages == math.ceil(len(kaggle_models) / 50) > math.ceil(len(shown) / 50)
+    assert result.counters.warnings == unknown_count(kaggle_models) > 0
+    assert result.counters.requests == fake.count() == fake.count(status=200)
+    assert result.counters.requests > result.counters.pages  # instance fetches are counted
+
+    stored = {
+        key: (mid, author, formats, quality, created)
+        for key, mid, author, formats, quality, created in kaggle_rows(
+            db,
+            "select key, id, author, formats, created_at_quality, created_at from models where hub='kaggle'",
+        )
+    }
+    assert len(stored) == N_MODELS
+    for m in shown:
+        mid, author, formats, quality, created = stored[str(m["id"])]
+        assert mid == m["ref"]
+        assert author == m["author"]
+        assert formats == expected_formats(m)
+        assert quality == "exact"
+        assert created == parse_time(m["publishTime"])
+
+
+def test_instances_go_to_the_child_table(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    assert crawl(source(fake), db).status == "complete"
+    rows = kaggle_rows(
+        db,
+        "select key, instance_id, instance_slug, framework, framework_raw, is_tfhub_model, "
+        "total_uncompressed_bytes, instances_from from kaggle_instances",
+    )
+    assert len(rows) == n_instances(kaggle_models)
+    assert len({r[1] for r in rows}) == len(rows)
+    by_id = {r[1]: r for r in rows}
+    for m in visible(kaggle_models):
+        for inst in m["instances"]:
+            key, _, slug, framework, raw, tfhub, size, origin = by_id[inst["id"]]
+            assert (key, slug, framework, raw) == (
+                str(m["id"]),
+                inst["slug"],
+                inst["_expected"],
+                inst["framework"],
+            )
+            assert tfhub == inst.get("isTfhubModel")
+            assert size == int(inst["totalUncompressedBytes"])
+            assert origin == ("ListModelInstances" if m["_strip_instances"] else "listing")
+    # both spellings really were on the wire, and tfhub.dev migrations were recorded
+    assert any(r[4].startswith("MODEL_FRAMEWORK_") and r[3] in ENUM_TO_CAMEL.values() for r in rows)
+    assert any(r[4] == r[3] == "tensorFlow2" for r in rows)
+    assert any(r[5] is True for r in rows) and any(r[5] is False for r in rows)
+    tfhub_models = kaggle_rows(
+        db, "select count(*) from models where hub='kaggle' and (extra->>'is_tfhub_model')::bool"
+    )[0][0]
+    assert tfhub_models == sum(
+        1 for m in visible(kaggle_models) if any(i.get("isTfhubModel") for i in m["instances"])
+    )
+
+
+def test_a_short_or_empty_page_is_not_the_end(db: str) -> None:
+    models = make_kaggle_models(150, seed=5, hidden_share=0.0)
+    for m in models[50:100]:
+        m["_hidden"] = True  # page 2 comes back empty, with a next page token
+    with FakeKaggle(models) as fake:
+        result = crawl(source(fake), db)
+    assert result.status == "complete"
+    assert result.counters.pages == 3
+    assert result.models == 100
+    assert kaggle_rows(db, "select count(*) from models where hub='kaggle'")[0][0] == 100
+
+
+def test_missing_instances_are_listed_page_by_page(db: str) -> None:
+    models = make_kaggle_models(40, seed=9, strip_share=1.0, hidden_share=0.0)
+    with FakeKaggle(models, instance_page_cap=2) as fake:
+        result = crawl(source(fake, instance_page_size=2), db)
+        calls = fake.count(LIST_INSTANCES)
+    assert result.status == "complete"
+    assert calls == sum(max(1, math.ceil(len(m["instances"]) / 2)) for m in models)
+    assert calls > len(models)  # some models need several pages of instances
+    assert result.counters.requests == calls + result.counters.pages
+    origins = kaggle_rows(db, "select instances_from, count(*) from kaggle_instances group by all")
+    assert origins == [("ListModelInstances", n_instances(models))]
+    formats = dict(kaggle_rows(db, "select key, formats from models where hub='kaggle'"))
+    assert all(formats[str(m["id"])] == expected_formats(m) for m in models)
+
+
+def test_a_model_listed_twice_keeps_one_set_of_instances(db: str) -> None:
+    models = make_kaggle_models(120, seed=11, hidden_share=0.0)
+    newcomer = make_kaggle_models(1, seed=12, hidden_share=0.0)[0] | {"id": 99999, "ref": "alice/newcomer"}
+    newcomer["_strip_instances"] = False
+    faults = KaggleFaults(insert_after_page=(0, newcomer))
+    with FakeKaggle(models, faults=faults) as fake:
+        result = crawl(source(fake), db)
+    assert result.status == "complete"
+    assert result.counters.items == 121  # the last model of page 1 came again at the top of page 2
+    assert result.models == 120
+    assert kaggle_rows(db, "select count(*), count(distinct instance_id) from kaggle_instances")[0] == (
+        n_instances(models),
+        n_instances(models),
+    )
+
+
+def test_legacy_get_api_gives_the_same_models(kaggle_models, db: str) -> None:
+    with FakeKaggle(kaggle_models) as fake:
+        src = KaggleSource(fake.legacy_url, bearer(fake), api="legacy", policy=FAST)
+        result = crawl(src, db)
+        assert fake.count(LIST_MODELS) == 0 and fake.count("/api/v1/models/list") == result.counters.pages
+    assert result.status == "complete", result.error
+    assert result.models == N_MODELS
+    formats = dict(kaggle_rows(db, "select key, formats from models where hub='kaggle'"))
+    assert all(formats[str(m["id"])] == expected_formats(m) for m in visible(kaggle_models))
+    origins = dict(kaggle_rows(db, "select instances_from, count(*) from kaggle_instances group by all"))
+    assert sum(origins.values()) == n_instances(kaggle_models) and origins["GetModel"] > 0
+
+
+def test_a_second_crawl_replaces_the_instances(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    assert crawl(source(fake), db).status == "complete"
+    victim = next(m for m in visible(kaggle_models) if len(m["instances"]) >= 2)
+    removed = victim["instances"].pop()
+    assert crawl(source(fake), db).status == "complete"
+    rows = kaggle_rows(db, "select instance_id from kaggle_instances")
+    assert len(rows) == n_instances(kaggle_models)
+    assert (removed["id"],) not in rows
+    runs = kaggle_rows(db, "select status, models from crawl_runs order by run_id")
+    assert runs == [("complete", N_MODELS), ("complete", N_MODELS)]
+
+
+# ----------------------------------------------------------------------------------- HTTP trouble
+
+
+def test_429_with_retry_after_is_waited_out_and_counted(fake: FakeKaggle, db: str) -> None:
+    fake.faults.status_next.extend([429])
+    started = time.monotonic()
+    result = crawl(source(fake), db)
+    elapsed = time.monotonic() - started
+    assert result.status == "complete"
+    assert elapsed >= 1.0  # Retry-After: 1, although the backoff policy would wait 0.01 s
+    assert fake.count(status=429) == 1
+    assert result.counters.requests == fake.count() == fake.count(status=200) + 1
+    assert result.models == N_MODELS
+
+
+def test_5xx_are_retried_on_listing_and_instance_calls(fake: FakeKaggle, db: str) -> None:
+    fake.faults.status_next.extend([500, 502])
+    fake.faults.instances_status_next.extend([503, 504])
+    result = crawl(source(fake), db)
+    assert result.status == "complete", result.error
+    assert fake.count(status=200) + 4 == fake.count() == result.counters.requests
+    assert result.models == N_MODELS
+
+
+def test_a_body_that_is_not_json_is_asked_again_a_bounded_number_of_times(fake: FakeKaggle, db: str) -> None:
+    fake.faults.bad_json_next = 2
+    result = crawl(source(fake), db)
+    assert result.status == "complete"
+    assert result.counters.requests == fake.count()
+
+    fake.faults.bad_json_next = 100
+    src = source(fake, policy=RetryPolicy(max_attempts=8, backoff_base=0.01, json_attempts=3))
+    before = fake.count()
+    failed = crawl(src, db, restart=True)
+    assert failed.status == "failed"
+    assert "not valid JSON" in (failed.error or "")
+    assert fake.count() - before == 3
+
+
+def test_wrong_credentials_fail_at_once_without_leaking(fake: FakeKaggle, db: str) -> None:
+    wrong = KaggleCredentials("bearer", "kgat_wrong-token-555", origin="KAGGLE_API_TOKEN")
+    result = crawl(source(fake, credentials=wrong), db)
+    assert result.status == "failed"
+    assert fake.count() == fake.count(status=401) == 1  # a 401 is not retried
+    assert "refused the credentials from KAGGLE_API_TOKEN (HTTP 401)" in (result.error or "")
+    assert "kgat_wrong" not in (result.error or "")
+    assert b"kgat_wrong" not in Path(db).read_bytes()
+
+
+def test_persistent_failure_fails_the_run_and_the_next_crawl_resumes(
+    fake: FakeKaggle, kaggle_models, db: str
+) -> None:
+    fake.faults.fail_from_page = 2
+    first = crawl(source(fake), db)
+    assert first.status == "failed"
+    assert first.counters.pages == 2
+    assert "HTTP 500" in (first.error or "")
+    assert fake.count(LIST_MODELS, 500) == FAST.max_attempts
+    assert kaggle_rows(db, "select count(*) from models")[0][0] == 0  # nothing merged yet
+    assert staging_path(db, "kaggle").exists()
+
+    fake.faults.fail_from_page = None
+    second = crawl(source(fake), db)
+    assert second.status == "complete" and second.resumed and second.run_id == first.run_id
+    assert fake.listing_pages_served() == list(range(math.ceil(len(kaggle_models) / 50)))
+    assert second.models == N_MODELS
+    assert kaggle_rows(db, "select count(*), count(distinct key) from models")[0] == (N_MODELS, N_MODELS)
+    assert kaggle_rows(db, "select count(*), count(distinct instance_id) from kaggle_instances")[0] == (
+        n_instances(kaggle_models),
+        n_instances(kaggle_models),
+    )
+    assert kaggle_rows(db, "select status, resumed from crawl_runs") == [("complete", True)]
+
+
+def test_the_exception_ending_a_listing_carries_its_uncounted_requests(fake: FakeKaggle) -> None:
+    fake.faults.fail_from_page = 1
+    pages = source(fake).pages(None)
+    first = next(pages)
+    assert first.requests == fake.count()
+    before = fake.count()
+    with pytest.raises(HttpStatusError) as failed:
+        next(pages)
+    assert failed.value.requests == fake.count() - before == FAST.max_attempts  # type: ignore[attr-defined]
+
+
+def test_a_rejected_saved_page_token_asks_for_restart(fake: FakeKaggle) -> None:
+    with pytest.raises(KaggleError, match="--restart"):
+        next(iter(source(fake).pages("not-a-token")))
+    assert fake.count(LIST_MODELS, 400) == 1
+
+
+# ------------------------------------------------------------------------------------- credentials
+
+
+def test_credentials_come_from_token_then_username_key_then_kaggle_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert not kaggle_credentials_available()
+    assert "KAGGLE_API_TOKEN" in (kaggle_credentials_problem() or "")
+
+    home_json = Path.home() / ".kaggle" / "kaggle.json"
+    home_json.parent.mkdir()
+    home_json.write_text(json.dumps({"username": "homer", "key": "home-key"}))
+    creds = find_kaggle_credentials()
+    assert (creds.kind, creds.username, creds.secret, creds.origin) == (
+        "basic",
+        "homer",
+        "home-key",
+        str(home_json),
+    )
+
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "kaggle.json").write_text(json.dumps({"username": "conf", "key": "conf-key"}))
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(config))
+    assert find_kaggle_credentials().username == "conf"
+
+    monkeypatch.setenv("KAGGLE_USERNAME", "envuser")
+    monkeypatch.setenv("KAGGLE_KEY", "env-key")
+    assert find_kaggle_credentials().header() == {"Authorization": "Basic ZW52dXNlcjplbnYta2V5"}
+
+    monkeypatch.setenv("KAGGLE_API_TOKEN", "tok-123")
+    creds = find_kaggle_credentials()
+    assert creds.header() == {"Authorization": "Bearer tok-123"}
+    assert "tok-123" not in repr(creds) and "tok-123" not in str(creds)
+    assert kaggle_credentials_available()
+
+
+def test_a_broken_kaggle_json_is_explained_without_its_key(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "kaggle.json").write_text('{"username": "u", "key": "sekrit-key"')
+    with pytest.raises(CredentialsError) as broken:
+        find_kaggle_credentials()
+    assert "not valid JSON" in str(broken.value) and "sekrit" not in str(broken.value)
+    (tmp_path / "kaggle.json").write_text('{"username": "u"}')
+    assert "lacks" in (kaggle_credentials_problem() or "")
+    assert not kaggle_credentials_available()
+
+
+def test_params_hold_no_credentials(fake: FakeKaggle) -> None:
+    creds = KaggleCredentials("basic", "the-secret-key", username="someone", origin="test")
+    text = json.dumps(KaggleSource(fake.url, creds).params())
+    for secret in creds.secrets():
+        assert secret not in text
+    assert fake.url in text
+
+
+# ----------------------------------------------------------------------------------------------- CLI
+
+runner = CliRunner()
+
+
+def test_cli_without_credentials_exits_with_one_line_and_no_database(
+    tmp_path: Path, fake: FakeKaggle
+) -> None:
+    db = tmp_path / "zoo.duckdb"
+    result = runner.invoke(app, ["crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", str(db)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zoo: no Kaggle credentials")
+    assert not db.exists() and not Path(str(db) + ".lock").exists()
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"]
+    assert fake.count() == 0
+
+
+def test_cli_crawl_with_a_token_never_stores_or_logs_it(
+    fake: FakeKaggle,
+    kaggle_models,
+    db: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert fake.token is not None
+    monkeypatch.setenv("KAGGLE_API_TOKEN", fake.token)
+    fake.faults.status_next.extend([429, 500])  # make the retry logging speak
+    caplog.set_level(logging.DEBUG)
+    result = runner.invoke(
+        app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"kaggle: run 1 complete, {N_MODELS:,} models" in result.stdout
+    assert "rate limited" in caplog.text and "HTTP 500" in caplog.text
+    assert all(r.authorization == f"Bearer {fake.token}" for r in fake.requests)
+    assert all((r.user_agent or "").startswith("zoo-crawler/") for r in fake.requests)
+    files = [p for p in Path(db).parent.iterdir() if p.is_file()]
+    for text in [result.output, caplog.text, *(p.read_bytes().decode("latin-1") for p in files)]:
+        assert fake.token not in text
+    assert kaggle_rows(db, "select count(*) from models where hub='kaggle'")[0][0] == N_MODELS
+
+
+def test_cli_basic_auth_key_never_reaches_the_database(
+    fake: FakeKaggle, db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert fake.username and fake.key
+    monkeypatch.setenv("KAGGLE_USERNAME", fake.username)
+    monkeypatch.setenv("KAGGLE_KEY", fake.key)
+    fake.faults.status_next.extend([502])  # make the retry logging speak
+    caplog.set_level(logging.DEBUG)
+    result = runner.invoke(
+        app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
+    )
+    assert result.exit_code == 0, result.output
+    basic = KaggleCredentials("basic", fake.key, username=fake.username).secrets()
+    assert all(r.authorization == f"Basic {basic[1]}" for r in fake.requests)
+    assert "HTTP 502" in caplog.text
+    stored = Path(db).read_bytes().decode("latin-1")
+    for secret in basic:
+        assert secret not in stored and secret not in result.output and secret not in caplog.text
+
+
+def test_cli_failed_run_resumes_with_exact_counts(
+    fake: FakeKaggle, kaggle_models, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fake.token is not None
+    monkeypatch.setenv("KAGGLE_API_TOKEN", fake.token)
+    args = ["crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
+    fake.faults.fail_from_page = 3
+    failed = runner.invoke(app, args)
+    assert failed.exit_code == 1
+    assert "kaggle: run 1 failed" in failed.stdout and "HTTP 500" in failed.stdout
+    assert fake.token not in failed.output
+
+    fake.faults.fail_from_page = None
+    resumed = runner.invoke(app, args)
+    assert resumed.exit_code == 0, resumed.output
+    assert "kaggle: run 1 complete" in resumed.stdout and "resumed" in resumed.stdout
+    assert fake.listing_pages_served() == list(range(math.ceil(len(kaggle_models) / 50)))
+    assert kaggle_rows(db, "select count(*), count(distinct key) from models")[0] == (N_MODELS, N_MODELS)
+    assert kaggle_rows(db, "select count(*) from kaggle_instances")[0][0] == n_instances(kaggle_models)
+    runs = kaggle_rows(db, "select run_id, status, resumed, models from crawl_runs")
+    assert runs == [(1, "complete", True, N_MODELS)]
+
+
+def test_cli_endpoint_from_the_environment(
+    fake: FakeKaggle, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fake.token is not None
+    monkeypatch.setenv("KAGGLE_API_TOKEN", fake.token)
+    monkeypatch.setenv("ZOO_KAGGLE_ENDPOINT", fake.url)
+    result = runner.invoke(app, ["crawl", "kaggle", "--db", db, "--page-size", "20", *FAST_CLI])
+    assert result.exit_code == 0, result.output
+    assert all(r.body.get("pageSize") == 20 for r in fake.requests if r.path == LIST_MODELS)
+    params = json.loads(kaggle_rows(db, "select params from crawl_runs")[0][0])
+    assert params["endpoint"] == fake.url and params["pageSize"] == 20
+
+
+def test_cli_help_has_an_example() -> None:
+    result = runner.invoke(app, ["crawl", "kaggle", "--help"])
+    assert result.exit_code == 0
+    assert "Example: KAGGLE_API_TOKEN=... zoo crawl kaggle" in result.output
+    assert "--kaggle-endpoint" in result.output
+
+
+def test_crawl_starts_with_an_empty_token_and_sends_the_listing_body(fake: FakeKaggle, db: str) -> None:
+    assert crawl(source(fake, search="", owner=""), db).status == "complete"
+    first = next(r for r in fake.requests if r.path == LIST_MODELS)
+    assert first.method == "POST"
+    assert first.body == {
+        "pageSize": 50,
+        "pageToken": "",
+        "sortBy": "LIST_MODELS_ORDER_BY_CREATE_TIME",
+        "search": "",
+        "owner": "",
+    }
+    tokens = [r.body["pageToken"] for r in fake.requests if r.path == LIST_MODELS]
+    assert tokens[0] == "" and all(tokens[1:]) and len(set(tokens)) == len(tokens)

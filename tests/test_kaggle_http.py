@@ -1,0 +1,156 @@
+"""The shared HTTP layer (``crawler.sources._http``) against the fake Kaggle API and a silent socket."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from crawler.sources._http import (
+    USER_AGENT,
+    HttpError,
+    HttpStatusError,
+    RequestCounter,
+    RetryPolicy,
+    make_session,
+    parse_retry_after,
+    request_json,
+)
+from tests.fakes.kaggle import LIST_MODELS, FakeKaggle, make_kaggle_models
+
+BODY = {"pageSize": 5, "pageToken": "", "sortBy": "", "search": "", "owner": ""}
+
+
+@pytest.fixture(scope="module")
+def models() -> list[dict]:
+    return make_kaggle_models(12, seed=2)
+
+
+@pytest.fixture
+def fake(models: list[dict]) -> Iterator[FakeKaggle]:
+    with FakeKaggle(models) as server:
+        yield server
+
+
+def call(fake: FakeKaggle, policy: RetryPolicy, auth: str | None = None) -> tuple[object, int, list[float]]:
+    """POST ListModels through request_json; returns (result or exception, attempts, sleeps)."""
+    counter = RequestCounter()
+    sleeps: list[float] = []
+    headers = {"Authorization": auth or f"Bearer {fake.token}"}
+    try:
+        result: object = request_json(
+            make_session(),
+            "POST",
+            fake.url + LIST_MODELS,
+            policy=policy,
+            counter=counter,
+            headers=headers,
+            json_body=BODY,
+            sleep=sleeps.append,
+        )
+    except HttpError as exc:
+        result = exc
+    return result, counter.take(), sleeps
+
+
+def test_retry_after_parses_seconds_and_dates() -> None:
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("1") == 1.0
+    assert parse_retry_after(" 2.5 ") == 2.5
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == 30.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("") is None
+    assert parse_retry_after(None) is None
+
+
+def test_a_429_waits_exactly_retry_after(fake: FakeKaggle) -> None:
+    fake.faults.status_next.extend([429])
+    result, attempts, sleeps = call(fake, RetryPolicy(backoff_base=0.01))
+    assert isinstance(result, dict) and len(result["models"]) > 0
+    assert attempts == 2 == fake.count()
+    assert sleeps == [1.0]
+
+
+def test_a_long_retry_after_is_capped(fake: FakeKaggle) -> None:
+    fake.faults.retry_after = "1000"
+    fake.faults.status_next.extend([429, 429])
+    _, attempts, sleeps = call(fake, RetryPolicy(retry_after_max=2.0))
+    assert attempts == 3
+    assert sleeps == [2.0, 2.0]
+
+
+def test_5xx_back_off_exponentially_up_to_a_ceiling_then_fail(fake: FakeKaggle) -> None:
+    fake.faults.retry_after = None
+    fake.faults.status_next.extend([500] * 10)
+    policy = RetryPolicy(max_attempts=5, backoff_base=1.0, backoff_max=4.0)
+    result, attempts, sleeps = call(fake, policy)
+    assert isinstance(result, HttpStatusError) and result.status == 500
+    assert "failed after 5 attempts" in str(result)
+    assert attempts == 5 == fake.count(status=500)
+    assert len(sleeps) == 4
+    assert 1.0 <= sleeps[0] <= 2.0 and 2.0 <= sleeps[1] <= 3.0
+    assert sleeps[2] == sleeps[3] == 4.0  # the ceiling
+
+
+def test_other_4xx_fail_at_once(fake: FakeKaggle) -> None:
+    result, attempts, sleeps = call(fake, RetryPolicy(), auth="Bearer nope")
+    assert isinstance(result, HttpStatusError) and result.status == 401
+    assert attempts == 1 and sleeps == []
+    assert "nope" not in str(result)
+
+
+def test_invalid_json_is_retried_a_bounded_number_of_times(fake: FakeKaggle) -> None:
+    fake.faults.bad_json_next = 1
+    result, attempts, _ = call(fake, RetryPolicy(backoff_base=0.0))
+    assert isinstance(result, dict) and attempts == 2
+
+    fake.faults.bad_json_next = 100
+    result, attempts, _ = call(fake, RetryPolicy(max_attempts=10, backoff_base=0.0, json_attempts=2))
+    assert isinstance(result, HttpError) and "not valid JSON" in str(result)
+    assert attempts == 2
+
+
+def test_connection_errors_are_retried() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    counter = RequestCounter()
+    sleeps: list[float] = []
+    with pytest.raises(HttpError, match="failed after 3 attempts: ConnectionError"):
+        request_json(
+            make_session(),
+            "GET",
+            f"http://127.0.0.1:{port}/",
+            policy=RetryPolicy(max_attempts=3, backoff_base=0.0),
+            counter=counter,
+            sleep=sleeps.append,
+        )
+    assert counter.n == 3 and len(sleeps) == 2
+
+
+def test_timeouts_are_retried() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        counter = RequestCounter()
+        with pytest.raises(HttpError, match="failed after 2 attempts: ReadTimeout"):
+            request_json(
+                make_session(),
+                "GET",
+                f"http://127.0.0.1:{port}/",
+                policy=RetryPolicy(max_attempts=2, backoff_base=0.0, timeout=0.2),
+                counter=counter,
+                sleep=lambda s: None,
+            )
+    assert counter.n == 2
+
+
+def test_the_session_identifies_zoo(fake: FakeKaggle) -> None:
+    call(fake, RetryPolicy())
+    assert fake.requests[0].user_agent == USER_AGENT
+    assert make_session("other/1").headers["User-Agent"] == "other/1"
