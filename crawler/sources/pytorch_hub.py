@@ -145,7 +145,10 @@ def parse_front_matter(text: str) -> tuple[dict[str, Any], str | None]:
 
 
 def normalise_github_id(value: Any) -> str | None:
-    """``owner/repo`` from a ``github-id`` or ``github-link`` value (quotes, URL prefix, ``.git`` removed)."""
+    """``owner/repo`` from a ``github-id``, ``github-link`` or ``torch.hub.load`` repo value.
+
+    Quotes, a URL prefix, a ``.git`` suffix and a ``:ref`` suffix are removed; the case is kept.
+    """
     text = clean_str(value)
     if not text:
         return None
@@ -153,7 +156,7 @@ def normalise_github_id(value: Any) -> str | None:
     if m:
         owner, name = m.group(1), m.group(2)
     else:
-        parts = [p for p in text.strip("/").split("/") if p]
+        parts = [p for p in text.split(":", 1)[0].strip("/").split("/") if p]  # drop a ``:ref``
         if len(parts) != 2:
             return None
         owner, name = parts
@@ -185,10 +188,8 @@ def hub_load_calls(text: str) -> list[tuple[str, str]]:
     return seen
 
 
-def entry_record(
-    history: _git.PathHistory, content: bytes | None, warnings: list[str]
-) -> tuple[ModelRecord, list[str]]:
-    """One catalog entry as a record, plus the entrypoint names its page loads with ``torch.hub.load``."""
+def entry_record(history: _git.PathHistory, content: bytes | None, warnings: list[str]) -> ModelRecord:
+    """One catalog entry as a record; problems reading it are appended to ``warnings``."""
     path = history.path
     text = ""
     if content is not None:
@@ -204,14 +205,25 @@ def entry_record(
     fm, problem = parse_front_matter(text)
     if problem:
         warnings.append(f"{path}: {problem}")
-    github_id_raw = fm.get("github-id")
-    github_id = normalise_github_id(github_id_raw)
-    github_id_from = "github-id" if github_id else None
-    if github_id is None:
-        github_id = normalise_github_id(fm.get("github-link"))
-        github_id_from = "github-link" if github_id else None
     calls = hub_load_calls(text)
-    documented = [name for _, name in calls]
+    github_id, github_id_from = None, None
+    for field, value in (
+        ("github-id", fm.get("github-id")),
+        ("github-link", fm.get("github-link")),
+        ("torch.hub.load", calls[0][0] if calls else None),
+    ):
+        github_id = normalise_github_id(value)
+        if github_id:
+            github_id_from = field
+            break
+    # The ref torch.hub.load asks for this repository (``owner/repo:ref``), e.g. NVIDIA's ``torchhub``.
+    github_ref = None
+    if github_id:
+        for repo_ref, _ in calls:
+            repo, _, ref = repo_ref.partition(":")
+            if repo.lower() == github_id.lower() and ref:
+                github_ref = ref
+                break
     extra: dict[str, Any] = {
         "title": clean_str(fm.get("title")),
         "summary": clean_str(fm.get("summary")),
@@ -219,6 +231,7 @@ def entry_record(
         "github_id": github_id,
         "github_id_key": github_id.lower() if github_id else None,
         "github_id_from": github_id_from,
+        "github_ref": github_ref,
         "github_link": clean_str(fm.get("github-link")),
         "accelerator": (clean_str(fm.get("accelerator")) or "").lower() or None,
         "demo_model_link": clean_str(fm.get("demo-model-link")),
@@ -244,7 +257,7 @@ def entry_record(
         deleted_at=history.removed_at,
         extra=extra,
     )
-    return record, documented
+    return record
 
 
 # ------------------------------------------------------------------------------------------ entrypoints
@@ -330,7 +343,7 @@ def _retryable(exc: BaseException) -> bool:
 
 
 class HubconfFetcher:
-    """Downloads ``<raw_base>/<owner>/<repo>/HEAD/hubconf.py`` with retries; counts every attempt."""
+    """Downloads ``<raw_base>/<owner>/<repo>/<ref>/hubconf.py`` with retries; counts every attempt."""
 
     def __init__(self, raw_base: str = DEFAULT_RAW_BASE, *, timeout: float = 30.0, attempts: int = 4) -> None:
         self.raw_base = raw_base.rstrip("/")
@@ -353,8 +366,8 @@ class HubconfFetcher:
             reraise=True,
         )(self._get_once)
 
-    def url(self, github_id: str) -> str:
-        return f"{self.raw_base}/{github_id}/HEAD/hubconf.py"
+    def url(self, github_id: str, ref: str = "HEAD") -> str:
+        return f"{self.raw_base}/{github_id}/{ref}/hubconf.py"
 
     def _get_once(self, url: str) -> str | None:
         self.requests += 1
@@ -366,56 +379,56 @@ class HubconfFetcher:
         resp.raise_for_status()
         return resp.content.decode("utf-8", "replace")
 
-    def fetch(self, github_id: str) -> str | None:
-        """The text of the repository's ``hubconf.py``, or ``None`` if it has none (404)."""
-        return self._get(self.url(github_id))
+    def fetch(self, github_id: str, ref: str = "HEAD") -> str | None:
+        """The text of the repository's ``hubconf.py`` at ``ref``, or ``None`` if there is none (404)."""
+        return self._get(self.url(github_id, ref))
 
 
 def entrypoint_rows(
-    records: list[ModelRecord],
-    documented: dict[str, list[str]],
-    fetcher: HubconfFetcher,
-    warnings: list[str],
+    records: list[ModelRecord], fetcher: HubconfFetcher, warnings: list[str]
 ) -> list[dict[str, Any]]:
     """Child rows for ``pytorch_hub_entrypoints``: every hubconf callable of each live entry's repository.
 
-    Each distinct repository (``github-id``, compared case-insensitively) is downloaded once. A row says
-    whether the entry's own page loads that entrypoint (``documented``).
+    The ``hubconf.py`` is read at the ref the entry's ``torch.hub.load`` calls name (``owner/repo:ref``),
+    else at the default branch (``HEAD``). Each distinct (repository, ref) is downloaded once; repositories
+    are compared case-insensitively (as GitHub does). A row says whether the entry's own page loads that
+    entrypoint (``documented``).
     """
-    by_repo: dict[str, list[ModelRecord]] = {}
+    groups: dict[tuple[str, str], list[ModelRecord]] = {}
     for rec in records:
-        gid = (rec.extra or {}).get("github_id")
-        if rec.deleted_at is None and gid:
-            by_repo.setdefault(gid.lower(), []).append(rec)
+        extra = rec.extra or {}
+        if rec.deleted_at is None and extra.get("github_id"):
+            ref = extra.get("github_ref") or "HEAD"
+            groups.setdefault((extra["github_id"].lower(), ref), []).append(rec)
     rows: list[dict[str, Any]] = []
     fetched_at = datetime.now(timezone.utc).isoformat()
-    for recs in by_repo.values():
+    for (_, ref), recs in groups.items():
         github_id = (recs[0].extra or {})["github_id"]
-        url = fetcher.url(github_id)
+        url = fetcher.url(github_id, ref)
+        where = f"hubconf.py of {github_id}@{ref}"
         try:
-            source = fetcher.fetch(github_id)
-        except requests.RequestException as exc:
-            warnings.append(f"hubconf.py of {github_id}: {type(exc).__name__}: {exc}")
-            continue
-        except _Retryable as exc:
-            warnings.append(f"hubconf.py of {github_id}: gave up: {exc}")
+            source = fetcher.fetch(github_id, ref)
+        except (requests.RequestException, _Retryable) as exc:
+            warnings.append(f"{where}: gave up: {type(exc).__name__}: {exc}")
             continue
         if source is None:
-            warnings.append(f"hubconf.py of {github_id}: not found (404) at {url}")
+            warnings.append(f"{where}: not found (404) at {url}")
             continue
         try:
             entrypoints = hubconf_entrypoints(source)
         except SyntaxError as exc:
-            warnings.append(f"hubconf.py of {github_id}: cannot be parsed: {exc.msg} (line {exc.lineno})")
+            warnings.append(f"{where}: cannot be parsed: {exc.msg} (line {exc.lineno})")
             continue
         for rec in recs:
-            loads = set(documented.get(rec.key, []))
+            extra = rec.extra or {}
+            loads = {c["entrypoint"] for c in extra.get("hub_load_calls", [])}
             for ep in entrypoints:
                 rows.append(
                     {
                         "hub": HUB,
                         "key": rec.key,
-                        "github_id": github_id,
+                        "github_id": extra["github_id"],
+                        "ref": ref,
                         "name": ep.name,
                         "kind": ep.kind,
                         "lineno": ep.lineno,
@@ -489,19 +502,16 @@ class PyTorchHubSource:
         requests_used += fetches
         records: list[ModelRecord] = []
         entry_warnings: list[list[str]] = []
-        documented: dict[str, list[str]] = {}
         for h in histories:
             own: list[str] = []
-            rec, names = entry_record(h, blobs.get(h.blob), own)
-            records.append(rec)
+            records.append(entry_record(h, blobs.get(h.blob), own))
             entry_warnings.append(own)
-            documented[h.path] = names
 
         children: dict[str, list[dict[str, Any]]] = {}
         final_warnings: list[str] = []
         if self.entrypoints:
             fetcher = HubconfFetcher(self.raw_base, timeout=self.timeout)
-            children[ENTRYPOINTS_TABLE] = entrypoint_rows(records, documented, fetcher, final_warnings)
+            children[ENTRYPOINTS_TABLE] = entrypoint_rows(records, fetcher, final_warnings)
             requests_used += fetcher.requests
         yield from _git.paginate(
             records, entry_warnings, final_warnings, children, commit, skip, requests_used, self.page_size

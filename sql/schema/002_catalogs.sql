@@ -5,7 +5,8 @@
 --
 -- pytorch_hub_entrypoints: written by `zoo crawl pytorch-hub --entrypoints`. One row per (entry, public
 --   callable of the hubconf.py of the entry's `github-id` repository), for live entries. `key` is the
---   entry's path (models.key). The callables are found by PARSING hubconf.py with Python's ast (never
+--   entry's path (models.key); `ref` is where hubconf.py was read: the ref the page's torch.hub.load
+--   calls name (`owner/repo:ref`), else HEAD (the default branch). The callables are found by PARSING hubconf.py with Python's ast (never
 --   importing it), an approximation of torch.hub.list(): `kind` is function | class | import | alias.
 --   `documented` is true when the entry's own page calls torch.hub.load(…, name). Entries sharing a
 --   repository each get its rows: count distinct (lower(github_id), name) for entrypoints per repository.
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS pytorch_hub_entrypoints (
     hub          VARCHAR NOT NULL,
     key          VARCHAR NOT NULL,
     github_id    VARCHAR NOT NULL,
+    ref          VARCHAR,
     name         VARCHAR NOT NULL,
     kind         VARCHAR,
     lineno       INTEGER,
