@@ -190,7 +190,9 @@ def test_fields_dates_and_formats(catalog: GitRepo, db: str, tmp_path: Path) -> 
     assert resnet["author"] == "Pytorch Team"
     assert resnet["extra"]["title"] == "ResNet"
     assert [c["entrypoint"] for c in resnet["extra"]["hub_load_calls"]] == ["resnet18", "resnet50"]
+    assert resnet["extra"]["initial_import"] is False
     example = model(db, "example.md")
+    assert example["extra"]["initial_import"] is True
     assert example["deleted_at"] == utc("2019-05-29T13:42:32-07:00")
     assert example["extra"]["github_id"] == "pytorch/vision"  # read from github-link
     assert example["extra"]["github_id_from"] == "github-link"

@@ -191,6 +191,7 @@ def test_a_model_keeps_its_first_date_across_moves_and_gathers_formats(
     assert "license:apache-2.0" in resnet["tags"]
     assert resnet["extra"]["latest_version"] == "2"
     assert resnet["extra"]["versions"] == ["1", "2"]
+    assert resnet["extra"]["initial_import"] is True
     assert resnet["last_modified"] == utc("2021-09-01T10:00:00+00:00")
 
     rows = query(
@@ -225,6 +226,7 @@ def test_removed_model_merged_pr_placeholder_and_zwnj(catalog: GitRepo, db: str,
     effdet = model(db, "tensorflow/efficientdet/d0")
     assert effdet["created_at"] == utc("2021-01-05T09:00:00+00:00")  # the merge, not the PR commit
     assert effdet["formats"] == ["lite", "saved_model_2"]
+    assert effdet["extra"]["initial_import"] is False
 
     foo = model(db, "tensorflow/foo")
     assert foo["extra"]["placeholder"] is True

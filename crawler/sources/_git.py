@@ -307,6 +307,15 @@ def path_histories(
     return paths
 
 
+def first_catalog_commit(histories: Iterable[PathHistory]) -> str | None:
+    """The commit that brought the earliest of these paths: the catalog's initial import.
+
+    Entries that came with it have the date the catalog started, not the date they were published.
+    """
+    first = min(histories, key=lambda h: h.added_at, default=None)
+    return first.added_commit if first else None
+
+
 # ------------------------------------------------------------------------------------------------ blobs
 
 

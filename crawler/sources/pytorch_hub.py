@@ -8,7 +8,8 @@ removal plus an addition, as git records it.
 Dates come from git, along the **first-parent** chain of the branch: ``created_at`` is the committer date
 of the first commit whose tree holds the path, i.e. when the pull request landed (not when its branch
 commit was written); ``deleted_at`` is the date of the commit that removed it. Every path ever seen is
-emitted, so one crawl already knows the catalog at the end of each past year.
+emitted, so one crawl already knows the catalog at the end of each past year. Entries that came with
+the commit that started the catalog have ``extra.initial_import = true``.
 
 The YAML front matter (between the first two ``---`` lines) is kept raw in ``extra.front_matter`` and
 normalised where it matters (curly quotes, the case of ``github-id``, a missing ``github-id`` read from
@@ -506,6 +507,10 @@ class PyTorchHubSource:
             own: list[str] = []
             records.append(entry_record(h, blobs.get(h.blob), own))
             entry_warnings.append(own)
+        initial = _git.first_catalog_commit(histories)
+        for rec in records:
+            assert rec.extra is not None
+            rec.extra["initial_import"] = rec.extra["added_commit"] == initial
 
         children: dict[str, list[dict[str, Any]]] = {}
         final_warnings: list[str] = []

@@ -17,7 +17,9 @@ Metadata follows as ``<!-- key: value -->`` lines (``format``, ``task``, ``asset
 Dates come from the first-parent history of the branch: a document (a type and handle) appeared when
 the first of its paths appeared and disappeared when the last of them did, so a move does not reset it.
 A model's ``created_at`` is the first appearance of **any** of its documents, its ``deleted_at`` the
-disappearance of the last one. Every model ever seen is emitted. Framework: TensorFlow, with the formats
+disappearance of the last one. Every model ever seen is emitted. The history starts on 2020-08-26 with
+the import of the whole catalog: models that came with that commit have ``extra.initial_import = true``
+and a ``created_at`` that is the catalog's start, not their publication. Framework: TensorFlow, with the formats
 seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``, ``coral``) in ``formats``.
 """
 
@@ -408,6 +410,10 @@ class TensorFlowHubSource:
 
         ordered = sorted(models.values(), key=lambda m: (min(d.added_at for d in m.docs), m.key))
         records = [model_record(m) for m in ordered]
+        initial = _git.first_catalog_commit(histories)
+        for rec in records:
+            assert rec.extra is not None
+            rec.extra["initial_import"] = rec.extra["added_commit"] == initial
         versions = [version_row(m.key, g) for m in ordered for g in m.docs]
         for g in orphans:
             parent = clean_handle(_first(g.doc.metadata.get("parent-model")) or "")
