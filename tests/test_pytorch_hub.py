@@ -276,3 +276,35 @@ def test_unreachable_repo_fails_the_run(db: str, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "failed" in result.output and "git clone" in result.output
+
+
+def test_interrupted_crawl_resumes_at_its_commit(catalog: GitRepo, db: str, tmp_path: Path) -> None:
+    from crawler.crawl import crawl as run_crawl
+    from crawler.sources.pytorch_hub import PyTorchHubSource
+
+    source = PyTorchHubSource(str(catalog.path), cache_dir=tmp_path / "cache", page_size=3)
+    crawled_commit = catalog.head()
+
+    def stop_after_first_page(progress) -> None:
+        if progress.pages == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_crawl(source, db, progress=stop_after_first_page, prefetch=False)
+    # The catalog moves on while the crawl is interrupted; the resumed run finishes the commit it began.
+    catalog.write("late_entry.md", page("Late"))
+    catalog.commit("late", "2022-05-05T00:00:00+00:00")
+
+    resumed = run_crawl(source, db)
+    assert resumed.status == "complete" and resumed.resumed
+    assert resumed.counters.pages == 3  # 8 entries, 3 a page
+    assert resumed.counters.warnings == 2  # each warning counted once across the interruption
+    con = duckdb.connect(db, read_only=True)
+    keys = {r[0] for r in con.execute("SELECT key FROM models").fetchall()}
+    con.close()
+    assert len(keys) == 8 and "late_entry.md" not in keys
+    assert model(db, "pytorch_vision_resnet.md")["sha"] == crawled_commit
+
+    fresh = run_crawl(source, db)
+    assert fresh.status == "complete" and not fresh.resumed
+    assert model(db, "late_entry.md")["created_at"] == utc("2022-05-05T00:00:00+00:00")

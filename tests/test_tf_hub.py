@@ -294,3 +294,25 @@ def test_second_crawl_fetches_and_updates(catalog: GitRepo, db: str, tmp_path: P
     # Child rows were replaced, not appended.
     assert query(db, "SELECT count(*) FROM tf_hub_publishers") == [(1,)]
     assert query(db, "SELECT count(*) FROM tf_hub_versions WHERE key = ?", [RESNET]) == [(4,)]
+
+
+def test_interrupted_crawl_resumes_without_losing_child_rows(
+    catalog: GitRepo, db: str, tmp_path: Path
+) -> None:
+    from crawler.crawl import crawl as run_crawl
+    from crawler.sources.tensorflow_hub import TensorFlowHubSource
+
+    source = TensorFlowHubSource(str(catalog.path), cache_dir=tmp_path / "cache", page_size=2)
+
+    def stop_after_two_pages(progress) -> None:
+        if progress.pages == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_crawl(source, db, progress=stop_after_two_pages, prefetch=False)
+    result = run_crawl(source, db)
+    assert result.status == "complete" and result.resumed
+    assert result.counters.pages == 3 and result.models == 6
+    assert result.counters.warnings == 4
+    assert query(db, "SELECT count(*) FROM tf_hub_versions WHERE key = ?", [RESNET]) == [(4,)]
+    assert query(db, "SELECT count(*) FROM tf_hub_publishers") == [(1,)]
