@@ -254,13 +254,17 @@ def crawl_pytorch_hub(
         str,
         typer.Option(
             "--raw-base",
-            help="Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/HEAD/hubconf.py. "
+            help="Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/<ref>/hubconf.py, "
+            "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD. "
             "Example: --raw-base http://127.0.0.1:8000",
         ),
     ] = "https://raw.githubusercontent.com",
     restart: RestartOption = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds before an HTTP request times out.")
+        float,
+        typer.Option(
+            "--timeout", help="Seconds before a hubconf.py request times out. Example: --timeout 60"
+        ),
     ] = 30.0,
 ) -> None:
     """Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
