@@ -212,3 +212,30 @@ def test_without_the_flag_nothing_is_downloaded(
     assert result.exit_code == 0, result.output
     assert "entrypoints" not in result.output
     assert server.seen == []
+
+
+def test_unreachable_raw_base_stops_asking_but_the_crawl_completes(
+    catalog: GitRepo, db: str, tmp_path: Path
+) -> None:
+    catalog.write("one_more.md", page("One", "someone/one"))
+    catalog.write("two_more.md", page("Two", "someone/two"))
+    catalog.commit("two more repositories", "2021-03-01T00:00:00+00:00")
+    with HubconfServer({}) as srv:
+        dead = srv.url  # a port nobody listens on once the server is closed
+    result = runner.invoke(
+        app,
+        [
+            "crawl",
+            "pytorch-hub",
+            *("--repo", str(catalog.path), "--cache-dir", str(tmp_path / "c"), "--db", db),
+            *("--entrypoints", "--raw-base", dead, "--timeout", "2"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 entrypoints in 0 repositories" in result.output
+    con = duckdb.connect(db, read_only=True)
+    warnings, samples = con.execute("SELECT warnings, warning_samples FROM crawl_runs").fetchone()
+    con.close()
+    # 5 repository refs: 3 failures in a row, then one warning for the rest instead of more attempts.
+    assert warnings == 4
+    assert "2 more repositories was not asked for" in samples[-1]

@@ -57,6 +57,8 @@ DEFAULT_BRANCH = "master"
 DEFAULT_RAW_BASE = "https://raw.githubusercontent.com"
 EXCLUDED = frozenset({"README.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md"})
 ENTRYPOINTS_TABLE = "pytorch_hub_entrypoints"
+#: After this many repositories in a row whose hubconf.py could not be reached at all, stop asking.
+UNREACHABLE_LIMIT = 3
 
 _QUOTES = "\"'“”‘’„‚«»` "
 _HUB_LOAD = re.compile(
@@ -403,7 +405,15 @@ def entrypoint_rows(
             groups.setdefault((extra["github_id"].lower(), ref), []).append(rec)
     rows: list[dict[str, Any]] = []
     fetched_at = datetime.now(timezone.utc).isoformat()
-    for (_, ref), recs in groups.items():
+    unreachable = 0
+    items = list(groups.items())
+    for i, ((_, ref), recs) in enumerate(items):
+        if unreachable >= UNREACHABLE_LIMIT:
+            warnings.append(
+                f"{fetcher.raw_base} did not answer {unreachable} times in a row; the hubconf.py of "
+                f"{len(items) - i} more repositories was not asked for"
+            )
+            break
         github_id = (recs[0].extra or {})["github_id"]
         url = fetcher.url(github_id, ref)
         where = f"hubconf.py of {github_id}@{ref}"
@@ -411,7 +421,10 @@ def entrypoint_rows(
             source = fetcher.fetch(github_id, ref)
         except (requests.RequestException, _Retryable) as exc:
             warnings.append(f"{where}: gave up: {type(exc).__name__}: {exc}")
+            is_down = isinstance(exc, requests.ConnectionError | requests.Timeout)
+            unreachable = unreachable + 1 if is_down else 0
             continue
+        unreachable = 0
         if source is None:
             warnings.append(f"{where}: not found (404) at {url}")
             continue
