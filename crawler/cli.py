@@ -372,6 +372,150 @@ def crawl_kaggle(
     _run_source(source, db, restart)
 
 
+CacheDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-dir",
+        help="Folder for the cached partial clone (default: the per-user cache, e.g. ~/.cache/zoo/git). "
+        "Example: --cache-dir /var/cache/zoo",
+        show_default=False,
+    ),
+]
+BranchOption = Annotated[
+    str, typer.Option("--branch", help="Branch whose first-parent history is read. Example: --branch master")
+]
+
+
+def _catalog_summary(db: str | None, sql: str) -> None:
+    """Print one more summary line, read back from the database after a complete catalog crawl."""
+    try:
+        con = connect(db, read_only=True)
+    except StoreError:
+        return
+    try:
+        row = con.execute(sql).fetchone()
+    finally:
+        con.close()
+    if row and row[0]:
+        print(row[0])
+
+
+@crawl_app.command("pytorch-hub")
+def crawl_pytorch_hub(
+    db: DbOption = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo",
+            envvar="ZOO_PYTORCH_HUB_REPO",
+            help="Catalog git repository, a URL or a local path (default: $ZOO_PYTORCH_HUB_REPO, else "
+            "https://github.com/pytorch/hub). Example: --repo ~/src/hub",
+            show_default=False,
+        ),
+    ] = None,
+    branch: BranchOption = "master",
+    cache_dir: CacheDirOption = None,
+    entrypoints: Annotated[
+        bool,
+        typer.Option(
+            "--entrypoints",
+            help="Also download each entry's hubconf.py (GITHUB_TOKEN is sent if set) and count its public "
+            "callables into pytorch_hub_entrypoints. An approximation: the file is parsed, never imported. "
+            "Example: --entrypoints",
+        ),
+    ] = False,
+    raw_base: Annotated[
+        str,
+        typer.Option(
+            "--raw-base",
+            help="Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/<ref>/hubconf.py, "
+            "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD. "
+            "Example: --raw-base http://127.0.0.1:8000",
+        ),
+    ] = "https://raw.githubusercontent.com",
+    restart: RestartOption = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", help="Seconds before a hubconf.py request times out. Example: --timeout 60"
+        ),
+    ] = 30.0,
+) -> None:
+    """Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
+
+    The repository is cloned once (partial, --filter=blob:none) into the cache and fetched on later runs.
+    Every entry ever seen is stored, removed ones with deleted_at; created_at is the date the entry landed
+    on the branch (first first-parent commit holding it), so a first crawl already knows every past year.
+    With --entrypoints, entrypoints (models callable through torch.hub.load) are counted from hubconf.py
+    by parsing it, an approximation of torch.hub.list(), and reported apart from entries.
+
+    Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints
+    """
+    from .sources.pytorch_hub import PyTorchHubSource
+
+    source = PyTorchHubSource(
+        repo, branch=branch, cache_dir=cache_dir, entrypoints=entrypoints, raw_base=raw_base, timeout=timeout
+    )
+    _run_source(source, db, restart)
+    _catalog_summary(
+        db,
+        "SELECT format('pytorch-hub: {} entries ({} live, {} removed){}', "
+        "(SELECT count(*) FROM models WHERE hub = 'pytorch-hub'), "
+        "(SELECT count(*) FROM models WHERE hub = 'pytorch-hub' AND deleted_at IS NULL), "
+        "(SELECT count(*) FROM models WHERE hub = 'pytorch-hub' AND deleted_at IS NOT NULL), "
+        + (
+            "(SELECT format('; {} entrypoints in {} repositories (public callables of hubconf.py, parsed: "
+            "an approximation)', count(DISTINCT (lower(github_id), name)), count(DISTINCT lower(github_id))) "
+            "FROM pytorch_hub_entrypoints WHERE hub = 'pytorch-hub'))"
+            if entrypoints
+            else "'')"
+        ),
+    )
+
+
+@crawl_app.command("tf-hub")
+def crawl_tf_hub(
+    db: DbOption = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo",
+            envvar="ZOO_TF_HUB_REPO",
+            help="Catalog git repository, a URL or a local path (default: $ZOO_TF_HUB_REPO, else "
+            "https://github.com/tensorflow/tfhub.dev). Example: --repo ~/src/tfhub.dev",
+            show_default=False,
+        ),
+    ] = None,
+    branch: BranchOption = "master",
+    cache_dir: CacheDirOption = None,
+    restart: RestartOption = False,
+) -> None:
+    """Crawl the tfhub.dev catalog (markdown under assets/docs, formerly assets/g3doc) with its git history.
+
+    A model is a '# Module' or '# Placeholder' document, keyed by its handle without the version; its
+    versions and its Lite, TF.js and Coral variants go to tf_hub_versions and to the model's formats.
+    created_at is when any document of the handle first landed on the branch (paths moved in 2020 and
+    2021), deleted_at when its last document disappeared. Collections and publishers go to
+    tf_hub_collections and tf_hub_publishers.
+
+    Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo
+    """
+    from .sources.tensorflow_hub import TensorFlowHubSource
+
+    _run_source(TensorFlowHubSource(repo, branch=branch, cache_dir=cache_dir), db, restart)
+    _catalog_summary(
+        db,
+        "SELECT format('tf-hub: {} models ({} live, {} removed); {} versions and variants, {} collections, "
+        "{} publishers', "
+        "(SELECT count(*) FROM models WHERE hub = 'tf-hub'), "
+        "(SELECT count(*) FROM models WHERE hub = 'tf-hub' AND deleted_at IS NULL), "
+        "(SELECT count(*) FROM models WHERE hub = 'tf-hub' AND deleted_at IS NOT NULL), "
+        "(SELECT count(*) FROM tf_hub_versions WHERE hub = 'tf-hub'), "
+        "(SELECT count(*) FROM tf_hub_collections WHERE hub = 'tf-hub'), "
+        "(SELECT count(*) FROM tf_hub_publishers WHERE hub = 'tf-hub'))",
+    )
+
+
 # ------------------------------------------------------------------------------------------ inspection
 
 

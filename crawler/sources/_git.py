@@ -1,0 +1,412 @@
+"""Git helpers shared by the catalog sources (PyTorch Hub, tfhub.dev): cache, history, blobs.
+
+Everything goes through the ``git`` command line with argument lists (never a shell string).
+
+* :func:`sync` keeps one bare **partial** clone per catalog URL in a cache folder (``--filter=blob:none``:
+  commits and trees only, file contents fetched on demand), cloning it the first time and fetching the
+  branch on later runs. A local path is turned into a ``file://`` URL so the filter applies to it too.
+* :func:`path_histories` reads the **first-parent** history of the branch once (``git log --first-parent
+  -m --raw --no-renames``) and returns, per path, the first commit whose tree holds it (the landing date
+  on the branch, not the date of a pull-request branch commit), the commit that removed it, the last
+  commit that changed it, and its last blob. ``--no-renames`` makes a move a deletion plus an addition.
+* :func:`read_blobs` reads many blobs at once; in a partial clone the missing ones are fetched first in a
+  few batched requests, not one request per blob.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+from filelock import FileLock
+
+from .records import ModelRecord, Page
+
+#: Objects asked for per ``git fetch`` when filling a partial clone.
+FETCH_BATCH = 2000
+#: How long a crawl waits for another process that is cloning or fetching the same cache.
+CACHE_LOCK_SECONDS = 600.0
+
+_NULL_OID = re.compile(r"^0+$")
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message holds the command and what git said."""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password on a terminal
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def git(
+    args: Sequence[str],
+    *,
+    git_dir: str | os.PathLike[str] | None = None,
+    input: bytes | None = None,
+    timeout: float | None = None,
+) -> bytes:
+    """Run ``git <args>`` (in ``git_dir`` if given) and return its stdout; raise :class:`GitError`."""
+    cmd = ["git", "-c", "color.ui=false", "-c", "core.quotePath=false"]
+    if git_dir is not None:
+        cmd += ["--git-dir", str(git_dir)]
+    cmd += list(args)
+    try:
+        proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(), timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH); the catalog crawls need it") from None
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {' '.join(args[:3])} timed out after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(
+            f"git {' '.join(str(a) for a in args[:4])} failed ({proc.returncode}): {message[-1500:]}"
+        )
+    return proc.stdout
+
+
+# ------------------------------------------------------------------------------------------------ cache
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache (``platformdirs.user_cache_dir("zoo")/git``)."""
+    return Path(platformdirs.user_cache_dir("zoo")) / "git"
+
+
+def repo_url(repo: str) -> str:
+    """A URL git can partial-clone: an existing local folder becomes ``file:///abs/path``."""
+    if "://" not in repo and not re.match(r"^[\w.-]+@[\w.-]+:", repo):
+        path = Path(repo).expanduser()
+        if path.exists():
+            return path.resolve().as_uri()
+    return repo
+
+
+def redact(url: str) -> str:
+    """``url`` without a user or password (safe to store in a run's params)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def cache_path(cache_dir: str | os.PathLike[str], url: str) -> Path:
+    """Where the clone of ``url`` lives inside ``cache_dir`` (readable name plus a hash of the URL)."""
+    tail = "-".join(p for p in urlsplit(redact(url)).path.split("/")[-2:] if p) or "repo"
+    tail = re.sub(r"[^A-Za-z0-9._-]+", "_", tail).removesuffix(".git")
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    return Path(cache_dir) / f"{tail}-{digest}.git"
+
+
+@dataclass
+class Synced:
+    """A cache clone brought up to date: where it is, the branch tip, and how it got there."""
+
+    git_dir: Path
+    commit: str
+    cloned: bool
+    #: Network operations (clone or fetch) this sync cost.
+    requests: int
+
+
+def sync(url: str, branch: str, cache_dir: str | os.PathLike[str], *, timeout: float | None = None) -> Synced:
+    """Clone ``url`` into the cache (bare, ``--filter=blob:none``) the first time, else fetch ``branch``.
+
+    Returns the branch tip. A clone is made in a temporary folder and renamed when complete, so an
+    interrupted clone is never mistaken for a good cache. Concurrent crawls share the cache under a lock.
+    """
+    cache = Path(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache_path(cache, url)
+    ref = f"refs/heads/{branch}"
+    with FileLock(str(target) + ".lock", timeout=CACHE_LOCK_SECONDS):
+        if (target / "HEAD").exists():
+            git(
+                ["fetch", "--quiet", "--no-tags", "--filter=blob:none", "origin", f"+{ref}:{ref}"],
+                git_dir=target,
+                timeout=timeout,
+            )
+            cloned = False
+        else:
+            tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                git(
+                    [
+                        "clone",
+                        "--quiet",
+                        "--bare",
+                        "--filter=blob:none",
+                        "--no-tags",
+                        "--single-branch",
+                        "--branch",
+                        branch,
+                        url,
+                        str(tmp),
+                    ],
+                    timeout=timeout,
+                )
+            except GitError:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            os.replace(tmp, target)
+            cloned = True
+        commit = resolve(target, ref)
+    return Synced(target, commit, cloned, 1)
+
+
+def resolve(git_dir: str | os.PathLike[str], rev: str) -> str:
+    """The commit id ``rev`` names (raises :class:`GitError` if it is not in the clone)."""
+    return git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], git_dir=git_dir).decode().strip()
+
+
+def has_commit(git_dir: str | os.PathLike[str], commit: str) -> bool:
+    """Whether the clone holds ``commit``."""
+    try:
+        resolve(git_dir, commit)
+    except GitError:
+        return False
+    return True
+
+
+def is_partial(git_dir: str | os.PathLike[str]) -> bool:
+    """Whether the clone is a partial clone (blobs may be missing and are fetched from ``origin``)."""
+    try:
+        value = git(["config", "--get", "remote.origin.promisor"], git_dir=git_dir).decode().strip()
+    except GitError:
+        return False
+    return value.lower() == "true"
+
+
+# ---------------------------------------------------------------------------------------------- history
+
+
+@dataclass
+class PathHistory:
+    """What the first-parent history of a branch says about one path."""
+
+    path: str
+    #: First first-parent commit whose tree contains the path (its landing on the branch).
+    added_commit: str
+    added_at: datetime
+    #: Last commit that changed the path's content (the adding commit if never changed).
+    modified_commit: str
+    modified_at: datetime
+    #: The blob of the last version (the one a removal deleted, for a removed path).
+    blob: str
+    #: The first-parent commit that removed the path; ``None`` while the path exists at the tip.
+    removed_commit: str | None = None
+    removed_at: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.removed_commit is None
+
+
+@dataclass
+class Commit:
+    sha: str
+    at: datetime
+
+
+def parse_date(text: str) -> datetime:
+    """A git ISO-8601 strict date (``%cI``) as an aware datetime in UTC."""
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def first_parent_log(
+    git_dir: str | os.PathLike[str], commit: str, pathspecs: Sequence[str]
+) -> list[tuple[Commit, list[tuple[str, str, str, str]]]]:
+    """Commits of the first-parent chain ending at ``commit`` (oldest first) that touch ``pathspecs``.
+
+    Each comes with its changes against its first parent: ``(status, path, old_blob, new_blob)`` where
+    status is ``A``, ``D``, ``M`` or ``T``. A merge counts at the date it landed (its committer date).
+    """
+    out = git(
+        [
+            "log",
+            "--first-parent",
+            "-m",
+            "--root",
+            "--reverse",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "-z",
+            "--format=%x01%H %cI",
+            commit,
+            "--",
+            *pathspecs,
+        ],
+        git_dir=git_dir,
+    )
+    result: list[tuple[Commit, list[tuple[str, str, str, str]]]] = []
+    for chunk in out.split(b"\x01")[1:]:
+        header, _, rest = chunk.partition(b"\0")
+        sha, _, date = header.decode().partition(" ")
+        changes: list[tuple[str, str, str, str]] = []
+        tokens = rest.split(b"\0")
+        i = 0
+        while i < len(tokens):
+            meta = tokens[i].strip(b"\n")
+            if not meta.startswith(b":"):
+                i += 1
+                continue
+            fields = meta[1:].decode().split(" ")
+            path = tokens[i + 1].decode("utf-8", "surrogateescape") if i + 1 < len(tokens) else ""
+            i += 2
+            if len(fields) < 5:
+                continue
+            old_blob, new_blob, status = fields[2], fields[3], fields[4][:1]
+            changes.append((status, path, old_blob, new_blob))
+        result.append((Commit(sha, parse_date(date)), changes))
+    return result
+
+
+def path_histories(
+    git_dir: str | os.PathLike[str], commit: str, pathspecs: Sequence[str]
+) -> dict[str, PathHistory]:
+    """Per path matched by ``pathspecs``, its history along the first-parent chain ending at ``commit``.
+
+    Paths come in the order they first appeared. Every path ever seen is returned; a removed one has
+    ``removed_at``. A path removed and later re-added keeps its first ``added_at`` and is live again.
+    Submodule entries (mode 160000) are ignored.
+    """
+    paths: dict[str, PathHistory] = {}
+    for c, changes in first_parent_log(git_dir, commit, pathspecs):
+        for status, path, old_blob, new_blob in changes:
+            h = paths.get(path)
+            if status == "A" or (h is None and status in "MT"):
+                if h is None:
+                    paths[path] = PathHistory(path, c.sha, c.at, c.sha, c.at, new_blob)
+                else:  # re-added after a removal
+                    h.removed_commit = h.removed_at = None
+                    h.modified_commit, h.modified_at, h.blob = c.sha, c.at, new_blob
+            elif status in "MT" and h is not None:
+                h.modified_commit, h.modified_at, h.blob = c.sha, c.at, new_blob
+            elif status == "D" and h is not None:
+                h.removed_commit, h.removed_at = c.sha, c.at
+                if not _NULL_OID.match(old_blob):
+                    h.blob = old_blob
+    return paths
+
+
+def first_catalog_commit(histories: Iterable[PathHistory]) -> str | None:
+    """The commit that brought the earliest of these paths: the catalog's initial import.
+
+    Entries that came with it have the date the catalog started, not the date they were published.
+    """
+    first = min(histories, key=lambda h: h.added_at, default=None)
+    return first.added_commit if first else None
+
+
+# ------------------------------------------------------------------------------------------------ blobs
+
+
+def _present_objects(git_dir: str | os.PathLike[str]) -> set[str]:
+    out = git(["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"], git_dir=git_dir)
+    return set(out.decode().split())
+
+
+def prefetch_blobs(git_dir: str | os.PathLike[str], oids: Iterable[str]) -> int:
+    """Fetch the blobs among ``oids`` that a partial clone lacks, in batches; returns the fetches made."""
+    wanted = {o for o in oids if o and not _NULL_OID.match(o)}
+    if not wanted or not is_partial(git_dir):
+        return 0
+    missing = sorted(wanted - _present_objects(git_dir))
+    fetches = 0
+    for start in range(0, len(missing), FETCH_BATCH):
+        batch = missing[start : start + FETCH_BATCH]
+        git(
+            [
+                "-c",
+                "fetch.negotiationAlgorithm=noop",
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--recurse-submodules=no",
+                "--filter=blob:none",
+                "--stdin",
+                "origin",
+            ],
+            git_dir=git_dir,
+            input=("\n".join(batch) + "\n").encode(),
+        )
+        fetches += 1
+    return fetches
+
+
+def read_blobs(git_dir: str | os.PathLike[str], oids: Iterable[str]) -> tuple[dict[str, bytes], int]:
+    """The contents of the blobs ``oids`` (fetching missing ones first) and the number of fetches made."""
+    wanted = sorted({o for o in oids if o and not _NULL_OID.match(o)})
+    if not wanted:
+        return {}, 0
+    fetches = prefetch_blobs(git_dir, wanted)
+    out = git(["cat-file", "--batch"], git_dir=git_dir, input=("\n".join(wanted) + "\n").encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode().split(" ")
+        pos = end + 1
+        if len(header) >= 2 and header[1] == "missing":
+            raise GitError(f"blob {header[0]} is missing from the clone and could not be fetched")
+        oid, size = header[0], int(header[2])
+        blobs[oid] = out[pos : pos + size]
+        pos += size + 1  # the content is followed by a newline
+    return blobs, fetches
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+#: Records per page of a catalog crawl.
+PAGE_SIZE = 500
+
+
+def paginate(
+    records: list[ModelRecord],
+    entry_warnings: list[list[str]],
+    final_warnings: list[str],
+    children: dict[str, list[dict[str, Any]]],
+    commit: str,
+    skip: int,
+    requests_used: int,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[Page]:
+    """Cut a catalog into pages that resume with ``<commit>:<n>``, starting after the first ``skip``.
+
+    A page carries the warnings of its own entries; the last page also carries ``final_warnings`` and the
+    child rows. The network cost of the whole listing is counted on the first page yielded.
+    """
+    starts = [s for s in range(0, len(records), page_size) if s >= skip] or [skip]
+    for i, start in enumerate(starts):
+        end = min(start + page_size, len(records))
+        last = end >= len(records)
+        warnings = [w for ws in entry_warnings[start:end] for w in ws]
+        if last:
+            warnings += final_warnings
+        yield Page(
+            records=records[start:end],
+            checkpoint=None if last else f"{commit}:{end}",
+            warnings=warnings,
+            children=children if last else {},
+            requests=requests_used if i == 0 else 0,
+            total_hint=len(records),
+        )
