@@ -212,9 +212,22 @@ def _run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy
 
 def _configured_sources(hf_endpoint: str | None) -> list[tuple[str, Source | None, str]]:
     """Every hub ``zoo crawl all`` knows: (name, source or None when skipped, why skipped)."""
+    import shutil
+
     from .sources.huggingface import HuggingFaceSource
+    from .sources.kaggle import CredentialsError, KaggleSource, find_kaggle_credentials
+    from .sources.pytorch_hub import PyTorchHubSource
+    from .sources.tensorflow_hub import TensorFlowHubSource
 
     found: list[tuple[str, Source | None, str]] = [("huggingface", HuggingFaceSource(hf_endpoint), "")]
+    if shutil.which("git") is None:
+        found += [(n, None, "the git command is not installed") for n in ("pytorch-hub", "tf-hub")]
+    else:
+        found += [("pytorch-hub", PyTorchHubSource(), ""), ("tf-hub", TensorFlowHubSource(), "")]
+    try:
+        found.append(("kaggle", KaggleSource(None, find_kaggle_credentials()), ""))
+    except CredentialsError as exc:
+        found.append(("kaggle", None, str(exc)))
     return found
 
 
@@ -232,7 +245,9 @@ def crawl_all(
 ) -> None:
     """Crawl every configured hub, one after the other: the nightly job.
 
-    A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
+    The hubs are huggingface, pytorch-hub and tf-hub (git catalogs; ZOO_PYTORCH_HUB_REPO and
+    ZOO_TF_HUB_REPO override where they are cloned from), and kaggle when Kaggle credentials are set
+    (KAGGLE_API_TOKEN, KAGGLE_USERNAME/KAGGLE_KEY or ~/.kaggle/kaggle.json). A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
     configured (no credentials, say) are skipped with a notice. Exit code: 0 if every crawled hub
     completed, 1 if any failed, 4 if none failed but a run was suspect. Meant for cron: no prompts, and
     plain log lines instead of progress bars when the output is not a terminal.

@@ -91,7 +91,14 @@ def crawl(
     db = resolve_db(db)
     started = time.monotonic()
     with CrawlLock(db):
-        run = begin_run(db, source.name, source.params(), restart=restart, policy=policy)
+        run = begin_run(
+            db,
+            source.name,
+            source.params(),
+            restart=restart,
+            policy=policy,
+            child_tables=tuple(getattr(source, "child_tables", ())),
+        )
         c = run.counters
         try:
             if not run.done:
@@ -117,6 +124,8 @@ def crawl(
             raise
         except Exception as exc:  # the run ends failed, its checkpoint kept
             message = f"{type(exc).__name__}: {exc}"
+            # requests spent on the page that failed (a source may attach them to its error)
+            run.add_requests(int(getattr(exc, "requests", 0) or 0))
             run.fail(message)
             return RunResult(
                 run.run_id, source.name, "failed", run.resumed, c, None, message, time.monotonic() - started

@@ -365,8 +365,10 @@ class Run:
         resumed: bool,
         stage: duckdb.DuckDBPyConnection,
         policy: RunPolicy | None = None,
+        child_tables: tuple[str, ...] = (),
     ) -> None:
         self.policy = policy or RunPolicy()
+        self.child_tables = child_tables
         self.db = db
         self.source = source
         self.run_id = run_id
@@ -533,24 +535,31 @@ class Run:
         return merged
 
     def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
-        tables = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
+        """Replace this hub's rows in every child table the run sent rows for or declares it owns.
+
+        Rows for one ``key`` come from the last page that sent any (a model staged on both sides of an
+        interruption is not doubled). A table the source owns but sent nothing for is emptied for the hub.
+        """
+        sent = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
         known = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        for tbl in tables:
+        for tbl in dict.fromkeys([*self.child_tables, *sent]):
             if tbl not in known:
                 raise StoreError(f"source {self.source} sent rows for unknown table {tbl!r}")
-            rows = [
-                json.loads(r[0])
-                for r in con.execute(
-                    "SELECT row_json FROM stage.stage_children WHERE tbl = ? ORDER BY page", [tbl]
-                ).fetchall()
-            ]
-            arrow = pa.Table.from_pylist(rows)
-            con.register("_children", arrow)
-            hubs = sorted({r.get("hub") for r in rows if r.get("hub")}) or [self.source]
+            staged = con.execute(
+                "SELECT page, row_json FROM stage.stage_children WHERE tbl = ? ORDER BY page", [tbl]
+            ).fetchall()
+            rows = [(page, json.loads(text)) for page, text in staged]
+            last_page: dict[Any, int] = {}
+            for page, row in rows:
+                if "key" in row:
+                    last_page[row["key"]] = page
+            kept = [row for page, row in rows if "key" not in row or last_page[row["key"]] == page]
             ident = '"' + tbl.replace('"', '""') + '"'
-            con.execute(f"DELETE FROM {ident} WHERE hub IN (SELECT unnest(?))", [hubs])
-            con.execute(f"INSERT INTO {ident} BY NAME SELECT * FROM _children")
-            con.unregister("_children")
+            con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
+            if kept:
+                con.register("_children", pa.Table.from_pylist(kept))
+                con.execute(f"INSERT INTO {ident} BY NAME SELECT * FROM _children")
+                con.unregister("_children")
 
 
 def _sql_quote(text: str) -> str:
@@ -570,6 +579,7 @@ def begin_run(
     *,
     restart: bool = False,
     policy: RunPolicy | None = None,
+    child_tables: tuple[str, ...] = (),
 ) -> Run:
     """Resume the source's unfinished run, or start a new one.
 
@@ -628,9 +638,9 @@ def begin_run(
             "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
-        return Run(db, source, new_id, False, stage, policy)
+        return Run(db, source, new_id, False, stage, policy, child_tables)
     stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
-    return Run(db, source, resume_id, True, stage, policy)
+    return Run(db, source, resume_id, True, stage, policy, child_tables)
 
 
 def _staged_run_id(spath: Path) -> int | None:

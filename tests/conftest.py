@@ -18,8 +18,21 @@ from tests.fakes.hub import FakeHub, make_models
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the user's token, endpoint or database, or writes to their cache."""
-    for name in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY"):
+    for name in (
+        "HF_TOKEN",
+        "HF_ENDPOINT",
+        "ZOO_DB",
+        "KAGGLE_API_TOKEN",
+        "KAGGLE_USERNAME",
+        "KAGGLE_KEY",
+        "KAGGLE_CONFIG_DIR",
+        "ZOO_KAGGLE_ENDPOINT",
+        "ZOO_PYTORCH_HUB_REPO",
+        "ZOO_TF_HUB_REPO",
+        "GITHUB_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ZOO_LOCK_WAIT", "10")

@@ -463,6 +463,8 @@ class KaggleSource:
     """Lists every model Kaggle's API shows these credentials, a page (``pageSize``) at a time."""
 
     name = HUB
+    #: child tables this source owns: replaced (or emptied) for the hub when a run completes
+    child_tables: tuple[str, ...] = ("kaggle_instances",)
 
     def __init__(
         self,

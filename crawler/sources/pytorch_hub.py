@@ -477,6 +477,8 @@ class PyTorchHubSource:
         self.branch = branch
         self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
         self.entrypoints = entrypoints
+        #: child tables this source owns: replaced (or emptied) for the hub when a run completes
+        self.child_tables: tuple[str, ...] = ("pytorch_hub_entrypoints",) if entrypoints else ()
         self.raw_base = (raw_base or DEFAULT_RAW_BASE).rstrip("/")
         self.timeout = timeout
         self.page_size = page_size

@@ -382,6 +382,8 @@ class TensorFlowHubSource:
         self.branch = branch
         self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
         self.page_size = page_size
+        #: child tables this source owns: replaced (or emptied) for the hub when a run completes
+        self.child_tables: tuple[str, ...] = ("tf_hub_versions", "tf_hub_collections", "tf_hub_publishers")
 
     def params(self) -> dict[str, Any]:
         return {"repo": _git.redact(self.repo), "branch": self.branch, "cache_dir": str(self.cache_dir)}
