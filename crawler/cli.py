@@ -302,6 +302,16 @@ AsOfOption = Annotated[
         show_default=False,
     ),
 ]
+StatsDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ZOO_DB",
+        help="DuckDB file to read (default: $ZOO_DB, else ./zoo.duckdb); opened read-only. "
+        "Example: --db ~/zoo.duckdb",
+        show_default=False,
+    ),
+]
 StatsFormatOption = Annotated[
     Format,
     typer.Option(
@@ -356,7 +366,7 @@ def stats_exclusivity(
     ] = Grain.none,
     as_of: AsOfOption = None,
     fmt: StatsFormatOption = Format.table,
-    db: DbOption = None,
+    db: StatsDbOption = None,
 ) -> None:
     """Models per framework class and their share, per hub (and period).
 
@@ -405,7 +415,7 @@ def stats_additions(
     ] = False,
     as_of: AsOfOption = None,
     fmt: StatsFormatOption = Format.table,
-    db: DbOption = None,
+    db: StatsDbOption = None,
 ) -> None:
     """Models added per creation year or month, per hub (optionally per framework class).
 
@@ -431,7 +441,7 @@ def stats_additions(
 def stats_hubs(
     as_of: AsOfOption = None,
     fmt: StatsFormatOption = Format.table,
-    db: DbOption = None,
+    db: StatsDbOption = None,
 ) -> None:
     """Models per hub now (or --as-of a date), with the date of the complete crawl they come from.
 
