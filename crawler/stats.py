@@ -220,7 +220,8 @@ def exclusivity(
 
 def headline(table: StatTable) -> list[Headline]:
     """The articles' headline share per (hub, period) of an :func:`exclusivity` table:
-    pytorch_only ÷ (pytorch_only + tensorflow_only), None if both are 0."""
+    pytorch_only ÷ (pytorch_only + tensorflow_only), None if both are 0. The view ``stats_headline``
+    computes the same in SQL."""
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for rec in table.records():
         counts.setdefault((rec["hub"], rec["period"]), {})[rec["class"]] = int(rec["models"])

@@ -322,3 +322,32 @@ def test_as_of_for_huggingface_uses_the_runs_finished_by_then(con, definition):
     assert (early["huggingface"]["status"], early["huggingface"]["models"]) == ("not crawled", None)
     added = stats.additions(con, as_of="2024-03-31")
     assert [(r["period"], r["models"]) for r in added.records()] == [("2023", 2)]
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS)
+def test_headline_view_agrees_with_the_python_headline(con, definition):
+    zoo = Zoo(con)
+    run = zoo.run("huggingface")
+    for tags, created in [
+        (["pytorch"], "2023-01-01"),
+        (["pytorch"], "2023-02-01"),
+        (["tf"], "2023-03-01"),
+        (["tf-keras"], "2024-01-01"),
+        (["safetensors"], "2024-01-01"),
+    ]:
+        zoo.model("huggingface", run, tags=tags, created=created)
+    python = {
+        (h.period, h.pytorch_only, h.tensorflow_only, h.share)
+        for h in stats.headline(stats.exclusivity(con, definition=definition, by="year"))
+    }
+    sql = set(
+        con.execute(
+            "SELECT period, pytorch_only, tensorflow_only, headline_share FROM stats_headline "
+            "WHERE definition = ? AND grain = 'year'",
+            [definition],
+        ).fetchall()
+    )
+    assert python == sql
+    expected_2024 = ("2024", 0, 1, 0.0) if definition == "evidence" else ("2024", 0, 0, None)
+    assert expected_2024 in sql
+    assert ("2023", 2, 1, pytest.approx(2 / 3)) in [tuple(r) for r in sql]

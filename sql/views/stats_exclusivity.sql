@@ -13,7 +13,7 @@
 -- Denominator of `share`: all counted models of that hub in that period (all classes of the definition
 -- together), so the shares of one (definition, grain, hub, period) add up to 1. Every class of the
 -- definition is listed for every (hub, period), with 0 models if none.
--- The articles' headline is pytorch_only / (pytorch_only + tensorflow_only); see stats_headline.
+-- The articles' headline, pytorch_only ÷ (pytorch_only + tensorflow_only), is the view stats_headline.
 --
 -- Columns: definition, grain ('none' | 'year' | 'month'), hub, period ('all' for grain 'none', 'YYYY',
 --          'YYYY-MM', 'legacy', 'unknown'), class, models, denominator, share (0–1), sort_order.
