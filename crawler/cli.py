@@ -317,8 +317,8 @@ StatsFormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table (with caption and headline), csv or json (machine-readable stdout; notes go to "
-        "stderr). Example: --format json",
+        help="table (with a caption stating definition and denominator), csv or json (stdout stays "
+        "machine-readable; notes and the headline go to stderr). Example: --format json",
     ),
 ]
 
