@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from . import __version__, stats
 from .crawl import Progress as CrawlProgress
 from .crawl import crawl as run_crawl
 from .output import Format, render
 from .sources.records import Source
+from .stats import AdditionsGrain, Definition, Grain, StatTable
 from .store import CrawlLocked, RunPolicy, RunResult, StoreError, connect, resolve_db
 
 app = typer.Typer(
@@ -653,6 +654,204 @@ def export_cmd(
     print(
         f"export to {out_dir}: {len(result.written)} partition files written, {result.skipped} already there"
     )
+
+
+# ----------------------------------------------------------------------------------------------- stats
+
+stats_app = typer.Typer(
+    help="Framework statistics (PyTorch vs TensorFlow) computed by the SQL views stats_*; every table "
+    "states its definition and denominator.\n\n"
+    "Examples:\n\n"
+    "  zoo stats hubs\n\n"
+    "  zoo stats exclusivity --hub huggingface --by year\n\n"
+    "  zoo stats additions --by year --by-class --definition evidence --format csv",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(stats_app, name="stats")
+
+StatsHubOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        help="Only this hub: huggingface (or hf), pytorch-hub, tf-hub, kaggle. Example: --hub huggingface",
+        show_default=False,
+    ),
+]
+DefinitionOption = Annotated[
+    Definition,
+    typer.Option(
+        "--definition",
+        help="tags = the articles' method (only the pytorch and tf tags); evidence = tags, library, files, "
+        "formats and hub. Example: --definition evidence",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Count the models that existed at the end of that day (UTC): catalogs by their git dates, "
+        "other hubs by the crawls finished by then. Example: --as-of 2024-12-31",
+        show_default=False,
+    ),
+]
+StatsDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ZOO_DB",
+        help="DuckDB file to read (default: $ZOO_DB, else ./zoo.duckdb); opened read-only. "
+        "Example: --db ~/zoo.duckdb",
+        show_default=False,
+    ),
+]
+StatsFormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (with a caption stating definition and denominator), csv or json (stdout stays "
+        "machine-readable; notes and the headline go to stderr). Example: --format json",
+    ),
+]
+
+
+def _stats_fail(exc: Exception) -> typer.Exit:
+    err.print(f"zoo: {exc}", highlight=False)
+    return typer.Exit(2)
+
+
+def _show(table: StatTable, fmt: Format, extra_lines: list[str] | None = None) -> None:
+    """Render a stats table; in table mode with its caption and without the constant columns."""
+    extra_lines = extra_lines or []
+    if fmt is Format.table:
+        keep = [i for i, c in enumerate(table.columns) if c not in ("definition", "as_of")]
+        share = table.columns.index("share") if "share" in table.columns else None
+        rows = [
+            tuple(
+                (f"{row[i] * 100:.1f} %" if row[i] is not None else "") if i == share else row[i]
+                for i in keep
+            )
+            for row in table.rows
+        ]
+        render([table.columns[i] for i in keep], rows, fmt, title=table.title, caption=table.caption)
+        for line in extra_lines:
+            print(line)
+    else:
+        render(table.columns, table.rows, fmt)
+        for line in extra_lines:
+            err.print(line, highlight=False, soft_wrap=True)
+    for note in table.notes:
+        err.print(f"zoo: {note}", highlight=False, soft_wrap=True)
+
+
+@stats_app.command("exclusivity")
+def stats_exclusivity(
+    hub: StatsHubOption = None,
+    definition: DefinitionOption = Definition.tags,
+    by: Annotated[
+        Grain,
+        typer.Option(
+            "--by",
+            help="none = all models together; year or month = per creation period ('legacy' = HF repos "
+            "of unknown date before 2022-03-02). Example: --by year",
+        ),
+    ] = Grain.none,
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: StatsDbOption = None,
+) -> None:
+    """Models per framework class and their share, per hub (and period).
+
+    One row per (hub, period, class) with models and share = models ÷ all counted models of that hub in
+    that period. Also prints the articles' headline share, PyTorch-only ÷ (PyTorch-only +
+    TensorFlow-only): below the table, or on stderr for csv/json so stdout stays machine-readable.
+    Counts only models seen by each hub's latest complete crawl (view current_models).
+
+    Example: zoo stats exclusivity --hub huggingface --definition tags --by year --format json
+    """
+    con = _read(db)
+    try:
+        try:
+            table = stats.exclusivity(con, hub=hub, definition=definition, by=by, as_of=as_of)
+        except stats.StatsError as exc:
+            raise _stats_fail(exc) from None
+    finally:
+        con.close()
+    heads = stats.headline(table)
+    lines = [
+        f"Headline ({definition.value} definition): PyTorch-only ÷ (PyTorch-only + TensorFlow-only)"
+        + (f" = {heads[0].text()}" if len(heads) == 1 else "")
+    ]
+    if len(heads) > 1:
+        lines += [f"  {h.text()}" for h in heads]
+    if not heads:
+        lines = []
+    _show(table, fmt, lines)
+
+
+@stats_app.command("additions")
+def stats_additions(
+    hub: StatsHubOption = None,
+    by: Annotated[
+        AdditionsGrain,
+        typer.Option("--by", help="Period of created_at: year or month. Example: --by month"),
+    ] = AdditionsGrain.year,
+    definition: DefinitionOption = Definition.tags,
+    by_class: Annotated[
+        bool,
+        typer.Option(
+            "--by-class",
+            help="One row per framework class of --definition instead of one total. "
+            "Example: --by-class --definition evidence",
+        ),
+    ] = False,
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: StatsDbOption = None,
+) -> None:
+    """Models added per creation year or month, per hub (optionally per framework class).
+
+    Models with the Hugging Face placeholder date (created before 2022-03-02, exact date unknown) form
+    the period 'legacy' and are never counted in 2022. Only models that still exist are counted.
+
+    Example: zoo stats additions --hub huggingface --by year --by-class
+    """
+    con = _read(db)
+    try:
+        try:
+            table = stats.additions(
+                con, hub=hub, by=by, definition=definition, by_class=by_class, as_of=as_of
+            )
+        except stats.StatsError as exc:
+            raise _stats_fail(exc) from None
+    finally:
+        con.close()
+    _show(table, fmt)
+
+
+@stats_app.command("hubs")
+def stats_hubs(
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: StatsDbOption = None,
+) -> None:
+    """Models per hub now (or --as-of a date), with the date of the complete crawl they come from.
+
+    Hubs never crawled are marked 'not crawled' (no count, never 0).
+
+    Example: zoo stats hubs --as-of 2024-12-31 --format json
+    """
+    con = _read(db)
+    try:
+        try:
+            table = stats.hubs(con, as_of=as_of)
+        except stats.StatsError as exc:
+            raise _stats_fail(exc) from None
+    finally:
+        con.close()
+    _show(table, fmt)
 
 
 def main() -> None:

@@ -1,0 +1,154 @@
+"""Benchmark of ``zoo stats``: N synthetic Hugging Face models, then each statistic timed in-process.
+
+The models are generated in bulk by one SQL statement (not the crawler), with the framework profiles of
+the fake Hub (tests/fakes/hub.py) and realistic tag lists (about eight tags each, one of them unique per
+model), a 15 % sentinel cohort, two complete crawl runs and a failed one in between, and 2 % of the
+models gone from the latest crawl. Then ``crawler.stats`` runs on a read-only connection, as the CLI
+does, and a table of seconds is printed (best and median of ``--repeat`` runs). Target: < 1 s each.
+
+    python bench/stats_bench.py                 # 1,000,000 models
+    python bench/stats_bench.py --n 200000 --repeat 5 --db /tmp/bench.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from crawler import stats
+from crawler.output import render
+from crawler.store import connect
+
+# (weight in per mille, tags the Hub derives from files, library_name) — as tests/fakes/hub.py PROFILES
+PROFILES: list[tuple[int, list[str], str | None]] = [
+    (400, ["transformers", "pytorch", "safetensors"], "transformers"),
+    (120, ["pytorch"], None),
+    (60, ["transformers", "tf"], "transformers"),
+    (50, ["transformers", "pytorch", "tf"], "transformers"),
+    (30, ["transformers", "jax"], "transformers"),
+    (20, ["transformers", "pytorch", "tf", "jax"], "transformers"),
+    (140, ["safetensors"], "diffusers"),
+    (30, ["gguf"], "gguf"),
+    (20, ["tf-keras"], "tf-keras"),
+    (20, ["keras"], "keras"),
+    (20, ["onnx"], None),
+    (90, [], None),
+]
+
+
+def build(db: str, n: int) -> float:
+    """Create ``db`` with ``n`` synthetic HF models; returns the seconds it took."""
+    started = time.perf_counter()
+    con = connect(db)
+    try:
+        con.execute("DELETE FROM models")
+        con.execute("DELETE FROM crawl_runs")
+        con.execute(
+            "INSERT INTO crawl_runs (run_id, source, started_at, finished_at, status, models) VALUES "
+            "(1, 'huggingface', TIMESTAMPTZ '2025-01-01 00:00:00+00', TIMESTAMPTZ '2025-01-01 06:00:00+00', "
+            "'complete', $n), "
+            "(2, 'huggingface', TIMESTAMPTZ '2025-02-01 00:00:00+00', TIMESTAMPTZ '2025-02-01 01:00:00+00', "
+            "'failed', NULL), "
+            "(3, 'huggingface', TIMESTAMPTZ '2025-03-01 00:00:00+00', TIMESTAMPTZ '2025-03-01 06:00:00+00', "
+            "'complete', $n)",
+            {"n": n},
+        )
+        lo = 0
+        bands = []
+        for weight, tags, library in PROFILES:
+            bands.append((lo, lo + weight, tags, library))
+            lo += weight
+        con.execute("CREATE TEMP TABLE profiles (lo INTEGER, hi INTEGER, tags VARCHAR[], library VARCHAR)")
+        con.executemany("INSERT INTO profiles VALUES (?, ?, ?, ?)", bands)
+        con.execute(
+            """
+            INSERT INTO models BY NAME
+            SELECT
+                'huggingface' AS hub,
+                printf('%024x', i) AS key,
+                'org' || (i % 50000) || '/model-' || i AS id,
+                'org' || (i % 50000) AS author,
+                CASE WHEN hash(i, 1) % 100 < 15 THEN TIMESTAMPTZ '2022-03-02 23:29:04+00'
+                     ELSE TIMESTAMPTZ '2022-03-03 00:00:00+00' + to_seconds(CAST(hash(i, 2) % 140000000 AS BIGINT))
+                END AS created_at,
+                CASE WHEN hash(i, 1) % 100 < 15 THEN 'sentinel' ELSE 'exact' END AS created_at_quality,
+                p.library AS library_name,
+                list_concat(p.tags, ['en', 'region:us', 'license:apache-2.0', 'endpoints_compatible',
+                                     'base_model:org' || (i % 7919) || '/base']) AS tags,
+                CAST(hash(i, 4) % 10000 AS BIGINT) AS downloads,
+                [] AS formats,
+                [] AS files,
+                1 AS first_seen_run,
+                CASE WHEN hash(i, 5) % 100 < 2 THEN 1 ELSE 3 END AS last_seen_run
+            FROM range($n) AS r(i)
+            JOIN profiles AS p ON hash(i, 3) % 1000 >= p.lo AND hash(i, 3) % 1000 < p.hi
+            """,
+            {"n": n},
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--n", type=int, default=1_000_000, help="number of synthetic models (default 1,000,000)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per statistic (default 3)")
+    parser.add_argument("--db", help="database file to build (default: a temporary file, removed afterwards)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or str(Path(tmp) / "bench.duckdb")
+        build_s = build(db, args.n)
+        print(f"built {args.n:,} models in {build_s:.1f} s ({db})", file=sys.stderr)
+
+        con = connect(db, read_only=True)
+        cases: list[tuple[str, Callable[[], stats.StatTable]]] = [
+            ("exclusivity tags by year", lambda: stats.exclusivity(con, by="year")),
+            (
+                "exclusivity evidence by year",
+                lambda: stats.exclusivity(con, by="year", definition="evidence"),
+            ),
+            ("additions by year", lambda: stats.additions(con, by="year")),
+            ("hubs", lambda: stats.hubs(con)),
+        ]
+        rows = []
+        try:
+            current = con.execute("SELECT count(*) FROM current_models").fetchone()[0]  # type: ignore[index]
+            for name, run in cases:
+                seconds = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    table = run()
+                    seconds.append(time.perf_counter() - started)
+                rows.append(
+                    (
+                        name,
+                        round(min(seconds), 3),
+                        round(statistics.median(seconds), 3),
+                        len(table.rows),
+                        "yes" if max(seconds) < 1 else "NO",
+                    )
+                )
+        finally:
+            con.close()
+    render(
+        ["statistic", "best s", "median s", "rows", "< 1 s"],
+        rows,
+        title=f"zoo stats on {args.n:,} models ({current:,} current), {args.repeat} runs each",
+    )
+    return 0 if all(r[4] == "yes" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Statistics over the database: thin Python over the SQL views of ``sql/views``.
+
+Every figure is computed in DuckDB by the ``stats_*`` views and table macros; this module picks the
+slice, names the columns, and states the definition and denominator in words (``caption``). Each function
+returns a :class:`StatTable`: plain column names and rows (no pandas), so the CLI renders it and a
+notebook API can wrap it::
+
+    con = connect("zoo.duckdb", read_only=True)
+    table = exclusivity(con, hub="huggingface", definition="tags", by="year")
+    columns, rows = table                    # a StatTable unpacks like a (columns, rows) pair
+    table.records()                          # [{"hub": ..., "period": ..., "class": ..., ...}, ...]
+    headline(table)                          # the articles' PT-only ÷ (PT-only + TF-only) per period
+
+Which models count (the same for every statistic): ``current_models``, i.e. the models seen by the
+latest *complete* crawl of their hub and not deleted; with ``as_of``, ``models_as_of(as_of)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import duckdb
+
+#: The hubs zoo knows, in display order (``stats_hubs`` lists them even before their first crawl).
+KNOWN_HUBS = ("huggingface", "pytorch-hub", "tf-hub", "kaggle")
+#: Short names accepted for ``hub`` arguments.
+HUB_ALIASES = {"hf": "huggingface"}
+
+
+class Definition(str, Enum):
+    """How a model's framework is decided (see ``sql/views/model_frameworks.sql``)."""
+
+    tags = "tags"
+    evidence = "evidence"
+
+
+class Grain(str, Enum):
+    """The period of ``exclusivity``: all models together, or per creation year or month."""
+
+    none = "none"
+    year = "year"
+    month = "month"
+
+
+class AdditionsGrain(str, Enum):
+    """The period of ``additions``."""
+
+    year = "year"
+    month = "month"
+
+
+DEFINITION_TEXT = {
+    "tags": (
+        "definition 'tags' (the articles' method): only the Hugging Face tags `pytorch` (from "
+        "pytorch_model.bin) and `tf` (from tf_model.h5); on PyTorch Hub, TF Hub and Kaggle the hub's own "
+        "declaration stands in (PyTorch Hub = PyTorch, TF Hub = TensorFlow, Kaggle instance frameworks). "
+        "Classes: pytorch_only, tensorflow_only, both, neither"
+    ),
+    "evidence": (
+        "definition 'evidence': tags, library_name, file names, hub-declared formats and the hub itself "
+        "(framework_evidence_map). Classes: pytorch_only / tensorflow_only / jax_only (the only one of "
+        "PyTorch, TensorFlow, JAX, Keras 3), multi (two or more, or Keras 3), other (only another "
+        "framework such as MLX), agnostic (only neutral weights: safetensors, ONNX, GGUF, …), none"
+    ),
+}
+MODELS_TEXT = "Models: those seen by each hub's latest complete crawl and not deleted (view current_models)"
+PERIOD_TEXT = (
+    "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
+    "date is unknown (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022. "
+    "'unknown' = no creation date"
+)
+
+
+class StatsError(ValueError):
+    """A request the statistics cannot answer (an unknown hub, a bad date); the message says why."""
+
+
+@dataclass
+class StatTable:
+    """A result: column names, rows, and the words that define it.
+
+    ``caption`` states the definition and the denominator; ``notes`` are remarks about the data (a hub
+    not crawled yet). Unpacks as ``columns, rows = table``.
+    """
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    title: str
+    caption: str
+    notes: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.columns
+        yield self.rows
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The articles' share for one (hub, period): PyTorch-only ÷ (PyTorch-only + TensorFlow-only)."""
+
+    hub: str
+    period: str
+    pytorch_only: int
+    tensorflow_only: int
+    share: float | None  # None when neither class has a model
+
+    def text(self) -> str:
+        n = self.pytorch_only + self.tensorflow_only
+        pct = "n/a" if self.share is None else f"{self.share * 100:.1f} %"
+        return f"{self.hub} {self.period}: {self.pytorch_only:,} ÷ {n:,} = {pct}"
+
+
+# ------------------------------------------------------------------------------------------- arguments
+
+
+def parse_as_of(value: date | datetime | str | None) -> date | None:
+    """``YYYY-MM-DD`` (or a date) → a date; the end of that day (UTC) is the moment counted."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise StatsError(f"as-of date {value!r} is not a date like 2024-01-31") from None
+
+
+def _enum_value(value: str | Enum, allowed: Sequence[str], what: str) -> str:
+    text = value.value if isinstance(value, Enum) else str(value)
+    if text not in allowed:
+        raise StatsError(f"{what} must be one of {', '.join(allowed)}, not {text!r}")
+    return text
+
+
+def _hub(con: duckdb.DuckDBPyConnection, hub: str | None) -> str | None:
+    if hub is None or hub == "":
+        return None
+    name = HUB_ALIASES.get(hub, hub)
+    known = set(KNOWN_HUBS) | {r[0] for r in con.execute("SELECT DISTINCT source FROM crawl_runs").fetchall()}
+    if name not in known:
+        raise StatsError(f"unknown hub {hub!r}; known hubs: {', '.join(sorted(known))}")
+    return name
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _as_of_text(as_of: date | None) -> str:
+    return "" if as_of is None else f", as of the end of {as_of.isoformat()} (UTC; view models_as_of)"
+
+
+def _crawl_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | None) -> list[str]:
+    """Remarks about hubs whose figures are missing because they have no complete crawl."""
+    rows = con.execute("SELECT hub, status FROM stats_hubs_at(?::DATE)", [as_of]).fetchall()
+    by_hub = dict(rows)
+    when = "" if as_of is None else f" by {as_of.isoformat()}"
+    if hub is not None:
+        status = by_hub.get(hub, "not crawled")
+        if status != "crawled":
+            return [f"{hub}: {status}{when} — no figures (run `zoo crawl` for it first)"]
+        return []
+    if not any(s == "crawled" for s in by_hub.values()):
+        return [f"no hub has a complete crawl{when} — no figures (run `zoo crawl hf` first)"]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------- stats
+
+
+def exclusivity(
+    con: duckdb.DuckDBPyConnection,
+    hub: str | None = None,
+    definition: Definition | str = Definition.tags,
+    by: Grain | str = Grain.none,
+    as_of: date | str | None = None,
+) -> StatTable:
+    """Models per (hub, period, framework class) and their share (view ``stats_exclusivity``).
+
+    ``share`` = models of the class ÷ all counted models of that hub in that period (the
+    ``denominator`` column), a fraction 0–1. Period is ``'all'`` for ``by='none'``, else the creation
+    year (``'2023'``) or month (``'2023-04'``), ``'legacy'`` or ``'unknown'``.
+
+    Columns: hub, period, class, models, share, denominator, definition, as_of.
+    """
+    definition = _enum_value(definition, [d.value for d in Definition], "definition")
+    grain = _enum_value(by, [g.value for g in Grain], "by")
+    as_of_date = parse_as_of(as_of)
+    hub = _hub(con, hub)
+    rows = con.execute(
+        "SELECT hub, period, class, models, share, denominator, definition, ?::DATE AS as_of "
+        "FROM stats_exclusivity_at(?::DATE, ?, ?) WHERE ? IS NULL OR hub = ?",
+        [as_of_date, as_of_date, definition, grain, hub, hub],
+    ).fetchall()
+    rows = [(*r[:6], r[6], r[7].isoformat() if r[7] else None) for r in rows]
+    per = {"none": "all periods together", "year": "per creation year", "month": "per creation month"}
+    caption = (
+        f"Share = models in the class ÷ all counted models of that hub in that period (the denominator "
+        f"column; the shares of a hub and period add up to 100 %). {MODELS_TEXT}{_as_of_text(as_of_date)}. "
+        f"{_sentence(DEFINITION_TEXT[definition])}." + (f" {PERIOD_TEXT}." if grain != "none" else "")
+    )
+    return StatTable(
+        ["hub", "period", "class", "models", "share", "denominator", "definition", "as_of"],
+        rows,
+        f"Framework exclusivity ({definition} definition, {per[grain]})",
+        caption,
+        _crawl_notes(con, hub, as_of_date),
+    )
+
+
+def headline(table: StatTable) -> list[Headline]:
+    """The articles' headline share per (hub, period) of an :func:`exclusivity` table:
+    pytorch_only ÷ (pytorch_only + tensorflow_only), None if both are 0. The view ``stats_headline``
+    computes the same in SQL."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for rec in table.records():
+        counts.setdefault((rec["hub"], rec["period"]), {})[rec["class"]] = int(rec["models"])
+    out = []
+    for (hub_name, period), by_class in counts.items():
+        pt, tf = by_class.get("pytorch_only", 0), by_class.get("tensorflow_only", 0)
+        out.append(Headline(hub_name, period, pt, tf, pt / (pt + tf) if pt + tf else None))
+    return out
+
+
+def additions(
+    con: duckdb.DuckDBPyConnection,
+    hub: str | None = None,
+    by: AdditionsGrain | str = AdditionsGrain.year,
+    definition: Definition | str = Definition.tags,
+    by_class: bool = False,
+    as_of: date | str | None = None,
+) -> StatTable:
+    """Models added per period, from ``created_at`` (view ``stats_additions``).
+
+    Without ``by_class`` one row per (hub, period) with class ``'all'``; with it one row per class of
+    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``.
+
+    Columns: hub, period, class, models, definition (None without by_class), as_of.
+    """
+    definition = _enum_value(definition, [d.value for d in Definition], "definition")
+    grain = _enum_value(by, [g.value for g in AdditionsGrain], "by")
+    as_of_date = parse_as_of(as_of)
+    hub = _hub(con, hub)
+    rows = con.execute(
+        "SELECT hub, period, class, models, CASE WHEN ? THEN definition END, ?::DATE "
+        "FROM stats_additions_at(?::DATE, ?, ?, ?) WHERE ? IS NULL OR hub = ?",
+        [by_class, as_of_date, as_of_date, definition, grain, by_class, hub, hub],
+    ).fetchall()
+    rows = [(*r[:5], r[5].isoformat() if r[5] else None) for r in rows]
+    caption = (
+        f"Models added per creation {grain} that still exist. {MODELS_TEXT}{_as_of_text(as_of_date)}; "
+        "models deleted before the crawl are not counted, so earlier periods are lower bounds. "
+        f"{PERIOD_TEXT}." + (f" Classes by {DEFINITION_TEXT[definition]}." if by_class else "")
+    )
+    title = f"Models added per {grain}" + (f" and class ({definition} definition)" if by_class else "")
+    return StatTable(
+        ["hub", "period", "class", "models", "definition", "as_of"],
+        rows,
+        title,
+        caption,
+        _crawl_notes(con, hub, as_of_date),
+    )
+
+
+def hubs(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> StatTable:
+    """Models per hub and the last complete crawl they come from (view ``stats_hubs``).
+
+    Hubs without a complete crawl are listed with status ``'not crawled'`` or ``'no complete crawl'`` and
+    ``models`` None — never 0.
+
+    Columns: hub, status, models, last_complete_crawl, run_id, as_of.
+    """
+    as_of_date = parse_as_of(as_of)
+    rows = con.execute(
+        "SELECT hub, status, models, last_complete_crawl, run_id, ?::DATE FROM stats_hubs_at(?::DATE)",
+        [as_of_date, as_of_date],
+    ).fetchall()
+    rows = [(*r[:5], r[5].isoformat() if r[5] else None) for r in rows]
+    caption = (
+        f"{MODELS_TEXT}{_as_of_text(as_of_date)}. last_complete_crawl = when the crawl the count comes "
+        "from finished (for catalog hubs dated by git history with --as-of: their latest crawl). "
+        "A hub without a complete crawl shows no count."
+    )
+    return StatTable(
+        ["hub", "status", "models", "last_complete_crawl", "run_id", "as_of"],
+        rows,
+        "Models per hub" + ("" if as_of_date is None else f" at the end of {as_of_date.isoformat()}"),
+        caption,
+    )

@@ -1,0 +1,148 @@
+-- framework_evidence_map + framework_roles: THE mapping from evidence to framework, as data, in one place.
+--
+-- framework_evidence_map(kind, value, framework, tags_definition, note)
+--   One row says: a model whose <kind> equals <value> has evidence for <framework>.
+--   kind   tag       an entry of models.tags (the Hub derives most framework tags from file names:
+--                    pytorch_model.bin → `pytorch`, tf_model.h5 → `tf`, flax_model.msgpack → `jax`;
+--                    a safetensors-only repo carries `safetensors` and no `pytorch` tag)
+--          library   models.library_name
+--          file      a file name of models.files; `value` is a GLOB pattern matched against the base name
+--                    (the part after the last '/'); patterns must not overlap across frameworks
+--          format    an entry of models.formats (Kaggle instance frameworks, TF Hub formats)
+--          hub       models.hub itself (every PyTorch Hub entry is PyTorch, every TF Hub entry TensorFlow)
+--   Matching is case-insensitive (lower() on both sides); a value appears at most once per kind.
+--   tags_definition = true marks the rows the `tags` definition uses: on Hugging Face exactly the
+--   `pytorch` and `tf` tags (the articles' method); the other hubs have no such tags, so their own
+--   declaration (hub rows, and Kaggle / TF Hub formats for PyTorch and TensorFlow) stands in for them.
+--   The evidence string of a match is '<kind>:<value as found on the model>', e.g. 'tag:pytorch',
+--   'library:tf-keras', 'file:pytorch_model.bin', 'format:tensorFlow2', 'hub:pytorch-hub'.
+--
+-- framework_roles(framework, role, description)
+--   role   core          PyTorch, TensorFlow, JAX: the frameworks the exclusivity classes are about
+--          multi_backend  Keras 3: runs on TensorFlow, JAX and PyTorch, so a Keras 3 model counts as `multi`
+--          neutral        framework-neutral weight/runtime formats (safetensors, ONNX, GGUF, …) → `agnostic`
+--          other          another framework (MLX, PaddlePaddle, MXNet, scikit-learn) → class `other`
+--
+-- To change a rule, edit a row here; every view and `zoo stats` command follows.
+CREATE OR REPLACE VIEW framework_roles AS
+SELECT * FROM (VALUES
+    ('pytorch',      'core',          'PyTorch'),
+    ('tensorflow',   'core',          'TensorFlow (TF1, TF2, Keras 2 / tf-keras, TFLite, TF.js, Coral)'),
+    ('jax',          'core',          'JAX / Flax (and JAX-based Pax, MaxText)'),
+    ('keras',        'multi_backend', 'Keras 3 (multi-backend: TensorFlow, JAX, PyTorch)'),
+    ('safetensors',  'neutral',       'safetensors weights'),
+    ('onnx',         'neutral',       'ONNX'),
+    ('gguf',         'neutral',       'GGUF / GGML (llama.cpp)'),
+    ('openvino',     'neutral',       'OpenVINO IR'),
+    ('coreml',       'neutral',       'Core ML'),
+    ('tensorrt',     'neutral',       'TensorRT / TensorRT-LLM engines'),
+    ('mlx',          'other',         'Apple MLX'),
+    ('paddlepaddle', 'other',         'PaddlePaddle'),
+    ('mxnet',        'other',         'Apache MXNet'),
+    ('sklearn',      'other',         'scikit-learn')
+) AS t(framework, role, description);
+
+CREATE OR REPLACE VIEW framework_evidence_map AS
+SELECT * FROM (VALUES
+    -- Hugging Face tags. `pytorch` and `tf` are the only ones the articles' `tags` definition reads.
+    ('tag', 'pytorch',              'pytorch',      true,  'from pytorch_model.bin'),
+    ('tag', 'tf',                   'tensorflow',   true,  'from tf_model.h5'),
+    ('tag', 'tensorflow',           'tensorflow',   false, 'card tag'),
+    ('tag', 'tf-keras',             'tensorflow',   false, 'Keras 2 = TensorFlow only'),
+    ('tag', 'tflite',               'tensorflow',   false, 'TensorFlow Lite file'),
+    ('tag', 'tfjs',                 'tensorflow',   false, 'TensorFlow.js'),
+    ('tag', 'jax',                  'jax',          false, 'from flax_model.msgpack'),
+    ('tag', 'flax',                 'jax',          false, 'card tag'),
+    ('tag', 'keras',                'keras',        false, 'Keras 3 (multi-backend)'),
+    ('tag', 'safetensors',          'safetensors',  false, 'from *.safetensors'),
+    ('tag', 'onnx',                 'onnx',         false, 'from *.onnx'),
+    ('tag', 'gguf',                 'gguf',         false, 'from *.gguf'),
+    ('tag', 'ggml',                 'gguf',         false, 'GGML (predecessor of GGUF)'),
+    ('tag', 'openvino',             'openvino',     false, 'OpenVINO IR'),
+    ('tag', 'coreml',               'coreml',       false, 'Core ML'),
+    ('tag', 'mlx',                  'mlx',          false, 'Apple MLX'),
+    ('tag', 'paddlepaddle',         'paddlepaddle', false, 'PaddlePaddle'),
+    -- Hugging Face library_name. `transformers` is deliberately absent: it supported PyTorch, TensorFlow
+    -- and Flax, so the files/tags of the repo decide (a transformers + safetensors-only repo is agnostic).
+    ('library', 'pytorch',               'pytorch',      false, 'declared library'),
+    ('library', 'diffusers',             'pytorch',      false, 'PyTorch library (Flax support deprecated)'),
+    ('library', 'timm',                  'pytorch',      false, 'PyTorch library'),
+    ('library', 'sentence-transformers', 'pytorch',      false, 'PyTorch library'),
+    ('library', 'peft',                  'pytorch',      false, 'PyTorch library'),
+    ('library', 'adapter-transformers',  'pytorch',      false, 'PyTorch library'),
+    ('library', 'setfit',                'pytorch',      false, 'PyTorch library'),
+    ('library', 'span-marker',           'pytorch',      false, 'PyTorch library'),
+    ('library', 'open_clip',             'pytorch',      false, 'PyTorch library'),
+    ('library', 'pyannote-audio',        'pytorch',      false, 'PyTorch library'),
+    ('library', 'speechbrain',           'pytorch',      false, 'PyTorch library'),
+    ('library', 'nemo',                  'pytorch',      false, 'PyTorch library'),
+    ('library', 'espnet',                'pytorch',      false, 'PyTorch library'),
+    ('library', 'fairseq',               'pytorch',      false, 'PyTorch library'),
+    ('library', 'flair',                 'pytorch',      false, 'PyTorch library'),
+    ('library', 'fastai',                'pytorch',      false, 'PyTorch library'),
+    ('library', 'allennlp',              'pytorch',      false, 'PyTorch library'),
+    ('library', 'asteroid',              'pytorch',      false, 'PyTorch library'),
+    ('library', 'stable-baselines3',     'pytorch',      false, 'PyTorch library'),
+    ('library', 'sample-factory',        'pytorch',      false, 'PyTorch library'),
+    ('library', 'ultralytics',           'pytorch',      false, 'PyTorch library'),
+    ('library', 'lerobot',               'pytorch',      false, 'PyTorch library'),
+    ('library', 'tf-keras',              'tensorflow',   false, 'Keras 2 = TensorFlow only'),
+    ('library', 'tensorflowtts',         'tensorflow',   false, 'TensorFlow library'),
+    ('library', 'keras',                 'keras',        false, 'Keras 3 (multi-backend)'),
+    ('library', 'keras-hub',             'keras',        false, 'Keras 3 (multi-backend)'),
+    ('library', 'keras-nlp',             'keras',        false, 'Keras 3 (multi-backend)'),
+    ('library', 'gguf',                  'gguf',         false, 'GGUF'),
+    ('library', 'onnx',                  'onnx',         false, 'ONNX'),
+    ('library', 'transformers.js',       'onnx',         false, 'runs ONNX weights'),
+    ('library', 'unity-sentis',          'onnx',         false, 'runs ONNX weights'),
+    ('library', 'openvino',              'openvino',     false, 'OpenVINO'),
+    ('library', 'coreml',                'coreml',       false, 'Core ML'),
+    ('library', 'mlx',                   'mlx',          false, 'Apple MLX'),
+    ('library', 'paddlenlp',             'paddlepaddle', false, 'PaddlePaddle library'),
+    ('library', 'paddleocr',             'paddlepaddle', false, 'PaddlePaddle library'),
+    ('library', 'sklearn',               'sklearn',      false, 'scikit-learn'),
+    ('library', 'scikit-learn',          'sklearn',      false, 'scikit-learn'),
+    -- File names (GLOB on the base name), once files are crawled.
+    ('file', 'pytorch_model*.bin',       'pytorch',      false, 'transformers PyTorch weights'),
+    ('file', '*.pt',                     'pytorch',      false, 'torch.save'),
+    ('file', '*.pth',                    'pytorch',      false, 'torch.save'),
+    ('file', 'tf_model*.h5',             'tensorflow',   false, 'transformers TensorFlow weights'),
+    ('file', 'saved_model.pb',           'tensorflow',   false, 'TensorFlow SavedModel'),
+    ('file', '*.tflite',                 'tensorflow',   false, 'TensorFlow Lite'),
+    ('file', '*.ckpt.index',             'tensorflow',   false, 'TensorFlow checkpoint'),
+    ('file', 'flax_model*.msgpack',      'jax',          false, 'transformers Flax weights'),
+    ('file', 'diffusion_flax_model*.msgpack', 'jax',     false, 'diffusers Flax weights'),
+    ('file', '*.keras',                  'keras',        false, 'Keras 3 archive'),
+    ('file', '*.weights.h5',             'keras',        false, 'Keras 3 weights'),
+    ('file', '*.safetensors',            'safetensors',  false, 'safetensors weights'),
+    ('file', '*.onnx',                   'onnx',         false, 'ONNX'),
+    ('file', '*.gguf',                   'gguf',         false, 'GGUF'),
+    ('file', 'openvino_model.xml',       'openvino',     false, 'OpenVINO IR'),
+    ('file', '*.mlmodel',                'coreml',       false, 'Core ML'),
+    ('file', '*.pdparams',               'paddlepaddle', false, 'PaddlePaddle weights'),
+    -- Hub-declared formats: Kaggle instance frameworks and TF Hub formats.
+    ('format', 'pyTorch',                'pytorch',      true,  'Kaggle framework'),
+    ('format', 'tensorFlow1',            'tensorflow',   true,  'Kaggle framework'),
+    ('format', 'tensorFlow2',            'tensorflow',   true,  'Kaggle framework'),
+    ('format', 'tfLite',                 'tensorflow',   true,  'Kaggle framework'),
+    ('format', 'tfJs',                   'tensorflow',   true,  'Kaggle framework / TF Hub format tfjs'),
+    ('format', 'coral',                  'tensorflow',   true,  'Kaggle framework / TF Hub format (Edge TPU TFLite)'),
+    ('format', 'saved_model',            'tensorflow',   true,  'TF Hub format (TF1 SavedModel)'),
+    ('format', 'saved_model_2',          'tensorflow',   true,  'TF Hub format (TF2 SavedModel)'),
+    ('format', 'hub',                    'tensorflow',   true,  'TF Hub format (TF1 Hub module)'),
+    ('format', 'lite',                   'tensorflow',   true,  'TF Hub format (TFLite)'),
+    ('format', 'jax',                    'jax',          false, 'Kaggle framework'),
+    ('format', 'flax',                   'jax',          false, 'Kaggle framework'),
+    ('format', 'pax',                    'jax',          false, 'Kaggle framework (JAX-based)'),
+    ('format', 'maxText',                'jax',          false, 'Kaggle framework (JAX-based)'),
+    ('format', 'keras',                  'keras',        false, 'Kaggle framework (Keras 3)'),
+    ('format', 'gguf',                   'gguf',         false, 'Kaggle framework'),
+    ('format', 'ggml',                   'gguf',         false, 'Kaggle framework'),
+    ('format', 'onnx',                   'onnx',         false, 'Kaggle framework'),
+    ('format', 'tensorRtLlm',            'tensorrt',     false, 'Kaggle framework'),
+    ('format', 'mxnet',                  'mxnet',        false, 'Kaggle framework'),
+    ('format', 'scikitLearn',            'sklearn',      false, 'Kaggle framework'),
+    -- Hubs whose every entry is one framework.
+    ('hub', 'pytorch-hub',               'pytorch',      true,  'PyTorch Hub entries are PyTorch'),
+    ('hub', 'tf-hub',                    'tensorflow',   true,  'TF Hub entries are TensorFlow')
+) AS t(kind, value, framework, tags_definition, note);

@@ -1,0 +1,79 @@
+-- stats_additions: models added per period, by creation date (created_at), per hub — in total
+-- (class 'all') and per framework class of each definition.
+-- The view covers now and every slice; the table macro
+-- stats_additions_at(as_of, definition, grain, by_class) computes one (any argument NULL = all of them;
+-- as_of NULL = now, else the models that existed at the end of that day: models_as_of; by_class false =
+-- only the 'all' rows, true = only the per-class rows).
+--
+-- Definition: a model counts in the period of its created_at (UTC) if it is counted by stats_models,
+-- i.e. it still exists (current_models: seen by the latest complete crawl of its hub, not deleted).
+-- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
+-- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
+-- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.
+-- Period 'unknown' holds models without any created_at.
+-- Class rows list every class of the definition for every (hub, period), with 0 models if none; the
+-- 'all' rows (the same for both definitions) are repeated under each definition.
+--
+-- Columns: definition, grain ('year' | 'month'), hub, period ('YYYY', 'YYYY-MM', 'legacy', 'unknown'),
+--          class ('all' or a class of framework_classes), models, sort_order.
+CREATE OR REPLACE MACRO stats_additions_at(as_of, definition_filter, grain_filter, by_class) AS TABLE
+WITH models_ AS NOT MATERIALIZED (
+    SELECT * FROM stats_models(as_of)
+),
+defs AS (
+    SELECT d AS definition FROM (VALUES ('tags'), ('evidence')) AS t(d)
+    WHERE coalesce(definition_filter, d) = d
+),
+totals AS (
+    SELECT 'year' AS grain, hub, period_year AS period, count(*) AS models
+    FROM models_ WHERE coalesce(grain_filter, 'year') = 'year' AND NOT coalesce(by_class, false)
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'month', hub, period_month, count(*)
+    FROM models_ WHERE coalesce(grain_filter, 'month') = 'month' AND NOT coalesce(by_class, false)
+    GROUP BY ALL
+),
+counted AS (
+    SELECT 'tags' AS definition, 'year' AS grain, hub, period_year AS period, tags_class AS class,
+        count(*) AS models
+    FROM models_
+    WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'year') = 'year'
+        AND coalesce(by_class, true)
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'tags', 'month', hub, period_month, tags_class, count(*)
+    FROM models_
+    WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'month') = 'month'
+        AND coalesce(by_class, true)
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'evidence', 'year', hub, period_year, evidence_class, count(*)
+    FROM models_
+    WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'year') = 'year'
+        AND coalesce(by_class, true)
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'evidence', 'month', hub, period_month, evidence_class, count(*)
+    FROM models_
+    WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'month') = 'month'
+        AND coalesce(by_class, true)
+    GROUP BY ALL
+),
+cells AS (
+    SELECT DISTINCT c.definition, c.grain, c.hub, c.period, k.class, k.sort_order
+    FROM counted AS c
+    JOIN framework_classes AS k ON k.definition = c.definition
+),
+result AS (
+    SELECT d.definition, t.grain, t.hub, t.period, 'all' AS class, t.models, 0 AS sort_order
+    FROM totals AS t CROSS JOIN defs AS d
+    UNION ALL
+    SELECT cells.definition, cells.grain, cells.hub, cells.period, cells.class,
+        coalesce(counted.models, 0), cells.sort_order
+    FROM cells LEFT JOIN counted USING (definition, grain, hub, period, class)
+)
+SELECT * FROM result
+ORDER BY definition, grain, hub, CASE period WHEN 'legacy' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, period,
+    sort_order;
+
+CREATE OR REPLACE VIEW stats_additions AS SELECT * FROM stats_additions_at(NULL, NULL, NULL, NULL);

@@ -1,0 +1,76 @@
+-- stats_hubs: models per hub, with the last complete crawl each count comes from.
+-- The view is now; the table macro stats_hubs_at(as_of) counts the models that existed at the end of
+-- that day (models_as_of).
+--
+-- Definition: `models` = the hub's models in stats_models (current_models: seen by the hub's latest
+-- complete crawl, not deleted). Hubs are the four zoo knows (huggingface, pytorch-hub, tf-hub, kaggle)
+-- plus any other crawl_runs.source. A hub without a complete crawl has status 'not crawled' (no run at
+-- all, or none finished by as_of) or 'no complete crawl' (runs, all failed, aborted or running) and
+-- models NULL — never 0.
+-- For as_of, the crawl shown is the one the count comes from: for a catalog hub (rows dated by git,
+-- created_at_quality = 'git_first_commit') its latest complete crawl, which knows the whole history;
+-- for other hubs the latest complete crawl finished by the end of as_of.
+--
+-- Columns: hub, status ('crawled' | 'not crawled' | 'no complete crawl'), models, last_complete_crawl
+--          (finished_at of that run), run_id, sort_order.
+CREATE OR REPLACE MACRO stats_hubs_at(as_of) AS TABLE
+WITH known AS (
+    SELECT * FROM (VALUES ('huggingface', 1), ('pytorch-hub', 2), ('tf-hub', 3), ('kaggle', 4)) AS t(hub, sort_order)
+),
+hubs AS (
+    SELECT hub, min(sort_order) AS sort_order FROM (
+        SELECT hub, sort_order FROM known
+        UNION ALL
+        SELECT DISTINCT source, 99 FROM crawl_runs
+    ) GROUP BY hub
+),
+bound AS (
+    SELECT timezone('UTC', CAST(CAST(as_of AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) AS end_ts
+),
+catalogs AS (
+    SELECT DISTINCT m.hub
+    FROM models AS m JOIN latest_complete_runs AS r ON r.hub = m.hub AND r.run_id = m.last_seen_run
+    WHERE m.created_at_quality = 'git_first_commit'
+),
+runs_then AS (
+    SELECT c.source AS hub, arg_max(c.run_id, (c.finished_at, c.run_id)) AS run_id, max(c.finished_at) AS finished_at
+    FROM crawl_runs AS c, bound
+    WHERE c.status = 'complete' AND (as_of IS NULL OR c.finished_at < bound.end_ts)
+    GROUP BY c.source
+),
+used AS (
+    SELECT r.hub, r.run_id, r.finished_at
+    FROM latest_complete_runs AS r
+    WHERE as_of IS NULL OR r.hub IN (SELECT hub FROM catalogs)
+    UNION ALL
+    SELECT t.hub, t.run_id, t.finished_at
+    FROM runs_then AS t
+    WHERE as_of IS NOT NULL AND t.hub NOT IN (SELECT hub FROM catalogs)
+),
+counts AS (
+    SELECT hub, count(*) AS models FROM stats_models(as_of) GROUP BY hub
+),
+attempts AS (
+    SELECT c.source AS hub, count(*) AS runs
+    FROM crawl_runs AS c, bound
+    WHERE as_of IS NULL OR c.started_at < bound.end_ts
+    GROUP BY c.source
+)
+SELECT
+    h.hub,
+    CASE
+        WHEN u.run_id IS NOT NULL THEN 'crawled'
+        WHEN a.runs > 0 THEN 'no complete crawl'
+        ELSE 'not crawled'
+    END AS status,
+    CASE WHEN u.run_id IS NOT NULL THEN coalesce(c.models, 0) END AS models,
+    u.finished_at AS last_complete_crawl,
+    u.run_id,
+    h.sort_order
+FROM hubs AS h
+LEFT JOIN used AS u USING (hub)
+LEFT JOIN counts AS c USING (hub)
+LEFT JOIN attempts AS a USING (hub)
+ORDER BY h.sort_order, h.hub;
+
+CREATE OR REPLACE VIEW stats_hubs AS SELECT * FROM stats_hubs_at(NULL);

@@ -1,0 +1,104 @@
+"""End to end: crawl the fake Hub, then ``zoo stats`` as a user runs it, compared with counts computed here
+independently from the very models the fake Hub served."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.crawl import crawl
+from crawler.sources.huggingface import HuggingFaceSource
+from tests.fakes.hub import SENTINEL
+
+runner = CliRunner()
+
+
+def tags_class(model: dict) -> str:
+    """The articles' rule: the `pytorch` and `tf` tags only."""
+    pt, tf = "pytorch" in model["tags"], "tf" in model["tags"]
+    return "both" if pt and tf else "pytorch_only" if pt else "tensorflow_only" if tf else "neither"
+
+
+def evidence_class(model: dict) -> str:
+    """Our rule, restated for the tags and libraries the fake Hub serves."""
+    tags, library = set(model["tags"]), model.get("library_name")
+    assert library in (None, "transformers", "diffusers", "gguf", "tf-keras", "keras"), library
+    pytorch = "pytorch" in tags or library == "diffusers"
+    tensorflow = "tf" in tags or "tf-keras" in tags or library == "tf-keras"
+    jax = "jax" in tags
+    keras3 = "keras" in tags or library == "keras"
+    neutral = bool(tags & {"safetensors", "onnx", "gguf"}) or library == "gguf"
+    if pytorch + tensorflow + jax >= 2 or keras3:
+        return "multi"
+    if pytorch:
+        return "pytorch_only"
+    if tensorflow:
+        return "tensorflow_only"
+    if jax:
+        return "jax_only"
+    return "agnostic" if neutral else "none"
+
+
+def period(model: dict) -> str:
+    return "legacy" if model["createdAt"] == SENTINEL else model["createdAt"][:4]
+
+
+@pytest.fixture
+def crawled(fake_hub, db) -> str:
+    result = crawl(HuggingFaceSource(fake_hub.url), db)
+    assert result.status == "complete"
+    return db
+
+
+@pytest.mark.parametrize(("definition", "rule"), [("tags", tags_class), ("evidence", evidence_class)])
+def test_exclusivity_json_matches_the_served_models(crawled, hub_models, definition, rule):
+    result = runner.invoke(
+        app, ["stats", "exclusivity", "--format", "json", "--definition", definition, "--db", crawled]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    expected = Counter(rule(m) for m in hub_models)
+    got = {o["class"]: o["models"] for o in data}
+    assert {k: v for k, v in got.items() if v} == dict(expected)
+    assert {o["hub"] for o in data} == {"huggingface"}
+    for o in data:
+        assert o["share"] == pytest.approx(expected[o["class"]] / len(hub_models))
+        assert o["denominator"] == len(hub_models)
+    if definition == "tags":  # the fake Hub's profiles give every class a share
+        assert min(expected.values()) > 0 and len(expected) == 4
+    pt, tf = expected["pytorch_only"], expected["tensorflow_only"]
+    assert f"huggingface all: {pt:,} ÷ {pt + tf:,} = {pt / (pt + tf) * 100:.1f} %" in result.stderr
+
+
+@pytest.mark.parametrize(("definition", "rule"), [("tags", tags_class), ("evidence", evidence_class)])
+def test_exclusivity_by_year_matches_the_served_models(crawled, hub_models, definition, rule):
+    result = runner.invoke(
+        app,
+        ["stats", "exclusivity", "-f", "json", "--by", "year", "--definition", definition, "--db", crawled],
+    )
+    assert result.exit_code == 0, result.output
+    got = {(o["period"], o["class"]): o["models"] for o in json.loads(result.stdout) if o["models"]}
+    assert got == dict(Counter((period(m), rule(m)) for m in hub_models))
+    assert ("2022", "pytorch_only") in got and ("legacy", "pytorch_only") in got
+
+
+def test_additions_json_matches_the_served_models(crawled, hub_models):
+    result = runner.invoke(app, ["stats", "additions", "--format", "json", "--db", crawled])
+    assert result.exit_code == 0, result.output
+    got = {o["period"]: o["models"] for o in json.loads(result.stdout)}
+    expected = Counter(period(m) for m in hub_models)
+    assert got == dict(expected)
+    assert expected["legacy"] > 0  # the fixture has a sentinel cohort, and it is not in 2022
+
+
+def test_hubs_json_after_a_crawl(crawled, hub_models):
+    result = runner.invoke(app, ["stats", "hubs", "--format", "json", "--db", crawled])
+    assert result.exit_code == 0, result.output
+    data = {o["hub"]: o for o in json.loads(result.stdout)}
+    assert data["huggingface"]["models"] == len(hub_models)
+    assert data["huggingface"]["status"] == "crawled"
+    assert data["kaggle"]["models"] is None
