@@ -854,6 +854,46 @@ def stats_hubs(
     _show(table, fmt)
 
 
+@stats_app.command("downloads")
+def stats_downloads(
+    models: Annotated[list[str], typer.Argument(help="Model names (current or former) or keys.")],
+    hub: StatsHubOption = None,
+    db: StatsDbOption = None,
+    fmt: StatsFormatOption = Format.table,
+) -> None:
+    """Each night's downloads and likes of the given models, from the change-only history.
+
+    downloads is the hub's rolling 30-day count, downloads_all_time its running total, likes the likes;
+    one row per complete crawl ("night") that saw the model. downloads_per_day is an ESTIMATE: the
+    difference of downloads_all_time between two nights divided by the days between them (the Hub
+    publishes no daily figure). Views: model_counters_nightly, downloads_per_day.
+
+    Example: zoo stats downloads google-bert/bert-base-uncased openai/whisper-large-v3 --format csv
+    """
+    from .history import find_models, nightly_counters
+
+    con = _read(db)
+    try:
+        mids: list[int] = []
+        for name in models:
+            found = find_models(con, name, stats.HUB_ALIASES.get(hub, hub) if hub else None)
+            if not found:
+                err.print(f"zoo: no model is or was called {name!r}", highlight=False)
+                raise typer.Exit(EXIT_FAILED)
+            mids += found
+        columns, rows = nightly_counters(con, mids)
+    finally:
+        con.close()
+    render(
+        columns,
+        rows,
+        fmt,
+        title="downloads and likes per night",
+        caption="downloads: rolling 30 days (as the hub reports it); downloads_per_day: estimated from "
+        "the change of downloads_all_time between nights",
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -258,3 +258,28 @@ def test_export_writes_only_new_partitions_readable_in_place(nights, db, tmp_pat
     assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed))
     runs = con.execute(f"SELECT count(*) FROM read_parquet('{out}/runs/*/*/*.parquet')").fetchone()[0]
     assert runs == 2
+
+
+def test_stats_downloads_gives_each_night_and_a_daily_estimate(db):
+    models = make_models(300, seed=4)
+    target = models[5]
+    with FakeHub(models) as hub:
+        for night in range(3):
+            if night:
+                target = dict(
+                    target,
+                    downloadsAllTime=target["downloadsAllTime"] + 70,
+                    downloads=target["downloads"] + 7,
+                )
+                models = [target if m["_id"] == target["_id"] else m for m in models]
+                hub.set_models(models)
+            crawl_night(hub, db, night)
+    out = runner.invoke(app, ["stats", "downloads", target["id"], "--db", db, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [r["downloads_all_time"] for r in rows] == [
+        target["downloadsAllTime"] - 140 + 70 * i for i in range(3)
+    ]
+    assert rows[0]["downloads_per_day"] is None
+    assert [round(r["downloads_per_day"]) for r in rows[1:]] == [70, 70]
+    assert runner.invoke(app, ["stats", "downloads", "nobody/nothing", "--db", db]).exit_code == 1
