@@ -314,11 +314,19 @@ def test_links_only_and_plain_json(db, tmp_path):
     assert any("no papers dump" in w for w in runs(db)[0]["warning_samples"])
 
 
-def test_unrecognised_file_fails_clearly(db, tmp_path):
-    other = write_gz(tmp_path / "methods.json.gz", [{"name": "Adam", "full_name": "Adam optimizer"}])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ([{"name": "Adam", "full_name": "Adam optimizer"}], "is neither a Papers with Code links dump"),
+        ({"links": LINKS}, "is not a JSON list"),
+        ([], "is an empty list"),
+    ],
+)
+def test_unusable_file_fails_clearly(db, tmp_path, content, message):
+    other = write_gz(tmp_path / "links-methods.json.gz", content)
     result = import_files(db, other)
     assert result.exit_code == 1
-    assert "methods.json.gz is neither a Papers with Code links dump" in result.output
+    assert f"links-methods.json.gz {message}" in result.output
     assert runs(db)[0]["status"] == "failed"
 
 
@@ -458,7 +466,8 @@ def test_default_download_through_hf_endpoint(db, tmp_path):
     assert shares(db)[("2018", "pytorch")] == (1, 0.5)
     first, second = runs(db)
     assert json.loads(first["params"])["endpoint"] == server.url
-    assert (first["requests"], first["status"], second["status"]) == (4, "complete", "complete")
+    assert (first["requests"], first["status"]) == (4, "complete")
+    assert (second["requests"], second["status"]) == (2, "complete")  # two HEADs
 
 
 def test_corrupt_download_then_force_download(db):

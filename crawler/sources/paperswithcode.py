@@ -219,6 +219,13 @@ def iter_items(path: Path, hint: str) -> Iterator[Any]:
     n = 0
     try:
         with _open(path) as raw:
+            head = raw.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not head.startswith(b"["):
+            raise SourceError(
+                f"{path.name} is not a JSON list (it starts with {head[:20]!r}); a Papers with Code dump is "
+                "a gzipped JSON list"
+            )
+        with _open(path) as raw:
             for item in ijson.items(raw, "item", use_float=True):
                 yield item
                 n += 1
@@ -321,21 +328,23 @@ class PapersWithCodeSource:
     # -- resolving the files
 
     def _download(self) -> tuple[list[_File], int]:
-        from huggingface_hub import hf_hub_download
+        from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
+        cache_dir = _cache_dir(self.cache_dir)
         out = []
+        requests = 0
         for kind in KIND_ORDER:
-            path = hf_hub_download(
-                repo_id=REPO_ID,
-                filename=DEFAULT_FILES[kind],
-                repo_type=REPO_TYPE,
-                revision=REVISION,
-                endpoint=self.endpoint,
-                cache_dir=_cache_dir(self.cache_dir),
-                force_download=self.force_download,
+            where = dict(
+                repo_id=REPO_ID, filename=DEFAULT_FILES[kind], repo_type=REPO_TYPE, revision=REVISION
             )
+            cached = try_to_load_from_cache(cache_dir=cache_dir, **where)
+            path = hf_hub_download(
+                **where, endpoint=self.endpoint, cache_dir=cache_dir, force_download=self.force_download
+            )
+            # a HEAD for the metadata, then a GET for the bytes unless the cached copy is still current
+            requests += 1 if cached == path and not self.force_download else 2
             out.append(_File(kind, Path(path), True))
-        return out, 2 * len(out)  # a HEAD for the metadata, a GET for the bytes (none when cached)
+        return out, requests
 
     def _local(self) -> list[_File]:
         found: dict[str, _File] = {}
@@ -399,6 +408,7 @@ class PapersWithCodeSource:
             consumed = skip if index == start else 0
             rows: list[dict[str, Any]] = []
             skipped = 0
+            position = -1
             for position, item in enumerate(iter_items(f.path, self._hint(f))):
                 if position < consumed:
                     continue
@@ -411,6 +421,8 @@ class PapersWithCodeSource:
                     warnings.append(f"{f.path.name} item {position}: skipped ({_why(f.kind, item)})")
                 else:
                     rows.append(row)
+            if position < 0:
+                raise SourceError(f"{f.path.name} is an empty list: not a Papers with Code {f.kind} dump")
             yield Page([], mark(index + 1, 0), warnings, {table: rows} if rows else {}, requests)
             warnings, requests = [], 0
 
