@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from crawler.store import connect
 from tests.fakes.hf_files import FakeHfFiles
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
 PWC = "https://paperswithcode.com/paper/"
 GH = "https://github.com/"
 
@@ -485,3 +490,33 @@ def test_corrupt_download_then_force_download(db):
         assert result.exit_code == 0, result.output
     assert query(db, "select count(*) from pwc_links")[0][0] == 11
     assert [r["status"] for r in runs(db)] == ["aborted", "complete"]
+
+
+def test_kill_9_mid_import_then_resume(db, tmp_path):
+    links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
+    papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
+    args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # a log line every 100 pages when not on a terminal
+        if "200 pages" in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    [run] = runs(db)
+    assert run["status"] == "running"  # killed: nothing recorded it as ended
+
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [run] = runs(db)
+    assert run["status"] == "complete" and run["resumed"] is True
+    assert run["pages"] == 1 + 600  # every page saved once, whether before or after the kill
+    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (60_000, 60_000)
