@@ -253,6 +253,7 @@ def import_pwc(
         list[Path] | None,
         typer.Option(
             "--file",
+            metavar="PATH",
             help="A local copy of a dump (gzipped or plain JSON), links or papers, recognised by content; "
             "repeat for both. Without --file both are downloaded. "
             "Example: --file jul-28-links-between-papers-and-code.json.gz --file papers-with-abstracts.json.gz",
@@ -273,6 +274,7 @@ def import_pwc(
         typer.Option(
             "--hf-endpoint",
             envvar="HF_ENDPOINT",
+            metavar="URL",
             help="Hub to download pwc-archive/files from (default: $HF_ENDPOINT, else https://huggingface.co). "
             "Example: --hf-endpoint https://hf-mirror.example.org",
             show_default=False,
@@ -282,6 +284,7 @@ def import_pwc(
         Path | None,
         typer.Option(
             "--cache-dir",
+            metavar="PATH",
             help="huggingface_hub cache for the downloads (default: $HF_HUB_CACHE, else $HF_HOME/hub, else "
             "~/.cache/huggingface/hub). Example: --cache-dir /data/hf-cache",
             show_default=False,
