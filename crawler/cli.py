@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import duckdb
@@ -36,6 +37,12 @@ crawl_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(crawl_app, name="crawl")
+import_app = typer.Typer(
+    help="Import a frozen source (a dump that no longer changes) into the database, recorded as a run.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(import_app, name="import")
 
 err = Console(stderr=True)
 
@@ -532,6 +539,118 @@ def crawl_tf_hub(
     )
 
 
+@import_app.command("pwc")
+def import_pwc(
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            metavar="PATH",
+            help="A local copy of a dump (gzipped or plain JSON), links or papers, recognised by content; "
+            "repeat for both. Without --file both are downloaded. "
+            "Example: --file jul-28-links-between-papers-and-code.json.gz --file papers-with-abstracts.json.gz",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="ZOO_DB",
+            help="DuckDB file to use (default: $ZOO_DB, else ./zoo.duckdb). Example: --db zoo.duckdb",
+            show_default=False,
+        ),
+    ] = None,
+    hf_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--hf-endpoint",
+            envvar="HF_ENDPOINT",
+            metavar="URL",
+            help="Hub to download pwc-archive/files from (default: $HF_ENDPOINT, else https://huggingface.co). "
+            "Example: --hf-endpoint https://hf-mirror.example.org",
+            show_default=False,
+        ),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            metavar="PATH",
+            help="huggingface_hub cache for the downloads (default: $HF_HUB_CACHE, else $HF_HOME/hub, else "
+            "~/.cache/huggingface/hub). Example: --cache-dir /data/hf-cache",
+            show_default=False,
+        ),
+    ] = None,
+    force_download: Annotated[
+        bool,
+        typer.Option(
+            "--force-download",
+            help="Download the dumps again even if cached (after a corrupt download). "
+            "Example: zoo import pwc --force-download --restart",
+        ),
+    ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Abandon an interrupted import and start from the first file. Example: zoo import pwc --restart",
+        ),
+    ] = False,
+    page_size: Annotated[
+        int,
+        typer.Option(
+            "--page-size",
+            min=1,
+            help="Items parsed and staged per page (each page is one saved step of progress). "
+            "Example: --page-size 50000",
+        ),
+    ] = 10_000,
+) -> None:
+    """Import the frozen Papers with Code dumps: paper-code links with frameworks, and paper dates.
+
+    Papers with Code shut down in July 2025; its last dumps are files of the Hugging Face dataset
+    pwc-archive/files. By default jul-28-links-between-papers-and-code.json.gz and
+    papers-with-abstracts.json.gz are downloaded from there through huggingface_hub (cached; HF_TOKEN is
+    sent as huggingface_hub sends it); --file imports local copies instead. The files are streamed, a
+    page at a time, into the tables pwc_links and pwc_papers (no abstracts), recorded as a run of
+    source paperswithcode (see zoo runs). Re-importing replaces those rows: same files, same contents.
+
+    An interrupted import resumes the next time: it re-reads the file it stopped in, skips the items
+    already saved and carries on; if the files changed meanwhile it asks for --restart. Exit code 0
+    means the import completed.
+
+    Example: zoo import pwc --db zoo.duckdb
+
+    Example: zoo import pwc --file links.json.gz --file papers-with-abstracts.json.gz
+    """
+    from .sources.paperswithcode import PapersWithCodeSource
+
+    source = PapersWithCodeSource(
+        [str(f) for f in files or []],
+        endpoint=hf_endpoint,
+        cache_dir=cache_dir,
+        force_download=force_download,
+        page_size=page_size,
+    )
+    _run_source(source, db, restart)
+    con = _read(db)
+    try:
+        row = con.execute(
+            "SELECT (SELECT count(*) FROM pwc_links WHERE hub = 'paperswithcode'), "
+            "(SELECT count(DISTINCT repo) FROM papers_links WHERE hub = 'paperswithcode'), "
+            "(SELECT count(*) FROM pwc_papers WHERE hub = 'paperswithcode'), "
+            "(SELECT count(paper_date) FROM pwc_papers WHERE hub = 'paperswithcode')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    print(
+        f"paperswithcode: {row[0]:,} links to {row[1]:,} repositories, {row[2]:,} papers "
+        f"({row[3]:,} with a date) stored"
+    )
+
+
 # ------------------------------------------------------------------------------------------ inspection
 
 
@@ -561,7 +680,7 @@ def runs(
     try:
         rel = con.execute(
             "SELECT run_id, source, status, started_at AS started, finished_at AS finished, pages, "
-            "coalesce(models, items) AS models, requests, warnings, resumed, suspect, "
+            "models, items, requests, warnings, resumed, suspect, "
             "new_models AS new, changed_models AS changed, absent_models AS absent, "
             "deleted_models AS deleted, error "
             "FROM crawl_runs WHERE ? IS NULL OR source = ? ORDER BY run_id DESC LIMIT ?",

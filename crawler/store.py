@@ -389,6 +389,8 @@ class Run:
         c = self.counters
         samples = c.warning_samples + page.warnings[: max(0, WARNING_SAMPLES - len(c.warning_samples))]
         page_no = c.pages + 1
+        # items are records; a page of child rows only (Papers with Code links) counts those rows
+        n_items = len(page.records) or sum(len(rows) for rows in page.children.values())
         table = records_to_arrow(page.records)
         n = table.num_rows
         table = table.add_column(0, "seq", pa.array(range(n), pa.int64()))
@@ -422,7 +424,7 @@ class Run:
                 [
                     page.checkpoint,
                     page.checkpoint is None,
-                    len(page.records),
+                    n_items,
                     page.requests,
                     len(page.warnings),
                     samples,
@@ -435,7 +437,7 @@ class Run:
         self.checkpoint = page.checkpoint
         self.done = page.checkpoint is None
         c.pages += 1
-        c.items += len(page.records)
+        c.items += n_items
         c.requests += page.requests
         c.warnings += len(page.warnings)
         c.warning_samples = samples
@@ -537,29 +539,33 @@ class Run:
     def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
         """Replace this hub's rows in every child table the run sent rows for or declares it owns.
 
-        Rows for one ``key`` come from the last page that sent any (a model staged on both sides of an
-        interruption is not doubled). A table the source owns but sent nothing for is emptied for the hub.
+        Done in SQL (the staged JSON is cast to the table's column types by ``json_transform``), so a
+        large import never passes through Python. Rows for one ``key`` come from the last page that sent
+        any, so a model staged on both sides of an interruption is not doubled. A table the source owns
+        but sent nothing for is emptied for the hub.
         """
         sent = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
-        known = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         for tbl in dict.fromkeys([*self.child_tables, *sent]):
-            if tbl not in known:
-                raise StoreError(f"source {self.source} sent rows for unknown table {tbl!r}")
-            staged = con.execute(
-                "SELECT page, row_json FROM stage.stage_children WHERE tbl = ? ORDER BY page", [tbl]
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() "
+                "ORDER BY column_index",
+                [tbl],
             ).fetchall()
-            rows = [(page, json.loads(text)) for page, text in staged]
-            last_page: dict[Any, int] = {}
-            for page, row in rows:
-                if "key" in row:
-                    last_page[row["key"]] = page
-            kept = [row for page, row in rows if "key" not in row or last_page[row["key"]] == page]
+            if not columns:
+                raise StoreError(f"source {self.source} sent rows for unknown table {tbl!r}")
+            structure = json.dumps({name: dtype for name, dtype in columns})
+            names = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in columns)
             ident = '"' + tbl.replace('"', '""') + '"'
             con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
-            if kept:
-                con.register("_children", pa.Table.from_pylist(kept))
-                con.execute(f"INSERT INTO {ident} BY NAME SELECT * FROM _children")
-                con.unregister("_children")
+            con.execute(
+                f"INSERT INTO {ident} ({names}) "
+                f"SELECT unnest(json_transform(row_json, $structure)) FROM ("
+                "  SELECT row_json, page, json_extract_string(row_json, '$.key') AS k "
+                "  FROM stage.stage_children WHERE tbl = $tbl"
+                ") QUALIFY k IS NULL OR page = max(page) OVER (PARTITION BY k)",
+                {"structure": structure, "tbl": tbl},
+            )
 
 
 def _sql_quote(text: str) -> str:

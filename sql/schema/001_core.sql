@@ -2,7 +2,7 @@
 --
 -- crawl_runs: one row per crawl of one source. `status` is running | complete | failed | aborted.
 --   `params` is JSON of what was asked (never a secret). Counters: pages, items (records stored,
---   duplicates included), requests (HTTP requests including retries), warnings (items or pages stored
+--   duplicates included; child rows for pages that carry only those), requests (HTTP requests including retries), warnings (items or pages stored
 --   as far as they were valid), models (distinct models the run saw). `resumed` is true once a run was
 --   continued after an interruption. `full_listing` is true when the run listed the whole hub (only full runs may
 --   judge deletions). `suspect` is true when a complete run saw markedly fewer models than the previous

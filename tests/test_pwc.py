@@ -1,0 +1,522 @@
+"""The Papers with Code import (``zoo import pwc``) and ``papers_share``, on small gzipped fixtures."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.crawl import crawl
+from crawler.papers import SHARE_COLUMNS, papers_share
+from crawler.sources.paperswithcode import (
+    LINKS_FILE,
+    PAPERS_FILE,
+    PapersWithCodeSource,
+    SourceError,
+    arxiv_month,
+    normalize_framework,
+)
+from crawler.store import connect
+from tests.fakes.hf_files import FakeHfFiles
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+PWC = "https://paperswithcode.com/paper/"
+GH = "https://github.com/"
+
+# ------------------------------------------------------------------------------------------- fixtures
+
+
+def paper(slug: str, arxiv: str | None, when: str | None) -> dict[str, Any]:
+    return {
+        "paper_url": PWC + slug,
+        "arxiv_id": arxiv,
+        "nips_id": None,
+        "url_abs": f"https://arxiv.org/abs/{arxiv}" if arxiv else None,
+        "title": slug.title(),
+        "abstract": f"We study {slug}. " * 20,
+        "authors": ["A. Author"],
+        "date": when,
+        "tasks": ["Something"],
+    }
+
+
+def link(slug: str, arxiv: str | None, repo: str | None, framework: str | None, official: bool) -> dict:
+    return {
+        "paper_url": PWC + slug,
+        "paper_title": slug.title(),
+        "paper_arxiv_id": arxiv,
+        "paper_url_abs": None,
+        "paper_url_pdf": None,
+        "repo_url": repo,
+        "is_official": official,
+        "mentioned_in_paper": official,
+        "mentioned_in_github": False,
+        "framework": framework,
+    }
+
+
+PAPERS = [
+    paper("attention", "1706.03762", "2017-06-12"),
+    paper("bert", "1810.04805", "2018-10-11"),
+    paper("resnet", "1512.03385", "2015-12-10"),
+    paper("nodate", "1901.00001", None),  # in the papers dump without a date: the arXiv id dates it
+    paper("vit", "2010.11929", "2020-10-22"),
+    paper("caffe", "1907.00001", "2019-07-03"),
+]
+
+LINKS = [
+    # one repository, two papers, spelled two ways; listed latest paper first: dated by BERT (2018)
+    link("vit", "2010.11929", GH + "huggingface/transformers/", "pytorch", False),
+    link("attention", "1706.03762", GH + "tensorflow/tensor2tensor", "tf", True),
+    link("attention", "1706.03762", GH + "jadore801120/attention-is-all-you-need-pytorch", "pytorch", False),
+    link("bert", "1810.04805", GH + "google-research/bert", "tensorflow", True),
+    link("bert", "1810.04805", GH + "HuggingFace/Transformers.git", "torch", False),
+    link("resnet", "1512.03385", GH + "KaimingHe/deep-residual-networks", "none", True),
+    link("unlisted", "1905.11946", GH + "a/efficientnet-jax", "jax", True),  # not in the papers dump
+    link("nodate", "1901.00001", GH + "a/mx", "mxnet", False),
+    link("mystery", None, GH + "a/mystery", "paddle", True),  # no date at all
+    link("norepo", "1801.00001", None, "pytorch", True),  # skipped: no repository
+    link("vit", "2010.11929", GH + "google-research/vision_transformer", "jax", True),
+    link("caffe", "1907.00001", GH + "a/caffe", "Caffe2", True),
+]
+
+
+def write_gz(path: Path, items: list[Any]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump(items, f)
+    return path
+
+
+@pytest.fixture
+def dumps(tmp_path: Path) -> tuple[Path, Path]:
+    return write_gz(tmp_path / LINKS_FILE, LINKS), write_gz(tmp_path / PAPERS_FILE, PAPERS)
+
+
+def import_files(db: str, *files: Path, extra: list[str] | None = None):
+    args = ["import", "pwc", "--db", db]
+    for f in files:
+        args += ["--file", str(f)]
+    return runner.invoke(app, args + (extra or []))
+
+
+def query(db: str, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def shares(db: str, by: str = "year", official_only: bool = False) -> dict[tuple[str, str], tuple]:
+    con = connect(db, read_only=True)
+    try:
+        columns, rows = papers_share(con, by=by, official_only=official_only)
+    finally:
+        con.close()
+    assert columns == ["period", "framework", "repos", "share"]
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def runs(db: str) -> list[dict]:
+    con = connect(db, read_only=True)
+    try:
+        rel = con.execute("select * from crawl_runs order by run_id")
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+    finally:
+        con.close()
+
+
+def table(db: str, name: str) -> list[tuple]:
+    return query(db, f"select * from {name} order by all")
+
+
+# ------------------------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("pytorch", "pytorch"),
+        ("torch", "pytorch"),
+        (" PyTorch ", "pytorch"),
+        ("tf", "tensorflow"),
+        ("TensorFlow", "tensorflow"),
+        ("jax", "jax"),
+        ("mxnet", "mxnet"),
+        ("none", "none"),
+        ("", "none"),
+        (None, "none"),
+        ("paddle", "other"),
+        ("Caffe2", "other"),
+    ],
+)
+def test_framework_normalisation(raw, expected):
+    assert normalize_framework(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "expected"),
+    [
+        ("1706.03762", date(2017, 6, 1)),
+        ("2312.00752v2", date(2023, 12, 1)),
+        ("arXiv:0704.0001", date(2007, 4, 1)),
+        ("hep-th/9901001", date(1999, 1, 1)),
+        ("math.AG/0601001", date(2006, 1, 1)),
+        ("0703.1234", None),  # new-style ids began in April 2007
+        ("1713.00001", None),  # month 13
+        ("not an id", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_arxiv_month(arxiv_id, expected):
+    assert arxiv_month(arxiv_id) == expected
+
+
+# ------------------------------------------------------------------------------------------ importing
+
+
+def test_import_stores_links_papers_and_dates(db, dumps):
+    links, papers = dumps
+    result = import_files(db, papers, links)  # any order: recognised by content
+    assert result.exit_code == 0, result.output
+    assert "run 1 complete" in result.output
+    assert "11 links to 10 repositories, 6 papers (5 with a date)" in result.output
+
+    rows = query(db, "select repo_url, framework, framework_raw, is_official, arxiv_date from pwc_links")
+    by_repo = {r[0]: r[1:] for r in rows}
+    assert len(rows) == 11  # the link without repo_url is skipped
+    assert by_repo[GH + "tensorflow/tensor2tensor"] == ("tensorflow", "tf", True, date(2017, 6, 1))
+    assert by_repo[GH + "HuggingFace/Transformers.git"] == ("pytorch", "torch", False, date(2018, 10, 1))
+    assert by_repo[GH + "a/caffe"][:2] == ("other", "Caffe2")
+    assert by_repo[GH + "a/mystery"] == ("other", "paddle", True, None)
+
+    # no abstracts: pwc_papers keeps URL, arXiv id and date only
+    cols = [
+        r[0] for r in query(db, "select column_name from duckdb_columns() where table_name = 'pwc_papers'")
+    ]
+    assert cols == ["hub", "paper_url", "arxiv_id", "paper_date"]
+
+    run = runs(db)[0]
+    assert run["source"] == "paperswithcode" and run["status"] == "complete"
+    assert run["warnings"] == 1 and "no repo_url" in run["warning_samples"][0]
+    assert json.loads(run["params"])["files"] == [str(papers), str(links)]
+
+
+def test_paper_dates_from_dump_arxiv_id_or_unknown(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    rows = query(db, "select distinct paper_url, paper_date, paper_date_quality from papers_links")
+    dated = {r[0]: r[1:] for r in rows}
+    assert dated[PWC + "attention"] == (date(2017, 6, 12), "paper_date")  # the dump's date, not June 1
+    assert dated[PWC + "nodate"] == (date(2019, 1, 1), "arxiv_id")  # in the dump, without a date
+    assert dated[PWC + "unlisted"] == (date(2019, 5, 1), "arxiv_id")  # not in the papers dump
+    assert dated[PWC + "mystery"] == (None, "unknown")
+    quality = dict(
+        query(
+            db,
+            "select first_paper_date_quality, count(*) from papers_repos where not official_only group by 1",
+        )
+    )
+    assert quality == {"paper_date": 7, "arxiv_id": 2, "unknown": 1}
+
+
+def test_repo_counted_once_dated_by_earliest_paper(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    rows = query(
+        db,
+        "select framework, first_paper_date, first_paper_date_quality, papers, links from papers_repos "
+        "where repo = 'github.com/huggingface/transformers' and not official_only",
+    )
+    assert rows == [("pytorch", date(2018, 10, 11), "paper_date", 2, 2)]
+    total = query(db, "select count(*) from papers_repos where not official_only")[0][0]
+    assert total == 10  # 11 links, the transformers repository twice
+
+
+def test_papers_share_by_year(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    got = shares(db, "year")
+    assert {p for p, _ in got} == {"2015", "2017", "2018", "2019", "2020"}  # the undated repo is in none
+    assert got[("2015", "none")] == (1, 1.0)
+    assert got[("2017", "pytorch")] == (1, 0.5) and got[("2017", "tensorflow")] == (1, 0.5)
+    # transformers counts in 2018 (BERT), not again in 2020 (ViT)
+    assert got[("2018", "pytorch")] == (1, 0.5) and got[("2018", "tensorflow")] == (1, 0.5)
+    assert got[("2020", "pytorch")] == (0, 0.0) and got[("2020", "jax")] == (1, 1.0)
+    for fw in ("jax", "mxnet", "other"):
+        assert got[("2019", fw)] == (1, pytest.approx(1 / 3))
+    for period in ("2015", "2017", "2018", "2019", "2020"):
+        assert sum(
+            got[(period, fw)][1] for fw in ("pytorch", "tensorflow", "jax", "mxnet", "other", "none")
+        ) == (pytest.approx(1.0))
+    assert len(got) == 5 * 6  # every period lists all six frameworks
+
+
+def test_papers_share_by_quarter_and_order(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    con = connect(db, read_only=True)
+    try:
+        columns, rows = papers_share(con, by="quarter")
+    finally:
+        con.close()
+    assert columns == SHARE_COLUMNS
+    periods = list(dict.fromkeys(r[0] for r in rows))
+    assert periods == ["2015-Q4", "2017-Q2", "2018-Q4", "2019-Q1", "2019-Q2", "2019-Q3", "2020-Q4"]
+    assert [r[1] for r in rows[:6]] == ["pytorch", "tensorflow", "jax", "mxnet", "other", "none"]
+    got = {(r[0], r[1]): r[2] for r in rows}
+    assert got[("2019-Q1", "mxnet")] == 1  # dated by its arXiv id: January 2019
+    assert got[("2019-Q2", "jax")] == 1  # not in the papers dump: arXiv id 1905 → May 2019
+
+
+def test_papers_share_official_only(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    got = shares(db, "year", official_only=True)
+    assert got[("2017", "tensorflow")] == (1, 1.0) and got[("2017", "pytorch")] == (0, 0.0)
+    assert got[("2018", "tensorflow")] == (1, 1.0) and got[("2018", "pytorch")] == (0, 0.0)
+    assert got[("2019", "jax")] == (1, 0.5) and got[("2019", "other")] == (1, 0.5)
+    assert got[("2019", "mxnet")] == (0, 0.0)  # an unofficial implementation
+    assert got[("2020", "jax")] == (1, 1.0)
+
+
+def test_papers_share_rejects_unknown_period(db, dumps):
+    con = connect(db)
+    try:
+        with pytest.raises(ValueError, match="year, quarter"):
+            papers_share(con, by="month")
+    finally:
+        con.close()
+
+
+def test_reimport_is_idempotent(db, dumps):
+    assert import_files(db, *dumps).exit_code == 0
+    first = (table(db, "pwc_links"), table(db, "pwc_papers"), shares(db), shares(db, "quarter", True))
+    second_run = import_files(db, *dumps)
+    assert second_run.exit_code == 0, second_run.output
+    assert "run 2 complete" in second_run.output
+    again = (table(db, "pwc_links"), table(db, "pwc_papers"), shares(db), shares(db, "quarter", True))
+    assert again == first
+    assert len(first[0]) == 11 and len(first[1]) == 6
+    assert [(r["run_id"], r["status"]) for r in runs(db)] == [(1, "complete"), (2, "complete")]
+
+
+def test_links_only_and_plain_json(db, tmp_path):
+    plain = tmp_path / "links.json"
+    plain.write_text(json.dumps(LINKS), encoding="utf-8")
+    result = import_files(db, plain)
+    assert result.exit_code == 0, result.output
+    rows = dict(query(db, "select paper_url, paper_date_quality from papers_links"))
+    assert rows[PWC + "attention"] == "arxiv_id" and rows[PWC + "mystery"] == "unknown"
+    assert any("no papers dump" in w for w in runs(db)[0]["warning_samples"])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ([{"name": "Adam", "full_name": "Adam optimizer"}], "is neither a Papers with Code links dump"),
+        ({"links": LINKS}, "is not a JSON list"),
+        ([], "is an empty list"),
+    ],
+)
+def test_unusable_file_fails_clearly(db, tmp_path, content, message):
+    other = write_gz(tmp_path / "links-methods.json.gz", content)
+    result = import_files(db, other)
+    assert result.exit_code == 1
+    assert f"links-methods.json.gz {message}" in result.output
+    assert runs(db)[0]["status"] == "failed"
+
+
+# ------------------------------------------------------------------------------------------ streaming
+
+
+def many_links(n: int) -> list[dict]:
+    frameworks = ["pytorch", "tf", "jax", "mxnet", "none", "torch"]
+    return [
+        link(
+            f"p{i}",
+            f"{15 + i % 10}{1 + i % 12:02d}.{i:05d}",
+            f"{GH}org/repo{i}",
+            frameworks[i % 6],
+            i % 3 == 0,
+        )
+        for i in range(n)
+    ]
+
+
+def test_streams_in_pages(db, tmp_path):
+    links = write_gz(tmp_path / "links.json.gz", many_links(2_500))
+    papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
+    result = import_files(db, links, papers, extra=["--page-size", "1000"])
+    assert result.exit_code == 0, result.output
+    run = runs(db)[0]
+    assert run["pages"] == 1 + 3  # papers in one page, 2,500 links in three
+    assert query(db, "select count(*) from pwc_links")[0][0] == 2_500
+    assert query(db, "select count(*) from papers_repos where not official_only")[0][0] == 2_500
+
+
+def test_pages_are_yielded_before_the_end_of_the_file(tmp_path):
+    """A corrupt tail surfaces only after the pages before it were handed over: nothing waits for the
+    whole list."""
+    good = gzip.compress(json.dumps(many_links(3_000)).encode())
+    path = tmp_path / "links.json.gz"
+    path.write_bytes(good[: len(good) * 3 // 4])
+    source = PapersWithCodeSource([path], page_size=500)
+    pages = []
+    with pytest.raises(SourceError, match="truncated or corrupt"):
+        for page in source.pages(None):
+            pages.append(page)
+    assert len(pages) >= 3
+    assert all(len(p.children["pwc_links"]) == 500 for p in pages)
+    assert json.loads(pages[-1].checkpoint)["items"] == 500 * len(pages)
+
+
+def test_interrupted_import_resumes(db, tmp_path):
+    links = write_gz(tmp_path / "links.json.gz", many_links(3_000))
+    papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
+
+    def stop_after_three(progress) -> None:
+        if progress.pages == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        crawl(PapersWithCodeSource([links, papers], page_size=700), db, progress=stop_after_three)
+    assert runs(db)[0]["status"] == "failed"
+
+    result = crawl(PapersWithCodeSource([links, papers], page_size=700), db)
+    assert result.status == "complete" and result.resumed
+    assert result.counters.pages == 1 + 5  # 3,000 links in pages of 700; nothing staged twice
+
+    fresh = str(tmp_path / "fresh.duckdb")
+    assert crawl(PapersWithCodeSource([links, papers], page_size=700), fresh).status == "complete"
+    assert table(db, "pwc_links") == table(fresh, "pwc_links")
+    assert table(db, "pwc_papers") == table(fresh, "pwc_papers")
+
+
+def test_resume_with_other_files_asks_for_restart(db, tmp_path):
+    links = write_gz(tmp_path / "links.json.gz", many_links(2_000))
+
+    def stop(progress) -> None:
+        if progress.pages == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        crawl(PapersWithCodeSource([links], page_size=500), db, progress=stop)
+    write_gz(links, many_links(1_500))  # the file changed meanwhile
+    result = import_files(db, links, extra=["--page-size", "500"])
+    assert result.exit_code == 1
+    assert "differ from those of the interrupted import" in result.output and "--restart" in result.output
+    result = import_files(db, links, extra=["--page-size", "500", "--restart"])
+    assert result.exit_code == 0, result.output
+    assert query(db, "select count(*) from pwc_links")[0][0] == 1_500
+    assert [r["status"] for r in runs(db)] == ["aborted", "complete"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled"])
+def test_corrupt_gz_fails_with_clear_message(db, tmp_path, damage):
+    data = gzip.compress(json.dumps(many_links(2_000)).encode())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        middle = len(data) // 2
+        data = data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
+    bad = tmp_path / LINKS_FILE
+    bad.write_bytes(data)
+    result = import_files(db, bad)
+    assert result.exit_code == 1
+    assert f"{LINKS_FILE} is truncated or corrupt" in result.output
+    assert "--restart" in result.output
+    run = runs(db)[0]
+    assert run["status"] == "failed" and "truncated or corrupt" in run["error"]
+    assert query(db, "select count(*) from pwc_links")[0][0] == 0
+
+
+# --------------------------------------------------------------------------------- default download
+
+
+def serve(links: bytes, papers: bytes) -> FakeHfFiles:
+    return FakeHfFiles(
+        {
+            ("dataset", "pwc-archive/files", LINKS_FILE): links,
+            ("dataset", "pwc-archive/files", PAPERS_FILE): papers,
+            ("dataset", "pwc-archive/files", "methods.json.gz"): gzip.compress(b"[]"),
+        }
+    )
+
+
+def test_default_download_through_hf_endpoint(db, tmp_path):
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    with serve(links, papers) as server:
+        result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
+        assert result.exit_code == 0, result.output
+        expected = {f"/datasets/pwc-archive/files/resolve/main/{name}" for name in (LINKS_FILE, PAPERS_FILE)}
+        assert set(server.requests_for("HEAD")) == expected
+        assert set(server.requests_for("GET")) == expected
+
+        # second import, endpoint from HF_ENDPOINT: the cached files are checked (HEAD), not fetched again
+        again = runner.invoke(app, ["import", "pwc", "--db", db], env={"HF_ENDPOINT": server.url})
+        assert again.exit_code == 0, again.output
+        assert len(server.requests_for("HEAD")) == 4 and len(server.requests_for("GET")) == 2
+
+    assert list((tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{LINKS_FILE}"))
+    assert shares(db)[("2018", "pytorch")] == (1, 0.5)
+    first, second = runs(db)
+    assert json.loads(first["params"])["endpoint"] == server.url
+    assert (first["requests"], first["status"]) == (4, "complete")
+    assert (second["requests"], second["status"]) == (2, "complete")  # two HEADs
+
+
+def test_corrupt_download_then_force_download(db):
+    good = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    with serve(good[: len(good) - 20], papers) as server:
+        result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
+        assert result.exit_code == 1
+        assert "truncated or corrupt" in result.output and "--force-download --restart" in result.output
+
+        server.set_file("dataset", "pwc-archive/files", LINKS_FILE, good)
+        result = runner.invoke(
+            app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url, "--force-download", "--restart"]
+        )
+        assert result.exit_code == 0, result.output
+    assert query(db, "select count(*) from pwc_links")[0][0] == 11
+    assert [r["status"] for r in runs(db)] == ["aborted", "complete"]
+
+
+def test_kill_9_mid_import_then_resume(db, tmp_path):
+    links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
+    papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
+    args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # a log line every 100 pages when not on a terminal
+        if "200 pages" in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    [run] = runs(db)
+    assert run["status"] == "running"  # killed: nothing recorded it as ended
+
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    [run] = runs(db)
+    assert run["status"] == "complete" and run["resumed"] is True
+    assert run["pages"] == 1 + 600  # every page saved once, whether before or after the kill
+    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (60_000, 60_000)
