@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -1011,6 +1012,66 @@ def stats_downloads(
         caption="downloads: rolling 30 days (as the hub reports it); downloads_per_day: estimated from "
         "the change of downloads_all_time between nights",
     )
+
+
+class PapersGrain(str, Enum):
+    year = "year"
+    quarter = "quarter"
+
+
+@stats_app.command("papers")
+def stats_papers(
+    by: Annotated[
+        PapersGrain, typer.Option("--by", help="Period of the paper: year or quarter. Example: --by quarter")
+    ] = PapersGrain.year,
+    official_only: Annotated[
+        bool,
+        typer.Option(
+            "--official-only", help="Count only official implementations (code by the paper's authors)."
+        ),
+    ] = False,
+    db: StatsDbOption = None,
+    fmt: StatsFormatOption = Format.table,
+) -> None:
+    """Share of Papers with Code repositories by framework, per year or quarter.
+
+    Each code repository linked to a paper is counted once, in the period of its earliest paper (the
+    paper's date in the papers dump, else the month of its arXiv id; repositories with no dated paper are
+    left out), with the framework Papers with Code recorded for it: pytorch (also "torch"), tensorflow
+    (also "tf"), jax, mxnet, other, or none. share = repos / all repositories dated in that period, so
+    the six shares of a period sum to 1. Data: the frozen dumps imported by `zoo import pwc`.
+
+    Example: zoo stats papers --by quarter --official-only --format json
+    """
+    from .papers import papers_share
+
+    con = _read(db)
+    try:
+        try:
+            columns, rows = papers_share(con, by=by.value, official_only=official_only)
+        except duckdb.CatalogException:
+            rows, columns = [], ["period", "framework", "repos", "share"]
+    finally:
+        con.close()
+    if not rows:
+        err.print("zoo: Papers with Code: not imported (run `zoo import pwc`)", highlight=False)
+    if fmt is Format.table:
+        share = columns.index("share")
+        shown = [
+            tuple(f"{v * 100:.1f} %" if i == share and v is not None else v for i, v in enumerate(r))
+            for r in rows
+        ]
+        render(
+            columns,
+            shown,
+            fmt,
+            title=f"Paper implementations by framework, per {by.value}"
+            + (" (official only)" if official_only else ""),
+            caption="Each code repository linked to a paper counted once, dated by its earliest paper; share = "
+            "repositories of the framework ÷ all dated repositories of the period (view papers_frameworks).",
+        )
+    else:
+        render(columns, rows, fmt)
 
 
 def main() -> None:

@@ -520,3 +520,26 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     assert run["status"] == "complete" and run["resumed"] is True
     assert run["pages"] == 1 + 600  # every page saved once, whether before or after the kill
     assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (60_000, 60_000)
+
+
+def test_stats_papers_cli_matches_the_function(dumps, db):
+    assert import_files(db, *dumps).exit_code == 0
+    want = shares(db, by="year", official_only=True)
+    out = runner.invoke(app, ["stats", "papers", "--official-only", "--db", db, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    got = {(r["period"], r["framework"]): (r["repos"], r["share"]) for r in json.loads(out.output)}
+    assert got == want and got
+    table = runner.invoke(app, ["stats", "papers", "--by", "quarter", "--db", db])
+    assert (
+        table.exit_code == 0 and "Paper implementations by framework" in table.output and "Q" in table.output
+    )
+
+
+def test_stats_papers_says_not_imported(db, fake_hub):
+    from crawler.crawl import crawl
+    from crawler.sources.huggingface import HuggingFaceSource
+
+    crawl(HuggingFaceSource(fake_hub.url), db)
+    out = runner.invoke(app, ["stats", "papers", "--db", db, "--format", "json"])
+    assert out.exit_code == 0 and json.loads(out.stdout) == []
+    assert "not imported" in out.output
