@@ -120,17 +120,21 @@ def _root(
 def _summary(result: RunResult) -> str:
     c = result.counters
     rate = c.items / result.seconds if result.seconds > 0 else 0.0
+    rows_only = not result.models and c.items > 0  # a source that stores child rows only (papers)
+    unit = "rows" if rows_only else "models"
     parts = [
         f"{result.source}: run {result.run_id} {result.status}",
-        f"{result.models:,} models" if result.models is not None else f"{c.items:,} items staged",
+        f"{c.items:,} rows"
+        if rows_only
+        else (f"{result.models:,} models" if result.models is not None else f"{c.items:,} items staged"),
         f"{c.pages:,} pages",
         f"{c.requests:,} requests",
         f"{c.warnings:,} warnings",
-        f"{result.seconds:.1f} s ({rate:,.0f} models/s)",
+        f"{result.seconds:.1f} s ({rate:,.0f} {unit}/s)",
     ]
     if result.resumed:
         parts.append("resumed")
-    if result.merge is not None:
+    if result.merge is not None and not rows_only:
         m = result.merge
         parts.insert(2, f"{m.new:,} new, {m.changed:,} changed, {m.absent:,} absent, {m.deleted:,} deleted")
     if result.suspect:
