@@ -76,7 +76,8 @@ class HttpStats:
 
     def __init__(self) -> None:
         self.requests = 0
-        self.rate_limited = 0
+        self.rate_limited = 0  # 429s received
+        self.paced = 0  # waits taken because a response said the window had no request left
         self.rate_wait_seconds = 0.0
         self.listeners: list[Callable[[str, float], None]] = []
         self._lock = threading.Lock()
@@ -320,3 +321,22 @@ class HuggingFaceSource:
             records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
             yield Page(records, next_url, warnings, requests=max(1, STATS.requests - before))
             url = next_url
+            if url is not None:
+                self._pace(response)
+
+    def _pace(self, response: httpx2.Response) -> None:
+        """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
+
+        This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says
+        ``r=0``; it goes out when the window resets (``t`` seconds).
+        """
+        info = parse_ratelimit_headers(response.headers)
+        if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
+            return
+        wait = float(info.reset_in_seconds)
+        with STATS._lock:
+            STATS.paced += 1
+            STATS.rate_wait_seconds += wait
+        for listener in list(STATS.listeners):
+            listener("paced", wait)
+        time.sleep(wait)

@@ -342,7 +342,13 @@ class FakeHub:
                         if cut:
                             f.cut_next -= 1
                 if status is not None:
-                    self._send(status, b'{"error":"injected failure"}', {})
+                    headers = {}
+                    if status == 429:  # an unannounced rate limit: wait 1 s
+                        headers = {
+                            "RateLimit": '"api";r=0;t=1',
+                            "RateLimit-Policy": '"fixed window";"api";q=1000;w=300',
+                        }
+                    self._send(status, b'{"error":"injected failure"}', headers)
                     return
                 code, body, next_link = hub.page(dict(_multi(parse_qsl(split.query, keep_blank_values=True))))
                 data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
