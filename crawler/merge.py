@@ -1,17 +1,23 @@
 """Merging one complete run into the current state and its change-only history (part of the store).
 
-Runs inside the caller's transaction, with the run's deduplicated rows in the temp table ``incoming``.
+Runs inside the caller's transaction. The run's rows are in ``stage.stage_models`` (the attached staging
+file); the caller names them ``incoming`` (a view, or a deduplicated temp table when a model was listed
+twice).
 
 What it writes, and why it stays compact:
 
 * new models are appended to ``models`` with a fresh ``mid`` and a first row in each log;
 * a model whose counters (downloads, downloads_all_time, likes) changed gets one ``model_counters_log``
-  row and an UPDATE of those three columns only; the same for attributes and ``model_attrs_log``;
+  row and an UPDATE of those columns only; the same for attributes and ``model_attrs_log``;
   unchanged models get no log row at all, so a night where nothing changed adds nothing but
   ``last_seen_run`` (a column DuckDB rewrites in place, constant-compressed);
 * presence: a full, non-suspect run opens an absence for every model of its hub it did not see;
   a model seen again closes its absence (and is undeleted: the gap stays in ``model_absences``);
   a model absent from ``delete_after`` consecutive complete full non-suspect runs is marked deleted.
+
+Changes are detected by comparing a hash of the counters and a hash of the attributes with the hashes
+stored in ``models`` (``counters_hash``, ``attrs_hash``), so the join between a million incoming rows and a
+million stored ones carries a few narrow columns, not whole rows: that keeps the merge's memory small.
 
 A run is **suspect** when it saw more than ``max_drop`` fewer models than the hub's previous complete,
 non-suspect run. It still records what it saw, but opens no absences and deletes nothing.
@@ -41,14 +47,11 @@ ATTR_COLUMNS = [
     "files",
     "extra",
 ]
-
-
-def _changed(cols: list[str]) -> str:
-    return "(" + " OR ".join(f"m.{c} IS DISTINCT FROM i.{c}" for c in cols) + ")"
-
-
-def _set(cols: list[str]) -> str:
-    return ", ".join(f"{c} = x.{c}" for c in cols)
+_COUNTERS_HASH = "hash(" + ", ".join(f"i.{c}" for c in COUNTER_COLUMNS) + ")"
+# extra is hashed as text: the same JSON document always hashes the same
+_ATTRS_HASH = (
+    "hash(" + ", ".join(f"i.{c}" if c != "extra" else "i.extra::VARCHAR" for c in ATTR_COLUMNS) + ")"
+)
 
 
 @dataclass
@@ -72,74 +75,100 @@ def merge_run(
     max_drop: float = 0.05,
 ) -> MergeResult:
     """Merge ``incoming`` (this run's rows of ``hub``) into ``models`` and the logs."""
-    p = {"run": run_id}
+    p = {"run": run_id, "hub": hub}
+    # One narrow row per incoming model: its key, its stored mid (if any) and what changed.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE matched AS
-        SELECT coalesce(m.mid, (SELECT coalesce(max(mid), 0) FROM models)
-                               + row_number() OVER (PARTITION BY m.mid IS NULL ORDER BY i.key)) AS mid,
-               i.*,
-               m.mid IS NULL AS is_new,
-               m.mid IS NOT NULL AND {_changed(COUNTER_COLUMNS)} AS counters_changed,
-               m.mid IS NOT NULL AND {_changed(ATTR_COLUMNS)} AS attrs_changed,
+        CREATE OR REPLACE TEMP TABLE changes AS
+        SELECT i.key, m.mid, {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash,
+               m.mid IS NOT NULL AND m.counters_hash IS DISTINCT FROM {_COUNTERS_HASH} AS counters_changed,
+               m.mid IS NOT NULL AND m.attrs_hash IS DISTINCT FROM {_ATTRS_HASH} AS attrs_changed,
                m.absent_since_run AS was_absent_since,
-               m.deleted_at AS was_deleted_at
-        FROM incoming i LEFT JOIN models m ON m.hub = i.hub AND m.key = i.key
-        """
+               m.deleted_at AS was_deleted_at,
+               i.deleted_at
+        FROM incoming i
+        LEFT JOIN (SELECT key, mid, counters_hash, attrs_hash, absent_since_run, deleted_at
+                   FROM models WHERE hub = $hub) m ON m.key = i.key
+        """,
+        {"hub": hub},
+    )
+    base = con.execute("SELECT coalesce(max(mid), 0) FROM models").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        "UPDATE changes SET mid = n.mid FROM ("
+        "  SELECT key, $base + row_number() OVER () AS mid FROM changes WHERE mid IS NULL"
+        ") n WHERE changes.key = n.key",
+        {"base": base},
     )
     n_models, n_new, n_changed = con.execute(
-        "SELECT count(*), count(*) FILTER (is_new), count(*) FILTER (counters_changed OR attrs_changed) "
-        "FROM matched"
+        "SELECT count(*), count(*) FILTER (mid > $base), "
+        "count(*) FILTER (counters_changed OR attrs_changed) FROM changes",
+        {"base": base},
     ).fetchone()  # type: ignore[misc]
+    is_new = f"c.mid > {int(base)}"
 
     prev = con.execute(
-        "SELECT models FROM crawl_runs WHERE source = ? AND status = 'complete' AND full_listing AND NOT suspect "
-        "AND run_id <> ? ORDER BY run_id DESC LIMIT 1",
+        "SELECT models FROM crawl_runs WHERE source = ? AND status = 'complete' AND full_listing "
+        "AND NOT suspect AND run_id <> ? ORDER BY run_id DESC LIMIT 1",
         [hub, run_id],
     ).fetchone()
     suspect = bool(prev and prev[0] and n_models < prev[0] * (1.0 - max_drop))
 
-    cols = ", ".join(["mid", "hub", "key", *ATTR_COLUMNS, *COUNTER_COLUMNS])
+    attrs = ", ".join(f"i.{c}" for c in ATTR_COLUMNS)
+    counters = ", ".join(f"i.{c}" for c in COUNTER_COLUMNS)
     con.execute(
-        f"INSERT INTO models BY NAME SELECT {cols}, $run AS first_seen_run, $run AS last_seen_run, "
-        "deleted_at, CASE WHEN deleted_at IS NOT NULL THEN $run END AS deleted_run FROM matched WHERE is_new",
+        f"INSERT INTO models BY NAME SELECT c.mid, i.hub, i.key, {attrs}, {counters}, "
+        "c.counters_hash, c.attrs_hash, $run AS first_seen_run, $run AS last_seen_run, i.deleted_at, "
+        "CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new}",
+        {"run": run_id},
+    )
+    con.execute(
+        f"INSERT INTO model_counters_log BY NAME SELECT c.mid, $run AS run_id, {counters} "
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new} OR c.counters_changed",
+        {"run": run_id},
+    )
+    con.execute(
+        f"INSERT INTO model_attrs_log BY NAME SELECT c.mid, $run AS run_id, {attrs} "
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new} OR c.attrs_changed",
+        {"run": run_id},
+    )
+    con.execute(
+        "UPDATE models m SET "
+        + ", ".join(f"{col} = x.{col}" for col in COUNTER_COLUMNS)
+        + ", counters_hash = x.counters_hash FROM ("
+        f"  SELECT c.mid, c.counters_hash, {counters} FROM incoming i JOIN changes c ON c.key = i.key "
+        "  WHERE c.counters_changed"
+        ") x WHERE m.mid = x.mid"
+    )
+    con.execute(
+        "UPDATE models m SET "
+        + ", ".join(f"{col} = x.{col}" for col in ATTR_COLUMNS)
+        + ", attrs_hash = x.attrs_hash FROM ("
+        f"  SELECT c.mid, c.attrs_hash, {attrs} FROM incoming i JOIN changes c ON c.key = i.key "
+        "  WHERE c.attrs_changed"
+        ") x WHERE m.mid = x.mid"
+    )
+    con.execute(
+        f"UPDATE models SET last_seen_run = $run WHERE hub = $hub AND mid IN (SELECT mid FROM changes c WHERE NOT ({is_new}))",
         p,
-    )
-    con.execute(
-        f"INSERT INTO model_counters_log BY NAME SELECT mid, $run AS run_id, {', '.join(COUNTER_COLUMNS)} "
-        "FROM matched WHERE is_new OR counters_changed",
-        p,
-    )
-    con.execute(
-        f"INSERT INTO model_attrs_log BY NAME SELECT mid, $run AS run_id, {', '.join(ATTR_COLUMNS)} "
-        "FROM matched WHERE is_new OR attrs_changed",
-        p,
-    )
-    con.execute(
-        f"UPDATE models m SET {_set(COUNTER_COLUMNS)} FROM matched x WHERE m.mid = x.mid AND x.counters_changed"
-    )
-    con.execute(
-        f"UPDATE models m SET {_set(ATTR_COLUMNS)} FROM matched x WHERE m.mid = x.mid AND x.attrs_changed"
-    )
-    con.execute(
-        "UPDATE models m SET last_seen_run = $run FROM matched x WHERE m.mid = x.mid AND NOT x.is_new", p
     )
     # Seen again after a gap: close the absence, clear the flag.
     con.execute(
-        "UPDATE model_absences a SET to_run = $run FROM matched x "
-        "WHERE a.mid = x.mid AND a.to_run IS NULL AND x.was_absent_since IS NOT NULL",
-        p,
+        "UPDATE model_absences SET to_run = $run "
+        "WHERE to_run IS NULL AND mid IN (SELECT mid FROM changes WHERE was_absent_since IS NOT NULL)",
+        {"run": run_id},
     )
     con.execute(
-        "UPDATE models m SET absent_since_run = NULL FROM matched x "
-        "WHERE m.mid = x.mid AND x.was_absent_since IS NOT NULL"
+        "UPDATE models SET absent_since_run = NULL "
+        "WHERE mid IN (SELECT mid FROM changes WHERE was_absent_since IS NOT NULL)"
     )
     # Deletion as the hub declares it (git catalogs), or undeletion of a model that is listed again.
     con.execute(
         "UPDATE models m SET deleted_at = x.deleted_at, "
         "deleted_run = CASE WHEN x.deleted_at IS NULL THEN NULL ELSE coalesce(m.deleted_run, $run) END "
-        "FROM matched x WHERE m.mid = x.mid AND NOT x.is_new AND x.was_deleted_at IS DISTINCT FROM x.deleted_at",
-        p,
+        f"FROM (SELECT * FROM changes c WHERE NOT ({is_new}) "
+        "      AND c.was_deleted_at IS DISTINCT FROM c.deleted_at) x WHERE m.mid = x.mid",
+        {"run": run_id},
     )
 
     n_absent = n_deleted = 0
@@ -147,32 +176,32 @@ def merge_run(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE gone AS SELECT m.mid FROM models m "
             "WHERE m.hub = $hub AND m.absent_since_run IS NULL AND m.deleted_at IS NULL "
-            "AND m.mid NOT IN (SELECT mid FROM matched)",
+            "AND m.mid NOT IN (SELECT mid FROM changes)",
             {"hub": hub},
         )
         n_absent = con.execute("SELECT count(*) FROM gone").fetchone()[0]  # type: ignore[index]
+        con.execute("INSERT INTO model_absences SELECT mid, $hub, $run, NULL, NULL FROM gone", p)
         con.execute(
-            "INSERT INTO model_absences SELECT mid, $hub, $run, NULL, NULL FROM gone", {"hub": hub, **p}
+            "UPDATE models SET absent_since_run = $run WHERE mid IN (SELECT mid FROM gone)", {"run": run_id}
         )
-        con.execute("UPDATE models SET absent_since_run = $run WHERE mid IN (SELECT mid FROM gone)", p)
         # Judging runs: complete, full, non-suspect runs of this hub, this one included.
         con.execute(
             "CREATE OR REPLACE TEMP TABLE judging AS SELECT run_id FROM crawl_runs "
             "WHERE source = $hub AND status = 'complete' AND full_listing AND NOT suspect UNION SELECT $run",
-            {"hub": hub, **p},
+            p,
         )
         n_deleted = con.execute(
             "UPDATE models m SET deleted_at = $now, deleted_run = $run "
             "WHERE m.hub = $hub AND m.deleted_at IS NULL AND m.absent_since_run IS NOT NULL "
             "AND (SELECT count(*) FROM judging j WHERE j.run_id >= m.absent_since_run) >= $n",
-            {"hub": hub, "now": now, "n": delete_after, **p},
+            {"now": now, "n": delete_after, **p},
         ).fetchone()[0]  # type: ignore[index]
         con.execute(
             "UPDATE model_absences a SET deleted_run = $run FROM models m "
             "WHERE a.mid = m.mid AND a.to_run IS NULL AND m.deleted_run = $run AND a.deleted_run IS NULL",
-            p,
+            {"run": run_id},
         )
         con.execute("DROP TABLE gone")
         con.execute("DROP TABLE judging")
-    con.execute("DROP TABLE matched")
+    con.execute("DROP TABLE changes")
     return MergeResult(int(n_models), int(n_new), int(n_changed), int(n_absent), int(n_deleted or 0), suspect)

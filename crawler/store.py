@@ -44,7 +44,7 @@ DEFAULT_DB = "zoo.duckdb"
 #: How long a writer or reader waits for another process's lock on the main database.
 LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
 #: DuckDB memory limit for the crawl's connections; larger work spills to disk instead of growing RSS.
-MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "256MB")
+MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
 _WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
@@ -488,11 +488,22 @@ class Run:
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
-                    "extra::JSON AS extra FROM stage.stage_models QUALIFY row_number() OVER "
-                    "(PARTITION BY hub, key ORDER BY page DESC, seq DESC) = 1"
-                )
+                # A model listed twice (it moved between pages) keeps the later page's values. That is
+                # rare, so the run's rows are read in place unless there is a duplicate to drop.
+                dups = con.execute(
+                    "SELECT count(*) - count(DISTINCT key) FROM stage.stage_models"
+                ).fetchone()[0]  # type: ignore[index]
+                if dups:
+                    con.execute(
+                        "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
+                        "extra::JSON AS extra FROM stage.stage_models QUALIFY row_number() OVER "
+                        "(PARTITION BY key ORDER BY page DESC, seq DESC) = 1"
+                    )
+                else:
+                    con.execute(
+                        "CREATE OR REPLACE TEMP VIEW incoming AS SELECT * EXCLUDE (page, seq, extra), "
+                        "extra::JSON AS extra FROM stage.stage_models"
+                    )
                 merged = merge_run(
                     con,
                     run_id=self.run_id,
@@ -525,7 +536,7 @@ class Run:
                         self.run_id,
                     ],
                 )
-                con.execute("DROP TABLE incoming")
+                con.execute(f"DROP {'TABLE' if dups else 'VIEW'} incoming")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

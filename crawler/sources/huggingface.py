@@ -156,6 +156,79 @@ def _opt_str(item: dict[str, Any], name: str, warn: Callable[[str], None]) -> st
 
 def normalise(item: Any, warnings: list[str]) -> ModelRecord | None:
     """One listing item → a record. Odd fields are dropped with a warning; the rest is kept."""
+    fast = _normalise_fast(item)
+    return fast if fast is not None else _normalise_checked(item, warnings)
+
+
+_fromiso = datetime.fromisoformat
+_STR_OR_NONE = (str, type(None))
+_INT_OR_NONE = (int, type(None))
+
+
+def _normalise_fast(item: Any) -> ModelRecord | None:
+    """The common case, with every field of the expected type: no warning possible. ``None`` when any
+    check fails, and the careful path below decides (and warns)."""
+    if type(item) is not dict or item.keys() - _KNOWN_FIELDS:
+        return None
+    g = item.get
+    key, model_id, created, modified, tags = g("_id"), g("id"), g("createdAt"), g("lastModified"), g("tags")
+    author, library, pipeline, sha = g("author"), g("library_name"), g("pipeline_tag"), g("sha")
+    downloads, downloads_all, likes = g("downloads"), g("downloadsAllTime"), g("likes")
+    private, gated = g("private"), g("gated")
+    if not (
+        type(key) is str
+        and key
+        and type(model_id) is str
+        and model_id
+        and type(created) is str
+        and type(modified) is str
+        and type(tags) is list
+        and isinstance(author, _STR_OR_NONE)
+        and isinstance(library, _STR_OR_NONE)
+        and isinstance(pipeline, _STR_OR_NONE)
+        and isinstance(sha, _STR_OR_NONE)
+        and type(downloads) in _INT_TYPES
+        and type(downloads_all) in _INT_TYPES
+        and type(likes) in _INT_TYPES
+        and (private is None or type(private) is bool)
+        and (gated is None or type(gated) is bool or type(gated) is str)
+        and all(type(t) is str for t in tags)
+    ):
+        return None
+    try:
+        created_at = _fromiso(created)
+        last_modified = _fromiso(modified)
+    except ValueError:
+        return None
+    if created_at.tzinfo is None or last_modified.tzinfo is None:
+        return None
+    if type(gated) is bool:
+        gated = "true" if gated else "false"
+    return ModelRecord(
+        HUB,
+        key,
+        model_id,
+        author,
+        created_at,
+        "sentinel" if created == SENTINEL_CREATED_AT or created_at == _SENTINEL_DT else "exact",
+        last_modified,
+        library,
+        pipeline,
+        tags,
+        downloads,
+        downloads_all,
+        likes,
+        sha,
+        private,
+        gated,
+    )
+
+
+_INT_TYPES = frozenset([int, type(None)])
+
+
+def _normalise_checked(item: Any, warnings: list[str]) -> ModelRecord | None:
+    """Every field checked on its own; whatever is odd is dropped with a warning."""
     if not isinstance(item, dict):
         warnings.append(f"item is not an object: {str(item)[:100]}")
         return None

@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS models (
     formats            VARCHAR[],
     files              VARCHAR[],
     extra              JSON,
+    counters_hash      UBIGINT,  -- hash of (downloads, downloads_all_time, likes): change detection
+    attrs_hash         UBIGINT,  -- hash of the attributes logged in model_attrs_log
     first_seen_run     BIGINT NOT NULL,
     last_seen_run      BIGINT NOT NULL,
     absent_since_run   BIGINT,

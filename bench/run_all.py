@@ -1,0 +1,189 @@
+"""All of zoo's benchmarks in one run; prints one table of figures with their targets.
+
+Against a local fake Hub (127.0.0.1) with N synthetic models (default 1,000,000; ``--quick`` = 50,000):
+
+1. overhead   wall time of ``zoo crawl hf`` ÷ a bare loop that only downloads and parses the same pages
+              (same page size, zero latency); models/s; CPU seconds per 1M models
+2. quota      with a fixed-window quota on the fake, the crawl's wall time ÷ what quota arithmetic allows;
+              requests over quota after the first 429
+3. storage    DB size after 1 night and after ``--nights`` simulated nights (the fake Hub evolves each
+              night: additions, deletions, renames, counter changes); Parquet export size per night
+4. queries    ``stats exclusivity --by year`` and ``stats additions --by year`` on the many-night DB,
+              in-process; and exclusivity ``--as-of`` a middle night
+5. memory     peak RSS of the N-model crawl
+
+Every timing is a ratio or a figure measured in this same run; this machine is noisy, so run it twice.
+
+Usage: python bench/run_all.py [--quick] [--n N] [--nights K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+sys.path.insert(0, str(ROOT / "bench"))
+from crawl_bench import bare_loop, crawl_subprocess  # noqa: E402
+
+from crawler import stats  # noqa: E402
+from crawler.store import connect  # noqa: E402
+from tests.fakes.hub import FakeHub, Faults, evolve, make_models  # noqa: E402
+
+
+def du(path: Path) -> int:
+    return (
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        if path.is_dir()
+        else path.stat().st_size
+    )
+
+
+def date_runs(db: str, night: int) -> None:
+    """Give the latest run the dates of simulated night ``night``."""
+    when = datetime(2026, 11, 1, 3, tzinfo=timezone.utc) + timedelta(days=night)
+    con = connect(db)
+    con.execute(
+        "UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE run_id = (SELECT max(run_id) FROM crawl_runs)",
+        [when, when + timedelta(minutes=30)],
+    )
+    con.close()
+
+
+def timed(fn, repeat: int = 3) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="50,000 models, 10 nights (for CI)")
+    parser.add_argument("--n", type=int, default=None, help="synthetic models (default 1,000,000)")
+    parser.add_argument("--nights", type=int, default=None, help="simulated nights (default 30)")
+    args = parser.parse_args()
+    n = args.n or (50_000 if args.quick else 1_000_000)
+    nights = args.nights or (10 if args.quick else 30)
+    rows: list[tuple[str, str, str]] = []
+
+    print(f"generating {n:,} synthetic models…", file=sys.stderr)
+    models = make_models(n, seed=42)
+    tmp = Path(tempfile.mkdtemp(prefix="zoo-bench-"))
+    try:
+        # 1 + 5: overhead and memory
+        with FakeHub(models) as hub:
+            bare_s, got = bare_loop(hub.url)
+            assert got == n
+            db = str(tmp / "night.duckdb")
+            print("crawl night 0…", file=sys.stderr)
+            wall, cpu, rss = crawl_subprocess(hub.url, db)
+            date_runs(db, 0)
+            rows += [
+                ("1 overhead: crawl ÷ bare download loop", f"{wall / bare_s:.2f}", "≤ 1.15"),
+                ("1 models/s", f"{n / wall:,.0f}", "≥ 50,000"),
+                ("1 CPU s per 1M models", f"{cpu / n * 1e6:.1f}", ""),
+                ("5 peak RSS of the crawl (MB)", f"{rss / 1e6:.0f}", "≤ 400"),
+            ]
+            size1 = du(Path(db))
+            export_dir = tmp / "export"
+            subprocess.run(
+                [sys.executable, "-m", "crawler.cli", "export", str(export_dir), "--db", db],
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            export1 = du(export_dir)
+
+            # 3: storage over nights
+            current = models
+            for night in range(1, nights):
+                current, _ = evolve(current, night, seed=42)
+                hub.set_models(current)
+                print(f"crawl night {night}…", file=sys.stderr)
+                crawl_subprocess(hub.url, db)
+                date_runs(db, night)
+            subprocess.run(
+                [sys.executable, "-m", "crawler.cli", "export", str(export_dir), "--db", db],
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            sizeN = du(Path(db))
+            exportN = du(export_dir)
+        rows += [
+            ("3 DB size after 1 night (MB)", f"{size1 / 1e6:.1f}", ""),
+            (f"3 DB size after {nights} nights (MB)", f"{sizeN / 1e6:.1f}", ""),
+            (f"3 ratio {nights} nights ÷ 1 night", f"{sizeN / size1:.2f}", "≤ 3"),
+            ("3 export size, first night (MB)", f"{export1 / 1e6:.1f}", ""),
+            (
+                "3 export size per later night (MB)",
+                f"{(exportN - export1) / max(1, nights - 1) / 1e6:.1f}",
+                "",
+            ),
+        ]
+
+        # 4: queries on the many-night DB
+        con = connect(db, read_only=True)
+        middle = (datetime(2026, 11, 1) + timedelta(days=nights // 2)).date().isoformat()
+        q_excl = timed(lambda: stats.exclusivity(con, definition="tags", by="year"))
+        q_add = timed(lambda: stats.additions(con, by="year"))
+        q_asof = timed(lambda: stats.exclusivity(con, definition="tags", by="year", as_of=middle))
+        con.close()
+        rows += [
+            ("4 stats exclusivity --by year (s)", f"{q_excl:.2f}", "< 1"),
+            ("4 stats additions --by year (s)", f"{q_add:.2f}", "< 1"),
+            (f"4 stats exclusivity --as-of {middle} (s)", f"{q_asof:.2f}", "< 2"),
+        ]
+
+        # 2: quota-bound
+        q, w = 10, 3
+        pages = math.ceil(n / 1000)
+        quota_models = models if pages <= 60 else models[:60_000]
+        pages = math.ceil(len(quota_models) / 1000)
+        with FakeHub(quota_models, faults=Faults(quota=(q, w))) as hub:
+            time.sleep(w)  # start on a fresh window
+            hub._window_start = time.monotonic()
+            wall_q, _, _ = crawl_subprocess(hub.url, str(tmp / "quota.duckdb"))
+            over = hub.over_quota_after_429
+            n429 = sum(1 for _, s in hub.requests if s == 429)
+        allowed = (math.ceil(pages / q) - 1) * w
+        rows += [
+            (
+                f"2 quota-bound: wall ÷ quota arithmetic ({pages} pages, {q}/{w}s)",
+                f"{wall_q / max(allowed, 1e-9):.2f}",
+                "≤ 1.10",
+            ),
+            (
+                "2 429s received / requests over quota after the first 429",
+                f"{n429} / {over}",
+                "0 after the first",
+            ),
+        ]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\nzoo benchmarks: {n:,} models, {nights} nights")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'value':>12}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>12}  {target}")
+
+
+if __name__ == "__main__":
+    main()
