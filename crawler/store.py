@@ -46,6 +46,8 @@ LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
 #: DuckDB memory limit for the crawl's connections; larger work spills to disk instead of growing RSS.
 MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
 _WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
+#: The end-of-run merge joins the run's rows with the stored ones; it gets more room than page writes.
+MERGE_MEMORY_LIMIT = os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "192MB")
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
 
@@ -483,8 +485,10 @@ class Run:
         stage_file = str(staging_path(self.db, self.source))
         self._stage.execute("CHECKPOINT")
         self._stage.close()
+        pa.default_memory_pool().release_unused()  # give the page buffers back before the merge
         con = connect(self.db)
         try:
+            con.execute("SET memory_limit = ?", [MERGE_MEMORY_LIMIT])
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
