@@ -357,7 +357,7 @@ def figure_hubs(hubs_table: StatTable | Any) -> Figure:
             ax.text(x + 0.3, art.value, f"the articles: {art.text}", va="center", fontsize=9)
     if any(article_value("hubs", r["hub"]) for r in recs):
         handles.append(Line2D([], [], marker="D", color="black", linestyle="none", label="the articles"))
-    ax.legend(handles=handles, loc="upper right", frameon=False)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xticks(xs, labels)
     ax.set_ylabel("models (log scale)")
     ax.set_title("Models per hub")
@@ -456,34 +456,56 @@ def figure_additions(table: StatTable | Any, hub: str = "huggingface") -> Figure
     width = 0.38
     for offset, cls in ((-width / 2, "pytorch_only"), (width / 2, "tensorflow_only")):
         heights = [got.get((p, cls), 0) for p in periods]
-        bars = ax.bar(
-            [x + offset for x in xs], heights, width=width, color=CLASS_COLORS[cls], label=CLASS_LABELS[cls]
-        )
+        bars = ax.bar([x + offset for x in xs], heights, width=width, color=CLASS_COLORS[cls])
         for bar, p in zip(bars, periods, strict=True):
             if p == "legacy":
                 bar.set_hatch("//")
                 bar.set_edgecolor("white")
         for x, h in zip(xs, heights, strict=True):
             ax.text(x + offset, h, f"{h:,}", ha="center", va="bottom", fontsize=8)
-    if hub == "huggingface" and ARTICLE_ADDITIONS_YEAR in periods:
-        x = periods.index(ARTICLE_ADDITIONS_YEAR)
-        for offset, cls in ((-width / 2, "pytorch_only"), (width / 2, "tensorflow_only")):
-            art = article_value("additions", cls)
-            if art is not None:
-                ax.plot(
-                    [x + offset], [art.value], marker="D", color="black", linestyle="none",
-                    label="the articles (2022)" if cls == "pytorch_only" else None,
-                )  # fmt: skip
+    ours_max = max([got.get((p, c), 0) for p in periods for c in ("pytorch_only", "tensorflow_only")] + [1])
+    arts = [article_value("additions", c) for c in ("pytorch_only", "tensorflow_only")]
+    if hub == "huggingface" and ARTICLE_ADDITIONS_YEAR in periods and all(arts):
+        if max(a.value for a in arts if a) <= 3 * ours_max:  # on the same scale: markers
+            x = periods.index(ARTICLE_ADDITIONS_YEAR)
+            for offset, art in zip((-width / 2, width / 2), arts, strict=True):
+                assert art is not None
+                ax.plot([x + offset], [art.value], marker="D", color="black", linestyle="none")
+            ax.plot(
+                [],
+                [],
+                marker="D",
+                color="black",
+                linestyle="none",
+                label=f"the articles ({ARTICLE_ADDITIONS_YEAR})",
+            )
+        else:  # far off this database's scale: say it in words rather than squash the bars
+            ax.text(
+                1.02, 0.62,
+                f"the articles, {ARTICLE_ADDITIONS_YEAR}:\n{arts[0].text} PyTorch-only\n"  # type: ignore[union-attr]
+                f"{arts[1].text} TensorFlow-only\n(off this database's scale)",  # type: ignore[union-attr]
+                transform=ax.transAxes, ha="left", va="top", fontsize=9,
+                bbox={"boxstyle": "round", "facecolor": "#f7f7f7", "edgecolor": "#ccc"},
+            )  # fmt: skip
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     if "legacy" in periods:
         ax.axvline(0.5, color="#888", linewidth=0.8, linestyle="--")
-        ax.text(0, ax.get_ylim()[1] * 0.97, "legacy:\nbefore 2022-03-02,\ndate unknown", ha="center",
-                va="top", fontsize=8, color="#555")  # fmt: skip
+        ax.text(0, 0.97, "legacy: before\n2022-03-02,\ndate unknown", ha="center", va="top", fontsize=8,
+                color="#555", transform=ax.get_xaxis_transform())  # fmt: skip
     ax.set_xticks(xs, periods)
     ax.set_ylabel("models added (that still exist)")
     ax.set_xlabel("creation year")
     definition = next((r.get("definition") for r in recs if r.get("definition")), "tags")
     ax.set_title(f"{hub_label(hub)}: framework-exclusive models added per year ({definition} definition)")
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.08 if "legacy" in periods else 0, 1))
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=CLASS_COLORS[c], label=CLASS_LABELS[c]) for c in ("pytorch_only", "tensorflow_only")
+    ]
+    if "legacy" in periods:
+        handles.append(Patch(facecolor="#999", hatch="//", edgecolor="white", label="legacy cohort"))
+    handles += [h for h in ax.get_legend_handles_labels()[0]]
+    ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
@@ -560,6 +582,11 @@ class Comparison:
     definition: str  # definition and denominator
     crawl: str  # the crawl the value comes from
     crawled: bool = True
+    summary: bool | None = None  # in the summary table; default: when the articles cite it
+
+    def __post_init__(self) -> None:
+        if self.summary is None:
+            self.summary = bool(self.wording)
 
 
 @dataclass
@@ -660,6 +687,7 @@ def _section_hubs(
                 }.get(r["hub"], "one model = one row of models"),
                 crawls.when(r["hub"]),
                 crawled,
+                summary=True,
             )
         )
     if as_of is None and crawls.crawled("pytorch-hub"):
@@ -953,6 +981,7 @@ def _section_kaggle(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: date
                     "tags definition (Kaggle instance frameworks stand in for tags); denominator = all "
                     "counted Kaggle models",
                     crawls.when(hub),
+                    summary=cls in ("pytorch_only", "tensorflow_only"),
                 )
             )
     else:
@@ -965,6 +994,7 @@ def _section_kaggle(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: date
                 _models_text(as_of),
                 crawls.when(hub),
                 False,
+                summary=True,
             )
         )
     return Section(
@@ -1009,18 +1039,25 @@ CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222;
        max-width: 1200px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+a { color: #1f5fa0; text-decoration: none; }
 .meta { color: #555; font-size: 0.92em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; width: 100%; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+table.cmp { width: 100%; table-layout: fixed; }
+col.c-claim { width: 25%; } col.c-art { width: 10%; } col.c-ours { width: 18%; } col.c-def { width: 32%; }
+col.c-when { width: 15%; }
 th, td { border: 1px solid #d8d8d8; padding: 0.35em 0.55em; text-align: left; vertical-align: top; }
 th { background: #f4f5f7; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.ours { font-weight: 600; } td.na { color: #888; font-style: italic; font-weight: normal; }
-td.wording { color: #555; font-style: italic; font-size: 0.92em; }
-td.def { font-size: 0.88em; color: #444; } td.when { white-space: nowrap; font-size: 0.88em; }
-table.data { width: auto; } table.data td { text-align: right; } table.data td:first-child { text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.art { background: #fbfbf4; } td.ours { font-weight: 600; background: #f4f8fc; }
+td.na { color: #888; font-style: italic; font-weight: normal; }
+td.def { font-size: 0.86em; color: #444; } td.when { font-size: 0.86em; }
+
 caption { caption-side: bottom; text-align: left; font-size: 0.85em; color: #555; padding-top: 0.4em; }
+blockquote { margin: 0.8em 0; padding: 0.3em 0.9em; border-left: 4px solid #c9c9c9; color: #333;
+             font-style: italic; background: #fafafa; }
+blockquote cite { display: block; font-size: 0.85em; color: #666; font-style: normal; }
 img { max-width: 100%; height: auto; display: block; margin: 1em 0; }
-.note { color: #8a5300; font-size: 0.9em; } p.small { font-size: 0.9em; color: #444; }
+.note { color: #8a5300; font-size: 0.9em; } p.small { font-size: 0.9em; color: #444; max-width: 75em; }
 """
 
 
@@ -1033,31 +1070,49 @@ def _code(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", _esc(text))
 
 
-def _comparison_rows(comparisons: Sequence[Comparison], with_figure: str | None = None) -> list[str]:
+def _comparison_rows(comparisons: Sequence[Comparison], link: str | None = None) -> list[str]:
     out = []
     for c in comparisons:
         ours_cls = "num ours" + ("" if c.crawled else " na")
+        claim = _esc(c.claim) if link is None else f"<a href='#{_esc(link)}'>{_esc(c.claim)}</a>"
         out.append(
-            "<tr>"
-            + (f"<td>{_esc(with_figure)}</td>" if with_figure is not None else "")
-            + f"<td>{_esc(c.claim)}</td><td class='num'>{_esc(c.article)}</td>"
+            f"<tr><td class='claim'>{claim}</td><td class='num art'>{_esc(c.article)}</td>"
             f"<td class='{ours_cls}'>{_esc(c.ours)}</td>"
-            f"<td class='def'>{_code(c.definition)}</td><td class='when'>{_esc(c.crawl)}</td>"
-            f"<td class='wording'>{_esc(c.wording)}</td></tr>"
+            f"<td class='def'>{_code(c.definition)}</td><td class='when'>{_esc(c.crawl)}</td></tr>"
         )
     return out
 
 
-COMPARISON_HEAD = (
-    "<tr><th>figure</th><th>the articles</th><th>zoo{when}</th><th>definition and denominator</th>"
-    "<th>crawl it comes from</th><th>the articles' words</th></tr>"
-)
+def _comparison_table(when: str, rows: list[str]) -> str:
+    return (
+        "<table class='cmp'><colgroup><col class='c-claim'><col class='c-art'><col class='c-ours'>"
+        "<col class='c-def'><col class='c-when'></colgroup>"
+        f"<tr><th>figure</th><th>the articles</th><th>zoo ({_esc(when)})</th>"
+        "<th>definition and denominator</th><th>crawl it comes from</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+_NUMBER = re.compile(r"^[\d,.]+( %)?$")
+
+
+def _data_cell(value: Any, align: bool = True) -> str:
+    cls = " class='num'" if align and _NUMBER.match(str(value)) else ""
+    return f"<td{cls}>{_esc(value)}</td>"
+
+
+def _quotes(comparisons: Sequence[Comparison]) -> list[tuple[str, str]]:
+    """The articles' sentences behind these comparisons, each once: (wording, source)."""
+    seen: dict[str, str] = {}
+    for c in comparisons:
+        if c.wording and c.wording not in seen:
+            art = next((a for a in ARTICLE if a.wording == c.wording), None)
+            seen[c.wording] = art.source if art else ""
+    return list(seen.items())
 
 
 def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (plots as data URIs)."""
     when = "today" if report.as_of is None else f"as of {report.as_of.isoformat()}"
-    head = COMPARISON_HEAD.format(when=f" ({when})")
     parts = [
         "<!DOCTYPE html>",
         "<html lang='en'><head><meta charset='utf-8'>",
@@ -1074,28 +1129,34 @@ def render_html(report: Report) -> str:
         "was never crawled is shown as “not crawled”, never as 0. Regenerate with <code>zoo report</code>; "
         "the same numbers come from <code>zoo stats</code> and the Python API (<code>import crawler</code>).</p>",
         "<h2 id='summary'>Summary</h2>",
-        "<table class='summary'>",
-        head,
+        _comparison_table(
+            when,
+            [
+                row
+                for s in report.sections
+                for row in _comparison_rows([c for c in s.comparisons if c.summary], s.key)
+            ],
+        ),
+        "<p class='small'>Each figure below has its own section: every line the database gives, the "
+        "articles' own words, the definitions, a plot and the numbers behind it.</p>",
     ]
     for s in report.sections:
-        for c in s.comparisons:
-            parts += _comparison_rows([c])
-    parts.append("</table>")
-    for s in report.sections:
         parts.append(f"<h2 id='{_esc(s.key)}'>{_esc(s.title)}</h2>")
-        parts.append("<table>" + head + "".join(_comparison_rows(s.comparisons)) + "</table>")
+        for wording, source in _quotes(s.comparisons):
+            parts.append(f"<blockquote>“{_esc(wording)}”<cite>— {_esc(source)}</cite></blockquote>")
+        parts.append(_comparison_table(when, _comparison_rows(s.comparisons)))
+        for note in s.notes:
+            parts.append(f"<p class='note'>{_code(note)}</p>")
         for text in s.text:
             parts.append(f"<p class='small'>{_code(text)}</p>")
         if s.png is not None:
             data = base64.b64encode(s.png).decode("ascii")
             parts.append(f"<img src='data:image/png;base64,{data}' alt='{_esc(s.alt)}'>")
-        for note in s.notes:
-            parts.append(f"<p class='note'>{_code(note)}</p>")
         for t in s.tables:
             parts.append(f"<table class='data'><caption>{_code(t.caption)}</caption>")
             parts.append("<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in t.columns) + "</tr>")
             for row in t.rows:
-                parts.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>")
+                parts.append("<tr>" + "".join(_data_cell(v, i > 0) for i, v in enumerate(row)) + "</tr>")
             parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
@@ -1115,17 +1176,10 @@ def render_markdown(report: Report, figures_dir: str) -> tuple[str, dict[str, by
     """The report as Markdown, and the PNG files it links to: ``{relative path: bytes}`` under
     ``figures_dir`` (a folder name relative to the Markdown file)."""
     when = "today" if report.as_of is None else f"as of {report.as_of.isoformat()}"
-    columns = [
-        "figure",
-        "the articles",
-        f"zoo ({when})",
-        "definition and denominator",
-        "crawl",
-        "the articles' words",
-    ]
+    columns = ["figure", "the articles", f"zoo ({when})", "definition and denominator", "crawl it comes from"]
 
     def rows(comparisons: Sequence[Comparison]) -> list[list[str]]:
-        return [[c.claim, c.article, c.ours, c.definition, c.crawl, c.wording] for c in comparisons]
+        return [[c.claim, c.article, c.ours, c.definition, c.crawl] for c in comparisons]
 
     lines = [
         "# PyTorch vs TensorFlow: the articles' figures, regenerated",
@@ -1135,17 +1189,20 @@ def render_markdown(report: Report, figures_dir: str) -> tuple[str, dict[str, by
         "",
         "## Summary",
         "",
-        *_md_table(columns, rows([c for s in report.sections for c in s.comparisons])),
+        *_md_table(columns, rows([c for s in report.sections for c in s.comparisons if c.summary])),
     ]
     files: dict[str, bytes] = {}
     for s in report.sections:
-        lines += ["", f"## {s.title}", "", *_md_table(columns, rows(s.comparisons)), ""]
+        lines += ["", f"## {s.title}", ""]
+        for wording, source in _quotes(s.comparisons):
+            lines += [f"> “{wording}” — {source}", ""]
+        lines += [*_md_table(columns, rows(s.comparisons)), ""]
+        lines += [p for note in s.notes for p in (f"**Note:** {note}", "")]
         lines += [p for text in s.text for p in (text, "")]
         if s.png is not None:
             rel = f"{figures_dir}/{s.key}.png"
             files[rel] = s.png
             lines += [f"![{s.alt}]({rel})", ""]
-        lines += [p for note in s.notes for p in (f"> {note}", "")]
         for t in s.tables:
             lines += [f"**{t.title}**", "", *_md_table(t.columns, t.rows), "", t.caption, ""]
     return "\n".join(lines).rstrip() + "\n", files
