@@ -10,10 +10,13 @@ Also a script, to look at the report by hand::
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from crawler.crawl import crawl
 from crawler.sources._http import RetryPolicy
@@ -133,6 +136,46 @@ def build_demo_db(db: str, workdir: Path) -> str:
         assert result.status == "complete", result.error
         _date_run(db, result.run_id, night_time(NIGHTS) + timedelta(hours=2))
     return db
+
+
+#: Variables that must not leak the user's setup into the build (conftest isolates tests, not fixtures
+#: of session scope).
+_ISOLATE = (
+    "HF_TOKEN",
+    "HF_ENDPOINT",
+    "ZOO_DB",
+    "KAGGLE_API_TOKEN",
+    "KAGGLE_USERNAME",
+    "KAGGLE_KEY",
+    "KAGGLE_CONFIG_DIR",
+    "ZOO_KAGGLE_ENDPOINT",
+    "ZOO_PYTORCH_HUB_REPO",
+    "GITHUB_TOKEN",
+)
+
+
+_BUILT: dict[str, str] = {}
+
+
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo database, built once per test session (about 5 s) whichever module asks first. Tests must
+    only read it. Use it from a session fixture of the test module::
+
+        @pytest.fixture(scope="session")
+        def demo_db(tmp_path_factory):
+            return demo_database(tmp_path_factory)
+    """
+    if "db" not in _BUILT:
+        work = tmp_path_factory.mktemp("demo")
+        with pytest.MonkeyPatch.context() as mp:
+            for name in _ISOLATE:
+                mp.delenv(name, raising=False)
+            mp.setenv("HOME", str(work / "home"))
+            mp.setenv("HF_HOME", str(work / "hf_home"))
+            mp.setenv("XDG_CACHE_HOME", str(work / "cache"))
+            _BUILT["db"] = build_demo_db(str(work / "demo.duckdb"), work)
+    assert os.path.exists(_BUILT["db"])
+    return _BUILT["db"]
 
 
 if __name__ == "__main__":
