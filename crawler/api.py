@@ -152,8 +152,10 @@ def headline(
         ["hub", "period", "pytorch_only", "tensorflow_only", "share", "definition"],
         rows,
         title=f"Headline share ({name} definition)",
-        caption="share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only): the models of both frameworks, of "
-        "neither, of JAX and framework-neutral ones are left out of the denominator. " + table.caption,
+        caption="share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the articles' share: models of both "
+        "frameworks, of neither, of JAX and framework-neutral ones are left out of the denominator. "
+        f"{stats.MODELS_TEXT}{stats._as_of_text(stats.parse_as_of(as_of))}. "
+        f"{stats._sentence(stats.DEFINITION_TEXT[name])}.",
         notes=table.notes,
     )
 
