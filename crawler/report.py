@@ -294,9 +294,18 @@ def _records(data: StatTable | Any) -> list[dict[str, Any]]:
     """Rows as dicts from a StatTable, a pandas DataFrame or a list of dicts."""
     if isinstance(data, StatTable):
         return data.records()
-    if hasattr(data, "to_dict"):
-        return list(data.to_dict("records"))
+    if hasattr(data, "to_dict"):  # a pandas DataFrame: its missing values (NaN, NA, NaT) become None
+        import pandas as pd
+
+        return [{k: None if _missing(v, pd) else v for k, v in r.items()} for r in data.to_dict("records")]
     return list(data)
+
+
+def _missing(value: Any, pd: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and arrays are values
+        return False
 
 
 # ----------------------------------------------------------------------------------------- figures
@@ -325,40 +334,40 @@ def _empty(ax: Any, text: str) -> None:
 
 
 def figure_hubs(hubs_table: StatTable | Any) -> Figure:
-    """Models per hub (log scale), with the articles' values as markers; hubs without a complete crawl
-    get no bar but the words "not crawled"."""
-    recs = _records(hubs_table)
-    fig = _figure(8.5, 4.2)
-    ax = fig.add_subplot()
-    labels = [hub_label(r["hub"]) for r in recs]
-    counts = [r["models"] for r in recs]
-    xs = list(range(len(recs)))
-    if not any(c for c in counts if c is not None):
-        _empty(ax, "no hub has a complete crawl yet")
-        return fig
-    top = max([c for c in counts if c] + [a.value for a in ARTICLE if a.figure == "hubs"])
-    ax.set_yscale("log")
-    ax.set_ylim(0.8, top * 8)
-    for x, r in zip(xs, recs, strict=True):
-        if r["models"] is None:
-            ax.text(x, 1.3, r["status"], ha="center", va="bottom", color="#777", fontsize=10, style="italic")
-            continue
-        height = max(r["models"], 1)
-        ax.bar(x, height, color="#4c72b0", width=0.6)
-        ax.text(x, height * 1.15, f"{r['models']:,}", ha="center", va="bottom", fontsize=10)
-    from matplotlib.lines import Line2D
+    """Models per hub (log scale): ours as solid bars, the articles' values as outlined bars beside them;
+    a hub without a complete crawl gets no bar but its status ("not crawled")."""
     from matplotlib.patches import Patch
 
-    handles: list[Any] = [Patch(color="#4c72b0", label="zoo (this database)")]
-    for x, r in zip(xs, recs, strict=True):
-        art = article_value("hubs", r["hub"])
+    recs = _records(hubs_table)
+    fig = _figure(9, 4.2)
+    ax = fig.add_subplot()
+    xs = list(range(len(recs)))
+    counts = [r["models"] for r in recs]
+    arts = [article_value("hubs", r["hub"]) for r in recs]
+    if not any(c is not None for c in counts) and not any(arts):
+        _empty(ax, "no hub has a complete crawl yet")
+        return fig
+    top = max([c for c in counts if c] + [a.value for a in arts if a] + [1])
+    ax.set_yscale("log")
+    ax.set_ylim(0.8, top * 12)
+    width = 0.38
+    for x, r, art in zip(xs, recs, arts, strict=True):
+        ours_x = x - width / 2 if art else x
+        if r["models"] is None:
+            ax.text(ours_x, 1.1, r["status"].replace(" ", "\n"), ha="center", va="bottom", color="#777",
+                    fontsize=9, style="italic")  # fmt: skip
+        else:
+            height = max(r["models"], 1)
+            ax.bar(ours_x, height, color="#4c72b0", width=width if art else 0.6)
+            ax.text(ours_x, height * 1.15, f"{r['models']:,}", ha="center", va="bottom", fontsize=9)
         if art is not None:
-            ax.plot([x + 0.22], [art.value], marker="D", color="black", linestyle="none")
-            ax.text(x + 0.3, art.value, f"the articles: {art.text}", va="center", fontsize=9)
-    if any(article_value("hubs", r["hub"]) for r in recs):
-        handles.append(Line2D([], [], marker="D", color="black", linestyle="none", label="the articles"))
+            ax.bar(x + width / 2, art.value, width=width, facecolor="white", edgecolor="black", hatch="..")
+            ax.text(x + width / 2, art.value * 1.15, art.text, ha="center", va="bottom", fontsize=9)
+    handles: list[Any] = [Patch(color="#4c72b0", label="zoo (this database)")]
+    if any(arts):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="..", label="the articles"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_xticks(xs, labels)
+    ax.set_xticks(xs, [hub_label(r["hub"]) for r in recs])
     ax.set_ylabel("models (log scale)")
     ax.set_title("Models per hub")
     ax.spines[["top", "right"]].set_visible(False)
@@ -492,6 +501,9 @@ def figure_additions(table: StatTable | Any, hub: str = "huggingface") -> Figure
         ax.axvline(0.5, color="#888", linewidth=0.8, linestyle="--")
         ax.text(0, 0.97, "legacy: before\n2022-03-02,\ndate unknown", ha="center", va="top", fontsize=8,
                 color="#555", transform=ax.get_xaxis_transform())  # fmt: skip
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_xticks(xs, periods)
     ax.set_ylabel("models added (that still exist)")
     ax.set_xlabel("creation year")
@@ -937,7 +949,7 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
             (f"{fmt_pct(latest[1])} ({latest[2]:,} repositories)" if latest else "n/a")
             if crawled
             else NOT_CRAWLED,
-            "Papers with Code links from papers to code; share of the latest quarter; " + quarterly.caption,
+            "The latest quarter. " + quarterly.caption,
             when or "date unknown",
             crawled,
         )
