@@ -69,6 +69,7 @@ def build(db: str, n: int) -> float:
             """
             INSERT INTO models BY NAME
             SELECT
+                i + 1 AS mid,
                 'huggingface' AS hub,
                 printf('%024x', i) AS key,
                 'org' || (i % 50000) || '/model-' || i AS id,

@@ -18,6 +18,7 @@ from . import __version__, stats
 from .crawl import Progress as CrawlProgress
 from .crawl import crawl as run_crawl
 from .output import Format, render
+from .report import ReportFormat
 from .sources.records import Source
 from .stats import AdditionsGrain, Definition, Grain, StatTable
 from .store import CrawlLocked, RunPolicy, RunResult, StoreError, connect, resolve_db
@@ -1076,6 +1077,58 @@ def stats_papers(
         )
     else:
         render(columns, rows, fmt)
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (default: report.html, or report.md with --format md). "
+            "Example: --out ~/zoo-report.html",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html = one self-contained file, plots embedded; md = Markdown, plots as PNG files in "
+            "<name>-figures/ next to it. Example: --format md",
+        ),
+    ] = ReportFormat.html,
+    db: StatsDbOption = None,
+) -> None:
+    """Write the articles' figures next to ours: one HTML page (or Markdown) with plots.
+
+    For every figure the "PyTorch vs TensorFlow" articles cite (models per hub, Hugging Face
+    PyTorch-/TensorFlow-exclusive shares under both definitions, exclusive models added per year with the
+    legacy cohort apart, the Papers with Code share, Kaggle Models by framework) it shows the article's
+    value, ours today or --as-of a date, the definition and denominator, and the date of the crawl it comes
+    from, then a plot. A hub never crawled is shown as "not crawled", never as 0.
+
+    Example: zoo report --out report.html --as-of 2024-12-31
+    """
+    from .report import write_report
+
+    con = _read(db)
+    try:
+        try:
+            path, report = write_report(con, out, fmt, as_of, db=resolve_db(db))
+        except stats.StatsError as exc:
+            raise _stats_fail(exc) from None
+    finally:
+        con.close()
+    missing = report.not_crawled
+    print(
+        f"zoo report: wrote {path} ({len(report.sections)} figures"
+        + (f"; not crawled: {', '.join(missing)}" if missing else "")
+        + ")"
+    )
 
 
 def main() -> None:

@@ -101,6 +101,18 @@ class StatTable:
         """The rows as dicts keyed by column name."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
+    def to_pandas(self) -> Any:
+        """The rows as a pandas DataFrame; title, caption and notes go to ``DataFrame.attrs``."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(self.rows, columns=self.columns)
+        for i, name in enumerate(self.columns):  # integers with gaps (a hub not crawled) stay integers
+            values = [row[i] for row in self.rows if row[i] is not None]
+            if len(values) < len(self.rows) and values and all(type(v) is int for v in values):
+                frame[name] = frame[name].astype("Int64")
+        frame.attrs.update(title=self.title, caption=self.caption, notes=list(self.notes))
+        return frame
+
 
 @dataclass(frozen=True)
 class Headline:

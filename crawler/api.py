@@ -1,0 +1,251 @@
+"""The Python API for notebooks: every ``zoo stats`` figure as a pandas DataFrame.
+
+    import crawler
+    crawler.hubs()                                         # models per hub, with the crawl dates
+    crawler.exclusivity(hub="hf", definition="evidence", by="year")
+    crawler.additions(hub="huggingface", by_class=True)
+    crawler.headline(by="year")                            # PyTorch-only ÷ (PyTorch-only + TF-only)
+    crawler.history("google-bert/bert-base-uncased")
+    crawler.downloads(["org/a", "org/b"])
+    crawler.papers(by="quarter")                           # empty, attrs["status"] "not crawled", until imported
+
+Each function takes the arguments of the CLI command of the same name and calls the same code
+(:mod:`crawler.stats`, :mod:`crawler.history`, :mod:`crawler.report`): nothing is computed twice. The
+DataFrame's ``attrs`` hold the ``title``, the ``caption`` (definition and denominator) and ``notes``
+(e.g. a hub that was not crawled: its rows are absent, never 0).
+
+The database: pass an open connection as ``con``, or ``db`` (a path), or neither: then ``$ZOO_DB``, else
+``./zoo.duckdb`` (like ``--db``). Without ``con`` each call opens the file read-only and closes it again,
+so a nightly crawl is not kept waiting; ``crawler.connect()`` gives a connection to reuse (close it when
+done, or use ``with crawler.connect() as con:``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from . import report as _report
+from . import stats
+from .history import find_models, model_timeline, nightly_counters
+from .store import connect as _store_connect
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "additions",
+    "connect",
+    "downloads",
+    "exclusivity",
+    "headline",
+    "history",
+    "hubs",
+    "kaggle_frameworks",
+    "papers",
+    "write_report",
+]
+
+
+def connect(db: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to ``db``, else ``$ZOO_DB``, else ``./zoo.duckdb``.
+
+    Raises :class:`crawler.store.StoreError` if there is no database there.
+    """
+    return _store_connect(db, read_only=True)
+
+
+@contextmanager
+def _using(con: duckdb.DuckDBPyConnection | None, db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    if con is not None:
+        yield con
+        return
+    own = connect(db)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _frame(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str = "",
+    caption: str = "",
+    notes: Sequence[str] = (),
+) -> pd.DataFrame:
+    return stats.StatTable(list(columns), [tuple(r) for r in rows], title, caption, list(notes)).to_pandas()
+
+
+def exclusivity(
+    con: duckdb.DuckDBPyConnection | None = None,
+    hub: str | None = None,
+    definition: str = "tags",
+    by: str = "none",
+    as_of: date | str | None = None,
+    db: str | None = None,
+) -> pd.DataFrame:
+    """Models per (hub, period, framework class) and their share, like ``zoo stats exclusivity``.
+
+    Columns: hub, period, class, models, share (0–1), denominator, definition, as_of.
+    """
+    with _using(con, db) as c:
+        return stats.exclusivity(c, hub=hub, definition=definition, by=by, as_of=as_of).to_pandas()
+
+
+def additions(
+    con: duckdb.DuckDBPyConnection | None = None,
+    hub: str | None = None,
+    by: str = "year",
+    definition: str = "tags",
+    by_class: bool = False,
+    as_of: date | str | None = None,
+    db: str | None = None,
+) -> pd.DataFrame:
+    """Models added per creation year or month, like ``zoo stats additions`` (period 'legacy' = HF repos
+    created before 2022-03-02 with an unknown date, never counted in 2022).
+
+    Columns: hub, period, class, models, definition, as_of.
+    """
+    with _using(con, db) as c:
+        return stats.additions(
+            c, hub=hub, by=by, definition=definition, by_class=by_class, as_of=as_of
+        ).to_pandas()
+
+
+def hubs(
+    con: duckdb.DuckDBPyConnection | None = None, as_of: date | str | None = None, db: str | None = None
+) -> pd.DataFrame:
+    """Models per hub and the complete crawl they come from, like ``zoo stats hubs``; a hub without a
+    complete crawl has status 'not crawled' (or 'no complete crawl') and models None, never 0.
+
+    Columns: hub, status, models, last_complete_crawl, run_id, as_of.
+    """
+    with _using(con, db) as c:
+        return stats.hubs(c, as_of=as_of).to_pandas()
+
+
+def headline(
+    con: duckdb.DuckDBPyConnection | None = None,
+    hub: str | None = None,
+    definition: str = "tags",
+    by: str = "none",
+    as_of: date | str | None = None,
+    db: str | None = None,
+) -> pd.DataFrame:
+    """The articles' share per (hub, period): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line
+    ``zoo stats exclusivity`` prints under its table. share is None when both counts are 0.
+
+    Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
+    """
+    with _using(con, db) as c:
+        table = stats.exclusivity(c, hub=hub, definition=definition, by=by, as_of=as_of)
+    name = getattr(definition, "value", definition)
+    rows = [
+        (h.hub, h.period, h.pytorch_only, h.tensorflow_only, h.share, name) for h in stats.headline(table)
+    ]
+    return _frame(
+        ["hub", "period", "pytorch_only", "tensorflow_only", "share", "definition"],
+        rows,
+        title=f"Headline share ({name} definition)",
+        caption="share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the articles' share: models of both "
+        "frameworks, of neither, of JAX and framework-neutral ones are left out of the denominator. "
+        f"{stats.MODELS_TEXT}{stats._as_of_text(stats.parse_as_of(as_of))}. "
+        f"{stats._sentence(stats.DEFINITION_TEXT[name])}.",
+        notes=table.notes,
+    )
+
+
+def history(
+    name: str, hub: str | None = None, con: duckdb.DuckDBPyConnection | None = None, db: str | None = None
+) -> pd.DataFrame:
+    """A model's history, like ``zoo history``: first sighting, renames, tag and counter changes, gaps and
+    deletion, oldest first. ``name`` may be a former name or the hub's key.
+
+    Raises LookupError if no model is or was called ``name``.
+    """
+    with _using(con, db) as c:
+        mids = find_models(c, name, hub)
+        if not mids:
+            raise LookupError(f"no model is or was called {name!r}")
+        columns, rows = model_timeline(c, mids)
+    return _frame(columns, rows, title=f"history of {name}")
+
+
+def downloads(
+    names: str | Sequence[str],
+    hub: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    db: str | None = None,
+) -> pd.DataFrame:
+    """Each night's downloads of the given models (current or former names, or keys): 30-day and
+    all-time downloads, likes, and downloads_per_day, an ESTIMATE from the all-time counter.
+
+    Columns: hub, id, run_id, observed_at, downloads, downloads_all_time, likes, downloads_per_day.
+    Raises LookupError if a name matches no model.
+    """
+    wanted = [names] if isinstance(names, str) else list(names)
+    with _using(con, db) as c:
+        mids: list[int] = []
+        for name in wanted:
+            found = find_models(c, name, hub)
+            if not found:
+                raise LookupError(f"no model is or was called {name!r}")
+            mids += [m for m in found if m not in mids]
+        columns, rows = nightly_counters(c, mids)
+    return _frame(
+        columns,
+        rows,
+        title="nightly counters",
+        caption="downloads = the Hub's rolling 30-day count; downloads_per_day = difference of "
+        "downloads_all_time between two consecutive nights ÷ the days between them (an estimate; None "
+        "on a model's first night).",
+    )
+
+
+def papers(
+    con: duckdb.DuckDBPyConnection | None = None,
+    by: str = "year",
+    official_only: bool = False,
+    db: str | None = None,
+) -> pd.DataFrame:
+    """Research papers' code per framework and period (Papers with Code import).
+
+    Columns: period, framework, repos, share. Until ``zoo import pwc`` has run: no rows, and
+    ``attrs["status"] == "not crawled"`` (never zeros).
+    """
+    with _using(con, db) as c:
+        status = _report.papers_status(c)
+        frame = _report.papers_table(c, by=by, official_only=official_only).to_pandas()
+    frame.attrs["status"] = status
+    return frame
+
+
+def kaggle_frameworks(
+    con: duckdb.DuckDBPyConnection | None = None, as_of: date | str | None = None, db: str | None = None
+) -> pd.DataFrame:
+    """Kaggle Models per instance framework (a model counts under each of its frameworks).
+
+    Columns: framework, family, models, share, denominator, as_of. No rows until Kaggle is crawled.
+    """
+    with _using(con, db) as c:
+        return _report.kaggle_frameworks(c, as_of=as_of).to_pandas()
+
+
+def write_report(
+    out: str | None = None,
+    fmt: str = "html",
+    as_of: date | str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    db: str | None = None,
+) -> str:
+    """Write the report ``zoo report`` writes; returns the path written."""
+    from .store import resolve_db
+
+    with _using(con, db) as c:
+        path, _ = _report.write_report(c, out, fmt, as_of, db=resolve_db(db))
+    return str(path)
