@@ -140,8 +140,9 @@ def papers_table(con: duckdb.DuckDBPyConnection, by: str = "year", official_only
     """
     by = stats._enum_value(by, ["year", "quarter"], "by")
     caption = (
-        "Papers with Code: share = the framework's code repositories ÷ all framework-tagged repositories "
-        f"of papers of that {by} (crawler.papers.papers_share, view papers_frameworks)"
+        "Papers with Code: share = the framework's code repositories ÷ all code repositories dated in that "
+        f"{by} (framework 'none' included; each repository counted once, dated by its earliest paper; "
+        "crawler.papers.papers_share, view papers_frameworks)"
         + ("; official implementations only" if official_only else "; official and unofficial code")
         + "."
     )

@@ -543,3 +543,17 @@ def test_stats_papers_says_not_imported(db, fake_hub):
     out = runner.invoke(app, ["stats", "papers", "--db", db, "--format", "json"])
     assert out.exit_code == 0 and json.loads(out.stdout) == []
     assert "not imported" in out.output
+
+
+def test_report_shows_the_papers_share_once_imported(dumps, db, tmp_path):
+    assert import_files(db, *dumps).exit_code == 0
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    missing = result.output.split("not crawled:", 1)[1] if "not crawled:" in result.output else ""
+    assert "papers" not in missing and "wrote" in result.output
+    html = out.read_text()
+    quarterly = shares(db, by="quarter")
+    latest = max(p for p, f in quarterly if f == "pytorch")
+    repos, share = quarterly[(latest, "pytorch")]
+    assert f"({latest})" in html and f"{repos:,} repositories" in html
