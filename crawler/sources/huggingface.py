@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx2
+import orjson
 from huggingface_hub.utils import (
     build_hf_headers,
     hf_raise_for_status,
@@ -365,8 +366,8 @@ class HuggingFaceSource:
             )
             hf_raise_for_status(response)
             try:
-                return response.json(), response
-            except ValueError as exc:
+                return orjson.loads(response.content), response
+            except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
                 if attempt == self.json_attempts:
                     raise SourceError(
                         f"the Hub sent a body that is not valid JSON {attempt} times in a row for {url}: {exc}"
