@@ -54,7 +54,7 @@ class ArticleValue:
     source: str
 
 
-ARTICLES = "“PyTorch vs TensorFlow” articles, as quoted in issue 7"
+ARTICLES = "“PyTorch vs TensorFlow” articles (figures as they circulate; no single source named)"
 PWC = "Papers with Code trends, as quoted by the “PyTorch vs TensorFlow” articles"
 
 #: Every article value the report compares with, in ONE place. Edit here to check another article.

@@ -247,7 +247,7 @@ def test_papers_not_crawled_without_the_import_code(small_db: str, monkeypatch) 
 
 
 class _FakePapers:
-    """Stands in for the other branch's crawler.papers; must not be called while nothing is crawled."""
+    """Stands in for crawler.papers; must not be called while nothing is imported."""
 
     @staticmethod
     def papers_share(con, by="year", official_only=False):  # noqa: ANN001, ANN205
