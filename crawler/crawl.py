@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .sources.records import Page, Source
@@ -110,6 +110,9 @@ def _crawl(
     policy: RunPolicy | None,
     started: float,
 ) -> RunResult:
+    policy = policy or RunPolicy()
+    if not getattr(source, "full_listing", True):  # a partial listing judges no absences
+        policy = replace(policy, full=False)
     with CrawlLock(db):
         run = begin_run(
             db,

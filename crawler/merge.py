@@ -111,7 +111,8 @@ def merge_run(
         "AND NOT suspect AND run_id <> ? ORDER BY run_id DESC LIMIT 1",
         [hub, run_id],
     ).fetchone()
-    suspect = bool(prev and prev[0] and n_models < prev[0] * (1.0 - max_drop))
+    # only a full listing can be judged against the previous full one
+    suspect = bool(full and prev and prev[0] and n_models < prev[0] * (1.0 - max_drop))
 
     attrs = ", ".join(f"i.{c}" for c in ATTR_COLUMNS)
     counters = ", ".join(f"i.{c}" for c in COUNTER_COLUMNS)

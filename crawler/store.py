@@ -557,7 +557,8 @@ class Run:
         Done in SQL (the staged JSON is cast to the table's column types by ``json_transform``), so a
         large import never passes through Python. Rows for one ``key`` come from the last page that sent
         any, so a model staged on both sides of an interruption is not doubled. A table the source owns
-        but sent nothing for is emptied for the hub.
+        but sent nothing for is emptied for the hub. A partial listing (``policy.full`` false) replaces
+        only the rows of the models it listed.
         """
         sent = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
         for tbl in dict.fromkeys([*self.child_tables, *sent]):
@@ -572,7 +573,13 @@ class Run:
             structure = json.dumps({name: dtype for name, dtype in columns})
             names = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in columns)
             ident = '"' + tbl.replace('"', '""') + '"'
-            con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
+            if self.policy.full or "key" not in dict(columns):
+                con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
+            else:  # a partial listing replaces the rows of the models it listed, and only those
+                con.execute(
+                    f"DELETE FROM {ident} WHERE hub = ? AND key IN (SELECT key FROM stage.stage_models)",
+                    [self.source],
+                )
             con.execute(
                 f"INSERT INTO {ident} ({names}) "
                 f"SELECT unnest(json_transform(row_json, $structure)) FROM ("

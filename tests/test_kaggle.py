@@ -528,3 +528,23 @@ def test_crawl_starts_with_an_empty_token_and_sends_the_listing_body(fake: FakeK
     }
     tokens = [r.body["pageToken"] for r in fake.requests if r.path == LIST_MODELS]
     assert tokens[0] == "" and all(tokens[1:]) and len(set(tokens)) == len(tokens)
+
+
+def test_a_filtered_crawl_marks_nothing_absent(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    """--owner lists part of the hub: the models it did not list are not absent, let alone deleted,
+    and keep their instances."""
+    assert crawl(source(fake), db).status == "complete"
+    instances = kaggle_rows(db, "SELECT count(*) FROM kaggle_instances")
+    everything = kaggle_rows(db, "SELECT count(*) FROM current_models WHERE hub = 'kaggle'")[0][0]
+    for _ in range(2):  # twice: with --delete-after 2 a full run would delete the others
+        result = crawl(source(fake, owner="google"), db)
+        assert result.status == "complete" and 0 < result.merge.models < everything
+        assert result.merge.absent == 0 and result.merge.deleted == 0 and not result.merge.suspect
+    assert kaggle_rows(db, "SELECT count(*) FROM model_absences") == [(0,)]
+    assert kaggle_rows(db, "SELECT count(*) FROM kaggle_instances") == instances
+    assert kaggle_rows(db, "SELECT full_listing FROM crawl_runs ORDER BY run_id") == [
+        (True,),
+        (False,),
+        (False,),
+    ]
+    assert kaggle_rows(db, "SELECT count(*) FROM current_models WHERE hub = 'kaggle'") == [(everything,)]

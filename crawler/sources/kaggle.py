@@ -494,6 +494,8 @@ class KaggleSource:
         self.sort_by = sort_by
         self.search = search or ""
         self.owner = owner or ""
+        #: a filtered listing is not the whole hub: it must not mark the models it did not list absent
+        self.full_listing = not (self.search or self.owner)
         self.policy = policy or RetryPolicy()
         self._session = session
 

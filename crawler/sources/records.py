@@ -82,6 +82,12 @@ class Source(Protocol):
         """What was asked (endpoint, options), JSON-serialisable, never a secret."""
         ...
 
+    # Optional attributes the runner reads with getattr:
+    #   full_listing: bool = True      False when the run lists only part of the hub (a search, an
+    #                                  owner): such a run marks nothing absent or deleted.
+    #   child_tables: tuple[str, ...]  child tables the source owns; replaced (or emptied) for the hub
+    #                                  when a run completes, even if the run sent no rows for them.
+
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Yield pages, starting after ``checkpoint`` (``None`` starts from the beginning)."""
         ...

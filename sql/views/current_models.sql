@@ -3,15 +3,16 @@
 -- Definition: a row of `models` of a hub that has a complete run, that is not deleted (deleted_at NULL:
 -- the catalog did not remove it, and it was not missing from N consecutive complete runs), that is not
 -- missing from the hub's latest complete full run (absent_since_run NULL), and that was seen by the
--- hub's latest complete non-suspect run or a later complete one. So a model the latest complete crawl no longer
+-- hub's latest complete full non-suspect run or a later complete one. So a model the latest complete crawl no longer
 -- listed is not counted, a failed or still-running crawl changes nothing, and a suspect crawl (one that
--- saw far fewer models than the night before) cannot make models vanish from the statistics.
+-- saw far fewer models than the night before) or a filtered one (a search, an owner) cannot make
+-- models vanish from the statistics.
 -- (This one view decides "now"; models_as_of decides "then"; everything else builds on them.)
 --
 -- Columns: every column of `models`.
 CREATE OR REPLACE VIEW current_models AS
 WITH baseline AS (
-    SELECT source AS hub, coalesce(max(run_id) FILTER (NOT suspect), max(run_id)) AS run_id,
+    SELECT source AS hub, coalesce(max(run_id) FILTER (full_listing AND NOT suspect), max(run_id)) AS run_id,
            max(run_id) AS latest_run
     FROM crawl_runs
     WHERE status = 'complete'

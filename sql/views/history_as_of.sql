@@ -6,7 +6,7 @@
 -- * crawled hubs (Hugging Face, Kaggle, Papers with Code): the hub's latest complete run that finished
 --   before the end of `day` is its "as-of run" R. A model existed if it was first seen by R or earlier,
 --   no recorded absence covers R (absences are opened only by complete, full, non-suspect runs), and it
---   was last seen no earlier than the latest non-suspect complete run up to R. Its values are the latest
+--   was last seen no earlier than the latest full, non-suspect complete run up to R. Its values are the latest
 --   rows of the change logs (model_attrs_log, model_counters_log) at or before R; last_seen_run is R.
 --   A hub with no complete run by then has no models: "not crawled" then, never zero.
 -- * git catalogs (PyTorch Hub, TF Hub; created_at_quality = 'git_first_commit'): the catalog's own
@@ -19,7 +19,7 @@ WITH cutoff AS (
 ),
 as_of_runs AS (
     SELECT r.source AS hub, max(r.run_id) AS run_id,
-           coalesce(max(r.run_id) FILTER (NOT r.suspect), max(r.run_id)) AS baseline_run
+           coalesce(max(r.run_id) FILTER (r.full_listing AND NOT r.suspect), max(r.run_id)) AS baseline_run
     FROM crawl_runs r, cutoff
     WHERE r.status = 'complete' AND r.finished_at < cutoff.t
     GROUP BY r.source
