@@ -6,6 +6,7 @@ one ahead in a background thread, so the network and the store work at the same 
 
 from __future__ import annotations
 
+import base64
 import queue
 import sys
 import threading
@@ -74,6 +75,22 @@ def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
             yield item
     finally:
         stop.set()
+
+
+def _secrets(source: Source) -> list[str]:
+    get = getattr(source, "secrets", None)
+    try:
+        return [v for v in (get() if callable(get) else []) if v]
+    except Exception:  # finding the secrets must never be why a failure goes unreported
+        return []
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret, and its base64 forms, replaced by ``***``."""
+    for secret in secrets:
+        for form in {secret, base64.b64encode(secret.encode()).decode()}:
+            text = text.replace(form, "***")
+    return text
 
 
 def crawl(
@@ -146,7 +163,8 @@ def _crawl(
             run.fail("interrupted by the user; the next crawl resumes from the last saved page")
             raise
         except Exception as exc:  # the run ends failed, its checkpoint kept
-            message = f"{type(exc).__name__}: {exc}"
+            # A server may echo the request (its Authorization header) in its error text.
+            message = scrub(f"{type(exc).__name__}: {exc}", _secrets(source))
             # requests spent on the page that failed (a source may attach them to its error)
             run.add_requests(int(getattr(exc, "requests", 0) or 0))
             run.fail(message)

@@ -27,6 +27,7 @@ import httpx2
 import orjson
 from huggingface_hub.utils import (
     build_hf_headers,
+    get_token,
     hf_raise_for_status,
     http_backoff,
     parse_ratelimit_headers,
@@ -337,6 +338,13 @@ class HuggingFaceSource:
         self.json_attempts = json_attempts
         self.json_retry_wait = json_retry_wait
         self.backoff_base = backoff_base
+
+    def secrets(self) -> list[str]:
+        """Values that must never be stored or printed (the token huggingface_hub would send)."""
+        token = (
+            self.token if isinstance(self.token, str) else (get_token() if self.token is not False else None)
+        )
+        return [token] if token else []
 
     def params(self) -> dict[str, Any]:
         return {
