@@ -76,6 +76,8 @@ class RecordingHub(FakeHub):
     """A :class:`FakeHub` that logs every request and can hang or echo chosen ones.
 
     ``hang_at``: arrival indices to delay by ``faults.hang_seconds`` (past the client's timeout).
+    ``truncate_at``: arrival indices whose page (or, if that request fails, the next page) is sent cut
+    short: invalid JSON with a correct ``Content-Length``.
     ``echo_status``: answer every request with this status and a body (and header) that repeat the
     request's ``Authorization`` header, as a careless proxy or server would.
     """
@@ -86,10 +88,12 @@ class RecordingHub(FakeHub):
         *,
         faults: Faults | None = None,
         hang_at: set[int] | None = None,
+        truncate_at: set[int] | None = None,
         echo_status: int | None = None,
     ) -> None:
         self.log: list[Seen] = []
         self.hang_at = set(hang_at or ())
+        self.truncate_at = set(truncate_at or ())
         self.echo_status = echo_status
         self._answered = threading.Condition()
         self._n_answered = 0
@@ -134,6 +138,8 @@ class RecordingHub(FakeHub):
                     hub.log.append(seen)
                     if seen.index in hub.hang_at:
                         hub.faults.hang_next += 1
+                    if seen.index in hub.truncate_at:
+                        hub.faults.truncate_next += 1
                 self._zoo_seen = seen
                 if hub.echo_status is not None:
                     body = json.dumps({"error": f"invalid credentials: {auth}"}).encode()
