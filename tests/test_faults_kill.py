@@ -55,7 +55,7 @@ def _phase(complete: bool, staged: int, answered: int, in_flight: int, lost: int
     if complete:
         return "after the merge committed"
     if staged == N_PAGES and lost == 0:
-        return "begin-run or merge (every page staged)"
+        return "startup, begin-run or merge (every page staged)"
     if lost == 2:
         return "storing page n, page n+1 fetched ahead"
     if lost == 1:

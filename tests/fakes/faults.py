@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
@@ -329,9 +328,3 @@ def all_text(db: str | Path) -> list[tuple[str, str, str]]:
         return out
     finally:
         con.close()
-
-
-def secret_forms(secret: str) -> list[str]:
-    """A secret and the encodings it could leak in (base64 of itself, and of ``user:secret`` pairs)."""
-    forms = [secret, base64.b64encode(secret.encode()).decode()]
-    return forms
