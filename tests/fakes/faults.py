@@ -114,10 +114,18 @@ class RecordingHub(FakeHub):
         with self._answered:
             return self._n_answered
 
-    def wait_answered(self, n: int, timeout: float) -> bool:
-        """Block until ``n`` answers have been sent in total; False on timeout."""
+    def wait_answered(self, n: int, timeout: float, since: int = 0) -> bool:
+        """Block until ``n`` of the requests that arrived ``since`` (an arrival index) have been answered.
+
+        Counting by arrival keeps a late answer to an earlier, killed client out of the count.
+        """
+
+        def done() -> bool:
+            with self._lock:
+                return sum(1 for s in self.log[since:] if s.status is not None) >= n
+
         with self._answered:
-            return self._answered.wait_for(lambda: self._n_answered >= n, timeout)
+            return self._answered.wait_for(done, timeout)
 
     def seen(self) -> list[Seen]:
         with self._lock:
