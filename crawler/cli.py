@@ -89,6 +89,16 @@ MaxDropOption = Annotated[
 ]
 
 
+def _one_line(text: object) -> str:
+    """A message on one line: an exception text may hold newlines, and a log line must not be split."""
+    return " ".join(str(text).split())
+
+
+def _error(message: object) -> None:
+    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup."""
+    err.print(f"zoo: {_one_line(message)}", highlight=False, markup=False, soft_wrap=True)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"zoo {__version__}")
@@ -144,7 +154,7 @@ def _summary(result: RunResult) -> str:
         )
     line = ", ".join(parts)
     if result.error:
-        line += f" — {result.error}"
+        line += f" — {_one_line(result.error)}"
     return line
 
 
@@ -212,10 +222,18 @@ def _run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy
     try:
         result = run_with_progress(source, db, restart, policy)
     except CrawlLocked as exc:
-        err.print(f"zoo: {exc}", highlight=False)
+        _error(exc)
         raise typer.Exit(EXIT_LOCKED) from None
     except StoreError as exc:
-        err.print(f"zoo: {exc}", highlight=False)
+        _error(exc)
+        raise typer.Exit(EXIT_FAILED) from None
+    except (duckdb.Error, OSError) as exc:
+        # The store could not write the database, its lock or its staging file (disk full, read-only
+        # file system, permissions). Pages saved before stay saved: the next crawl resumes from them.
+        _error(
+            f"cannot write the database {resolve_db(db)} or the files next to it: {type(exc).__name__}: "
+            f"{exc} (pages saved before are kept; the next crawl resumes from them)"
+        )
         raise typer.Exit(EXIT_FAILED) from None
     print(_summary(result))
     if result.status != "complete":
@@ -278,10 +296,10 @@ def crawl_all(
         try:
             result = run_with_progress(source, db, False, policy)
         except CrawlLocked as exc:
-            err.print(f"zoo: {exc}", highlight=False)
+            _error(exc)
             raise typer.Exit(EXIT_LOCKED) from None
         except Exception as exc:  # a broken source must not stop the others
-            print(f"{name}: failed before its run could start — {type(exc).__name__}: {exc}")
+            print(f"{name}: failed before its run could start — {type(exc).__name__}: {_one_line(exc)}")
             failed.append(name)
             continue
         print(_summary(result))
@@ -664,7 +682,7 @@ def _read(db: str | None) -> duckdb.DuckDBPyConnection:
     try:
         return connect(db, read_only=True)
     except StoreError as exc:
-        err.print(f"zoo: {exc}", highlight=False)
+        _error(exc)
         raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -719,7 +737,7 @@ def sql(
         try:
             rel = con.execute(query)
         except duckdb.Error as exc:
-            err.print(f"zoo: query failed: {exc}", highlight=False)
+            _error(f"query failed: {exc}")
             raise typer.Exit(EXIT_FAILED) from None
         if rel.description is None:
             return

@@ -1,0 +1,181 @@
+"""Network faults under the Hugging Face crawl: 429 storms, 5xx, truncated JSON and a hanging request.
+
+Every fault is injected by the fake Hub on 127.0.0.1 (a real HTTP server); the crawler's own HTTP stack
+(huggingface_hub's ``http_backoff`` on its shared httpx client) handles them unmodified. What is checked
+is what the Hub saw: when each request arrived, what it was answered, and what the crawler stored.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.crawl import crawl
+from crawler.sources.huggingface import HuggingFaceSource
+from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
+from tests.fakes.hub import Faults, make_models
+
+# ---------------------------------------------------------------------------------------- 429 storms
+
+STORM_PAGES = 12
+QUOTA = (3, 1)  # 3 requests per 1-second window: the 4th of a window is answered 429
+
+
+@dataclass
+class Storm:
+    seen: list[Seen]
+    stderr: str
+    db: str
+    clean_db: str
+    over_quota_after_429: int
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
+    """One ``zoo crawl hf`` through a fixed-window quota that it exceeds again and again."""
+    tmp = tmp_path_factory.mktemp("storm")
+    faults = Faults()
+    with RecordingHub(make_models(STORM_PAGES * 1000, seed=5), faults=faults) as hub:
+        clean_db = str(tmp / "clean.duckdb")
+        assert zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
+        start = len(hub.seen())
+        faults.quota = QUOTA
+        db = str(tmp / "storm.duckdb")
+        started = time.monotonic()
+        done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+        seconds = time.monotonic() - started
+        assert done.returncode == 0, done.stdout + done.stderr
+        yield Storm(hub.seen()[start:], done.stderr, db, clean_db, hub.over_quota_after_429, seconds)
+
+
+def test_429_storm_waits_as_the_ratelimit_header_says(storm: Storm) -> None:
+    seen = storm.seen
+    limited = [i for i, s in enumerate(seen) if s.status == 429]
+    assert len(limited) >= 3, [s.status for s in seen]  # the quota really was exceeded repeatedly
+    for i in limited:
+        told = seen[i].ratelimit_values()
+        assert told is not None and told[0] == 0 and told[1] >= 1
+        reset = told[1]
+        answered = seen[i].answered
+        assert answered is not None
+        # no request at all while the window said 0 remain
+        assert not [s for s in seen if answered < s.arrived < answered + reset]
+        # the next request came after the reset (huggingface_hub adds 1 s against rounding), not much later
+        waited = seen[i + 1].arrived - answered
+        assert reset <= waited <= reset + 1 + 0.75, (i, reset, waited)
+    # the crawler told the user about every wait, with the time it waited
+    waits = [int(m) for m in re.findall(r"rate limited: waiting (\d+) s", storm.stderr)]
+    assert waits == [seen[i].ratelimit_values()[1] + 1 for i in limited]  # type: ignore[index]
+
+
+def test_429_storm_has_exactly_one_retry_per_episode(storm: Storm) -> None:
+    seen = storm.seen
+    limited = [i for i, s in enumerate(seen) if s.status == 429]
+    # each 429 is followed by exactly one request, which succeeds: no stacked retry loops
+    assert all(seen[i + 1].status == 200 for i in limited), [s.status for s in seen]
+    assert all(s.status in (200, 429) for s in seen)
+    # one over-quota request per window (the one answered 429); the fake counts every later one
+    assert storm.over_quota_after_429 == len(limited) - 1
+    pages = [s.page for s in seen if s.status == 200]
+    assert len(pages) == len(set(pages)) == STORM_PAGES  # each page fetched once
+    assert len(seen) == STORM_PAGES + len(limited)
+    [run] = runs(storm.db)
+    assert run["status"] == "complete" and run["pages"] == STORM_PAGES
+    assert run["requests"] == len(seen)  # the 429s are counted as requests
+    assert model_rows(storm.db) == model_rows(storm.clean_db)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the crawler ignores RateLimit 'r=0' on a successful answer: huggingface_hub's http_backoff "
+    "reads the RateLimit header only on a 429, so after a 200 saying 0 requests remain in the window the "
+    "crawler still sends the next request at once and spends one 429 per window (crawler/sources/"
+    "huggingface.py HuggingFaceSource._get_json adds no wait of its own)",
+)
+def test_no_request_while_a_successful_answer_says_0_remain(storm: Storm) -> None:
+    seen = storm.seen
+    early = []
+    for before, after in zip(seen, seen[1:], strict=False):
+        told = before.ratelimit_values()
+        if before.status == 200 and told is not None and told[0] == 0 and before.answered is not None:
+            if after.arrived < before.answered + told[1]:
+                early.append((before.index, after.index))
+    assert early == []
+
+
+# ------------------------------------------------------------------------------- 5xx, truncation, hang
+
+PAGE_SIZE = 30
+N_MODELS = 3000  # 100 pages (each stored in its own transaction: ~50 ms a page here)
+HANG_AT = 50  # the arrival index of the request that hangs
+SEED = 3
+HANG_SECONDS = 2.5
+TIMEOUT = 0.75
+
+
+def fast_source(url: str, **kw) -> HuggingFaceSource:
+    kw.setdefault("backoff_base", 0.02)
+    kw.setdefault("json_retry_wait", 0.02)
+    kw.setdefault("page_size", PAGE_SIZE)
+    return HuggingFaceSource(url, **kw)
+
+
+def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> None:
+    import random
+
+    models = make_models(N_MODELS, seed=6)
+    n_pages = N_MODELS // PAGE_SIZE
+    faults = Faults(hang_seconds=HANG_SECONDS)
+    with RecordingHub(models, faults=faults, hang_at={HANG_AT}) as hub:
+        clean_db = str(tmp_path / "clean.duckdb")
+        hub.hang_at = set()
+        assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
+        start = len(hub.seen())
+        hub.hang_at = {start + HANG_AT}
+        # 5xx: each request fails with probability 5 %; truncated JSON: 1 % of the pages, at seeded requests
+        rng = random.Random(SEED)
+        n_truncated = round(0.01 * n_pages)
+        hub.truncate_at = {start + i for i in rng.sample(range(n_pages), n_truncated)}
+        faults.error_rate, faults.rng = 0.05, random.Random(SEED)
+        db = str(tmp_path / "faulty.duckdb")
+        started = time.monotonic()
+        result = crawl(fast_source(hub.url, timeout=TIMEOUT), db)
+        elapsed = time.monotonic() - started
+        seen = hub.seen()[start:]
+    assert result.status == "complete", result.error
+    errors = [s for s in seen if s.status == 503]
+    truncated = [s for s in seen if s.status == 200 and s.body_ok is False]
+    good = [s for s in seen if s.status == 200 and s.body_ok]
+    hung = seen[HANG_AT]
+    print(
+        f"\n{len(seen)} requests for {n_pages} pages: {len(errors)} 503, {len(truncated)} truncated, 1 hang"
+    )
+    # the faults really happened, at about the rates asked
+    assert 0.02 * n_pages <= len(errors) <= 0.12 * n_pages
+    assert len(truncated) == n_truncated >= 1
+    # the hanging request was given up after the timeout and asked again, without waiting for the hang
+    assert hung.status is None or hung.answered - hung.arrived >= HANG_SECONDS  # type: ignore[operator]
+    retry = seen[HANG_AT + 1]
+    assert retry.page == hung.page
+    assert TIMEOUT <= retry.arrived - hung.arrived < HANG_SECONDS
+    assert elapsed < 30
+
+    # every page stored once, and nothing else: the same rows as the clean crawl
+    assert sorted(s.page for s in good) == sorted({s.page for s in good}) and len(good) == n_pages
+    assert refetched_pages(seen) == {}
+    assert model_rows(db) == model_rows(clean_db)
+    [run] = runs(db)
+    assert (run["status"], run["pages"], run["items"], run["models"], run["warnings"]) == (
+        "complete",
+        n_pages,
+        N_MODELS,
+        N_MODELS,
+        0,
+    )
+    assert run["requests"] == len(seen)  # every attempt counted: 503s, re-asked bodies, the timeout
