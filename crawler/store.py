@@ -120,7 +120,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            _rollback(con)
             raise
     create_views(con)
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
@@ -434,7 +434,7 @@ class Run:
             )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)  # a failed COMMIT already ended the transaction: keep its error
             raise
         self.checkpoint = page.checkpoint
         self.done = page.checkpoint is None
@@ -543,7 +543,7 @@ class Run:
                 con.execute(f"DROP {'TABLE' if dups else 'VIEW'} incoming")
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                _rollback(con)  # a failed COMMIT already ended the transaction: keep its error
                 raise
             con.execute("DETACH stage")
         finally:
@@ -588,6 +588,14 @@ class Run:
                 ") QUALIFY k IS NULL OR page = max(page) OVER (PARTITION BY k)",
                 {"structure": structure, "tbl": tbl},
             )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open, without masking the error that got us here."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def _sql_quote(text: str) -> str:

@@ -47,12 +47,6 @@ LIMITS = {
     "merge into the main database": 9_500_000,
 }
 CAUSE = re.compile(r"File too large|No space left on device")
-MASKED = (
-    "crawler/store.py Run.save_page and Run.finish run ROLLBACK in their `except` after a failed COMMIT; "
-    "DuckDB has already ended the transaction, so ROLLBACK raises 'cannot rollback - no transaction is "
-    "active' and that replaces the real error ('Could not write file …: File too large'), which is lost "
-    "from the summary line and from crawl_runs.error"
-)
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +137,8 @@ def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
     "where",
     [
         "main database at start",
-        pytest.param("staging file mid-crawl", marks=pytest.mark.xfail(strict=True, reason=MASKED)),
-        pytest.param("merge into the main database", marks=pytest.mark.xfail(strict=True, reason=MASKED)),
+        "staging file mid-crawl",
+        "merge into the main database",
     ],
 )
 def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path: Path) -> None:

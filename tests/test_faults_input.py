@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from crawler.cli import app
@@ -208,12 +207,6 @@ def test_pytorch_hub_odd_files_are_warnings_and_every_entry_is_stored(db: str, t
     assert query(db, "SELECT tags FROM models WHERE key = 'null_tags.md'") == [([],)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="duplicated YAML keys in a PyTorch Hub front matter are not counted as a warning: "
-    "crawler/sources/pytorch_hub.py parse_front_matter uses yaml.safe_load, which silently keeps the "
-    "last value of a repeated key (here title and author), so the run reports 0 warnings",
-)
 def test_pytorch_hub_duplicated_front_matter_keys_are_a_warning(db: str, tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "hub")
     repo.write("dup.md", DUPLICATED)
@@ -348,12 +341,6 @@ def test_kaggle_unknown_enum_values_and_odd_fields_are_warnings(db: str) -> None
     assert query(db, "SELECT framework_raw FROM kaggle_instances WHERE framework IS NULL") == [(None,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown modelInstanceType enum value is stored without a warning: crawler/sources/kaggle.py "
-    "instance_row copies modelInstanceType as str() and never checks it against the known "
-    "MODEL_INSTANCE_TYPE_* values, unlike framework, whose unknown values are counted",
-)
 def test_kaggle_unknown_instance_type_is_a_warning(db: str) -> None:
     models = make_kaggle_models(5, seed=14, hidden_share=0.0, strip_share=0.0, unknown_every=10**9)
     target = next(m for m in models if m["instances"])

@@ -105,17 +105,6 @@ def test_hf_token_is_sent_but_never_stored_logged_or_exported(tmp_path: Path) ->
     assert_export_clean(db, tmp_path / "export", env, forms(HF_SECRET))
 
 
-ECHO_BUG = (
-    "the Hugging Face source puts the server's error text into the run's error unfiltered: "
-    "huggingface_hub's hf_raise_for_status copies the body and X-Error-Message of a 4xx/5xx into "
-    "HfHubHTTPError, crawler/crawl.py stores f'{type(exc).__name__}: {exc}' in crawl_runs.error and "
-    "crawler/cli.py prints it in the summary line; unlike the Kaggle source (KaggleSource.pages scrubs "
-    "its secrets), crawler/sources/huggingface.py never removes HF_TOKEN, so a server that echoes the "
-    "Authorization header leaks the token to the terminal, the cron log and the database"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ECHO_BUG)
 @pytest.mark.parametrize("status", [401, 403])
 def test_hf_token_is_not_in_the_error_when_the_server_echoes_it(status: int, tmp_path: Path) -> None:
     db = str(tmp_path / "zoo.duckdb")
@@ -131,7 +120,6 @@ def test_hf_token_is_not_in_the_error_when_the_server_echoes_it(status: int, tmp
     assert_db_clean(db, forms(HF_SECRET))
 
 
-@pytest.mark.xfail(strict=True, reason=ECHO_BUG)
 def test_hf_token_is_not_in_the_error_of_a_500_that_echoes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -336,6 +336,11 @@ def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str
         warn(f"{where}: isTfhubModel={tfhub!r} is not a boolean")
     other = {k: v for k, v in inst.items() if k not in _INSTANCE_FIELDS and k not in _INSTANCE_DROPPED}
     instance_type = inst.get("modelInstanceType")
+    if (
+        instance_type is not None
+        and str(instance_type).removeprefix("ModelInstanceType.") not in INSTANCE_TYPES
+    ):
+        warn(f"{where}: unknown modelInstanceType {instance_type!r} kept as sent")
     return {
         "hub": HUB,
         "key": key,
@@ -355,6 +360,21 @@ def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str
         "instances_from": source,
         "extra": json.dumps(other, ensure_ascii=False, sort_keys=True, default=str) if other else None,
     }
+
+
+#: The instance types Kaggle's API names (kagglesdk's ModelInstanceType), in both spellings it uses.
+INSTANCE_TYPES = frozenset(
+    [
+        "MODEL_INSTANCE_TYPE_UNSPECIFIED",
+        "MODEL_INSTANCE_TYPE_BASE_MODEL",
+        "MODEL_INSTANCE_TYPE_KAGGLE_VARIANT",
+        "MODEL_INSTANCE_TYPE_EXTERNAL_VARIANT",
+        "unspecified",
+        "baseModel",
+        "kaggleVariant",
+        "externalVariant",
+    ]
+)
 
 
 def _tags(raw: Any, warn: Callable[[str], None]) -> list[str]:

@@ -119,6 +119,32 @@ def _fallback_fields(block: str) -> dict[str, Any]:
     return fields
 
 
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that notes the keys a mapping repeats (safe_load silently keeps the last)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str | int | float | bool) and key in seen:
+                self.duplicates.append(str(key))
+            elif isinstance(key, str | int | float | bool):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_yaml(block: str) -> tuple[Any, list[str]]:
+    loader = _DuplicateKeyLoader(block)
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
+
+
 def parse_front_matter(text: str) -> tuple[dict[str, Any], str | None]:
     """The front matter of a catalog page and, if it could not be read cleanly, why.
 
@@ -136,7 +162,7 @@ def parse_front_matter(text: str) -> tuple[dict[str, Any], str | None]:
     block = "\n".join(lines[start + 1 : end])
     problem = None if end is not None else "front matter not closed by a --- line"
     try:
-        data = yaml.safe_load(block) if block.strip() else {}
+        data, duplicates = _load_yaml(block) if block.strip() else ({}, [])
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _fallback_fields(block), f"front matter is not valid YAML ({first})"
@@ -144,6 +170,8 @@ def parse_front_matter(text: str) -> tuple[dict[str, Any], str | None]:
         data = {}
     if not isinstance(data, dict):
         return _fallback_fields(block), f"front matter is a {type(data).__name__}, not a mapping"
+    if duplicates and problem is None:
+        problem = f"front matter repeats {', '.join(sorted(set(duplicates)))}; the last value is kept"
     return {str(k): v for k, v in data.items()}, problem
 
 

@@ -79,6 +79,8 @@ class RecordingHub(FakeHub):
     short: invalid JSON with a correct ``Content-Length``.
     ``echo_status``: answer every request with this status and a body (and header) that repeat the
     request's ``Authorization`` header, as a careless proxy or server would.
+    ``announce``: with a quota, say the remaining requests (``RateLimit``) on successful answers too,
+    as the Hub does; ``False`` keeps the quota silent until its 429.
     """
 
     def __init__(
@@ -89,8 +91,10 @@ class RecordingHub(FakeHub):
         hang_at: set[int] | None = None,
         truncate_at: set[int] | None = None,
         echo_status: int | None = None,
+        announce: bool = True,
     ) -> None:
         self.log: list[Seen] = []
+        self.announce = announce
         self.hang_at = set(hang_at or ())
         self.truncate_at = set(truncate_at or ())
         self.echo_status = echo_status
@@ -158,6 +162,8 @@ class RecordingHub(FakeHub):
                     pass  # the client gave up (a timeout) while this request hung
 
             def _send(self, status: int, body: bytes, headers: dict[str, str], declared: int | None = None):
+                if status == 200 and not hub.announce:
+                    headers = {k: v for k, v in headers.items() if not k.startswith("RateLimit")}
                 super()._send(status, body, headers, declared)
                 seen = getattr(self, "_zoo_seen", None)
                 if seen is None:
