@@ -80,7 +80,8 @@ def merge_run(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE changes AS
-        SELECT i.key, m.mid, {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash,
+        SELECT i.key, m.mid, m.mid IS NULL AS is_new,
+               {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash,
                m.mid IS NOT NULL AND m.counters_hash IS DISTINCT FROM {_COUNTERS_HASH} AS counters_changed,
                m.mid IS NOT NULL AND m.attrs_hash IS DISTINCT FROM {_ATTRS_HASH} AS attrs_changed,
                m.absent_since_run AS was_absent_since,
@@ -100,11 +101,9 @@ def merge_run(
         {"base": base},
     )
     n_models, n_new, n_changed = con.execute(
-        "SELECT count(*), count(*) FILTER (mid > $base), "
-        "count(*) FILTER (counters_changed OR attrs_changed) FROM changes",
-        {"base": base},
+        "SELECT count(*), count(*) FILTER (is_new), "
+        "count(*) FILTER (counters_changed OR attrs_changed) FROM changes"
     ).fetchone()  # type: ignore[misc]
-    is_new = f"c.mid > {int(base)}"
 
     prev = con.execute(
         "SELECT models FROM crawl_runs WHERE source = ? AND status = 'complete' AND full_listing "
@@ -120,17 +119,17 @@ def merge_run(
         f"INSERT INTO models BY NAME SELECT c.mid, i.hub, i.key, {attrs}, {counters}, "
         "c.counters_hash, c.attrs_hash, $run AS first_seen_run, $run AS last_seen_run, i.deleted_at, "
         "CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new}",
+        "FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new",
         {"run": run_id},
     )
     con.execute(
         f"INSERT INTO model_counters_log BY NAME SELECT c.mid, $run AS run_id, {counters} "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new} OR c.counters_changed",
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new OR c.counters_changed",
         {"run": run_id},
     )
     con.execute(
         f"INSERT INTO model_attrs_log BY NAME SELECT c.mid, $run AS run_id, {attrs} "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE {is_new} OR c.attrs_changed",
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new OR c.attrs_changed",
         {"run": run_id},
     )
     con.execute(
@@ -150,7 +149,7 @@ def merge_run(
         ") x WHERE m.mid = x.mid"
     )
     con.execute(
-        f"UPDATE models SET last_seen_run = $run WHERE hub = $hub AND mid IN (SELECT mid FROM changes c WHERE NOT ({is_new}))",
+        "UPDATE models SET last_seen_run = $run WHERE hub = $hub AND mid IN (SELECT mid FROM changes WHERE NOT is_new)",
         p,
     )
     # Seen again after a gap: close the absence, clear the flag.
@@ -167,7 +166,7 @@ def merge_run(
     con.execute(
         "UPDATE models m SET deleted_at = x.deleted_at, "
         "deleted_run = CASE WHEN x.deleted_at IS NULL THEN NULL ELSE coalesce(m.deleted_run, $run) END "
-        f"FROM (SELECT * FROM changes c WHERE NOT ({is_new}) "
+        "FROM (SELECT * FROM changes c WHERE NOT c.is_new "
         "      AND c.was_deleted_at IS DISTINCT FROM c.deleted_at) x WHERE m.mid = x.mid",
         {"run": run_id},
     )

@@ -24,14 +24,6 @@ SQL_METHODS = {"execute", "executemany", "sql", "query"}
 
 #: (file, function, interpolated name) → why it is code-controlled.
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("crawler/merge.py", "merge_run", "_changed"): (
-        "helper joining `m.<c> IS DISTINCT FROM i.<c>` over the column list it is given; it is given only "
-        "the module constants COUNTER_COLUMNS and ATTR_COLUMNS"
-    ),
-    ("crawler/merge.py", "merge_run", "_set"): (
-        "helper joining `<c> = x.<c>` over the column list it is given; given only COUNTER_COLUMNS or "
-        "ATTR_COLUMNS"
-    ),
     ("crawler/store.py", "Run.finish", "_sql_quote"): "doubles single quotes: makes a SQL string literal",
     ("crawler/store.py", "Run.finish", "stage_file"): (
         "the staging file's path, derived from --db (the user's own argument, not a hub's data), "
