@@ -172,6 +172,7 @@ class FakeHub:
         self.set_models(models)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
+        self._server.handle_error = _quiet_disconnects  # type: ignore[method-assign]
         self._thread: threading.Thread | None = None
 
     # -- data
@@ -369,6 +370,15 @@ class FakeHub:
                 self._send(code, data, headers)
 
         return Handler
+
+
+def _quiet_disconnects(request: Any, client_address: Any) -> None:
+    """A client that timed out or was killed resets its connection: expected here, not an error."""
+    import sys
+    import traceback
+
+    if not isinstance(sys.exc_info()[1], ConnectionError):
+        traceback.print_exc()
 
 
 def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
