@@ -47,7 +47,7 @@ LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
 MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
 _WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
 #: The end-of-run merge joins the run's rows with the stored ones; it gets more room than page writes.
-MERGE_MEMORY_LIMIT = os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "192MB")
+MERGE_MEMORY_LIMIT = os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "160MB")
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
 
