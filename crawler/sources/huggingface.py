@@ -392,6 +392,7 @@ class HuggingFaceSource:
         while url is not None:
             before = STATS.requests
             data, response = self._get_json(url, headers)
+            received = time.monotonic()
             next_url = response.links.get("next", {}).get("url")
             if next_url is not None:
                 next_url = urljoin(url, next_url)  # the Hub sends it absolute; this only guards odd servers
@@ -404,18 +405,19 @@ class HuggingFaceSource:
             yield Page(records, next_url, warnings, requests=max(1, STATS.requests - before))
             url = next_url
             if url is not None:
-                self._pace(response)
+                self._pace(response, received)
 
-    def _pace(self, response: httpx2.Response) -> None:
+    def _pace(self, response: httpx2.Response, received: float) -> None:
         """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
 
         This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says
-        ``r=0``; it goes out when the window resets (``t`` seconds).
+        ``r=0``; it goes out when the window resets, ``t`` seconds after that answer arrived.
         """
         info = parse_ratelimit_headers(response.headers)
         if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
             return
-        wait = float(info.reset_in_seconds)
+        # t counts from when the answer arrived; parsing and storing the page already took some of it
+        wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
         with STATS._lock:
             STATS.paced += 1
             STATS.rate_wait_seconds += wait
