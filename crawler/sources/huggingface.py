@@ -164,7 +164,6 @@ def normalise(item: Any, warnings: list[str]) -> ModelRecord | None:
 
 _fromiso = datetime.fromisoformat
 _STR_OR_NONE = (str, type(None))
-_INT_OR_NONE = (int, type(None))
 
 
 def _normalise_fast(item: Any) -> ModelRecord | None:
