@@ -12,7 +12,7 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from . import __version__, stats
 from .crawl import Progress as CrawlProgress
@@ -177,7 +177,9 @@ def run_with_progress(
     STATS.listeners.append(on_rate_limit)
     try:
         if interactive:
-            with Progress(
+            # The bar starts with the first page, not before: work a source does before it (the Papers
+            # with Code download shows huggingface_hub's own bar) writes to the terminal undisturbed.
+            bar = Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 TextColumn("{task.fields[pages]:>6,} pages  {task.completed:>10,.0f} models"),
@@ -186,23 +188,32 @@ def run_with_progress(
                 TimeElapsedColumn(),
                 console=err,
                 transient=False,
-            ) as bar:
-                task = bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0)
+            )
+            tasks: list[TaskID] = []
 
-                def show(p: CrawlProgress) -> None:
-                    elapsed = max(time.monotonic() - started, 1e-6)
-                    bar.update(
-                        task,
-                        completed=p.items,
-                        total=p.total_hint,
-                        pages=p.pages,
-                        rate=p.items / elapsed,
-                        waits=waits["n"],
-                        wait_s=waits["s"],
-                        description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
+            def show(p: CrawlProgress) -> None:
+                if not tasks:
+                    bar.start()
+                    tasks.append(
+                        bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0)
                     )
+                elapsed = max(time.monotonic() - started, 1e-6)
+                bar.update(
+                    tasks[0],
+                    completed=p.items,
+                    total=p.total_hint,
+                    pages=p.pages,
+                    rate=p.items / elapsed,
+                    waits=waits["n"],
+                    wait_s=waits["s"],
+                    description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
+                )
 
+            try:
                 return run_crawl(source, db, restart=restart, progress=show, policy=policy)
+            finally:
+                if tasks:
+                    bar.stop()
 
         def log(p: CrawlProgress) -> None:
             if p.pages % 100 == 0:
@@ -572,7 +583,7 @@ def import_pwc(
             metavar="PATH",
             help="A local copy of a dump (gzipped or plain JSON), links or papers, recognised by content; "
             "repeat for both. Without --file both are downloaded. "
-            "Example: --file jul-28-links-between-papers-and-code.json.gz --file papers-with-abstracts.json.gz",
+            "Example: --file jul-28-links-between-papers-and-code.json.gz --file jul-29-papers-with-abstracts.json.gz",
             show_default=False,
         ),
     ] = None,
@@ -635,8 +646,10 @@ def import_pwc(
 
     Papers with Code shut down in July 2025; its last dumps are files of the Hugging Face dataset
     pwc-archive/files. By default jul-28-links-between-papers-and-code.json.gz and
-    papers-with-abstracts.json.gz are downloaded from there through huggingface_hub (cached; HF_TOKEN is
-    sent as huggingface_hub sends it); --file imports local copies instead. The files are streamed, a
+    jul-29-papers-with-abstracts.json.gz (about 564 MB) are downloaded from there through huggingface_hub
+    (cached, so only the first import downloads them; HF_TOKEN is sent as huggingface_hub sends it), with
+    huggingface_hub's progress bar on a terminal and a line per tenth of a file in a log; a connection that
+    breaks mid-download is resumed with an HTTP Range request. --file imports local copies instead. The files are streamed, a
     page at a time, into the tables pwc_links and pwc_papers (no abstracts), recorded as a run of
     source paperswithcode (see zoo runs). Re-importing replaces those rows: same files, same contents.
 
@@ -646,7 +659,7 @@ def import_pwc(
 
     Example: zoo import pwc --db zoo.duckdb
 
-    Example: zoo import pwc --file links.json.gz --file papers-with-abstracts.json.gz
+    Example: zoo import pwc --file links.json.gz --file jul-29-papers-with-abstracts.json.gz
     """
     from .sources.paperswithcode import PapersWithCodeSource
 
