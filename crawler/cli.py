@@ -290,7 +290,8 @@ def crawl_all(
 
     The hubs are huggingface, pytorch-hub and tf-hub (git catalogs; ZOO_PYTORCH_HUB_REPO and
     ZOO_TF_HUB_REPO override where they are cloned from), and kaggle when Kaggle credentials are set
-    (KAGGLE_API_TOKEN, KAGGLE_USERNAME/KAGGLE_KEY or ~/.kaggle/kaggle.json). A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
+    (KAGGLE_API_TOKEN, ~/.kaggle/access_token, KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json; see zoo crawl
+    kaggle --help). A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
     configured (no credentials, say) are skipped with a notice. Exit code: 0 if every crawled hub
     completed, 1 if any failed, 4 if none failed but a run was suspect. Meant for cron: no prompts, and
     plain log lines instead of progress bars when the output is not a terminal.
@@ -395,9 +396,12 @@ def crawl_kaggle(
 ) -> None:
     """Crawl every model of Kaggle Models (TF Hub's successor) with Kaggle's ListModels API.
 
-    Credentials: KAGGLE_API_TOKEN (Bearer), else KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in
-    $KAGGLE_CONFIG_DIR or ~/.kaggle. Without them the command exits 1 before opening the database. Each
-    model's instance frameworks go to models.formats and the kaggle_instances table. An interrupted crawl
+    Credentials, looked up where and in the order Kaggle's own client looks: an API token (Bearer) from
+    KAGGLE_API_TOKEN (the token, or the path of a file holding it), else ~/.kaggle/access_token; else the
+    legacy key (Basic): KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR, ~/.kaggle
+    or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). Without them the command exits 1 before opening the
+    database. Each model's instance frameworks go to models.formats and the kaggle_instances table
+    (Kaggle's API gives no download count, so downloads stay empty; voteCount is stored as likes). An interrupted crawl
     resumes at the next page token; --restart abandons it. Exit code 0 means the run completed.
 
     Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb
