@@ -289,9 +289,10 @@ def crawl_all(
     """Crawl every configured hub, one after the other: the nightly job.
 
     The hubs are huggingface, pytorch-hub and tf-hub (git catalogs; ZOO_PYTORCH_HUB_REPO and
-    ZOO_TF_HUB_REPO override where they are cloned from), and kaggle when Kaggle credentials are set
-    (KAGGLE_API_TOKEN, ~/.kaggle/access_token, KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json; see zoo crawl
-    kaggle --help). A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
+    ZOO_TF_HUB_REPO override where they are cloned from, ZOO_GIT_TIMEOUT how many seconds a clone or
+    fetch may take, default 600), and kaggle when Kaggle credentials are set (KAGGLE_API_TOKEN,
+    ~/.kaggle/access_token, KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json; see zoo crawl kaggle --help). A
+    hub that fails (a git remote that hangs past its time-out, say) does not stop the others. One summary line per hub is printed; hubs that are not
     configured (no credentials, say) are skipped with a notice. Exit code: 0 if every crawled hub
     completed, 1 if any failed, 4 if none failed but a run was suspect. Meant for cron: no prompts, and
     plain log lines instead of progress bars when the output is not a terminal.
@@ -446,6 +447,18 @@ CacheDirOption = Annotated[
 BranchOption = Annotated[
     str, typer.Option("--branch", help="Branch whose first-parent history is read. Example: --branch master")
 ]
+GitTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--git-timeout",
+        envvar="ZOO_GIT_TIMEOUT",
+        min=0.001,
+        metavar="SECONDS",
+        help="Seconds a git clone, fetch or blob fetch may take before it is killed and the run fails "
+        "(default: $ZOO_GIT_TIMEOUT, else 600). Example: --git-timeout 1800",
+        show_default=False,
+    ),
+]
 
 
 def _catalog_summary(db: str | None, sql: str) -> None:
@@ -502,6 +515,7 @@ def crawl_pytorch_hub(
             "--timeout", help="Seconds before a hubconf.py request times out. Example: --timeout 60"
         ),
     ] = 30.0,
+    git_timeout: GitTimeoutOption = None,
 ) -> None:
     """Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
 
@@ -516,7 +530,13 @@ def crawl_pytorch_hub(
     from .sources.pytorch_hub import PyTorchHubSource
 
     source = PyTorchHubSource(
-        repo, branch=branch, cache_dir=cache_dir, entrypoints=entrypoints, raw_base=raw_base, timeout=timeout
+        repo,
+        branch=branch,
+        cache_dir=cache_dir,
+        entrypoints=entrypoints,
+        raw_base=raw_base,
+        timeout=timeout,
+        git_timeout=git_timeout,
     )
     _run_source(source, db, restart)
     _catalog_summary(
@@ -551,6 +571,7 @@ def crawl_tf_hub(
     branch: BranchOption = "master",
     cache_dir: CacheDirOption = None,
     restart: RestartOption = False,
+    git_timeout: GitTimeoutOption = None,
 ) -> None:
     """Crawl the tfhub.dev catalog (markdown under assets/docs, formerly assets/g3doc) with its git history.
 
@@ -564,7 +585,9 @@ def crawl_tf_hub(
     """
     from .sources.tensorflow_hub import TensorFlowHubSource
 
-    _run_source(TensorFlowHubSource(repo, branch=branch, cache_dir=cache_dir), db, restart)
+    _run_source(
+        TensorFlowHubSource(repo, branch=branch, cache_dir=cache_dir, git_timeout=git_timeout), db, restart
+    )
     _catalog_summary(
         db,
         "SELECT format('tf-hub: {} models ({} live, {} removed); {} versions and variants, {} collections, "
