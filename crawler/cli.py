@@ -950,7 +950,8 @@ def stats_exclusivity(
     One row per (hub, period, class) with models and share = models ÷ all counted models of that hub in
     that period. Also prints the articles' headline share, PyTorch-only ÷ (PyTorch-only +
     TensorFlow-only): below the table, or on stderr for csv/json so stdout stays machine-readable.
-    Counts only models seen by each hub's latest complete crawl (view current_models).
+    Counts only public models seen by each hub's latest complete crawl (view stats_models; private models
+    listed because a token was set are stored, never counted).
 
     Example: zoo stats exclusivity --hub huggingface --definition tags --by year --format json
     """
