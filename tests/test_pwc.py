@@ -611,6 +611,50 @@ def test_download_lines_in_a_real_import_and_none_when_bars_are_disabled(db, tmp
         assert "downloading" not in quiet.stderr and len(server.requests_for("GET")) == 4
 
 
+def test_on_a_terminal_huggingface_hubs_download_bar_shows(db, tmp_path):
+    """zoo does not hide huggingface_hub's tqdm bar: the import's own bar starts with the first page."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env |= {"TERM": "xterm", "COLUMNS": "150", "LINES": "40"}
+    with serve(links, papers) as server:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 150, 0, 0))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db, "--hf-endpoint", server.url],
+            cwd=ROOT,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+        )
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the command is done
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        assert proc.wait(timeout=120) == 0, out.decode(errors="replace")
+    text = out.decode("utf-8", "replace")
+    # huggingface_hub's own bar, for each file, then the import's bar and summary
+    assert "links-between-papers-and-code.json.gz: 100%|" in text
+    assert "papers-with-abstracts.json.gz: 100%|" in text
+    assert text.index("papers-with-abstracts.json.gz: 100%|") < text.index("pages")
+    assert "paperswithcode: run 1 complete" in text
+    assert "paperswithcode: downloading" not in text  # the log lines are for logs only
+
+
 def test_corrupt_download_then_force_download(db):
     good = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
