@@ -12,7 +12,7 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from . import __version__, stats
 from .crawl import Progress as CrawlProgress
@@ -177,7 +177,9 @@ def run_with_progress(
     STATS.listeners.append(on_rate_limit)
     try:
         if interactive:
-            with Progress(
+            # The bar starts with the first page, not before: work a source does before it (the Papers
+            # with Code download shows huggingface_hub's own bar) writes to the terminal undisturbed.
+            bar = Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 TextColumn("{task.fields[pages]:>6,} pages  {task.completed:>10,.0f} models"),
@@ -186,23 +188,32 @@ def run_with_progress(
                 TimeElapsedColumn(),
                 console=err,
                 transient=False,
-            ) as bar:
-                task = bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0)
+            )
+            tasks: list[TaskID] = []
 
-                def show(p: CrawlProgress) -> None:
-                    elapsed = max(time.monotonic() - started, 1e-6)
-                    bar.update(
-                        task,
-                        completed=p.items,
-                        total=p.total_hint,
-                        pages=p.pages,
-                        rate=p.items / elapsed,
-                        waits=waits["n"],
-                        wait_s=waits["s"],
-                        description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
+            def show(p: CrawlProgress) -> None:
+                if not tasks:
+                    bar.start()
+                    tasks.append(
+                        bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0)
                     )
+                elapsed = max(time.monotonic() - started, 1e-6)
+                bar.update(
+                    tasks[0],
+                    completed=p.items,
+                    total=p.total_hint,
+                    pages=p.pages,
+                    rate=p.items / elapsed,
+                    waits=waits["n"],
+                    wait_s=waits["s"],
+                    description=f"{source.name} run {p.run_id}" + (" (resumed)" if p.resumed else ""),
+                )
 
+            try:
                 return run_crawl(source, db, restart=restart, progress=show, policy=policy)
+            finally:
+                if tasks:
+                    bar.stop()
 
         def log(p: CrawlProgress) -> None:
             if p.pages % 100 == 0:
@@ -278,8 +289,10 @@ def crawl_all(
     """Crawl every configured hub, one after the other: the nightly job.
 
     The hubs are huggingface, pytorch-hub and tf-hub (git catalogs; ZOO_PYTORCH_HUB_REPO and
-    ZOO_TF_HUB_REPO override where they are cloned from), and kaggle when Kaggle credentials are set
-    (KAGGLE_API_TOKEN, KAGGLE_USERNAME/KAGGLE_KEY or ~/.kaggle/kaggle.json). A hub that fails does not stop the others. One summary line per hub is printed; hubs that are not
+    ZOO_TF_HUB_REPO override where they are cloned from, ZOO_GIT_TIMEOUT how many seconds a clone or
+    fetch may take, default 600), and kaggle when Kaggle credentials are set (KAGGLE_API_TOKEN,
+    ~/.kaggle/access_token, KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json; see zoo crawl kaggle --help). A
+    hub that fails (a git remote that hangs past its time-out, say) does not stop the others. One summary line per hub is printed; hubs that are not
     configured (no credentials, say) are skipped with a notice. Exit code: 0 if every crawled hub
     completed, 1 if any failed, 4 if none failed but a run was suspect. Meant for cron: no prompts, and
     plain log lines instead of progress bars when the output is not a terminal.
@@ -384,9 +397,12 @@ def crawl_kaggle(
 ) -> None:
     """Crawl every model of Kaggle Models (TF Hub's successor) with Kaggle's ListModels API.
 
-    Credentials: KAGGLE_API_TOKEN (Bearer), else KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in
-    $KAGGLE_CONFIG_DIR or ~/.kaggle. Without them the command exits 1 before opening the database. Each
-    model's instance frameworks go to models.formats and the kaggle_instances table. An interrupted crawl
+    Credentials, looked up where and in the order Kaggle's own client looks: an API token (Bearer) from
+    KAGGLE_API_TOKEN (the token, or the path of a file holding it), else ~/.kaggle/access_token; else the
+    legacy key (Basic): KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR, ~/.kaggle
+    or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). Without them the command exits 1 before opening the
+    database. Each model's instance frameworks go to models.formats and the kaggle_instances table
+    (Kaggle's API gives no download count, so downloads stay empty; voteCount is stored as likes). An interrupted crawl
     resumes at the next page token; --restart abandons it. Exit code 0 means the run completed.
 
     Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb
@@ -430,6 +446,18 @@ CacheDirOption = Annotated[
 ]
 BranchOption = Annotated[
     str, typer.Option("--branch", help="Branch whose first-parent history is read. Example: --branch master")
+]
+GitTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--git-timeout",
+        envvar="ZOO_GIT_TIMEOUT",
+        min=0.001,
+        metavar="SECONDS",
+        help="Seconds a git clone, fetch or blob fetch may take before it is killed and the run fails "
+        "(default: $ZOO_GIT_TIMEOUT, else 600). Example: --git-timeout 1800",
+        show_default=False,
+    ),
 ]
 
 
@@ -487,6 +515,7 @@ def crawl_pytorch_hub(
             "--timeout", help="Seconds before a hubconf.py request times out. Example: --timeout 60"
         ),
     ] = 30.0,
+    git_timeout: GitTimeoutOption = None,
 ) -> None:
     """Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
 
@@ -501,7 +530,13 @@ def crawl_pytorch_hub(
     from .sources.pytorch_hub import PyTorchHubSource
 
     source = PyTorchHubSource(
-        repo, branch=branch, cache_dir=cache_dir, entrypoints=entrypoints, raw_base=raw_base, timeout=timeout
+        repo,
+        branch=branch,
+        cache_dir=cache_dir,
+        entrypoints=entrypoints,
+        raw_base=raw_base,
+        timeout=timeout,
+        git_timeout=git_timeout,
     )
     _run_source(source, db, restart)
     _catalog_summary(
@@ -536,6 +571,7 @@ def crawl_tf_hub(
     branch: BranchOption = "master",
     cache_dir: CacheDirOption = None,
     restart: RestartOption = False,
+    git_timeout: GitTimeoutOption = None,
 ) -> None:
     """Crawl the tfhub.dev catalog (markdown under assets/docs, formerly assets/g3doc) with its git history.
 
@@ -549,7 +585,9 @@ def crawl_tf_hub(
     """
     from .sources.tensorflow_hub import TensorFlowHubSource
 
-    _run_source(TensorFlowHubSource(repo, branch=branch, cache_dir=cache_dir), db, restart)
+    _run_source(
+        TensorFlowHubSource(repo, branch=branch, cache_dir=cache_dir, git_timeout=git_timeout), db, restart
+    )
     _catalog_summary(
         db,
         "SELECT format('tf-hub: {} models ({} live, {} removed); {} versions and variants, {} collections, "
@@ -572,7 +610,7 @@ def import_pwc(
             metavar="PATH",
             help="A local copy of a dump (gzipped or plain JSON), links or papers, recognised by content; "
             "repeat for both. Without --file both are downloaded. "
-            "Example: --file jul-28-links-between-papers-and-code.json.gz --file papers-with-abstracts.json.gz",
+            "Example: --file jul-28-links-between-papers-and-code.json.gz --file jul-29-papers-with-abstracts.json.gz",
             show_default=False,
         ),
     ] = None,
@@ -635,8 +673,10 @@ def import_pwc(
 
     Papers with Code shut down in July 2025; its last dumps are files of the Hugging Face dataset
     pwc-archive/files. By default jul-28-links-between-papers-and-code.json.gz and
-    papers-with-abstracts.json.gz are downloaded from there through huggingface_hub (cached; HF_TOKEN is
-    sent as huggingface_hub sends it); --file imports local copies instead. The files are streamed, a
+    jul-29-papers-with-abstracts.json.gz (about 564 MB) are downloaded from there through huggingface_hub
+    (cached, so only the first import downloads them; HF_TOKEN is sent as huggingface_hub sends it), with
+    huggingface_hub's progress bar on a terminal and a line per tenth of a file in a log; a connection that
+    breaks mid-download is resumed with an HTTP Range request. --file imports local copies instead. The files are streamed, a
     page at a time, into the tables pwc_links and pwc_papers (no abstracts), recorded as a run of
     source paperswithcode (see zoo runs). Re-importing replaces those rows: same files, same contents.
 
@@ -646,7 +686,7 @@ def import_pwc(
 
     Example: zoo import pwc --db zoo.duckdb
 
-    Example: zoo import pwc --file links.json.gz --file papers-with-abstracts.json.gz
+    Example: zoo import pwc --file links.json.gz --file jul-29-papers-with-abstracts.json.gz
     """
     from .sources.paperswithcode import PapersWithCodeSource
 
@@ -910,7 +950,8 @@ def stats_exclusivity(
     One row per (hub, period, class) with models and share = models ÷ all counted models of that hub in
     that period. Also prints the articles' headline share, PyTorch-only ÷ (PyTorch-only +
     TensorFlow-only): below the table, or on stderr for csv/json so stdout stays machine-readable.
-    Counts only models seen by each hub's latest complete crawl (view current_models).
+    Counts only public models seen by each hub's latest complete crawl (view stats_models; private models
+    listed because a token was set are stored, never counted).
 
     Example: zoo stats exclusivity --hub huggingface --definition tags --by year --format json
     """

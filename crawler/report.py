@@ -176,9 +176,7 @@ def kaggle_frameworks(con: duckdb.DuckDBPyConnection, as_of: date | str | None =
     rows = con.execute(
         """
         WITH k AS (
-            SELECT key, formats FROM current_models WHERE hub = 'kaggle' AND $as_of::DATE IS NULL
-            UNION ALL
-            SELECT key, formats FROM models_as_of($as_of::DATE) WHERE hub = 'kaggle' AND $as_of::DATE IS NOT NULL
+            SELECT key, formats FROM stats_models($as_of::DATE) WHERE hub = 'kaggle'
         ),
         n AS (SELECT count(*) AS total FROM k),
         f AS (
@@ -673,8 +671,8 @@ class _Crawls:
 
 def _models_text(as_of: date | None) -> str:
     if as_of is None:
-        return "models seen by the hub's latest complete crawl, not deleted (current_models)"
-    return f"models that existed at the end of {as_of.isoformat()} UTC (models_as_of)"
+        return "public models seen by the hub's latest complete crawl, not deleted (stats_models)"
+    return f"public models that existed at the end of {as_of.isoformat()} UTC (stats_models, models_as_of)"
 
 
 def _section_hubs(

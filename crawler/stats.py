@@ -11,8 +11,9 @@ notebook API can wrap it::
     table.records()                          # [{"hub": ..., "period": ..., "class": ..., ...}, ...]
     headline(table)                          # the articles' PT-only ÷ (PT-only + TF-only) per period
 
-Which models count (the same for every statistic): ``current_models``, i.e. the models seen by the
-latest *complete* crawl of their hub and not deleted; with ``as_of``, ``models_as_of(as_of)``.
+Which models count (the same for every statistic): ``stats_models(as_of)``, i.e. the *public* models of
+``current_models`` (seen by the latest *complete* crawl of their hub and not deleted; with ``as_of``,
+``models_as_of(as_of)``); private models (listed when a token is set) are stored but never counted.
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ DEFINITION_TEXT = {
         "framework such as MLX), agnostic (only neutral weights: safetensors, ONNX, GGUF, …), none"
     ),
 }
-MODELS_TEXT = "Models: those seen by each hub's latest complete crawl and not deleted (view current_models)"
+MODELS_TEXT = (
+    "Models: the public ones seen by each hub's latest complete crawl and not deleted (private models "
+    "are left out; view stats_models)"
+)
 PERIOD_TEXT = (
     "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
     "date is unknown (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022. "

@@ -62,3 +62,15 @@ def test_every_command_is_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [name(p) for p, _ in LEAVES if not re.search(re.escape(name(p)) + r"(?![\w-])", text)]
     assert not missing, "commands not mentioned in README.md: " + ", ".join(missing)
+
+
+def test_the_python_floor_is_stated_once_and_matches_pyproject() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    floor = re.fullmatch(r">=(\d+\.\d+)", pyproject["project"]["requires-python"])
+    assert floor is not None
+    assert floor.group(1) == "3.11"  # datetime.fromisoformat reads "…Z" times from 3.11 on
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + floor.group(1).replace(".", "")
+    statements = re.findall(r"Python ≥ ?(\d+\.\d+)", README.read_text(encoding="utf-8"))
+    assert statements == [floor.group(1)]

@@ -297,7 +297,7 @@ def _kaggle_models() -> tuple[list[dict], int]:
     instance(1)["framework"] = 99  # an enum number no client knows
     instance(2)["framework"] = "holographicTorch"  # a camelCase value no client knows
     del instance(3)["framework"]
-    instance(4)["isTfhubModel"] = "maybe"
+    instance(4)["modelInstanceType"] = "MODEL_INSTANCE_TYPE_TELEPORTED"  # an instance type no client knows
     warnings += 5
     with_instances[5]["instances"].append("not an instance")
     with_instances[6]["publishTime"] = "yesterday"

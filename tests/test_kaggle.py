@@ -165,33 +165,107 @@ def test_instances_go_to_the_child_table(fake: FakeKaggle, kaggle_models, db: st
     rows = kaggle_rows(
         db,
         "select key, instance_id, instance_slug, framework, framework_raw, is_tfhub_model, "
-        "total_uncompressed_bytes, instances_from from kaggle_instances",
+        "total_uncompressed_bytes, instances_from, license_name, url, extra from kaggle_instances",
     )
     assert len(rows) == n_instances(kaggle_models)
     assert len({r[1] for r in rows}) == len(rows)
     by_id = {r[1]: r for r in rows}
     for m in visible(kaggle_models):
         for inst in m["instances"]:
-            key, _, slug, framework, raw, tfhub, size, origin = by_id[inst["id"]]
+            key, _, slug, framework, raw, tfhub, size, origin, license_name, url, extra = by_id[inst["id"]]
             assert (key, slug, framework, raw) == (
                 str(m["id"]),
                 inst["slug"],
                 inst["_expected"],
                 inst["framework"],
             )
-            assert tfhub == inst.get("isTfhubModel")
+            assert tfhub is None  # neither ApiModelInstance nor ModelInstance has a TF-Hub flag
             assert size == int(inst["totalUncompressedBytes"])
             assert origin == ("ListModelInstances" if m["_strip_instances"] else "listing")
-    # both spellings really were on the wire, and tfhub.dev migrations were recorded
+            # the licence: licenseName in the listing, license.name from ListModelInstances
+            assert license_name == inst["_license"][1]
+            kept = json.loads(extra) if extra else {}
+            if m["_strip_instances"]:  # a ModelInstance: no url; its download total, not its series
+                assert url is None
+                assert kept["total_downloads"] == inst["_downloads"]
+                assert [kept["ownerSlug"], kept["modelSlug"]] == m["ref"].split("/")
+            else:
+                assert url == inst["url"] and "total_downloads" not in kept
+            for big in ("overview", "usage", "renderedUsage", "versionNotes", "licensePost", "downloadUrl"):
+                assert big not in kept
+            assert "downloadSummary" not in kept and "license" not in kept
+    # both spellings really were on the wire, and both instance shapes
     assert any(r[4].startswith("MODEL_FRAMEWORK_") and r[3] in ENUM_TO_CAMEL.values() for r in rows)
     assert any(r[4] == r[3] == "tensorFlow2" for r in rows)
-    assert any(r[5] is True for r in rows) and any(r[5] is False for r in rows)
-    tfhub_models = kaggle_rows(
-        db, "select count(*) from models where hub='kaggle' and (extra->>'is_tfhub_model')::bool"
-    )[0][0]
-    assert tfhub_models == sum(
-        1 for m in visible(kaggle_models) if any(i.get("isTfhubModel") for i in m["instances"])
+    assert {r[7] for r in rows} == {"listing", "ListModelInstances"}
+    assert len({r[8] for r in rows}) > 1
+    # extra is a JSON object SQL can read (not a JSON string holding one)
+    stripped = [i for m in visible(kaggle_models) if m["_strip_instances"] for i in m["instances"]]
+    assert kaggle_rows(db, "select sum((extra->>'total_downloads')::bigint) from kaggle_instances")[0][
+        0
+    ] == sum(i["_downloads"] for i in stripped)
+    # no model carries an invented TF-Hub flag or download count
+    assert kaggle_rows(
+        db,
+        "select count(*) filter ((extra->>'is_tfhub_model') is not null), count(downloads), "
+        "count(*) filter ((extra->'unknown_fields') is not null), count(likes) from models where hub='kaggle'",
+    )[0] == (0, 0, 0, N_MODELS)
+
+
+def test_model_fields_are_the_real_ones(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    """The fake sends kagglesdk's field names only, and the crawler knows every one of them."""
+    from crawler.sources import kaggle as source_module
+    from tests.fakes.kaggle import API_INSTANCE_FIELDS, CATEGORY_FIELDS, INSTANCE_FIELDS, MODEL_FIELDS
+
+    assert crawl(source(fake), db).status == "complete"
+    listed = [r.body for r in fake.requests if r.path == LIST_MODELS]
+    assert listed
+    import urllib.request
+
+    seen_models, seen_api_instances, seen_instances, seen_tags = set(), set(), set(), set()
+    for m in visible(kaggle_models):
+        public = {k for k in m if not k.startswith("_")}
+        seen_models |= public
+        seen_tags |= {k for t in m["tags"] for k in t}
+        for inst in m["instances"]:
+            seen_api_instances |= {k for k in inst if not k.startswith("_")}
+    for m in visible(kaggle_models)[:20]:
+        owner, _, slug = m["ref"].partition("/")
+        request = urllib.request.Request(
+            fake.url + LIST_INSTANCES,
+            data=json.dumps({"ownerSlug": owner, "modelSlug": slug}).encode(),
+            headers={"Authorization": f"Bearer {fake.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as answer:
+            for inst in json.loads(answer.read())["instances"]:
+                seen_instances |= set(inst)
+    assert seen_models <= MODEL_FIELDS and "authorImageUrl" in seen_models and "voteCount" in seen_models
+    assert seen_api_instances <= API_INSTANCE_FIELDS and "licenseName" in seen_api_instances
+    assert (
+        seen_instances <= INSTANCE_FIELDS and {"license", "renderedUsage", "versionNotes"} <= seen_instances
     )
+    assert seen_tags <= CATEGORY_FIELDS
+    for invented in ("downloadCount", "isTfhubModel"):
+        assert invented not in MODEL_FIELDS | API_INSTANCE_FIELDS | INSTANCE_FIELDS
+    # the crawler's own list of model fields is kagglesdk's, so no real field lands in unknown_fields
+    assert source_module._MODEL_FIELDS == MODEL_FIELDS
+
+
+@pytest.mark.parametrize("raw", ["vllm", "MODEL_FRAMEWORK_VLLM", "ModelFramework.MODEL_FRAMEWORK_VLLM", 23])
+def test_vllm_is_a_known_framework(raw: object) -> None:
+    assert normalise_framework(raw) == ("vllm", True)
+
+
+def test_a_vllm_instance_is_stored_without_a_warning(db: str) -> None:
+    models = make_kaggle_models(6, seed=21, hidden_share=0.0, strip_share=0.0, unknown_every=10**9)
+    with_instances = [m for m in models if m["instances"]]
+    with_instances[0]["instances"][0]["framework"] = "MODEL_FRAMEWORK_VLLM"
+    with_instances[1]["instances"][0]["framework"] = "vllm"
+    with FakeKaggle(models) as fake:
+        result = crawl(source(fake), db)
+    assert result.status == "complete" and result.counters.warnings == 0
+    formats = dict(kaggle_rows(db, "select key, formats from models where hub='kaggle'"))
+    assert "vllm" in formats[str(with_instances[0]["id"])] and "vllm" in formats[str(with_instances[1]["id"])]
 
 
 def test_a_short_or_empty_page_is_not_the_end(db: str) -> None:
@@ -399,6 +473,123 @@ def test_a_broken_kaggle_json_is_explained_without_its_key(monkeypatch: pytest.M
     (tmp_path / "kaggle.json").write_text('{"username": "u"}')
     assert "lacks" in (kaggle_credentials_problem() or "")
     assert not kaggle_credentials_available()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_credentials_are_looked_up_in_the_official_clients_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """kagglesdk's get_access_token_from_env, then kaggle-api's legacy key: each place, peeled off in turn."""
+    home = Path.home()
+    notebook_file = _write(tmp_path / "kernel" / "token", "tok-notebook\n")
+    token_file = _write(tmp_path / "secrets" / "kaggle-token", "  tok-from-path  \n")
+    _write(home / ".kaggle" / "access_token", "tok-home\n")
+    _write(home / ".kaggle" / "access_token.txt", "tok-home-txt")
+    _write(tmp_path / "cfg" / "kaggle.json", json.dumps({"username": "conf", "key": "conf-key"}))
+    _write(home / ".kaggle" / "kaggle.json", json.dumps({"username": "homer", "key": "home-key"}))
+    for name, value in {
+        "KAGGLE_KERNEL_RUN_TYPE": "Interactive",
+        "KAGGLE_DATA_PROXY_URL": "http://127.0.0.1:9",
+        "KAGGLE_API_V1_TOKEN": str(notebook_file),
+        "KAGGLE_API_TOKEN": str(token_file),
+        "KAGGLE_USERNAME": "envuser",
+        "KAGGLE_KEY": "env-key",
+        "KAGGLE_CONFIG_DIR": str(tmp_path / "cfg"),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    def found() -> tuple[str, str, str | None, str]:
+        c = find_kaggle_credentials()
+        assert c.secret not in repr(c) and c.secret not in c.origin
+        return c.kind, c.secret, c.username, c.origin
+
+    # 1. inside a Kaggle notebook, the token file it names
+    assert found() == ("bearer", "tok-notebook", None, f"{notebook_file} (KAGGLE_API_V1_TOKEN)")
+    monkeypatch.delenv("KAGGLE_DATA_PROXY_URL")  # not a (working) notebook: that file is not read
+    # 2. KAGGLE_API_TOKEN naming a file: the file's content, stripped
+    assert found() == ("bearer", "tok-from-path", None, f"{token_file} (KAGGLE_API_TOKEN)")
+    # 3. ~/.kaggle/access_token, the CLI's recommended setup, then access_token.txt
+    monkeypatch.delenv("KAGGLE_API_TOKEN")
+    assert found() == ("bearer", "tok-home", None, str(home / ".kaggle" / "access_token"))
+    (home / ".kaggle" / "access_token").unlink()
+    assert found() == ("bearer", "tok-home-txt", None, str(home / ".kaggle" / "access_token.txt"))
+    (home / ".kaggle" / "access_token.txt").unlink()
+    # 4. the legacy key: KAGGLE_USERNAME + KAGGLE_KEY
+    assert found() == ("basic", "env-key", "envuser", "KAGGLE_USERNAME/KAGGLE_KEY")
+    # 5. kaggle.json in $KAGGLE_CONFIG_DIR, then in ~/.kaggle
+    monkeypatch.delenv("KAGGLE_KEY")
+    assert found() == ("basic", "conf-key", "conf", str(tmp_path / "cfg" / "kaggle.json"))
+    monkeypatch.delenv("KAGGLE_CONFIG_DIR")
+    assert found() == ("basic", "home-key", "homer", str(home / ".kaggle" / "kaggle.json"))
+
+
+def test_kaggle_api_token_may_be_the_token_or_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KAGGLE_API_TOKEN", "kgat_literal")
+    assert find_kaggle_credentials().header() == {"Authorization": "Bearer kgat_literal"}
+    empty = _write(tmp_path / "empty-token", "\n")
+    monkeypatch.setenv("KAGGLE_API_TOKEN", str(empty))
+    # as in the official client, an empty token file ends the token lookup (~/.kaggle/access_token is
+    # not read) and the legacy key is looked for
+    _write(Path.home() / ".kaggle" / "access_token", "tok-home")
+    with pytest.raises(CredentialsError) as none:
+        find_kaggle_credentials()
+    assert f"KAGGLE_API_TOKEN names {empty}, which holds no token" in str(none.value)
+    monkeypatch.setenv("KAGGLE_USERNAME", "envuser")
+    monkeypatch.setenv("KAGGLE_KEY", "env-key")
+    assert find_kaggle_credentials().kind == "basic"
+
+
+def test_kaggle_json_in_the_xdg_config_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    home = Path.home()
+    default_xdg = _write(home / ".config" / "kaggle" / "kaggle.json", '{"username": "dot", "key": "dot-key"}')
+    assert find_kaggle_credentials().origin == str(default_xdg)
+    custom = _write(tmp_path / "xdg" / "kaggle" / "kaggle.json", '{"username": "xdg", "key": "xdg-key"}')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert (find_kaggle_credentials().username, find_kaggle_credentials().origin) == ("xdg", str(custom))
+    # the XDG place is only for those without ~/.kaggle (as the official client: for compatibility)
+    (home / ".kaggle").mkdir()
+    with pytest.raises(CredentialsError) as none:
+        find_kaggle_credentials()
+    assert str(home / ".kaggle") in str(none.value) and "access_token" in str(none.value)
+    # and $KAGGLE_CONFIG_DIR wins over both
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "xdg" / "kaggle"))
+    assert find_kaggle_credentials().username == "xdg"
+    # on other systems there is no XDG place
+    from crawler.sources.kaggle import kaggle_config_dir
+
+    monkeypatch.delenv("KAGGLE_CONFIG_DIR")
+    (home / ".kaggle").rmdir()
+    assert kaggle_config_dir(platform="darwin") == home / ".kaggle"
+    assert kaggle_config_dir(platform="linux") == tmp_path / "xdg" / "kaggle"
+
+
+def test_cli_crawl_with_the_home_access_token_file(fake: FakeKaggle, db: str) -> None:
+    assert fake.token is not None
+    _write(Path.home() / ".kaggle" / "access_token", fake.token + "\n")
+    result = runner.invoke(
+        app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
+    )
+    assert result.exit_code == 0, result.output
+    assert fake.requests and {r.authorization for r in fake.requests} == {f"Bearer {fake.token}"}
+    assert fake.token not in result.output
+    con = connect(db)
+    con.execute("CHECKPOINT")
+    con.close()
+    assert fake.token.encode() not in Path(db).read_bytes()
+
+
+def test_a_refused_token_file_is_named_not_shown(fake: FakeKaggle, db: str, tmp_path: Path) -> None:
+    token_file = _write(tmp_path / "token", "kgat_revoked-token-42")
+    creds = find_kaggle_credentials({"KAGGLE_API_TOKEN": str(token_file), "HOME": str(Path.home())})
+    result = crawl(source(fake, credentials=creds), db)
+    assert result.status == "failed"
+    assert f"refused the credentials from {token_file} (KAGGLE_API_TOKEN) (HTTP 401)" in (result.error or "")
+    assert "kgat_revoked" not in (result.error or "")
 
 
 def test_params_hold_no_credentials(fake: FakeKaggle) -> None:

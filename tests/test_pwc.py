@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -473,6 +474,185 @@ def test_default_download_through_hf_endpoint(db, tmp_path):
     assert json.loads(first["params"])["endpoint"] == server.url
     assert (first["requests"], first["status"]) == (4, "complete")
     assert (second["requests"], second["status"]) == (2, "complete")  # two HEADs
+
+
+def test_the_archive_file_names_are_the_real_ones():
+    # pwc-archive/files as published (commit a8a8cc9): the papers file carries a date prefix too
+    assert LINKS_FILE == "jul-28-links-between-papers-and-code.json.gz"
+    assert PAPERS_FILE == "jul-29-papers-with-abstracts.json.gz"
+    assert "papers-with-abstracts.json.gz " not in (ROOT / "README.md").read_text()
+
+
+def test_the_fake_answers_an_unknown_file_as_the_hub_does(tmp_path):
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import RemoteEntryNotFoundError, RevisionNotFoundError
+
+    links = gzip.compress(json.dumps(LINKS).encode())
+    with serve(links, gzip.compress(b"[]")) as server:
+        where = dict(
+            repo_id="pwc-archive/files", repo_type="dataset", endpoint=server.url, cache_dir=tmp_path
+        )
+        with pytest.raises(RemoteEntryNotFoundError) as missing:
+            hf_hub_download(filename="papers-with-abstracts.json.gz", **where)
+        with pytest.raises(RevisionNotFoundError):
+            hf_hub_download(filename=LINKS_FILE, revision="v9", **where)
+        assert server.requests[0][2] == 404
+    assert missing.value.response.headers["X-Error-Code"] == "EntryNotFound"
+    assert missing.value.server_message == "Entry not found"
+
+
+def test_a_missing_archive_file_fails_the_import_in_one_line(db):
+    links = gzip.compress(json.dumps(LINKS).encode())
+    with FakeHfFiles({("dataset", "pwc-archive/files", LINKS_FILE): links}) as server:
+        result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert f"has no file {PAPERS_FILE} in the dataset pwc-archive/files (404 EntryNotFound)" in line
+    assert "--file" in line
+    [run] = runs(db)
+    assert run["status"] == "failed" and PAPERS_FILE in run["error"]
+
+
+def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path):
+    # huggingface_hub writes what it received in chunks of 10 MiB and resumes after the last whole one,
+    # so the file must be larger than that: 50,000 links, gzip level 0 (stored), about 17 MB
+    links = gzip.compress(json.dumps(many_links(50_000)).encode(), 0)
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    clean_db = str(tmp_path / "clean.duckdb")
+    with serve(links, papers) as server:
+        cut = 15_000_000
+        assert len(links) > cut > 10 * 2**20
+        server.cut_after[LINKS_FILE] = cut  # the first GET of the links file breaks after 15 MB
+        result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
+        assert result.exit_code == 0, result.output
+        # huggingface_hub asked for the rest only (from its last whole chunk), and got a 206
+        [start] = server.range_starts(LINKS_FILE)
+        assert 0 < start <= cut
+        assert ("GET", f"/datasets/pwc-archive/files/resolve/main/{LINKS_FILE}", 206) in server.requests
+        assert server.range_starts(PAPERS_FILE) == []
+
+        clean = runner.invoke(
+            app,
+            [
+                "import",
+                "pwc",
+                "--db",
+                clean_db,
+                "--hf-endpoint",
+                server.url,
+                "--cache-dir",
+                str(tmp_path / "c"),
+            ],
+        )
+        assert clean.exit_code == 0, clean.output
+        assert server.range_starts(LINKS_FILE) == [start]  # the clean download was not cut
+    cached = next(
+        (tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{LINKS_FILE}")
+    )
+    assert cached.read_bytes() == links
+    for name in ("pwc_links", "pwc_papers"):
+        assert table(db, name) == table(clean_db, name)
+    assert len(table(db, "pwc_links")) == 50_000
+    [run] = runs(db)
+    assert run["status"] == "complete"
+
+
+def test_download_progress_in_a_log_is_a_few_lines(tmp_path):
+    from huggingface_hub.utils.tqdm import _create_progress_bar
+
+    from crawler.sources.paperswithcode import DownloadBar
+
+    log = tmp_path / "cron.log"
+    total = 564_000_000
+    with open(log, "w") as stream, contextlib.redirect_stderr(stream):  # a file, as cron's output is
+        bar = _create_progress_bar(
+            cls=DownloadBar.for_file(PAPERS_FILE),
+            log_level=40,
+            name="huggingface_hub.http_get",
+            unit="B",
+            unit_scale=True,
+            total=total,
+            initial=0,
+            desc="(…)ain/jul-29-papers-with-abstracts.json.gz",
+        )
+        assert bar.disable  # tqdm's own bar is off: not a terminal
+        with bar:
+            for _ in range(total // 100_000):
+                bar.update(100_000)  # 5,640 updates
+    lines = log.read_text().splitlines()
+    assert lines[0] == "paperswithcode: downloading jul-29-papers-with-abstracts.json.gz, 564 MB"
+    assert lines[-1] == "paperswithcode: jul-29-papers-with-abstracts.json.gz: 100 % (564 MB of 564 MB)"
+    assert len(lines) == 11 and all("\r" not in line for line in lines)
+
+
+def test_download_lines_in_a_real_import_and_none_when_bars_are_disabled(db, tmp_path):
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    args = [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db]
+    base = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    with serve(links, papers) as server:
+        done = subprocess.run(
+            [*args, "--hf-endpoint", server.url], cwd=ROOT, env=base, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        lines = [line for line in done.stderr.splitlines() if ".json.gz" in line]
+        assert lines[0] == f"paperswithcode: downloading {PAPERS_FILE}, {len(papers)} bytes"
+        assert f"paperswithcode: downloading {LINKS_FILE}, {len(links)} bytes" in lines
+        assert f"paperswithcode: {LINKS_FILE}: 100 % ({len(links)} bytes of {len(links)} bytes)" in lines
+        assert len(lines) == 4  # one update each: a line as it starts, one at 100 %
+        quiet = subprocess.run(
+            [*args, "--hf-endpoint", server.url, "--force-download", "--restart"],
+            cwd=ROOT,
+            env=base | {"HF_HUB_DISABLE_PROGRESS_BARS": "1"},
+            capture_output=True,
+            text=True,
+        )
+        assert quiet.returncode == 0, quiet.stderr
+        assert "downloading" not in quiet.stderr and len(server.requests_for("GET")) == 4
+
+
+def test_on_a_terminal_huggingface_hubs_download_bar_shows(db, tmp_path):
+    """zoo does not hide huggingface_hub's tqdm bar: the import's own bar starts with the first page."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(PAPERS).encode())
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env |= {"TERM": "xterm", "COLUMNS": "150", "LINES": "40"}
+    with serve(links, papers) as server:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 150, 0, 0))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db, "--hf-endpoint", server.url],
+            cwd=ROOT,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
+        )
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the command is done
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        assert proc.wait(timeout=120) == 0, out.decode(errors="replace")
+    text = out.decode("utf-8", "replace")
+    # huggingface_hub's own bar, for each file, then the import's bar and summary
+    assert "links-between-papers-and-code.json.gz: 100%|" in text
+    assert "papers-with-abstracts.json.gz: 100%|" in text
+    assert text.index("papers-with-abstracts.json.gz: 100%|") < text.index("pages")
+    assert "paperswithcode: run 1 complete" in text
+    assert "paperswithcode: downloading" not in text  # the log lines are for logs only
 
 
 def test_corrupt_download_then_force_download(db):

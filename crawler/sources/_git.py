@@ -11,6 +11,14 @@ Everything goes through the ``git`` command line with argument lists (never a sh
   commit that changed it, and its last blob. ``--no-renames`` makes a move a deletion plus an addition.
 * :func:`read_blobs` reads many blobs at once; in a partial clone the missing ones are fetched first in a
   few batched requests, not one request per blob.
+
+Every command that may talk to the remote (clone, fetch, the batched blob fetches, ``cat-file`` on a
+partial clone) is bounded by a wall-clock time-out: :func:`git_timeout` (``--git-timeout``, else
+``ZOO_GIT_TIMEOUT``, else :data:`DEFAULT_TIMEOUT` seconds). git runs in its own process group, and on
+time-out the whole group is killed — ``git clone`` leaves the network to child processes
+(``git-remote-https``, ``index-pack``) that would otherwise keep a hung connection open — and
+:class:`GitError` says which command timed out and how to allow more time. Local commands (``log``,
+``rev-parse``) are not bounded.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,12 +45,20 @@ from .records import ModelRecord, Page
 FETCH_BATCH = 2000
 #: How long a crawl waits for another process that is cloning or fetching the same cache.
 CACHE_LOCK_SECONDS = 600.0
+#: Seconds a git command that talks to the remote may take (a partial clone of tfhub.dev, commits and
+#: trees only, takes seconds on a good line); ``ZOO_GIT_TIMEOUT`` or ``--git-timeout`` change it.
+DEFAULT_TIMEOUT = 600.0
+TIMEOUT_ENV = "ZOO_GIT_TIMEOUT"
 
 _NULL_OID = re.compile(r"^0+$")
 
 
 class GitError(RuntimeError):
     """A git command failed; the message holds the command and what git said."""
+
+
+class GitTimeout(GitError):
+    """A git command that talks to the remote took longer than its time-out, and was killed."""
 
 
 def _env() -> dict[str, str]:
@@ -51,6 +68,45 @@ def _env() -> dict[str, str]:
     return env
 
 
+def git_timeout(value: float | None = None, env: dict[str, str] | None = None) -> float:
+    """The time-out for git's network commands: ``value``, else ``$ZOO_GIT_TIMEOUT``, else the default."""
+    if value is None:
+        raw = (os.environ if env is None else env).get(TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_TIMEOUT
+        try:
+            value = float(raw)
+        except ValueError:
+            raise GitError(f"{TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise GitError(f"the git time-out must be a positive number of seconds, not {value}")
+    return float(value)
+
+
+def _remote(git_dir: str | os.PathLike[str]) -> str | None:
+    """The clone's ``origin`` URL without credentials, for messages (None if it has none)."""
+    try:
+        proc = subprocess.run(
+            ["git", "--git-dir", str(git_dir), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            env=_env(),
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    url = proc.stdout.decode("utf-8", "replace").strip()
+    return redact(url) if url else None
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.communicate()  # reap it; its pipes close as the group dies
+
+
 def git(
     args: Sequence[str],
     *,
@@ -58,23 +114,44 @@ def git(
     input: bytes | None = None,
     timeout: float | None = None,
 ) -> bytes:
-    """Run ``git <args>`` (in ``git_dir`` if given) and return its stdout; raise :class:`GitError`."""
+    """Run ``git <args>`` (in ``git_dir`` if given) and return its stdout; raise :class:`GitError`.
+
+    With ``timeout``, git and every process it started are killed after that many seconds.
+    """
     cmd = ["git", "-c", "color.ui=false", "-c", "core.quotePath=false"]
     if git_dir is not None:
         cmd += ["--git-dir", str(git_dir)]
     cmd += list(args)
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, env=_env(), timeout=timeout, check=False)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_env(),
+            start_new_session=True,  # its own process group, so a time-out can end all of it
+        )
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH); the catalog crawls need it") from None
-    except subprocess.TimeoutExpired as exc:
-        raise GitError(f"git {' '.join(args[:3])} timed out after {timeout:.0f} s") from exc
+    try:
+        stdout, stderr = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        what = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+        remote = _remote(git_dir) if git_dir is not None else None
+        raise GitTimeout(
+            f"git {what} {'of ' + remote + ' ' if remote else ''}got no complete answer within {timeout:g} s "
+            f"(the remote hangs or is too slow); allow more time with --git-timeout or {TIMEOUT_ENV}"
+        ) from None
+    except BaseException:  # Ctrl-C, or anything else: leave no git behind
+        _kill_group(proc)
+        raise
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip()
+        message = stderr.decode("utf-8", "replace").strip()
         raise GitError(
             f"git {' '.join(str(a) for a in args[:4])} failed ({proc.returncode}): {message[-1500:]}"
         )
-    return proc.stdout
+    return stdout
 
 
 # ------------------------------------------------------------------------------------------------ cache
@@ -129,7 +206,9 @@ def sync(url: str, branch: str, cache_dir: str | os.PathLike[str], *, timeout: f
 
     Returns the branch tip. A clone is made in a temporary folder and renamed when complete, so an
     interrupted clone is never mistaken for a good cache. Concurrent crawls share the cache under a lock.
+    ``timeout`` bounds the clone or fetch (default :func:`git_timeout`).
     """
+    timeout = git_timeout(timeout)
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     target = cache_path(cache, url)
@@ -162,6 +241,9 @@ def sync(url: str, branch: str, cache_dir: str | os.PathLike[str], *, timeout: f
                     ],
                     timeout=timeout,
                 )
+            except GitTimeout as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise GitTimeout(str(exc).replace("git clone ", f"git clone of {redact(url)} ", 1)) from None
             except GitError:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
@@ -324,8 +406,13 @@ def _present_objects(git_dir: str | os.PathLike[str]) -> set[str]:
     return set(out.decode().split())
 
 
-def prefetch_blobs(git_dir: str | os.PathLike[str], oids: Iterable[str]) -> int:
-    """Fetch the blobs among ``oids`` that a partial clone lacks, in batches; returns the fetches made."""
+def prefetch_blobs(
+    git_dir: str | os.PathLike[str], oids: Iterable[str], *, timeout: float | None = None
+) -> int:
+    """Fetch the blobs among ``oids`` that a partial clone lacks, in batches; returns the fetches made.
+
+    ``timeout`` bounds each batch (default :func:`git_timeout`)."""
+    timeout = git_timeout(timeout)
     wanted = {o for o in oids if o and not _NULL_OID.match(o)}
     if not wanted or not is_partial(git_dir):
         return 0
@@ -348,18 +435,27 @@ def prefetch_blobs(git_dir: str | os.PathLike[str], oids: Iterable[str]) -> int:
             ],
             git_dir=git_dir,
             input=("\n".join(batch) + "\n").encode(),
+            timeout=timeout,
         )
         fetches += 1
     return fetches
 
 
-def read_blobs(git_dir: str | os.PathLike[str], oids: Iterable[str]) -> tuple[dict[str, bytes], int]:
-    """The contents of the blobs ``oids`` (fetching missing ones first) and the number of fetches made."""
+def read_blobs(
+    git_dir: str | os.PathLike[str], oids: Iterable[str], *, timeout: float | None = None
+) -> tuple[dict[str, bytes], int]:
+    """The contents of the blobs ``oids`` (fetching missing ones first) and the number of fetches made.
+
+    ``timeout`` bounds each network step (default :func:`git_timeout`): a blob the batched fetch missed
+    would be fetched by ``cat-file`` itself, from the same remote."""
+    timeout = git_timeout(timeout)
     wanted = sorted({o for o in oids if o and not _NULL_OID.match(o)})
     if not wanted:
         return {}, 0
-    fetches = prefetch_blobs(git_dir, wanted)
-    out = git(["cat-file", "--batch"], git_dir=git_dir, input=("\n".join(wanted) + "\n").encode())
+    fetches = prefetch_blobs(git_dir, wanted, timeout=timeout)
+    out = git(
+        ["cat-file", "--batch"], git_dir=git_dir, input=("\n".join(wanted) + "\n").encode(), timeout=timeout
+    )
     blobs: dict[str, bytes] = {}
     pos = 0
     while pos < len(out):

@@ -14,9 +14,28 @@ instance's ``framework`` arrives camelCase (``tensorFlow2``, ``pyTorch``) or as 
 kept as it came, with a warning. ``ModelRecord.formats`` is the sorted set of normalised instance
 frameworks; every instance also becomes a ``kaggle_instances`` row (``sql/schema/003_kaggle.sql``).
 
-Kaggle wants credentials even for public listings: ``KAGGLE_API_TOKEN`` (Bearer), else
-``KAGGLE_USERNAME`` + ``KAGGLE_KEY`` (Basic), else ``kaggle.json`` in ``$KAGGLE_CONFIG_DIR`` or
-``~/.kaggle``. They are sent in a header only: never in ``params()``, logs, records or error messages.
+The fields are kagglesdk's (``kagglesdk/models/types``): a listed model is an ``ApiModel`` (``id``,
+``ref``, ``title``, ``subtitle``, ``author``, ``slug``, ``isPrivate``, ``description``, ``instances``,
+``tags``, ``publishTime``, ``provenanceSources``, ``url``, ``modelVersionLinks``, ``voteCount``,
+``authorImageUrl``, ``updateTime``) whose instances are ``ApiModelInstance`` (licence as ``licenseName``);
+``ListModelInstances`` answers with the richer ``ModelInstance`` (licence as a ``license`` object, no
+``url``, large texts ``renderedUsage``, ``versionNotes``, ``licensePost`` …, and a ``downloadSummary``).
+Neither a model nor an instance has a download count or a TF-Hub flag: ``ModelRecord.downloads`` is NULL
+for Kaggle (``voteCount`` is its ``likes``), and ``kaggle_instances.is_tfhub_model`` is NULL (the flag
+exists only on instance *versions*, ``ListModelInstanceVersions``, one request per instance, which zoo
+does not ask). An instance that came from ``ListModelInstances`` keeps its
+``downloadSummary.totalDownloads`` as ``total_downloads`` in its ``extra``.
+
+Kaggle wants credentials even for public listings. :func:`find_kaggle_credentials` looks where the
+official client (kaggle-api 1.8.3 with kagglesdk 0.1.15) looks, in its order: the access token first
+(Bearer) — inside a Kaggle notebook the file ``$KAGGLE_API_V1_TOKEN``; ``KAGGLE_API_TOKEN``, the token
+or the path of a file holding it; ``~/.kaggle/access_token`` (or ``access_token.txt``) — then the legacy
+API key (Basic): ``KAGGLE_USERNAME`` + ``KAGGLE_KEY``, else ``kaggle.json`` in ``$KAGGLE_CONFIG_DIR``,
+else in ``~/.kaggle``, else (on Linux, when ``~/.kaggle`` does not exist) in ``$XDG_CONFIG_HOME/kaggle``
+or ``~/.config/kaggle``. Unlike the official client, zoo does not ask Kaggle whether a token is valid
+before using it (an invalid one fails the crawl with a 401 naming where it came from), and does not read
+the OAuth ``credentials.json`` of ``KAGGLE_ENABLE_OAUTH``. Credentials are sent in a header only: never in
+``params()``, logs, records or error messages.
 """
 
 from __future__ import annotations
@@ -25,6 +44,7 @@ import base64
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -84,6 +104,9 @@ FRAMEWORKS: dict[str, int] = {
     "tensorRtLlm": 20,
     "gguf": 21,
     "triton": 22,
+    # MODEL_FRAMEWORK_VLLM (newer than kagglesdk 0.1.15): a serving engine, so, like triton or gemmaCpp,
+    # it has no row in framework_evidence_map
+    "vllm": 23,
 }
 #: Frameworks the stats views count as TensorFlow (documentation; the views own the definition).
 TENSORFLOW_FRAMEWORKS = ("tensorFlow1", "tensorFlow2", "tfLite", "tfJs", "coral")
@@ -131,31 +154,80 @@ class KaggleCredentials:
         return [s for s in out if s]
 
 
-def kaggle_config_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$KAGGLE_CONFIG_DIR``, else ``~/.kaggle``."""
+def _home(env: Mapping[str, str]) -> Path:
+    home = env.get("HOME")
+    return Path(home) if home else Path.home()
+
+
+def kaggle_config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """Where the official client looks for kaggle.json: ``$KAGGLE_CONFIG_DIR``, else ``~/.kaggle``; on
+    Linux, when ``~/.kaggle`` does not exist, ``$XDG_CONFIG_HOME/kaggle`` (default ``~/.config/kaggle``)."""
     env = os.environ if env is None else env
     configured = env.get("KAGGLE_CONFIG_DIR")
     if configured:
         return Path(configured).expanduser()
-    home = env.get("HOME")
-    return (Path(home) if home else Path.home()) / ".kaggle"
+    legacy = _home(env) / ".kaggle"
+    if (platform or sys.platform).startswith("linux") and not legacy.exists():
+        xdg = env.get("XDG_CONFIG_HOME")
+        return (Path(xdg) if xdg else _home(env) / ".config") / "kaggle"
+    return legacy
 
 
 _NO_CREDENTIALS = (
-    "no Kaggle credentials: set KAGGLE_API_TOKEN, or KAGGLE_USERNAME and KAGGLE_KEY, "
+    "no Kaggle credentials: set KAGGLE_API_TOKEN (a token, or the path of a file holding it), or put the "
+    "token in ~/.kaggle/access_token, or set KAGGLE_USERNAME and KAGGLE_KEY, "
     'or put kaggle.json ({{"username": …, "key": …}}) in {dir}'
 )
 
 
-def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCredentials:
-    """Credentials from ``KAGGLE_API_TOKEN``, else ``KAGGLE_USERNAME``/``KAGGLE_KEY``, else kaggle.json.
+def _token_file(path: Path) -> str | None:
+    """The token a file holds (stripped), ``None`` if it is missing or empty; never echoes the content."""
+    try:
+        if not path.is_file():
+            return None
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CredentialsError(f"cannot read the Kaggle token file {path}: {type(exc).__name__}") from None
+    return token or None
 
-    Raises :class:`CredentialsError` with a one-line explanation when none is usable.
+
+def _access_token(env: Mapping[str, str]) -> tuple[KaggleCredentials | None, str]:
+    """The official client's access-token lookup (kagglesdk ``get_access_token_from_env``), in its order.
+
+    Returns the credentials (or None) and, when a place was tried but held nothing, why (for messages).
+    """
+    if env.get("KAGGLE_KERNEL_RUN_TYPE") is not None and env.get("KAGGLE_DATA_PROXY_URL") is not None:
+        inside = env.get("KAGGLE_API_V1_TOKEN")  # a Kaggle notebook names its token file here
+        token = _token_file(Path(inside)) if inside else None
+        if token:
+            return KaggleCredentials("bearer", token, origin=f"{inside} (KAGGLE_API_V1_TOKEN)"), ""
+    value = env.get("KAGGLE_API_TOKEN") or ""
+    if value:
+        if Path(value).exists():
+            token = _token_file(Path(value))
+            if token:
+                return KaggleCredentials("bearer", token, origin=f"{value} (KAGGLE_API_TOKEN)"), ""
+            # as the official client does, an empty token file ends the token lookup
+            return None, f" (KAGGLE_API_TOKEN names {value}, which holds no token)"
+        return KaggleCredentials("bearer", value.strip(), origin="KAGGLE_API_TOKEN"), ""
+    for name in ("access_token", "access_token.txt"):
+        path = _home(env) / ".kaggle" / name
+        token = _token_file(path)
+        if token:
+            return KaggleCredentials("bearer", token, origin=str(path)), ""
+    return None, ""
+
+
+def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCredentials:
+    """Kaggle credentials, looked up where and in the order the official client looks (module doc).
+
+    Raises :class:`CredentialsError` with a one-line explanation when none is usable. Secrets read from
+    files or the environment never appear in a message, a ``repr`` or ``origin``.
     """
     env = os.environ if env is None else env
-    token = (env.get("KAGGLE_API_TOKEN") or "").strip()
-    if token:
-        return KaggleCredentials("bearer", token, origin="KAGGLE_API_TOKEN")
+    found, why = _access_token(env)
+    if found is not None:
+        return found
     username = (env.get("KAGGLE_USERNAME") or "").strip()
     key = (env.get("KAGGLE_KEY") or "").strip()
     if username and key:
@@ -164,7 +236,7 @@ def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCrede
     path = directory / "kaggle.json"
     if not path.is_file():
         hint = " (KAGGLE_USERNAME is set but KAGGLE_KEY is not)" if username and not key else ""
-        raise CredentialsError(_NO_CREDENTIALS.format(dir=directory) + hint)
+        raise CredentialsError(_NO_CREDENTIALS.format(dir=directory) + hint + why)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -278,22 +350,35 @@ def _as_bool(value: Any) -> bool | None:
 
 
 #: Instance fields mapped to ``kaggle_instances`` columns (the rest goes to its ``extra``).
+#: ``licenseName`` is the licence of an ``ApiModelInstance`` (listing, legacy GetModel), ``license`` (an
+#: object with ``name``) that of a ``ModelInstance`` (ListModelInstances).
 _INSTANCE_FIELDS = {
     "id",
     "slug",
     "framework",
-    "isTfhubModel",
     "versionId",
     "versionNumber",
     "licenseName",
+    "license",
     "fineTunable",
     "modelInstanceType",
     "totalUncompressedBytes",
     "url",
+    "downloadSummary",
 }
-#: Long Markdown texts not worth keeping per instance.
-_INSTANCE_DROPPED = {"overview", "usage"}
-#: Model fields mapped to record columns or ``extra`` keys (the rest is reported once per crawl).
+#: Long texts not worth keeping per instance (Markdown, rendered HTML, a licence's full text) and the
+#: download URL (it carries no fact the row lacks).
+_INSTANCE_DROPPED = {
+    "overview",
+    "usage",
+    "renderedUsage",
+    "versionNotes",
+    "textRepresentation",
+    "licensePost",
+    "downloadUrl",
+}
+#: Model fields mapped to record columns or ``extra`` keys: every field of kagglesdk's ``ApiModel`` (the
+#: rest, a field Kaggle adds later, is kept in ``extra.unknown_fields``).
 _MODEL_FIELDS = {
     "id",
     "ref",
@@ -310,11 +395,20 @@ _MODEL_FIELDS = {
     "provenanceSources",
     "url",
     "modelVersionLinks",
-    "isTfhubModel",
-    "downloadCount",
     "voteCount",
+    "authorImageUrl",
 }
 _EXTRA_MODEL_FIELDS = ("title", "subtitle", "slug", "url", "provenanceSources")
+
+
+def _license_name(inst: dict[str, Any]) -> str | None:
+    name = inst.get("licenseName")
+    if isinstance(name, str) and name:
+        return name
+    lic = inst.get("license")
+    if isinstance(lic, dict) and isinstance(lic.get("name"), str) and lic["name"]:
+        return lic["name"]
+    return None
 
 
 def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str], None]) -> dict | None:
@@ -330,11 +424,10 @@ def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str
         warn(f"{where} has no framework")
     elif not known:
         warn(f"{where}: unknown framework {framework!r} kept as sent")
-    tfhub = inst.get("isTfhubModel")
-    is_tfhub = _as_bool(tfhub)
-    if tfhub is not None and is_tfhub is None:
-        warn(f"{where}: isTfhubModel={tfhub!r} is not a boolean")
     other = {k: v for k, v in inst.items() if k not in _INSTANCE_FIELDS and k not in _INSTANCE_DROPPED}
+    summary = inst.get("downloadSummary")
+    if isinstance(summary, dict) and isinstance(summary.get("totalDownloads"), int | float):
+        other["total_downloads"] = summary["totalDownloads"]  # not its day-by-day series
     instance_type = inst.get("modelInstanceType")
     if (
         instance_type is not None
@@ -349,16 +442,18 @@ def instance_row(key: str, ref: str, inst: Any, source: str, warn: Callable[[str
         "instance_slug": slug if isinstance(slug, str) else None,
         "framework": framework,
         "framework_raw": None if raw is None else (raw if isinstance(raw, str) else json.dumps(raw)),
-        "is_tfhub_model": is_tfhub,
+        "is_tfhub_model": None,  # not in Kaggle's model or instance objects (module doc)
         "version_id": _as_int(inst.get("versionId")),
         "version_number": _as_int(inst.get("versionNumber")),
-        "license_name": inst.get("licenseName") if isinstance(inst.get("licenseName"), str) else None,
+        "license_name": _license_name(inst),
         "fine_tunable": _as_bool(inst.get("fineTunable")),
         "model_instance_type": None if instance_type is None else str(instance_type),
         "total_uncompressed_bytes": _as_int(inst.get("totalUncompressedBytes")),
         "url": inst.get("url") if isinstance(inst.get("url"), str) else None,
         "instances_from": source,
-        "extra": json.dumps(other, ensure_ascii=False, sort_keys=True, default=str) if other else None,
+        # an object, not a JSON text: the store writes the row as JSON, so a text would be stored as a
+        # JSON string holding JSON (``extra->>'x'`` would find nothing)
+        "extra": dict(sorted(other.items())) if other else None,
     }
 
 
@@ -446,12 +541,6 @@ def normalise_model(
         value = item.get(name)
         if value not in (None, "", []):
             extra[name] = value
-    tfhub_flags = [r["is_tfhub_model"] for r in rows if r["is_tfhub_model"] is not None]
-    model_tfhub = _as_bool(item.get("isTfhubModel"))
-    if model_tfhub is not None:
-        tfhub_flags.append(model_tfhub)
-    if tfhub_flags:
-        extra["is_tfhub_model"] = any(tfhub_flags)
     extra["instance_count"] = len(rows)
     unknown = sorted(k for k in item if k not in _MODEL_FIELDS)
     if unknown:
@@ -467,7 +556,7 @@ def normalise_model(
         created_at_quality="exact" if created_at is not None else "unknown",
         last_modified=last_modified,
         tags=_tags(item.get("tags"), warn),
-        downloads=_as_int(item.get("downloadCount")),
+        downloads=None,  # Kaggle's listing has no download count (module doc)
         likes=_as_int(item.get("voteCount")),
         private=private,
         formats=formats,

@@ -6,16 +6,23 @@ repo ``pwc-archive/files``. Two of them matter here:
 ``jul-28-links-between-papers-and-code.json.gz``
     a gzipped JSON list of paper↔repository links (``paper_url``, ``paper_title``, ``paper_arxiv_id``,
     ``repo_url``, ``is_official``, ``framework``, …). Rows go to ``pwc_links``.
-``papers-with-abstracts.json.gz``
-    a gzipped JSON list of papers (``paper_url``, ``arxiv_id``, ``title``, ``date``, ``abstract``, …).
-    Only the URL, arXiv id and date go to ``pwc_papers`` (no abstracts); the SQL view ``papers_links``
-    joins them to the links.
+``jul-29-papers-with-abstracts.json.gz``
+    a gzipped JSON list of papers (``paper_url``, ``arxiv_id``, ``title``, ``date``, ``abstract``, …),
+    about 564 MB. Only the URL, arXiv id and date go to ``pwc_papers`` (no abstracts); the SQL view
+    ``papers_links`` joins them to the links.
+
+(Those are the names in the archive; any other name is answered 404 ``EntryNotFound`` by the Hub.)
 
 The files are hundreds of MB uncompressed, so they are parsed incrementally (``ijson`` over
 ``gzip.open``) and staged a page (default 10,000 items) at a time; the whole list is never in memory.
-Files are downloaded through ``huggingface_hub.hf_hub_download`` (its cache, ``HF_ENDPOINT``, token and
-resumable downloads) or given as local copies, whose kind is recognised from their first item (or their
-name, for an empty list).
+Files are downloaded through ``huggingface_hub.hf_hub_download`` (its cache, ``HF_ENDPOINT`` and token)
+or given as local copies, whose kind is recognised from their first item (or their name, for an empty
+list). A connection that breaks mid-download is resumed by huggingface_hub within the same run: it asks
+again with ``Range: bytes=N-`` for the rest (up to five times in a row without progress). huggingface_hub
+2.4 writes each download to a partial file of its own process and deletes it on failure, so a download
+whose *process* is killed starts again from the first byte next time. The download shows
+huggingface_hub's own progress bar on a terminal; in a log file (:class:`DownloadBar`) it is one line
+when it starts and one per tenth of the file.
 
 Resumability: the checkpoint is ``{"files": [...], "file": i, "items": n}``: the next item to read is item
 ``n`` of file ``i``. A killed import **resumes**: it opens that file again, skips the ``n`` items already
@@ -32,6 +39,7 @@ import gzip
 import json
 import os
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +48,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+from huggingface_hub.utils import are_progress_bars_disabled
+from huggingface_hub.utils import tqdm as hf_tqdm
 
 from .records import Page
 
@@ -48,7 +58,7 @@ REPO_ID = "pwc-archive/files"
 REPO_TYPE = "dataset"
 REVISION = "main"
 LINKS_FILE = "jul-28-links-between-papers-and-code.json.gz"
-PAPERS_FILE = "papers-with-abstracts.json.gz"
+PAPERS_FILE = "jul-29-papers-with-abstracts.json.gz"
 DEFAULT_ENDPOINT = "https://huggingface.co"
 PAGE_SIZE = 10_000
 
@@ -258,6 +268,80 @@ def detect_kind(path: Path) -> str:
     )
 
 
+# ------------------------------------------------------------------------------------------ download
+
+
+def _size(n: float) -> str:
+    if n >= 1e6:
+        return f"{n / 1e6:,.0f} MB"
+    return f"{n / 1e3:,.0f} kB" if n >= 1e3 else f"{n:,.0f} bytes"
+
+
+class DownloadBar(hf_tqdm):
+    """huggingface_hub's download bar, readable in a log file too.
+
+    On a terminal it is huggingface_hub's tqdm bar, unchanged. Where tqdm switches itself off because the
+    output is not a terminal (cron, a log file), it writes plain lines instead: one when the download
+    starts and one per tenth of the file, never more than eleven (tqdm would write one line per update).
+    ``HF_HUB_DISABLE_PROGRESS_BARS=1`` silences both. :meth:`for_file` names the file in those lines
+    (huggingface_hub's own description is the URL's tail, cut to 40 characters).
+    """
+
+    #: the file the lines name
+    label = "download"
+
+    @classmethod
+    def for_file(cls, filename: str) -> type[DownloadBar]:
+        return type(cls.__name__, (cls,), {"label": filename})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        stream = kwargs.get("file") or sys.stderr
+        forced = kwargs.get("disable")
+        name = kwargs.get("name")
+        self._log_stream: Any = stream
+        self._log_desc = self.label
+        self._log_total = kwargs.get("total")
+        self._log_done = float(kwargs.get("initial") or 0)
+        self._log_tenth = -1
+        super().__init__(*args, **kwargs)
+        isatty = getattr(stream, "isatty", None)
+        self._log = (
+            forced is None and not are_progress_bars_disabled(name) and not (callable(isatty) and isatty())
+        )
+        if self._log:
+            total = f", {_size(self._log_total)}" if self._log_total else ""
+            resumed = f", resuming at {_size(self._log_done)}" if self._log_done else ""
+            self._log_line(f"downloading {self._log_desc}{total}{resumed}")
+            self._log_progress()
+
+    def _log_line(self, text: str) -> None:
+        try:
+            print(f"paperswithcode: {text}", file=self._log_stream, flush=True)
+        except (OSError, ValueError):  # a closed or broken log stream must not break the download
+            self._log = False
+
+    def _log_progress(self) -> None:
+        if not self._log_total:
+            return
+        tenth = min(10, int(10 * self._log_done / self._log_total))
+        if tenth > self._log_tenth:
+            if self._log_tenth >= 0 or tenth > 0:
+                self._log_line(
+                    f"{self._log_desc}: {10 * tenth} % ({_size(self._log_done)} of {_size(self._log_total)})"
+                )
+            self._log_tenth = tenth
+
+    def update(self, n: float | None = 1) -> bool | None:
+        if getattr(self, "_log", False) and n:
+            self._log_done += n
+            if n < 0:  # the server ignored a Range: the download starts again
+                self._log_tenth = min(
+                    self._log_tenth, int(10 * max(self._log_done, 0) / (self._log_total or 1))
+                )
+            self._log_progress()
+        return super().update(n)
+
+
 # ----------------------------------------------------------------------------------------- the source
 
 
@@ -332,6 +416,7 @@ class PapersWithCodeSource:
 
     def _download(self) -> tuple[list[_File], int]:
         from huggingface_hub import hf_hub_download, try_to_load_from_cache
+        from huggingface_hub.errors import RemoteEntryNotFoundError
 
         cache_dir = _cache_dir(self.cache_dir)
         out = []
@@ -341,9 +426,19 @@ class PapersWithCodeSource:
                 repo_id=REPO_ID, filename=DEFAULT_FILES[kind], repo_type=REPO_TYPE, revision=REVISION
             )
             cached = try_to_load_from_cache(cache_dir=cache_dir, **where)
-            path = hf_hub_download(
-                **where, endpoint=self.endpoint, cache_dir=cache_dir, force_download=self.force_download
-            )
+            try:
+                path = hf_hub_download(
+                    **where,
+                    endpoint=self.endpoint,
+                    cache_dir=cache_dir,
+                    force_download=self.force_download,
+                    tqdm_class=DownloadBar.for_file(DEFAULT_FILES[kind]),
+                )
+            except RemoteEntryNotFoundError:
+                raise SourceError(
+                    f"{self.endpoint} has no file {DEFAULT_FILES[kind]} in the dataset {REPO_ID} (404 "
+                    "EntryNotFound); download the dumps by hand and import them with --file"
+                ) from None
             # a HEAD for the metadata, then a GET for the bytes unless the cached copy is still current
             requests += 1 if cached == path and not self.force_download else 2
             out.append(_File(kind, Path(path), True))

@@ -500,6 +500,7 @@ class PyTorchHubSource:
         raw_base: str | None = None,
         timeout: float = 30.0,
         page_size: int = _git.PAGE_SIZE,
+        git_timeout: float | None = None,
     ) -> None:
         self.repo = _git.repo_url(resolve_repo(repo))
         self.branch = branch
@@ -510,6 +511,9 @@ class PyTorchHubSource:
         self.raw_base = (raw_base or DEFAULT_RAW_BASE).rstrip("/")
         self.timeout = timeout
         self.page_size = page_size
+        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
+        #: when the crawl starts, so a bad value fails the run with a message)
+        self.git_timeout = git_timeout
 
     def params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -527,7 +531,7 @@ class PyTorchHubSource:
 
         The checkpoint ``<commit>:<n>`` resumes after the first ``n`` entries of that same commit.
         """
-        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=None)
+        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
         requests_used = synced.requests
         commit, skip = synced.commit, 0
         if checkpoint:
@@ -542,7 +546,9 @@ class PyTorchHubSource:
             h for h in _git.path_histories(synced.git_dir, commit, ["*.md"]).values() if is_entry(h.path)
         ]
         histories.sort(key=lambda h: (h.added_at, h.path))
-        blobs, fetches = _git.read_blobs(synced.git_dir, [h.blob for h in histories])
+        blobs, fetches = _git.read_blobs(
+            synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
+        )
         requests_used += fetches
         records: list[ModelRecord] = []
         entry_warnings: list[list[str]] = []

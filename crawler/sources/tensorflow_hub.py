@@ -377,11 +377,15 @@ class TensorFlowHubSource:
         branch: str = DEFAULT_BRANCH,
         cache_dir: str | os.PathLike[str] | None = None,
         page_size: int = _git.PAGE_SIZE,
+        git_timeout: float | None = None,
     ) -> None:
         self.repo = _git.repo_url(resolve_repo(repo))
         self.branch = branch
         self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
         self.page_size = page_size
+        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
+        #: when the crawl starts, so a bad value fails the run with a message)
+        self.git_timeout = git_timeout
         #: child tables this source owns: replaced (or emptied) for the hub when a run completes
         self.child_tables: tuple[str, ...] = ("tf_hub_versions", "tf_hub_collections", "tf_hub_publishers")
 
@@ -392,7 +396,7 @@ class TensorFlowHubSource:
         """Every model ever seen, ``page_size`` a page; the child rows (versions, collections, publishers)
         go with the last page. The checkpoint ``<commit>:<n>`` resumes after the first ``n`` models.
         """
-        synced = _git.sync(self.repo, self.branch, self.cache_dir)
+        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
         commit, skip = synced.commit, 0
         if checkpoint:
             commit, _, n = checkpoint.partition(":")
@@ -405,7 +409,9 @@ class TensorFlowHubSource:
         histories = [
             h for h in _git.path_histories(synced.git_dir, commit, [PATHSPEC]).values() if is_document(h.path)
         ]
-        blobs, fetches = _git.read_blobs(synced.git_dir, [h.blob for h in histories])
+        blobs, fetches = _git.read_blobs(
+            synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
+        )
         final_warnings: list[str] = []
         groups = group_documents(histories, blobs, final_warnings)
         models, orphans = build_models(groups, final_warnings)

@@ -7,10 +7,16 @@
 --                  jax, flax, keras, transformers, scikitLearn, gguf, ggml, onnx, other, …); an unknown
 --                  value is kept as sent (and the run counts a warning). NULL when the API sent none.
 --   framework_raw  the value exactly as the API sent it (camelCase or MODEL_FRAMEWORK_* enum name).
---   is_tfhub_model true for versions migrated from tfhub.dev, NULL where the API does not say.
+--   is_tfhub_model always NULL: neither a listed instance (ApiModelInstance) nor ListModelInstances's
+--                  ModelInstance has a TF-Hub flag (only instance versions do; zoo does not fetch them).
 --   instances_from where the instance came from: 'listing' (ListModels), 'ListModelInstances' or
 --                  'GetModel' (legacy API) when the listing left the model's instances out.
---   extra          other instance fields as JSON (overview and usage texts are not kept).
+--   license_name   the licence's name: `licenseName` of a listed instance, `license.name` of a
+--                  ListModelInstances one.
+--   url            the instance's Kaggle page; NULL for ListModelInstances instances (they carry none).
+--   extra          other instance fields as a JSON object (long texts such as overview, usage,
+--                  renderedUsage, versionNotes and licensePost are not kept); `total_downloads` is the
+--                  instance's downloadSummary.totalDownloads, which only ListModelInstances sends.
 --   There is no primary key: Kaggle may list a model twice while its listing shifts; the crawler keeps
 --   the first listing's rows within a process, so duplicates can only arise across a resumed run.
 CREATE TABLE IF NOT EXISTS kaggle_instances (

@@ -7,7 +7,8 @@
 -- listed is not counted, a failed or still-running crawl changes nothing, and a suspect crawl (one that
 -- saw far fewer models than the night before) or a filtered one (a search, an owner) cannot make
 -- models vanish from the statistics.
--- (This one view decides "now"; models_as_of decides "then"; everything else builds on them.)
+-- (This one view decides "now"; models_as_of decides "then"; stats_models, which every statistic reads,
+-- builds on both and leaves private models out.)
 --
 -- Columns: every column of `models`.
 CREATE OR REPLACE VIEW current_models AS

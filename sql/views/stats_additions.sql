@@ -6,7 +6,8 @@
 -- only the 'all' rows, true = only the per-class rows).
 --
 -- Definition: a model counts in the period of its created_at (UTC) if it is counted by stats_models,
--- i.e. it still exists (current_models: seen by the latest complete crawl of its hub, not deleted).
+-- i.e. it still exists (current_models: seen by the latest complete crawl of its hub, not deleted) and
+-- is public (private models are left out).
 -- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
 -- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
 -- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.

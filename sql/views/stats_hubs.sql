@@ -3,10 +3,10 @@
 -- that day (models_as_of).
 --
 -- Definition: `models` = the hub's models in stats_models (current_models: seen by the hub's latest
--- complete crawl, not deleted). Hubs are the four zoo knows (huggingface, pytorch-hub, tf-hub, kaggle)
--- plus any other crawl_runs.source. A hub without a complete crawl has status 'not crawled' (no run at
--- all, or none finished by as_of) or 'no complete crawl' (runs, all failed, aborted or running) and
--- models NULL — never 0.
+-- complete crawl, not deleted; public only, private models are left out). Hubs are the four zoo knows
+-- (huggingface, pytorch-hub, tf-hub, kaggle) plus any other crawl_runs.source. A hub without a complete
+-- crawl has status 'not crawled' (no run at all, or none finished by as_of) or 'no complete crawl'
+-- (runs, all failed, aborted or running) and models NULL — never 0.
 -- For as_of, the crawl shown is the one the count comes from: for a catalog hub (rows dated by git,
 -- created_at_quality = 'git_first_commit') its latest complete crawl, which knows the whole history;
 -- for other hubs the latest complete crawl finished by the end of as_of.

@@ -2,6 +2,12 @@
 -- Table macro; as_of NULL means now (current_models), a DATE means models_as_of(as_of).
 -- The view stats_current_models is stats_models(NULL).
 --
+-- Public models only: a model whose `private` is true (with HF_TOKEN set, the Hugging Face listing also
+-- holds the token owner's private repos; Kaggle credentials show their owner's private models) is kept in
+-- `models` but left out here, so of every statistic (hubs, exclusivity, additions, headline, Kaggle
+-- frameworks, the report, the Python API). `private` NULL (the catalogs, which have no private entries)
+-- counts as public. With as_of, a model counts if it was public in the state known then.
+--
 -- Periods (UTC):
 --   period_year   'YYYY' of created_at; 'legacy' when created_at_quality = 'sentinel' (Hugging Face
 --                 repos created before 2022-03-02, whose real date is unknown: never counted in 2022);
@@ -9,12 +15,15 @@
 --   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
 --
 -- Columns: hub, key, id, created_at, created_at_quality, tags_class, evidence_class, period_year,
---          period_month.
+--          period_month, formats.
 CREATE OR REPLACE MACRO stats_models(as_of) AS TABLE
 WITH base AS (
-    SELECT * FROM current_models WHERE as_of IS NULL
-    UNION ALL
-    SELECT * FROM models_as_of(as_of) WHERE as_of IS NOT NULL
+    SELECT * FROM (
+        SELECT * FROM current_models WHERE as_of IS NULL
+        UNION ALL
+        SELECT * FROM models_as_of(as_of) WHERE as_of IS NOT NULL
+    )
+    WHERE private IS NOT TRUE
 ),
 masked AS (
     SELECT
@@ -23,6 +32,7 @@ masked AS (
         b.id,
         b.created_at,
         b.created_at_quality,
+        b.formats,
         framework_mask(b.hub, b.library_name, b.tags, b.formats, b.files,
             lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) AS mask,
         lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
@@ -53,7 +63,8 @@ SELECT
         WHEN created_at_quality = 'sentinel' THEN 'legacy'
         WHEN created_utc IS NULL THEN 'unknown'
         ELSE strftime(created_utc, '%Y-%m')
-    END AS period_month
+    END AS period_month,
+    formats
 FROM masked;
 
 CREATE OR REPLACE VIEW stats_current_models AS SELECT * FROM stats_models(NULL);

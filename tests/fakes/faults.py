@@ -191,7 +191,7 @@ class RawHub(RecordingHub):
         self.raw_pages = pages
         super().__init__([], **kw)
 
-    def page(self, query: dict[str, list[str]]) -> tuple[int, Any, str | None]:
+    def page(self, query: dict[str, list[str]], user: str | None = None) -> tuple[int, Any, str | None]:
         index = int(query.get("cursor", ["0"])[0])
         next_link = None
         if index + 1 < len(self.raw_pages):

@@ -9,6 +9,11 @@ What it copies from the real API:
 * the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
   same instant;
 * a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``;
+* private repos (``"private": true``) listed only to their owner: with ``tokens`` ({token: user name}), a
+  request whose ``Authorization: Bearer <token>`` names a known token also lists that user's private
+  models (``author`` = the user), as the Hub lists the token owner's private repos; an unknown token is
+  answered 401 ``Invalid credentials in Authorization header``. Without ``tokens`` any token is accepted
+  and no private model is listed to anyone;
 * on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs.
 
 Used by the tests and by ``bench/``. It never touches the network beyond loopback.
@@ -160,8 +165,11 @@ class Faults:
 class FakeHub:
     """A fake Hub around a list of models (full dicts, any order). Start it with ``with FakeHub(...)``."""
 
-    def __init__(self, models: list[dict], *, faults: Faults | None = None) -> None:
+    def __init__(
+        self, models: list[dict], *, faults: Faults | None = None, tokens: dict[str, str] | None = None
+    ) -> None:
         self.faults = faults or Faults()
+        self.tokens = tokens
         self.requests: list[tuple[str, int]] = []  # (path+query, status)
         self.authorizations: list[str | None] = []  # the Authorization header of each request
         self._lock = threading.Lock()
@@ -183,6 +191,7 @@ class FakeHub:
             self.models = ordered
             # (createdAt, _id) ascending, for bisect: the listing is this order reversed
             self._asc = [(m["createdAt"], m["_id"]) for m in reversed(ordered)]
+            self._any_private = any(m.get("private") for m in ordered)
 
     def add_models(self, models: list[dict]) -> None:
         self.set_models(self.models + models)
@@ -237,8 +246,8 @@ class FakeHub:
         reset = max(0, math.ceil(w - (time.monotonic() - self._window_start)))
         return max(0, q - self._window_count), reset
 
-    def page(self, query: dict[str, list[str]]) -> tuple[int, Any, str | None]:
-        """Answer one listing request: (status, body, next link)."""
+    def page(self, query: dict[str, list[str]], user: str | None = None) -> tuple[int, Any, str | None]:
+        """Answer one listing request by ``user`` (None: anonymous): (status, body, next link)."""
         try:
             limit = min(int(query.get("limit", [str(MAX_LIMIT)])[0]), MAX_LIMIT)
         except ValueError:
@@ -249,7 +258,7 @@ class FakeHub:
             return 400, {"error": f'"expand" must be one of {sorted(EXPANDABLE)}, got {unknown}'}, None
         fields = expand or DEFAULT_FIELDS
         with self._lock:
-            models, asc = self.models, self._asc
+            models, asc, any_private = self.models, self._asc, self._any_private
         start = 0
         cursor = query.get("cursor", [None])[0]
         if cursor:
@@ -259,7 +268,20 @@ class FakeHub:
                 return 400, {"error": "invalid cursor"}, None
             # everything strictly older than the cursor's item comes next
             start = len(models) - bisect_left(asc, (pos["c"], pos["i"]))
-        chunk = models[start : start + limit]
+        if any_private:  # skip the private models this user may not see (a page still holds `limit`)
+
+            def shown(m: dict) -> bool:
+                return not m.get("private") or (user is not None and m.get("author") == user)
+
+            chunk, end = [], start
+            while end < len(models) and len(chunk) < limit:
+                if shown(models[end]):
+                    chunk.append(models[end])
+                end += 1
+            more = any(shown(m) for m in models[end:])
+        else:
+            chunk = models[start : start + limit]
+            more = start + limit < len(models)
         body = []
         for m in chunk:
             item = {"_id": m["_id"], "id": m["id"]}
@@ -270,7 +292,7 @@ class FakeHub:
                     item[f] = m[f]
             body.append(item)
         next_link = None
-        if start + limit < len(models) and chunk:
+        if more and chunk:
             last = chunk[-1]
             token = base64.urlsafe_b64encode(json.dumps({"c": last["createdAt"], "i": last["_id"]}).encode())
             params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs]
@@ -316,6 +338,14 @@ class FakeHub:
                 if split.path != "/api/models":
                     self._send(404, b'{"error":"not found"}', {})
                     return
+                user = None
+                auth = self.headers.get("Authorization") or ""
+                if hub.tokens is not None and auth.startswith("Bearer "):
+                    user = hub.tokens.get(auth.removeprefix("Bearer "))
+                    if user is None:
+                        message = "Invalid credentials in Authorization header"
+                        self._send(401, json.dumps({"error": message}).encode(), {"X-Error-Message": message})
+                        return
                 wait = hub._quota_check()
                 if wait is not None:
                     q, w = f.quota  # type: ignore[misc]
@@ -351,7 +381,9 @@ class FakeHub:
                         }
                     self._send(status, b'{"error":"injected failure"}', headers)
                     return
-                code, body, next_link = hub.page(dict(_multi(parse_qsl(split.query, keep_blank_values=True))))
+                code, body, next_link = hub.page(
+                    dict(_multi(parse_qsl(split.query, keep_blank_values=True))), user
+                )
                 data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
                 headers: dict[str, str] = {}
                 if next_link:

@@ -7,13 +7,19 @@ What it copies from the real API:
   at ``max_page_size``; hidden models (private, deleted) take their slot in a page but are not shown, so a
   page can be short — even empty — and still have a next page;
 * ``POST /v1/models.ModelApiService/ListModelInstances`` ``{ownerSlug, modelSlug, pageSize, pageToken}``,
-  paged at ``instance_page_cap``; models flagged ``_strip_instances`` are listed without ``instances``
-  (as proto JSON does when the list is empty) and must be completed with it;
+  paged at ``instance_page_cap``, answering ``{instances, nextPageToken}`` with kagglesdk's
+  ``ModelInstance`` objects (not the listing's ``ApiModelInstance``: the licence is a ``license``
+  object, there is no ``url``, and there are large texts and a ``downloadSummary``); models flagged
+  ``_strip_instances`` are listed without ``instances`` (as proto JSON does when the list is empty) and
+  must be completed with it;
 * the legacy REST form: ``GET /api/v1/models/list?pageSize=&pageToken=…`` and
   ``GET /api/v1/models/{owner}/{slug}/get`` (the model with all its instances);
 * authentication: ``Authorization: Bearer <token>`` or ``Basic base64(username:key)``, else 401;
 * frameworks sent as camelCase (``tensorFlow2``) or as enum names (``MODEL_FRAMEWORK_TENSOR_FLOW_2``),
   plus values no client knows;
+* field names: only those of kagglesdk's ``ApiModel``, ``ApiModelInstance``, ``ModelInstance`` and
+  ``ApiCategory`` (``MODEL_FIELDS``, ``API_INSTANCE_FIELDS``, ``INSTANCE_FIELDS``, ``CATEGORY_FIELDS``
+  list them; a test holds the fake to them). There is no download count and no TF-Hub flag;
 * on demand: any status for the next requests (429 with ``Retry-After``, 5xx), a persistent failure from
   a given listing page on, bodies that are not valid JSON.
 
@@ -49,6 +55,29 @@ SORT_BYS = {
 LEGACY_SORT_BYS = {"hotness", "downloadCount", "voteCount", "notebookCount", "createTime", "publishTime"}
 LEGACY_SORT_BYS |= {"updateTime"}
 
+#: Field names of kagglesdk 0.1.15 (kagglesdk/models/types): the fake sends no other.
+MODEL_FIELDS = frozenset(
+    "id ref title subtitle author slug isPrivate description instances tags publishTime provenanceSources "
+    "url modelVersionLinks voteCount authorImageUrl updateTime".split()
+)
+API_INSTANCE_FIELDS = frozenset(
+    "id slug framework fineTunable overview usage downloadUrl versionId versionNumber trainingData url "
+    "licenseName modelInstanceType baseModelInstanceInformation externalBaseModelUrl "
+    "totalUncompressedBytes".split()
+)
+INSTANCE_FIELDS = frozenset(
+    "id ownerSlug modelSlug slug versionId fineTunable overview usage textRepresentation sourceUrl "
+    "versionNumber framework versionNotes downloadUrl databundleVersionId lastVersionId sourceOrganization "
+    "trainingData metrics licensePost renderedUsage license databundleId firestorePath status errorMessage "
+    "databundleVersionType canUse creationStatus uncompressedStorageUri modelInstanceType "
+    "baseModelInstanceId baseModelInstanceInformation externalBaseModelUrl modelId downloadSummary "
+    "totalUncompressedBytes sigstoreState createdByKernelId creatorUserId attestationKernelUrl".split()
+)
+CATEGORY_FIELDS = frozenset(
+    "ref name description fullPath competitionCount datasetCount scriptCount totalCount".split()
+)
+LICENSES = [(1, "Apache 2.0"), (9, "MIT"), (21, "Gemma")]
+
 #: The fake's own table (written independently of the crawler's): enum name → camelCase.
 ENUM_TO_CAMEL = {
     "MODEL_FRAMEWORK_TENSOR_FLOW_1": "tensorFlow1",
@@ -68,6 +97,7 @@ ENUM_TO_CAMEL = {
     "MODEL_FRAMEWORK_OTHER": "other",
     "MODEL_FRAMEWORK_GEMMA_CPP": "gemmaCpp",
     "MODEL_FRAMEWORK_MAX_TEXT": "maxText",
+    "MODEL_FRAMEWORK_VLLM": "vllm",
 }
 CAMEL_TO_ENUM = {v: k for k, v in ENUM_TO_CAMEL.items()}
 #: Framework mix, weighted roughly like Kaggle Models (TF Hub migrations are TF-heavy).
@@ -86,6 +116,7 @@ FRAMEWORK_WEIGHTS = [
     ("scikitLearn", 0.01),
     ("onnx", 0.01),
     ("other", 0.01),
+    ("vllm", 0.01),
 ]
 #: Values no client knows, sent as they are.
 UNKNOWN_FRAMEWORKS = ["quantumFlow", "MODEL_FRAMEWORK_NEURO_SYMBOLIC"]
@@ -138,6 +169,9 @@ def make_kaggle_models(
                 raw = CAMEL_TO_ENUM[expected]
             else:
                 raw = expected
+            license_id, license_name = LICENSES[instance_id % len(LICENSES)]
+            version = 1 + instance_id % 4
+            # as the listing sends it: kagglesdk's ApiModelInstance
             inst: dict[str, Any] = {
                 "id": instance_id,
                 "slug": f"v{instance_id}",
@@ -145,18 +179,18 @@ def make_kaggle_models(
                 "fineTunable": instance_id % 2 == 0,
                 "overview": "A long overview " * 5,
                 "usage": "import kagglehub",
+                "downloadUrl": f"https://www.kaggle.com/api/v1/models/{owner}/{slug}/{raw}/v{instance_id}/{version}/download",
                 "versionId": instance_id * 10,
-                "versionNumber": 1 + instance_id % 4,
-                "licenseName": "Apache 2.0",
+                "versionNumber": version,
+                "trainingData": [],
+                "url": f"https://www.kaggle.com/models/{owner}/{slug}/{raw}/v{instance_id}",
+                "licenseName": license_name,
                 "modelInstanceType": "MODEL_INSTANCE_TYPE_BASE_MODEL",
                 "totalUncompressedBytes": str(1000 * instance_id),  # int64 as a string, like proto JSON
-                "url": f"https://www.kaggle.com/models/{owner}/{slug}/{raw}/{instance_id}",
                 "_expected": expected,
+                "_license": (license_id, license_name),
+                "_downloads": 17 * instance_id % 5000,
             }
-            if owner in ("google", "tensorflow") and expected in TF_FRAMEWORKS:
-                inst["isTfhubModel"] = True
-            elif instance_id % 5 == 0:
-                inst["isTfhubModel"] = False
             instances.append(inst)
         tags: list[Any] = [
             {"ref": "image", "name": "Image", "fullPath": "data type > image"},
@@ -177,6 +211,9 @@ def make_kaggle_models(
             "updateTime": iso(published + timedelta(days=3)),
             "provenanceSources": "",
             "url": f"https://www.kaggle.com/models/{owner}/{slug}",
+            "modelVersionLinks": [],
+            "voteCount": model_id % 50,
+            "authorImageUrl": f"https://storage.googleapis.com/kaggle-avatars/thumbnails/{owner}.png",
             "_hidden": hidden,
             "_strip_instances": (not instances) or rng.random() < strip_share,
         }
@@ -204,6 +241,46 @@ def _public(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_public(v) for v in obj]
     return obj
+
+
+def model_instance(model: dict, inst: Any) -> Any:
+    """An instance as ``ListModelInstances`` sends it: kagglesdk's ``ModelInstance``, built from the
+    listing's ``ApiModelInstance`` (same id, slug, framework, version), with its own fields. A field the
+    listing's instance lacks is left out here too; something that is not an instance is sent as it is."""
+    if not isinstance(inst, dict):
+        return inst
+    owner, _, slug = model["ref"].partition("/")
+    license_id, license_name = inst.get("_license", LICENSES[0])
+    downloads = inst.get("_downloads", 0)
+    out = {
+        "id": inst.get("id"),
+        "ownerSlug": owner,
+        "modelSlug": slug,
+        "slug": inst.get("slug"),
+        "versionId": inst.get("versionId"),
+        "fineTunable": inst.get("fineTunable"),
+        "overview": inst.get("overview"),
+        "usage": inst.get("usage"),
+        "versionNumber": inst.get("versionNumber"),
+        "framework": inst.get("framework"),
+        "versionNotes": "Initial release. " * 40,
+        "downloadUrl": inst.get("downloadUrl"),
+        "databundleVersionId": str((inst.get("versionId") or 0) + 7),
+        "trainingData": [],
+        "licensePost": {"id": 100 + license_id, "content": f"{license_name} terms. " * 200},
+        "renderedUsage": "<p>import kagglehub</p>" * 50,
+        "license": {"id": license_id, "name": license_name},
+        "databundleId": str((inst.get("id") or 0) * 3),
+        "modelInstanceType": inst.get("modelInstanceType"),
+        "modelId": model["id"],
+        "downloadSummary": {
+            "totalDownloads": downloads,
+            "downloadSeriesPoints": [{"date": "2025-01-01T00:00:00Z", "count": downloads}],
+            "modelInstanceId": inst.get("id"),
+        },
+        "totalUncompressedBytes": inst.get("totalUncompressedBytes"),
+    }
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _token(offset: int, page: int) -> str:
@@ -378,7 +455,7 @@ class FakeKaggle:
             return 400, {"code": 400, "message": "invalid page token"}
         chunk = model["instances"][offset : offset + size]
         more = offset + size < len(model["instances"])
-        answer: dict[str, Any] = {"instances": _public(chunk)}
+        answer: dict[str, Any] = {"instances": [model_instance(model, i) for i in chunk]}
         answer["nextPageToken"] = _token(offset + size, page + 1) if more else ""
         return 200, answer
 
