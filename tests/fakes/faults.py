@@ -164,12 +164,15 @@ class RecordingHub(FakeHub):
             def _send(self, status: int, body: bytes, headers: dict[str, str], declared: int | None = None):
                 if status == 200 and not hub.announce:
                     headers = {k: v for k, v in headers.items() if not k.startswith("RateLimit")}
+                # Stamped before the answer goes out: the client cannot have it earlier, while a stamp
+                # taken after the write can land late on a busy machine and make a paced client look early.
+                sent = time.monotonic()
                 super()._send(status, body, headers, declared)
                 seen = getattr(self, "_zoo_seen", None)
                 if seen is None:
                     return
                 seen.status = status
-                seen.answered = time.monotonic()
+                seen.answered = sent
                 seen.ratelimit = headers.get("RateLimit")
                 if status == 200:
                     try:
