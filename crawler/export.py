@@ -35,6 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from .store import _sql_fingerprint, _view_files
+
 DATASETS = ("models", "observations", "runs")
 #: The footer key of a file's stamp, and the version of the layout (bumped when Python-side choices change).
 STAMP_KEY = b"zoo.export"
@@ -64,40 +66,47 @@ class ExportResult:
 # ------------------------------------------------------------------------------------ the stamps
 
 
-def _definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Every view and macro of the database, name → its normalised definition (comments dropped)."""
+_CREATES = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:VIEW|MACRO)\s+(\w+)", re.IGNORECASE)
+
+
+def _sql_units() -> dict[str, str]:
+    """Every view and macro of ``sql/views``: name → the statement that creates it, comments and spacing
+    dropped (the database's views are made from these files, see :func:`crawler.store.migrate`)."""
     out: dict[str, str] = {}
-    for name, text in con.execute(
-        "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
-    ).fetchall():
-        out[name] = text or ""
-    for name, params, text in con.execute(
-        "SELECT function_name, CAST(parameters AS VARCHAR), macro_definition FROM duckdb_functions() "
-        "WHERE function_type IN ('macro', 'table_macro') AND NOT internal AND schema_name = 'main' "
-        "ORDER BY function_name, 2"
-    ).fetchall():
-        out[name] = out.get(name, "") + f"({params}) {text or ''}"
+    for _, text in _view_files():
+        body = " ".join(re.sub(r"--[^\n]*", " ", text).split())
+        starts = list(_CREATES.finditer(body))
+        for i, match in enumerate(starts):
+            end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
+            out[match.group(1).lower()] = body[match.start() : end]
     return out
 
 
 def definition_fingerprint(con: duckdb.DuckDBPyConnection, dataset: str) -> str:
-    """A hash of what a dataset's rows are computed by: its view and every view or macro it uses, in
-    turn (found by name in the definitions), and the names and types of its columns."""
-    defs = _definitions(con)
-    names = sorted(defs, key=len, reverse=True)
+    """A hash of what a dataset's rows are computed by: the file of its view and of every view or macro
+    that one uses, in turn (found by name), and the names and types of its columns. If the database's
+    views are not (yet) this version's, that is part of the hash too, so the files are written again."""
+    units = _sql_units()
+    names = sorted(units, key=len, reverse=True)
     todo, seen = [MACROS[dataset]], set()
     while todo:
         name = todo.pop()
-        if name in seen or name not in defs:
+        if name in seen or name not in units:
             continue
         seen.add(name)
-        body = defs[name]
+        body = units[name]
         todo += [n for n in names if n not in seen and re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", body)]
     h = hashlib.sha256(f"layout {LAYOUT_VERSION}\0".encode())
-    for name in sorted(seen):
-        h.update(f"{name}\0{defs[name]}\0".encode())
+    for text in sorted({units[name] for name in seen}):
+        h.update(text.encode() + b"\0")
     rel = con.sql(QUERIES[dataset], params={"day": date(2000, 1, 1), "hub": ""})
     h.update(repr(list(zip(rel.columns, map(str, rel.types), strict=True))).encode())
+    try:
+        rows = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if rows != [(_sql_fingerprint(),)]:
+        h.update(f"database views {rows}".encode())
     return h.hexdigest()[:16]
 
 
