@@ -1,8 +1,9 @@
 """zoo's figures as plain SQL over a ``zoo export`` folder: one GROUP BY over one snapshot per hub.
 
 The same text runs in Spark SQL and DuckDB (tested) and is written for Trino too (not tested there);
-``spark_stats.py`` and ``duckdb_stats.py`` run it. It reads a table (a view) named ``zoo_models`` with the columns of the export's ``models`` dataset, whose
-partition columns ``hub`` and ``snapshot_date`` come from the folder names.
+``spark_stats.py`` and ``duckdb_stats.py`` run it. It reads a table (a view) named ``zoo_models`` with the
+columns of the export's ``models`` dataset, whose partition columns ``hub`` and ``snapshot_date`` come from
+the folder names.
 
 * The snapshot in force on a day is, for each hub, its latest ``snapshot_date`` on or before that day
   (``as_of`` None: its latest one). zoo's ``--as-of DAY`` answers the same, as long as the folder holds
