@@ -180,8 +180,9 @@ def _folder_lock(folder: Path, wait: float) -> Iterator[bool]:
 def _remove_leftovers(out: Path) -> None:
     """Temporary files of an export that was killed (only while holding the folder's lock)."""
     for name in DATASETS:
-        for tmp in (out / name).glob("hub=*/snapshot_date=*/.*.tmp"):
-            tmp.unlink(missing_ok=True)
+        for pattern in (".*.tmp", "*.parquet.tmp"):  # this version's names, and older versions'
+            for tmp in (out / name).glob(f"hub=*/snapshot_date=*/{pattern}"):
+                tmp.unlink(missing_ok=True)
 
 
 def export(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, wait: float | None = None) -> ExportResult:

@@ -275,6 +275,7 @@ def test_two_exports_into_one_folder_take_turns(crawled):
     leftover = part(out, "models", 0).parent / ".data.parquet.999.deadbeef.tmp"  # a killed export's
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"half a file")
+    (leftover.parent / "data.parquet.tmp").write_bytes(b"an older zoo's half file")
     fd = _hold(out)
     try:
         procs = [spawn_zoo("export", str(out), "--db", db) for _ in range(2)]
