@@ -83,9 +83,10 @@ def _sql_units() -> dict[str, str]:
 
 
 def definition_fingerprint(con: duckdb.DuckDBPyConnection, dataset: str) -> str:
-    """A hash of what a dataset's rows are computed by: the statement of its view and of every view or macro
-    that one uses, in turn (found by name), and the names and types of its columns. If the database's
-    views are not (yet) this version's, that is part of the hash too, so the files are written again."""
+    """A hash of what a dataset's rows are computed by: the statement of its view and of every view or
+    macro that one uses, in turn (found by name), and the names and types of its columns. If the
+    database's views are not (yet) this version's, that is part of the hash too, so the files are
+    written again."""
     units = _sql_units()
     names = sorted(units, key=len, reverse=True)
     todo, seen = [MACROS[dataset]], set()
