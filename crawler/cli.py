@@ -822,20 +822,32 @@ def export_cmd(
 ) -> None:
     """Export models, observations and runs as Hive-partitioned Parquet (hub=…/snapshot_date=…/).
 
-    Only partitions that are not there yet are written, so running it after every nightly crawl adds
-    one day. DuckDB, pandas, polars, Spark and Trino read the folder in place.
+    Only partitions that are new or out of date are written, so running it after every nightly crawl adds
+    one day; a day that got a later complete run is rewritten. `models` carries the columns counted,
+    tags_class, evidence_class, created_period, created_month and framework flags, so Spark, Trino or
+    DuckDB compute zoo's figures with a plain GROUP BY (see examples/spark_stats.py).
 
     Example: zoo export ./zoo-parquet   then   duckdb -c "select * from read_parquet('zoo-parquet/models/*/*/*.parquet', hive_partitioning=true)"
     """
-    from .export import export
+    from .export import ExportError, export
 
     con = _read(db)
     try:
         result = export(con, out_dir)
+    except ExportError as exc:
+        _error(f"export to {out_dir} failed: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except Exception as exc:  # a cron log gets one line, never a traceback; whole partitions stay
+        _error(
+            f"export to {out_dir} failed: {type(exc).__name__}: {exc} "
+            "(partitions written before are kept; the next export continues)"
+        )
+        raise typer.Exit(EXIT_FAILED) from None
     finally:
         con.close()
     print(
-        f"export to {out_dir}: {len(result.written)} partition files written, {result.skipped} already there"
+        f"export to {out_dir}: {len(result.written)} partition files written, {result.skipped} already there, "
+        f"{len(result.rewritten)} rewritten"
     )
 
 

@@ -17,6 +17,9 @@
 --         other            no core framework but another framework (MLX, PaddlePaddle, MXNet, sklearn)
 --         agnostic         only framework-neutral formats (safetensors, ONNX, GGUF, OpenVINO, Core ML, …)
 --         none             no evidence at all
+--   framework_flag(mask, lk.framework_bits, framework) → BOOLEAN
+--       true when `mask` holds the bit of that framework (a name of framework_roles), i.e. some evidence of
+--       the model maps to it: the flags pytorch, tensorflow, … of model_frameworks and export_models.
 CREATE OR REPLACE MACRO framework_mask(
     hub, library_name, tags, formats, files, tag_bits, library_bits, format_bits, hub_bits, file_patterns
 ) AS
@@ -47,3 +50,6 @@ CREATE OR REPLACE MACRO framework_evidence_class(
         WHEN (mask & neutral_mask) <> 0 THEN 'agnostic'
         ELSE 'none'
     END;
+
+CREATE OR REPLACE MACRO framework_flag(mask, framework_bits, framework) AS
+    (mask & coalesce(list_filter(framework_bits, lambda b: b.framework = framework)[1].bit, 0)) <> 0;

@@ -8,7 +8,7 @@
 -- frameworks, the report, the Python API). `private` NULL (the catalogs, which have no private entries)
 -- counts as public. With as_of, a model counts if it was public in the state known then.
 --
--- Periods (UTC):
+-- Periods (UTC), by the macro creation_period (period_macros.sql):
 --   period_year   'YYYY' of created_at; 'legacy' when created_at_quality = 'sentinel' (Hugging Face
 --                 repos created before 2022-03-02, whose real date is unknown: never counted in 2022);
 --                 'unknown' when there is no created_at
@@ -36,11 +36,7 @@ masked AS (
         framework_mask(b.hub, b.library_name, b.tags, b.formats, b.files,
             lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) AS mask,
         lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
-        lk.core_mask, lk.multi_backend_mask, lk.neutral_mask, lk.other_mask,
-        CASE
-            WHEN b.created_at_quality = 'sentinel' THEN NULL
-            ELSE make_timestamp(epoch_us(b.created_at))
-        END AS created_utc
+        lk.core_mask, lk.multi_backend_mask, lk.neutral_mask, lk.other_mask
     FROM base AS b
     CROSS JOIN framework_lookup AS lk
 )
@@ -54,16 +50,8 @@ SELECT
     framework_evidence_class(
         mask, pytorch_bit, tensorflow_bit, jax_bit, core_mask, multi_backend_mask, neutral_mask, other_mask
     ) AS evidence_class,
-    CASE
-        WHEN created_at_quality = 'sentinel' THEN 'legacy'
-        WHEN created_utc IS NULL THEN 'unknown'
-        ELSE CAST(year(created_utc) AS VARCHAR)
-    END AS period_year,
-    CASE
-        WHEN created_at_quality = 'sentinel' THEN 'legacy'
-        WHEN created_utc IS NULL THEN 'unknown'
-        ELSE strftime(created_utc, '%Y-%m')
-    END AS period_month,
+    creation_period(created_at, created_at_quality, 'year') AS period_year,
+    creation_period(created_at, created_at_quality, 'month') AS period_month,
     formats
 FROM masked;
 

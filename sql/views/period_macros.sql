@@ -1,0 +1,19 @@
+-- creation_period(created_at, created_at_quality, grain): THE rule that puts a model in a creation
+-- period, as one scalar macro, so stats_models (every statistic) and export_models (the Parquet export)
+-- apply the very same rule.
+--
+-- Definition (UTC):
+--   'legacy'   created_at_quality = 'sentinel': Hugging Face repos created before 2022-03-02, whose real
+--              date the Hub no longer knows (it shows 2022-03-02T23:29:04Z): never counted in 2022
+--   'unknown'  no created_at
+--   'YYYY'     the year of created_at, for grain 'year'
+--   'YYYY-MM'  the month of created_at, for grain 'month'
+-- Denominator: none (a per-model value).
+-- Returns VARCHAR.
+CREATE OR REPLACE MACRO creation_period(created_at, created_at_quality, grain) AS
+    CASE
+        WHEN created_at_quality = 'sentinel' THEN 'legacy'
+        WHEN created_at IS NULL THEN 'unknown'
+        WHEN grain = 'month' THEN strftime(make_timestamp(epoch_us(created_at)), '%Y-%m')
+        ELSE CAST(year(make_timestamp(epoch_us(created_at))) AS VARCHAR)
+    END;
