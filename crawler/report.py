@@ -472,12 +472,11 @@ def figure_additions(table: StatTable | Any, hub: str = "huggingface") -> Figure
         for x, h in zip(xs, heights, strict=True):
             ax.text(x + offset, h, f"{h:,}", ha="center", va="bottom", fontsize=8)
     ours_max = max([got.get((p, c), 0) for p in periods for c in ("pytorch_only", "tensorflow_only")] + [1])
-    arts = [article_value("additions", c) for c in ("pytorch_only", "tensorflow_only")]
-    if hub == "huggingface" and ARTICLE_ADDITIONS_YEAR in periods and all(arts):
-        if max(a.value for a in arts if a) <= 3 * ours_max:  # on the same scale: markers
+    pt_art, tf_art = (article_value("additions", c) for c in ("pytorch_only", "tensorflow_only"))
+    if hub == "huggingface" and ARTICLE_ADDITIONS_YEAR in periods and pt_art and tf_art:
+        if max(pt_art.value, tf_art.value) <= 3 * ours_max:  # on the same scale: markers
             x = periods.index(ARTICLE_ADDITIONS_YEAR)
-            for offset, art in zip((-width / 2, width / 2), arts, strict=True):
-                assert art is not None
+            for offset, art in zip((-width / 2, width / 2), (pt_art, tf_art), strict=True):
                 ax.plot([x + offset], [art.value], marker="D", color="black", linestyle="none")
             ax.plot(
                 [],
@@ -490,8 +489,8 @@ def figure_additions(table: StatTable | Any, hub: str = "huggingface") -> Figure
         else:  # far off this database's scale: say it in words rather than squash the bars
             ax.text(
                 1.02, 0.62,
-                f"the articles, {ARTICLE_ADDITIONS_YEAR}:\n{arts[0].text} PyTorch-only\n"  # type: ignore[union-attr]
-                f"{arts[1].text} TensorFlow-only\n(off this database's scale)",  # type: ignore[union-attr]
+                f"the articles, {ARTICLE_ADDITIONS_YEAR}:\n{pt_art.text} PyTorch-only\n"
+                f"{tf_art.text} TensorFlow-only\n(off this database's scale)",
                 transform=ax.transAxes, ha="left", va="top", fontsize=9,
                 bbox={"boxstyle": "round", "facecolor": "#f7f7f7", "edgecolor": "#ccc"},
             )  # fmt: skip
@@ -510,7 +509,7 @@ def figure_additions(table: StatTable | Any, hub: str = "huggingface") -> Figure
     ax.set_title(f"{hub_label(hub)}: framework-exclusive models added per year ({definition} definition)")
     from matplotlib.patches import Patch
 
-    handles = [
+    handles: list[Any] = [
         Patch(color=CLASS_COLORS[c], label=CLASS_LABELS[c]) for c in ("pytorch_only", "tensorflow_only")
     ]
     if "legacy" in periods:
@@ -791,11 +790,11 @@ def _section_exclusivity(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of:
             )
         )
     rows = []
-    heads = {d: _headline_by_period(t) for d, t in by_year.items()}
-    for period in sorted({p for h in heads.values() for p in h}, key=period_key):
+    per_period = {d: _headline_by_period(t) for d, t in by_year.items()}
+    for period in sorted({p for h in per_period.values() for p in h}, key=period_key):
         row = [period]
         for definition in ("tags", "evidence"):
-            pt, tf, share = heads[definition].get(period, (0, 0, None))
+            pt, tf, share = per_period[definition].get(period, (0, 0, None))
             row += [fmt_int(pt), fmt_int(tf), fmt_pct(share)]
         rows.append(row)
     table = Table(

@@ -37,19 +37,38 @@ import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from . import __version__
-from .merge import MergeResult, merge_run
+from .merge import MergeResult, merge_run, one_row
 from .sources.records import ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
-#: How long a writer or reader waits for another process's lock on the main database.
-LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
-#: DuckDB memory limit for the crawl's connections; larger work spills to disk instead of growing RSS.
-MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
-_WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
-#: The end-of-run merge joins the run's rows with the stored ones; it gets more room than page writes.
-MERGE_MEMORY_LIMIT = os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "160MB")
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
+
+
+# Settings are read from the environment when they are used, never at import, so a process (or a test)
+# that sets them after importing zoo is obeyed.
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer or reader waits for another process's lock on the main database
+    (``$ZOO_LOCK_WAIT``, default 60 s)."""
+    return float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+
+
+def memory_limit() -> str:
+    """DuckDB memory limit for the crawl's connections (``$ZOO_MEMORY_LIMIT``, default 128MB); larger
+    work spills to disk instead of growing RSS."""
+    return os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
+
+
+def merge_memory_limit() -> str:
+    """DuckDB memory limit of the end-of-run merge (``$ZOO_MERGE_MEMORY_LIMIT``, default 160MB): it joins
+    the run's rows with the stored ones, so it gets more room than page writes."""
+    return os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "160MB")
+
+
+def _writer_config() -> dict[str, str | bool | int | float | list[str]]:
+    return {"memory_limit": memory_limit(), "preserve_insertion_order": False}
 
 
 class StoreError(RuntimeError):
@@ -157,7 +176,7 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only, config={} if read_only else dict(_WRITER_CONFIG))
+            return duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -179,7 +198,7 @@ def connect(
     the file was written by an older version of the schema or views, it is upgraded first (a short write).
     """
     path = resolve_db(db)
-    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    wait = lock_wait_seconds() if wait is None else wait
     if path == ":memory:":
         con = duckdb.connect(":memory:")
         migrate(con)
@@ -319,8 +338,10 @@ class RunPolicy:
     """How a complete run judges absences: see :mod:`crawler.merge`."""
 
     full: bool = True
-    delete_after: int = int(os.environ.get("ZOO_DELETE_AFTER", "2"))
-    max_drop: float = float(os.environ.get("ZOO_MAX_DROP", "0.05"))
+    #: ``$ZOO_DELETE_AFTER`` (read when a policy is made), default 2
+    delete_after: int = field(default_factory=lambda: int(os.environ.get("ZOO_DELETE_AFTER", "2")))
+    #: ``$ZOO_MAX_DROP`` (read when a policy is made), default 0.05
+    max_drop: float = field(default_factory=lambda: float(os.environ.get("ZOO_MAX_DROP", "0.05")))
 
 
 @dataclass
@@ -488,15 +509,15 @@ class Run:
         pa.default_memory_pool().release_unused()  # give the page buffers back before the merge
         con = connect(self.db)
         try:
-            con.execute("SET memory_limit = ?", [MERGE_MEMORY_LIMIT])
+            con.execute("SET memory_limit = ?", [merge_memory_limit()])
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
                 # A model listed twice (it moved between pages) keeps the later page's values. That is
                 # rare, so the run's rows are read in place unless there is a duplicate to drop.
-                dups = con.execute(
-                    "SELECT count(*) - count(DISTINCT key) FROM stage.stage_models"
-                ).fetchone()[0]  # type: ignore[index]
+                (dups,) = one_row(
+                    con.execute("SELECT count(*) - count(DISTINCT key) FROM stage.stage_models")
+                )
                 if dups:
                     con.execute(
                         "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
@@ -668,14 +689,14 @@ def begin_run(
     if resume_id is None:
         _remove_staging(db, source)
         spath.parent.mkdir(parents=True, exist_ok=True)
-        stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
+        stage = duckdb.connect(str(spath), config=_writer_config())
         stage.execute(_STAGE_DDL)
         stage.execute(
             "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
         return Run(db, source, new_id, False, stage, policy, child_tables)
-    stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
+    stage = duckdb.connect(str(spath), config=_writer_config())
     return Run(db, source, resume_id, True, stage, policy, child_tables)
 
 

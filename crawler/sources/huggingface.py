@@ -355,9 +355,7 @@ class HuggingFaceSource:
         }
 
     def first_url(self) -> str:
-        query = httpx2.QueryParams(
-            [("limit", self.page_size), ("sort", "createdAt")] + [("expand", e) for e in EXPAND]
-        )
+        query = httpx2.QueryParams({"limit": self.page_size, "sort": "createdAt", "expand": EXPAND})
         return f"{self.endpoint}/api/models?{query}"
 
     def _get_json(self, url: str, headers: dict[str, str]) -> tuple[Any, httpx2.Response]:

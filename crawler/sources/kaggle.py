@@ -245,11 +245,16 @@ def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCrede
         raise CredentialsError(f'{path} is not valid JSON; expected {{"username": …, "key": …}}') from None
     if not isinstance(data, dict):
         raise CredentialsError(f'{path} is not a JSON object; expected {{"username": …, "key": …}}')
-    username = data.get("username")
-    key = data.get("key")
-    if not isinstance(username, str) or not username.strip() or not isinstance(key, str) or not key.strip():
+    file_username = data.get("username")
+    file_key = data.get("key")
+    if (
+        not isinstance(file_username, str)
+        or not file_username.strip()
+        or not isinstance(file_key, str)
+        or not file_key.strip()
+    ):
         raise CredentialsError(f'{path} lacks a "username" or a "key" string')
-    return KaggleCredentials("basic", key.strip(), username=username.strip(), origin=str(path))
+    return KaggleCredentials("basic", file_key.strip(), username=file_username.strip(), origin=str(path))
 
 
 def kaggle_credentials_problem(env: Mapping[str, str] | None = None) -> str | None:

@@ -203,7 +203,7 @@ _ROW_BUILDERS = {KIND_PAPERS: paper_row, KIND_LINKS: link_row}
 # ------------------------------------------------------------------------------------------ reading
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> IO[bytes] | gzip.GzipFile:
     """The file's bytes, decompressed when it is gzip (by its magic number, not its name)."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
@@ -422,21 +422,24 @@ class PapersWithCodeSource:
         out = []
         requests = 0
         for kind in KIND_ORDER:
-            where = dict(
-                repo_id=REPO_ID, filename=DEFAULT_FILES[kind], repo_type=REPO_TYPE, revision=REVISION
+            name = DEFAULT_FILES[kind]
+            cached = try_to_load_from_cache(
+                REPO_ID, name, cache_dir=cache_dir, repo_type=REPO_TYPE, revision=REVISION
             )
-            cached = try_to_load_from_cache(cache_dir=cache_dir, **where)
             try:
                 path = hf_hub_download(
-                    **where,
+                    REPO_ID,
+                    name,
+                    repo_type=REPO_TYPE,
+                    revision=REVISION,
                     endpoint=self.endpoint,
                     cache_dir=cache_dir,
                     force_download=self.force_download,
-                    tqdm_class=DownloadBar.for_file(DEFAULT_FILES[kind]),
+                    tqdm_class=DownloadBar.for_file(name),
                 )
             except RemoteEntryNotFoundError:
                 raise SourceError(
-                    f"{self.endpoint} has no file {DEFAULT_FILES[kind]} in the dataset {REPO_ID} (404 "
+                    f"{self.endpoint} has no file {name} in the dataset {REPO_ID} (404 "
                     "EntryNotFound); download the dumps by hand and import them with --file"
                 ) from None
             # a HEAD for the metadata, then a GET for the bytes unless the cached copy is still current
