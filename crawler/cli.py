@@ -19,7 +19,7 @@ from .crawl import Progress as CrawlProgress
 from .crawl import crawl as run_crawl
 from .output import Format, render
 from .report import ReportFormat
-from .sources.records import Source
+from .sources.base import Meter, Source
 from .stats import AdditionsGrain, Definition, Grain, StatTable
 from .store import CrawlLocked, RunPolicy, RunResult, StoreError, connect, resolve_db
 
@@ -162,7 +162,7 @@ def run_with_progress(
     source: Source, db: str | None, restart: bool, policy: RunPolicy | None = None
 ) -> RunResult:
     """Crawl with a progress bar on a terminal, or a log line every 100 pages when not on one."""
-    from .sources.huggingface import STATS
+    meter = Meter()
 
     interactive = err.is_terminal
     started = time.monotonic()
@@ -174,7 +174,7 @@ def run_with_progress(
         if not interactive:
             err.print(f"rate limited: waiting {seconds:.0f} s", highlight=False)
 
-    STATS.listeners.append(on_rate_limit)
+    meter.listeners.append(on_rate_limit)
     try:
         if interactive:
             # The bar starts with the first page, not before: work a source does before it (the Papers
@@ -210,7 +210,7 @@ def run_with_progress(
                 )
 
             try:
-                return run_crawl(source, db, restart=restart, progress=show, policy=policy)
+                return run_crawl(source, db, restart=restart, progress=show, policy=policy, meter=meter)
             finally:
                 if tasks:
                     bar.stop()
@@ -224,9 +224,9 @@ def run_with_progress(
                     highlight=False,
                 )
 
-        return run_crawl(source, db, restart=restart, progress=log, policy=policy)
+        return run_crawl(source, db, restart=restart, progress=log, policy=policy, meter=meter)
     finally:
-        STATS.listeners.remove(on_rate_limit)
+        meter.listeners.remove(on_rate_limit)
 
 
 def _run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy | None = None) -> None:

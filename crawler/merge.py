@@ -31,23 +31,8 @@ from typing import Any
 
 import duckdb
 
-COUNTER_COLUMNS = ["downloads", "downloads_all_time", "likes"]
-ATTR_COLUMNS = [
-    "id",
-    "author",
-    "created_at",
-    "created_at_quality",
-    "last_modified",
-    "library_name",
-    "pipeline_tag",
-    "tags",
-    "sha",
-    "private",
-    "gated",
-    "formats",
-    "files",
-    "extra",
-]
+from .sources.records import ATTR_COLUMNS, COUNTER_COLUMNS
+
 _COUNTERS_HASH = "hash(" + ", ".join(f"i.{c}" for c in COUNTER_COLUMNS) + ")"
 # extra is hashed as text: the same JSON document always hashes the same
 _ATTRS_HASH = (

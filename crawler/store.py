@@ -38,7 +38,7 @@ from filelock import FileLock, Timeout
 
 from . import __version__
 from .merge import MergeResult, merge_run, one_row
-from .sources.records import ModelRecord, Page
+from .sources.records import MODEL_COLUMNS, ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
 #: How many warning messages a run keeps verbatim (the counter counts them all).
@@ -271,36 +271,22 @@ class CrawlLock:
 
 # -------------------------------------------------------------------------------------- records → arrow
 
-MODEL_COLUMNS: list[tuple[str, pa.DataType]] = [
-    ("hub", pa.string()),
-    ("key", pa.string()),
-    ("id", pa.string()),
-    ("author", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-    ("created_at_quality", pa.string()),
-    ("last_modified", pa.timestamp("us", tz="UTC")),
-    ("library_name", pa.string()),
-    ("pipeline_tag", pa.string()),
-    ("tags", pa.list_(pa.string())),
-    ("downloads", pa.int64()),
-    ("downloads_all_time", pa.int64()),
-    ("likes", pa.int64()),
-    ("sha", pa.string()),
-    ("private", pa.bool_()),
-    ("gated", pa.string()),
-    ("formats", pa.list_(pa.string())),
-    ("files", pa.list_(pa.string())),
-    ("deleted_at", pa.timestamp("us", tz="UTC")),
-    ("extra", pa.string()),
-]
-_MODEL_SCHEMA = pa.schema(MODEL_COLUMNS)
-_COLUMN_NAMES = [name for name, _ in MODEL_COLUMNS]
+#: DuckDB type of a record column → its Arrow type for staging (JSON is staged as text).
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "JSON": pa.string(),
+}
+_MODEL_SCHEMA = pa.schema([(c.name, _ARROW_TYPES[c.sql]) for c in MODEL_COLUMNS])
 
 
 def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
     """Column-wise conversion of records to an Arrow table (bulk inserts are ~100× faster than rows)."""
     arrays = []
-    for name, typ in MODEL_COLUMNS:
+    for name, typ in zip(_MODEL_SCHEMA.names, _MODEL_SCHEMA.types, strict=True):
         if name == "extra":
             values = [
                 json.dumps(r.extra, ensure_ascii=False, sort_keys=True) if r.extra else None for r in records
@@ -314,16 +300,15 @@ def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
 
 # ---------------------------------------------------------------------------------------------- staging
 
-_STAGE_DDL = """
+#: The staged record columns: the model's columns with their types (extra as text, cast when merged).
+_STAGE_COLUMNS = ", ".join(f"{c.name} {'VARCHAR' if c.sql == 'JSON' else c.sql}" for c in MODEL_COLUMNS)
+_STAGE_DDL = f"""
 CREATE TABLE IF NOT EXISTS stage_run (
     run_id BIGINT, source VARCHAR, params JSON, checkpoint VARCHAR, done BOOLEAN,
     pages BIGINT, items BIGINT, requests BIGINT, warnings BIGINT, warning_samples VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS stage_models (
-    page BIGINT, seq BIGINT, hub VARCHAR, key VARCHAR, id VARCHAR, author VARCHAR, created_at TIMESTAMPTZ,
-    created_at_quality VARCHAR, last_modified TIMESTAMPTZ, library_name VARCHAR, pipeline_tag VARCHAR,
-    tags VARCHAR[], downloads BIGINT, downloads_all_time BIGINT, likes BIGINT, sha VARCHAR, private BOOLEAN,
-    gated VARCHAR, formats VARCHAR[], files VARCHAR[], deleted_at TIMESTAMPTZ, extra VARCHAR
+    page BIGINT, seq BIGINT, {_STAGE_COLUMNS}
 );
 CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
 """
@@ -698,6 +683,16 @@ def begin_run(
         return Run(db, source, new_id, False, stage, policy, child_tables)
     stage = duckdb.connect(str(spath), config=_writer_config())
     return Run(db, source, resume_id, True, stage, policy, child_tables)
+
+
+def read_work(db: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows of an enrichment source's work query (:attr:`crawler.sources.base.Source.work_query`),
+    read from the main database on a read-only connection."""
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
 
 
 def _staged_run_id(spath: Path) -> int | None:

@@ -54,7 +54,8 @@ from urllib.parse import quote
 
 import requests
 
-from ._http import HttpStatusError, RequestCounter, RetryPolicy, make_session, request_json
+from ._http import HttpStatusError, RetryPolicy, make_session, request_json
+from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 
 HUB = "kaggle"
@@ -116,11 +117,11 @@ _BY_NUMBER = {v: k for k, v in FRAMEWORKS.items()}
 _ENUM_PREFIX = re.compile(r"^(?:ModelFramework\.)?MODEL_FRAMEWORK_", re.IGNORECASE)
 
 
-class KaggleError(RuntimeError):
+class KaggleError(SourceError):
     """Kaggle answered something unusable, or refused us; the message says what (never a secret)."""
 
 
-class CredentialsError(KaggleError):
+class CredentialsError(NotConfigured, KaggleError):
     """No usable Kaggle credentials; the message is one line telling the user how to provide them."""
 
 
@@ -573,7 +574,7 @@ def normalise_model(
 # ---------------------------------------------------------------------------------------------- source
 
 
-class KaggleSource:
+class KaggleSource(Source):
     """Lists every model Kaggle's API shows these credentials, a page (``pageSize``) at a time."""
 
     name = HUB
@@ -622,6 +623,10 @@ class KaggleSource:
             self._credentials = find_kaggle_credentials()
         return self._credentials
 
+    def secrets(self) -> list[str]:
+        """The credentials and the header forms they are sent in."""
+        return self.credentials.secrets()
+
     def params(self) -> dict[str, Any]:
         """What is asked: endpoint, API form and listing options. Never the credentials."""
         return {
@@ -637,7 +642,7 @@ class KaggleSource:
 
     # -- HTTP
 
-    def _call(self, method: str, path: str, counter: RequestCounter, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, counter: Meter, **kwargs: Any) -> Any:
         session = self._session or make_session()
         self._session = session
         data = request_json(
@@ -653,7 +658,7 @@ class KaggleSource:
             raise KaggleError(f"Kaggle answered {method} {path} with a {type(data).__name__}, not an object")
         return data
 
-    def _list_models(self, token: str, counter: RequestCounter) -> dict[str, Any]:
+    def _list_models(self, token: str, counter: Meter) -> dict[str, Any]:
         if self.api == "legacy":
             params = {"pageSize": self.page_size, "sortBy": self.sort_by}
             if token:
@@ -672,7 +677,7 @@ class KaggleSource:
         }
         return self._call("POST", LIST_MODELS_PATH, counter, json_body=body)
 
-    def _fetch_instances(self, ref: str, counter: RequestCounter, warnings: list[str]) -> list[Any]:
+    def _fetch_instances(self, ref: str, counter: Meter, warnings: list[str]) -> list[Any]:
         """All instances of ``owner/slug`` (paged); a 404 (model gone meanwhile) gives none, with a warning."""
         owner, _, slug = ref.partition("/")
         try:
@@ -713,32 +718,21 @@ class KaggleSource:
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Yield one page per ``ListModels`` answer, starting at the page token ``checkpoint``.
 
-        An exception ending the listing carries ``requests``: the attempts of the page that failed, which
-        no page will report (``Run.add_requests`` can count them).
+        Every request is counted on ``meter``; an error ending the listing carries the attempts of the
+        request that failed (``SourceError.requests``).
         """
-        secrets = self.credentials.secrets()
-        counter = RequestCounter()
         try:
-            yield from self._pages(checkpoint, counter)
-        except Exception as exc:
-            text = str(exc)
-            scrubbed = text
-            for secret in secrets:
-                scrubbed = scrubbed.replace(secret, "***")
-            error: Exception = exc
-            if scrubbed != text:
-                error = KaggleError(scrubbed)
-            elif isinstance(exc, HttpStatusError) and exc.status in (401, 403):
-                error = KaggleError(
-                    f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
-                    "check them, or create a new API token on kaggle.com/settings"
-                )
-            error.requests = counter.take()  # type: ignore[attr-defined]
-            if error is exc:
+            yield from self._pages(checkpoint, self.meter)
+        except HttpStatusError as exc:
+            if exc.status not in (401, 403):
                 raise
-            raise error from None
+            raise KaggleError(
+                f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
+                "check them, or create a new API token on kaggle.com/settings",
+                requests=exc.requests,
+            ) from None
 
-    def _pages(self, checkpoint: str | None, counter: RequestCounter) -> Iterator[Page]:
+    def _pages(self, checkpoint: str | None, counter: Meter) -> Iterator[Page]:
         token = checkpoint or ""
         seen_tokens: set[str] = {token} if token else set()
         seen_keys: set[str] = set()

@@ -51,6 +51,7 @@ import ijson
 from huggingface_hub.utils import are_progress_bars_disabled
 from huggingface_hub.utils import tqdm as hf_tqdm
 
+from .base import Source, SourceError
 from .records import Page
 
 HUB = "paperswithcode"
@@ -88,11 +89,6 @@ _ARXIV_NEW = re.compile(r"^(?:arxiv:)?(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$", re.IGN
 _ARXIV_OLD = re.compile(
     r"^(?:arxiv:)?[a-z][a-z\-]*(?:\.[a-z\-]{2,})?/(\d{2})(\d{2})\d{3}(?:v\d+)?$", re.IGNORECASE
 )
-
-
-class SourceError(RuntimeError):
-    """A dump file is unusable (corrupt, truncated, unrecognised) or changed under a resume; the message
-    says which file and what to do."""
 
 
 # --------------------------------------------------------------------------------------- normalising
@@ -371,7 +367,7 @@ def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> str | None:
     return None
 
 
-class PapersWithCodeSource:
+class PapersWithCodeSource(Source):
     """The frozen Papers with Code dumps, as pages of ``pwc_papers`` then ``pwc_links`` rows.
 
     ``files`` are local copies (any order, kind recognised from content); without them both dumps are
@@ -400,6 +396,13 @@ class PapersWithCodeSource:
         self.cache_dir = cache_dir
         self.force_download = force_download
         self.page_size = page_size
+
+    def secrets(self) -> list[str]:
+        """The Hugging Face token huggingface_hub sends with the downloads, if any."""
+        from huggingface_hub import get_token
+
+        token = None if self.files else get_token()
+        return [token] if token else []
 
     def params(self) -> dict[str, Any]:
         if self.files:

@@ -26,12 +26,10 @@ seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``,
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from . import _git
@@ -39,7 +37,6 @@ from .records import ModelRecord, Page
 
 HUB = "tf-hub"
 DEFAULT_REPO = "https://github.com/tensorflow/tfhub.dev"
-DEFAULT_BRANCH = "master"
 PATHSPEC = "assets/"
 VERSIONS_TABLE = "tf_hub_versions"
 COLLECTIONS_TABLE = "tf_hub_collections"
@@ -55,11 +52,6 @@ _FIRST_LINE = re.compile(r"^#\s*([A-Za-z]+)\s+(\S+)")
 _META = re.compile(r"^\s*<!--\s*([A-Za-z0-9_. -]+?)\s*:(.*?)-->\s*$")
 _INVISIBLE = re.compile(r"&zwnj;|&zwj;|[\u200b\u200c\u200d\u2060\ufeff]")
 _KEY_ALIASES = {"finetunable": "fine-tunable", "asset_path": "asset-path"}
-
-
-def resolve_repo(repo: str | None = None) -> str:
-    """``--repo``, else ``$ZOO_TF_HUB_REPO``, else github.com/tensorflow/tfhub.dev."""
-    return repo or os.environ.get("ZOO_TF_HUB_REPO") or DEFAULT_REPO
 
 
 def is_document(path: str) -> bool:
@@ -365,53 +357,27 @@ def publisher_row(group: DocGroup) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- source
 
 
-class TensorFlowHubSource:
+class TensorFlowHubSource(_git.CatalogSource):
     """The tfhub.dev catalog from its git repository (a cached partial clone; see the module doc)."""
 
     name = HUB
-
-    def __init__(
-        self,
-        repo: str | None = None,
-        *,
-        branch: str = DEFAULT_BRANCH,
-        cache_dir: str | os.PathLike[str] | None = None,
-        page_size: int = _git.PAGE_SIZE,
-        git_timeout: float | None = None,
-    ) -> None:
-        self.repo = _git.repo_url(resolve_repo(repo))
-        self.branch = branch
-        self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
-        self.page_size = page_size
-        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
-        #: when the crawl starts, so a bad value fails the run with a message)
-        self.git_timeout = git_timeout
-        #: child tables this source owns: replaced (or emptied) for the hub when a run completes
-        self.child_tables: tuple[str, ...] = ("tf_hub_versions", "tf_hub_collections", "tf_hub_publishers")
-
-    def params(self) -> dict[str, Any]:
-        return {"repo": _git.redact(self.repo), "branch": self.branch, "cache_dir": str(self.cache_dir)}
+    default_repo = DEFAULT_REPO
+    repo_env = "ZOO_TF_HUB_REPO"
+    #: child tables this source owns: replaced (or emptied) for the hub when a run completes
+    child_tables = (VERSIONS_TABLE, COLLECTIONS_TABLE, PUBLISHERS_TABLE)
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Every model ever seen, ``page_size`` a page; the child rows (versions, collections, publishers)
         go with the last page. The checkpoint ``<commit>:<n>`` resumes after the first ``n`` models.
         """
-        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
-        commit, skip = synced.commit, 0
-        if checkpoint:
-            commit, _, n = checkpoint.partition(":")
-            skip = int(n or 0)
-            if not _git.has_commit(synced.git_dir, commit):
-                raise _git.GitError(
-                    f"the interrupted run was at commit {commit}, which the cache no longer holds; "
-                    "crawl again with --restart"
-                )
+        synced, commit, skip = self.checkout(checkpoint)
         histories = [
             h for h in _git.path_histories(synced.git_dir, commit, [PATHSPEC]).values() if is_document(h.path)
         ]
         blobs, fetches = _git.read_blobs(
             synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
         )
+        self.meter.request(fetches)
         final_warnings: list[str] = []
         groups = group_documents(histories, blobs, final_warnings)
         models, orphans = build_models(groups, final_warnings)
@@ -438,6 +404,6 @@ class TensorFlowHubSource:
             children,
             commit,
             skip,
-            synced.requests + fetches,
+            self.meter.take(),
             self.page_size,
         )
