@@ -10,7 +10,8 @@
     crawler.papers(by="quarter")                           # empty, attrs["status"] "not crawled", until imported
 
 Each function takes the arguments of the CLI command of the same name and calls the same code
-(:mod:`crawler.stats`, :mod:`crawler.history`, :mod:`crawler.report`): nothing is computed twice. The
+(:mod:`crawler.stats`, :mod:`crawler.history`): nothing is computed twice, and every figure comes from
+the SQL views. ``write_report`` writes what ``zoo report`` writes. The
 DataFrame's ``attrs`` hold the ``title``, the ``caption`` (definition and denominator) and ``notes``
 (e.g. a hub that was not crawled: its rows are absent, never 0).
 
@@ -29,7 +30,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from . import report as _report
 from . import stats
 from .history import find_models, model_timeline, nightly_counters
 from .store import connect as _store_connect
@@ -143,21 +143,7 @@ def headline(
     Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
     """
     with _using(con, db) as c:
-        table = stats.exclusivity(c, hub=hub, definition=definition, by=by, as_of=as_of)
-    name = getattr(definition, "value", definition)
-    rows = [
-        (h.hub, h.period, h.pytorch_only, h.tensorflow_only, h.share, name) for h in stats.headline(table)
-    ]
-    return _frame(
-        ["hub", "period", "pytorch_only", "tensorflow_only", "share", "definition"],
-        rows,
-        title=f"Headline share ({name} definition)",
-        caption="share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the articles' share: models of both "
-        "frameworks, of neither, of JAX and framework-neutral ones are left out of the denominator. "
-        f"{stats.MODELS_TEXT}{stats._as_of_text(stats.parse_as_of(as_of))}. "
-        f"{stats._sentence(stats.DEFINITION_TEXT[name])}.",
-        notes=table.notes,
-    )
+        return stats.headline_table(c, hub=hub, definition=definition, by=by, as_of=as_of).to_pandas()
 
 
 def history(
@@ -219,8 +205,8 @@ def papers(
     ``attrs["status"] == "not crawled"`` (never zeros).
     """
     with _using(con, db) as c:
-        status = _report.papers_status(c)
-        frame = _report.papers_table(c, by=by, official_only=official_only).to_pandas()
+        status, _ = stats.papers_import(c)
+        frame = stats.papers(c, by=by, official_only=official_only).to_pandas()
     frame.attrs["status"] = status
     return frame
 
@@ -233,7 +219,7 @@ def kaggle_frameworks(
     Columns: framework, family, models, share, denominator, as_of. No rows until Kaggle is crawled.
     """
     with _using(con, db) as c:
-        return _report.kaggle_frameworks(c, as_of=as_of).to_pandas()
+        return stats.kaggle_frameworks(c, as_of=as_of).to_pandas()
 
 
 def write_report(
@@ -244,8 +230,9 @@ def write_report(
     db: str | None = None,
 ) -> str:
     """Write the report ``zoo report`` writes; returns the path written."""
+    from .report import write_report as write
     from .store import resolve_db
 
     with _using(con, db) as c:
-        path, _ = _report.write_report(c, out, fmt, as_of, db=resolve_db(db))
+        path, _ = write(c, out, fmt, as_of, db=resolve_db(db))
     return str(path)

@@ -142,8 +142,31 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             _rollback(con)
             raise
     create_views(con)
+    seed_hubs(con)
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
+
+
+def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the ``hubs`` table say what the source registry says (only on a writable connection; a
+    table that already agrees is not written)."""
+    from .sources import registry
+
+    wanted = registry.rows()
+    have = con.execute(
+        "SELECT hub, label, sort_order, kind, unit, aliases FROM hubs ORDER BY sort_order, hub"
+    ).fetchall()
+    if have == wanted:
+        return
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM hubs")
+        if wanted:
+            con.executemany("INSERT INTO hubs VALUES (?, ?, ?, ?, ?, ?)", wanted)
+        con.execute("COMMIT")
+    except Exception:
+        _rollback(con)
+        raise
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -693,6 +716,18 @@ def read_work(db: str, query: str) -> list[tuple[Any, ...]]:
         return con.execute(query).fetchall()
     finally:
         con.close()
+
+
+def user_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]] | None:
+    """Run a user's own query (``zoo sql``) on a read-only connection, sandboxed: no access to other
+    files (no COPY TO, no read_csv) and the configuration locked. Returns (columns, rows), or None for a
+    statement that returns no rows. Raises ``duckdb.Error`` for a query DuckDB refuses."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    rel = con.execute(query)
+    if rel.description is None:
+        return None
+    return [d[0] for d in rel.description], rel.fetchall()
 
 
 def _staged_run_id(spath: Path) -> int | None:

@@ -48,15 +48,14 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "read-only connection; never built from a hub's data"
     ),
     ("crawler/store.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
-    ("crawler/cli.py", "sql", "query"): (
+    ("crawler/store.py", "user_query", "query"): (
         "the user's own query of `zoo sql`, run on a read-only connection with external access disabled "
         "and the configuration locked (tests/test_security.py::test_sql_is_read_only)"
     ),
 }
 #: Parameters whose SQL comes from the callers: every call site in the same file is checked instead.
 CHECKED_AT_CALL_SITES = {
-    ("crawler/cli.py", "_catalog_summary", "sql"): 1,  # (file, function, parameter) → argument position
-    ("crawler/export.py", "_copy", "query"): 1,
+    ("crawler/export.py", "_copy", "query"): 1,  # (file, function, parameter) → argument position
 }
 
 

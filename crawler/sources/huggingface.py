@@ -38,6 +38,7 @@ from huggingface_hub.utils import (
 from .. import __version__
 from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
+from .registry import Hub, Option, register
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 HUB = "huggingface"
@@ -381,3 +382,32 @@ class HuggingFaceSource(Source):
         wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
         self.meter.waited("paced", wait)
         time.sleep(wait)
+
+
+register(
+    Hub(
+        HuggingFaceSource,
+        label="Hugging Face",
+        command="hf",
+        aliases=("hf",),
+        order=1,
+        help="""Crawl every public model of the Hugging Face Hub (GET /api/models, pages of 1,000).
+
+HF_TOKEN is sent as huggingface_hub sends it. An interrupted crawl (kill, crash, failure) resumes from
+its last saved page the next time; --restart abandons it. Exit code 0 means the run completed.
+
+Example: zoo crawl hf --db zoo.duckdb""",
+        options=(
+            Option(
+                "--hf-endpoint",
+                "endpoint",
+                "Hub to crawl (default: $HF_ENDPOINT, else https://huggingface.co).",
+                envvar="HF_ENDPOINT",
+                in_all="Hub for the huggingface source.",
+            ),
+            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+        ),
+        secrets=("HF_TOKEN",),
+        unit="one model = one public model repository",
+    )
+)

@@ -57,6 +57,7 @@ import requests
 from ._http import HttpStatusError, RetryPolicy, make_session, request_json
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
+from .registry import Hub, Option, register
 
 HUB = "kaggle"
 DEFAULT_ENDPOINT = "https://api.kaggle.com"
@@ -786,3 +787,90 @@ class KaggleSource(Source):
                 raise KaggleError(f"Kaggle's model listing repeated the page token {next_token!r}")
             seen_tokens.add(next_token)
             token = next_token
+
+
+def _source(
+    endpoint: str | None,
+    api: str,
+    sort_by: str,
+    search: str | None,
+    owner: str | None,
+    page_size: int,
+    timeout: float,
+    max_attempts: int,
+    backoff: float,
+) -> KaggleSource:
+    policy = RetryPolicy(max_attempts=max_attempts, backoff_base=backoff, timeout=timeout)
+    return KaggleSource(
+        endpoint, api=api, page_size=page_size, sort_by=sort_by, search=search, owner=owner, policy=policy
+    )
+
+
+register(
+    Hub(
+        KaggleSource,
+        label="Kaggle Models",
+        command="kaggle",
+        order=4,
+        factory=_source,
+        help="""Crawl every model of Kaggle Models (TF Hub's successor) with Kaggle's ListModels API.
+
+Credentials, looked up where and in the order Kaggle's own client looks: an API token (Bearer) from
+KAGGLE_API_TOKEN (the token, or the path of a file holding it), else ~/.kaggle/access_token; else the
+legacy key (Basic): KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR, ~/.kaggle
+or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). Without them the command exits 1 before opening the
+database. Each model's instance frameworks go to models.formats and the kaggle_instances table
+(Kaggle's API gives no download count, so downloads stay empty; voteCount is stored as likes). An
+interrupted crawl resumes at the next page token; --restart abandons it. Exit code 0 means the run
+completed.
+
+Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb""",
+        options=(
+            Option(
+                "--kaggle-endpoint",
+                "endpoint",
+                "API base to crawl (default: $ZOO_KAGGLE_ENDPOINT, else https://api.kaggle.com, or "
+                "https://www.kaggle.com/api/v1 with --api legacy).",
+                envvar="ZOO_KAGGLE_ENDPOINT",
+            ),
+            Option(
+                "--api",
+                "api",
+                "rpc: POST …/ListModels (default); legacy: GET /api/v1/models/list.",
+                default="rpc",
+                choices=APIS,
+            ),
+            Option(
+                "--sort-by",
+                "sort_by",
+                "Listing order: createTime, publishTime, updateTime, hotness, downloadCount, voteCount "
+                "or notebookCount.",
+                default=DEFAULT_SORT,
+                choices=tuple(SORT_ORDERS),
+            ),
+            Option("--search", "search", "Only models matching this term."),
+            Option("--owner", "owner", "Only models of this user or org."),
+            Option("--page-size", "page_size", "Models asked per page.", type=int, default=PAGE_SIZE, min=1),
+            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--max-attempts",
+                "max_attempts",
+                "Attempts per request (5xx, 429, timeouts).",
+                type=int,
+                default=6,
+                min=1,
+            ),
+            Option(
+                "--backoff",
+                "backoff",
+                "First retry wait in seconds; doubles per retry.",
+                type=float,
+                default=1.0,
+                min=0.0,
+            ),
+        ),
+        secrets=("KAGGLE_API_TOKEN", "KAGGLE_KEY"),
+        unavailable=kaggle_credentials_problem,
+        unit="one model = one Kaggle model (its instances and variations apart)",
+    )
+)

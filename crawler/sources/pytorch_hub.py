@@ -28,7 +28,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -37,8 +37,9 @@ import yaml
 
 from . import _git
 from ._http import HttpError, HttpUnreachable, RetryPolicy, make_session, request_text
-from .base import Meter
+from .base import Meter, Source
 from .records import ModelRecord, Page
+from .registry import Hub, Option, register
 
 HUB = "pytorch-hub"
 DEFAULT_REPO = "https://github.com/pytorch/hub"
@@ -529,3 +530,64 @@ class PyTorchHubSource(_git.CatalogSource):
         yield from _git.paginate(
             records, entry_warnings, final_warnings, children, commit, skip, self.meter.take(), self.page_size
         )
+
+
+def _summary(source: Source, figures: Mapping[str, int]) -> str:
+    line = f"{HUB}: {figures['models']} entries ({figures['live']} live, {figures['removed']} removed)"
+    if isinstance(source, PyTorchHubSource) and source.entrypoints:
+        line += (
+            f"; {figures['entrypoints']} entrypoints in {figures['entrypoint_repositories']} repositories "
+            "(public callables of hubconf.py, parsed: an approximation)"
+        )
+    return line
+
+
+register(
+    Hub(
+        PyTorchHubSource,
+        label="PyTorch Hub",
+        command="pytorch-hub",
+        order=2,
+        help="""Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
+
+The repository is cloned once (partial, --filter=blob:none) into the cache and fetched on later runs.
+Every entry ever seen is stored, removed ones with deleted_at; created_at is the date the entry landed
+on the branch (first first-parent commit holding it), so a first crawl already knows every past year.
+With --entrypoints, entrypoints (models callable through torch.hub.load) are counted from hubconf.py
+by parsing it, an approximation of torch.hub.list(), and reported apart from entries.
+
+Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
+        options=(
+            *_git.catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
+            Option(
+                "--entrypoints",
+                "entrypoints",
+                "Also download each entry's hubconf.py (GITHUB_TOKEN is sent if set) and count its public "
+                "callables into pytorch_hub_entrypoints. An approximation: the file is parsed, never "
+                "imported. Example: --entrypoints",
+                type=bool,
+                default=False,
+            ),
+            Option(
+                "--raw-base",
+                "raw_base",
+                "Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/<ref>/hubconf.py, "
+                "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD. "
+                "Example: --raw-base http://127.0.0.1:8000",
+                default=DEFAULT_RAW_BASE,
+            ),
+            Option(
+                "--timeout",
+                "timeout",
+                "Seconds before a hubconf.py request times out. Example: --timeout 60",
+                type=float,
+                default=30.0,
+            ),
+        ),
+        secrets=("GITHUB_TOKEN",),
+        unavailable=_git.git_missing,
+        summary=_summary,
+        unit="one model = one catalog entry (a page of pytorch/hub; one entry may expose several "
+        "entrypoints)",
+    )
+)

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from . import _git
+from .base import Source
 from .records import ModelRecord, Page
+from .registry import Hub, register
 
 HUB = "tf-hub"
 DEFAULT_REPO = "https://github.com/tensorflow/tfhub.dev"
@@ -407,3 +409,34 @@ class TensorFlowHubSource(_git.CatalogSource):
             self.meter.take(),
             self.page_size,
         )
+
+
+def _summary(source: Source, figures: Mapping[str, int]) -> str:
+    return (
+        f"{HUB}: {figures['models']} models ({figures['live']} live, {figures['removed']} removed); "
+        f"{figures['versions']} versions and variants, {figures['collections']} collections, "
+        f"{figures['publishers']} publishers"
+    )
+
+
+register(
+    Hub(
+        TensorFlowHubSource,
+        label="TensorFlow Hub",
+        command="tf-hub",
+        order=3,
+        help="""Crawl the tfhub.dev catalog (markdown under assets/docs, formerly assets/g3doc) with its git history.
+
+A model is a '# Module' or '# Placeholder' document, keyed by its handle without the version; its
+versions and its Lite, TF.js and Coral variants go to tf_hub_versions and to the model's formats.
+created_at is when any document of the handle first landed on the branch (paths moved in 2020 and
+2021), deleted_at when its last document disappeared. Collections and publishers go to
+tf_hub_collections and tf_hub_publishers.
+
+Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
+        options=_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+        unavailable=_git.git_missing,
+        summary=_summary,
+        unit="one model = one handle without its version (variants and versions apart)",
+    )
+)
