@@ -26,10 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from . import _API as _API_NAMES
 from . import stats
 from .history import find_models, model_timeline, nightly_counters
 from .store import connect as _store_connect
@@ -37,18 +38,8 @@ from .store import connect as _store_connect
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "additions",
-    "connect",
-    "downloads",
-    "exclusivity",
-    "headline",
-    "history",
-    "hubs",
-    "kaggle_frameworks",
-    "papers",
-    "write_report",
-]
+#: The names ``import crawler`` serves (listed once, in the package, which must not import this module).
+__all__ = sorted(_API_NAMES)
 
 
 def connect(db: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -132,18 +123,20 @@ def hubs(
 def headline(
     con: duckdb.DuckDBPyConnection | None = None,
     hub: str | None = None,
-    definition: str = "tags",
-    by: str = "none",
-    as_of: date | str | None = None,
+    *,
     db: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """The articles' share per (hub, period): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line
-    ``zoo stats exclusivity`` prints under its table. share is None when both counts are 0.
+    ``zoo stats exclusivity`` prints under its table. share is None when both counts are 0. Takes the
+    options of :func:`exclusivity`: ``definition`` ("tags"), ``by`` ("none") and ``as_of``.
 
     Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
     """
     with _using(con, db) as c:
-        return stats.headline_table(c, hub=hub, definition=definition, by=by, as_of=as_of).to_pandas()
+        table = stats.exclusivity(c, hub=hub, **options)
+    definition = options.get("definition", stats.Definition.tags)
+    return stats.headline_table(table, definition, options.get("as_of")).to_pandas()
 
 
 def history(

@@ -168,6 +168,23 @@ def _hub(con: duckdb.DuckDBPyConnection, hub: str | None) -> str | None:
     return name
 
 
+def _checked(
+    con: duckdb.DuckDBPyConnection,
+    hub: str | None,
+    definition: Definition | str,
+    by: Enum | str,
+    grains: type[Enum],
+    as_of: date | str | None,
+) -> tuple[str, str, date | None, str | None]:
+    """A per-period statistic's arguments, checked in order: definition, period, date, hub."""
+    return (
+        enum_value(definition, [d.value for d in Definition], "definition"),
+        enum_value(by, [g.value for g in grains], "by"),
+        parse_as_of(as_of),
+        _hub(con, hub),
+    )
+
+
 def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -209,10 +226,7 @@ def exclusivity(
 
     Columns: hub, period, class, models, share, denominator, definition, as_of.
     """
-    definition = enum_value(definition, [d.value for d in Definition], "definition")
-    grain = enum_value(by, [g.value for g in Grain], "by")
-    as_of_date = parse_as_of(as_of)
-    hub = _hub(con, hub)
+    definition, grain, as_of_date, hub = _checked(con, hub, definition, by, Grain, as_of)
     rows = con.execute(
         "SELECT hub, period, class, models, share, denominator, definition, ?::DATE AS as_of "
         "FROM stats_exclusivity_at(?::DATE, ?, ?) WHERE ? IS NULL OR hub = ?",
@@ -263,10 +277,7 @@ def additions(
 
     Columns: hub, period, class, models, definition (None without by_class), as_of.
     """
-    definition = enum_value(definition, [d.value for d in Definition], "definition")
-    grain = enum_value(by, [g.value for g in AdditionsGrain], "by")
-    as_of_date = parse_as_of(as_of)
-    hub = _hub(con, hub)
+    definition, grain, as_of_date, hub = _checked(con, hub, definition, by, AdditionsGrain, as_of)
     rows = con.execute(
         "SELECT hub, period, class, models, CASE WHEN ? THEN definition END, ?::DATE "
         "FROM stats_additions_at(?::DATE, ?, ?, ?) WHERE ? IS NULL OR hub = ?",
@@ -316,18 +327,14 @@ def hubs(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> Sta
 
 
 def headline_table(
-    con: duckdb.DuckDBPyConnection,
-    hub: str | None = None,
-    definition: Definition | str = Definition.tags,
-    by: Grain | str = Grain.none,
-    as_of: date | str | None = None,
+    table: StatTable, definition: Definition | str, as_of: date | str | None = None
 ) -> StatTable:
-    """The articles' share per (hub, period): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line
-    ``zoo stats exclusivity`` prints under its table; share None when both counts are 0.
+    """The articles' share per (hub, period) of an :func:`exclusivity` table (made with ``definition``
+    and ``as_of``): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line ``zoo stats exclusivity``
+    prints under its table; share None when both counts are 0.
 
     Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
     """
-    table = exclusivity(con, hub=hub, definition=definition, by=by, as_of=as_of)
     name = enum_value(definition, [d.value for d in Definition], "definition")
     rows = [(h.hub, h.period, h.pytorch_only, h.tensorflow_only, h.share, name) for h in headline(table)]
     return StatTable(

@@ -363,6 +363,10 @@ class RunCounters:
 
 @dataclass
 class RunResult:
+    """How a run ended, as :func:`crawler.crawl.crawl` reports it: ``status`` ``complete`` or ``failed``;
+    ``models`` the distinct models a complete run saw; ``error`` why a failed run failed (one line,
+    scrubbed of secrets); ``merge`` what a complete run changed in the database."""
+
     run_id: int
     source: str
     status: str
@@ -382,35 +386,32 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass
 class Run:
     """One crawl run of one source: begin or resume, save pages, then finish or fail.
 
-    Use :func:`begin_run` to get one. Only the holder of :class:`CrawlLock` may create a Run.
+    Use :func:`begin_run` to get one. Only the holder of :class:`CrawlLock` may create a Run. Its
+    checkpoint, whether it is done, and its counters are read from the staging file it is given.
     """
 
-    def __init__(
-        self,
-        db: str,
-        source: str,
-        run_id: int,
-        resumed: bool,
-        stage: duckdb.DuckDBPyConnection,
-        policy: RunPolicy | None = None,
-        child_tables: tuple[str, ...] = (),
-    ) -> None:
-        self.policy = policy or RunPolicy()
-        self.child_tables = child_tables
-        self.db = db
-        self.source = source
-        self.run_id = run_id
-        self.resumed = resumed
-        self._stage = stage
-        row = stage.execute(
+    db: str
+    source: str
+    run_id: int
+    resumed: bool
+    _stage: duckdb.DuckDBPyConnection
+    policy: RunPolicy
+    child_tables: tuple[str, ...] = ()
+    checkpoint: str | None = field(init=False)
+    done: bool = field(init=False)
+    counters: RunCounters = field(init=False)
+
+    def __post_init__(self) -> None:
+        row = self._stage.execute(
             "SELECT checkpoint, done, pages, items, requests, warnings, warning_samples FROM stage_run"
         ).fetchone()
         assert row is not None
-        self.checkpoint: str | None = row[0]
-        self.done: bool = bool(row[1])
+        self.checkpoint = row[0]
+        self.done = bool(row[1])
         self.counters = RunCounters(row[2], row[3], row[4], row[5], list(row[6] or []))
 
     # -- pages
@@ -481,26 +482,21 @@ class Run:
 
     # -- ending
 
+    def _record_end(self, con: duckdb.DuckDBPyConnection, status: str, error: str | None) -> None:
+        """Store how the run ended, when, and its counters."""
+        c = self.counters
+        con.execute(
+            "UPDATE crawl_runs SET status = ?, finished_at = ?, pages = ?, items = ?, requests = ?, "
+            "warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
+            [status, _now(), c.pages, c.items, c.requests, c.warnings, c.warning_samples, error, self.run_id],
+        )
+
     def fail(self, error: str) -> None:
         """Mark the run failed; its staged pages and checkpoint stay, so the next crawl resumes it."""
-        c = self.counters
         self._stage.close()
         con = connect(self.db)
         try:
-            con.execute(
-                "UPDATE crawl_runs SET status = 'failed', finished_at = ?, pages = ?, items = ?, requests = ?,"
-                " warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
-                [
-                    _now(),
-                    c.pages,
-                    c.items,
-                    c.requests,
-                    c.warnings,
-                    c.warning_samples,
-                    error[:2000],
-                    self.run_id,
-                ],
-            )
+            self._record_end(con, "failed", error[:2000])
         finally:
             con.close()
 
@@ -510,7 +506,6 @@ class Run:
 
         A model listed twice (it moved between pages) is stored once, with the values of the later page.
         """
-        c = self.counters
         stage_file = str(staging_path(self.db, self.source))
         self._stage.execute("CHECKPOINT")
         self._stage.close()
@@ -547,18 +542,11 @@ class Run:
                     max_drop=self.policy.max_drop,
                 )
                 self._merge_children(con)
+                self._record_end(con, "complete", None)
                 con.execute(
-                    "UPDATE crawl_runs SET status = 'complete', finished_at = ?, pages = ?, items = ?, "
-                    "requests = ?, warnings = ?, warning_samples = ?, models = ?, error = NULL, full_listing = ?, "
-                    "suspect = ?, new_models = ?, changed_models = ?, absent_models = ?, deleted_models = ? "
-                    "WHERE run_id = ?",
+                    "UPDATE crawl_runs SET models = ?, full_listing = ?, suspect = ?, new_models = ?, "
+                    "changed_models = ?, absent_models = ?, deleted_models = ? WHERE run_id = ?",
                     [
-                        _now(),
-                        c.pages,
-                        c.items,
-                        c.requests,
-                        c.warnings,
-                        c.warning_samples,
                         merged.models,
                         self.policy.full,
                         merged.suspect,
@@ -653,6 +641,7 @@ def begin_run(
     afresh. Params of a resumed run are those it started with.
     """
     db = resolve_db(db)
+    policy = policy or RunPolicy()
     spath = staging_path(db, source)
     con = connect(db)
     try:

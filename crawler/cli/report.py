@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from .. import stats
 from ..report import ReportFormat
 from ..store import resolve_db
-from .common import AsOfOption, ReadDbOption, app, read
-from .stats import stats_fail
+from .common import AsOfOption, ReadDbOption, app
+from .stats import answer
 
 
 @app.command("report")
@@ -49,14 +48,7 @@ def report_cmd(
     """
     from ..report import write_report
 
-    con = read(db)
-    try:
-        try:
-            path, report = write_report(con, out, fmt, as_of, db=resolve_db(db))
-        except stats.StatsError as exc:
-            raise stats_fail(exc) from None
-    finally:
-        con.close()
+    path, report = answer(db, lambda con: write_report(con, out, fmt, as_of, db=resolve_db(db)))
     missing = report.not_crawled
     print(
         f"zoo report: wrote {path} ({len(report.sections)} figures"

@@ -3,9 +3,11 @@ JSON, each with its definition and denominator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import duckdb
 import typer
 
 from .. import stats
@@ -13,6 +15,8 @@ from ..output import Format, render
 from ..sources import registry
 from ..stats import AdditionsGrain, Definition, Grain, StatTable
 from .common import EXIT_FAILED, AsOfOption, ReadDbOption, app, err, read
+
+T = TypeVar("T")
 
 stats_app = typer.Typer(
     help="Framework statistics (PyTorch vs TensorFlow) computed by the SQL views stats_*; every table "
@@ -57,9 +61,17 @@ StatsFormatOption = Annotated[
 ]
 
 
-def stats_fail(exc: Exception) -> typer.Exit:
-    err.print(f"zoo: {exc}", highlight=False)
-    return typer.Exit(2)
+def answer(db: str | None, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """``compute`` on the database opened read-only; a question the statistics cannot answer (an
+    unknown hub, a bad date) exits 2 with the reason."""
+    con = read(db)
+    try:
+        return compute(con)
+    except stats.StatsError as exc:
+        err.print(f"zoo: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
 
 
 def _show(table: StatTable, fmt: Format, extra_lines: list[str] | None = None) -> None:
@@ -112,14 +124,7 @@ def stats_exclusivity(
 
     Example: zoo stats exclusivity --hub huggingface --definition tags --by year --format json
     """
-    con = read(db)
-    try:
-        try:
-            table = stats.exclusivity(con, hub=hub, definition=definition, by=by, as_of=as_of)
-        except stats.StatsError as exc:
-            raise stats_fail(exc) from None
-    finally:
-        con.close()
+    table = answer(db, lambda con: stats.exclusivity(con, hub=hub, definition=definition, by=by, as_of=as_of))
     heads = stats.headline(table)
     lines = [
         f"Headline ({definition.value} definition): PyTorch-only ÷ (PyTorch-only + TensorFlow-only)"
@@ -159,16 +164,12 @@ def stats_additions(
 
     Example: zoo stats additions --hub huggingface --by year --by-class
     """
-    con = read(db)
-    try:
-        try:
-            table = stats.additions(
-                con, hub=hub, by=by, definition=definition, by_class=by_class, as_of=as_of
-            )
-        except stats.StatsError as exc:
-            raise stats_fail(exc) from None
-    finally:
-        con.close()
+    table = answer(
+        db,
+        lambda con: stats.additions(
+            con, hub=hub, by=by, definition=definition, by_class=by_class, as_of=as_of
+        ),
+    )
     _show(table, fmt)
 
 
@@ -184,14 +185,7 @@ def stats_hubs(
 
     Example: zoo stats hubs --as-of 2024-12-31 --format json
     """
-    con = read(db)
-    try:
-        try:
-            table = stats.hubs(con, as_of=as_of)
-        except stats.StatsError as exc:
-            raise stats_fail(exc) from None
-    finally:
-        con.close()
+    table = answer(db, lambda con: stats.hubs(con, as_of=as_of))
     _show(table, fmt)
 
 
@@ -264,11 +258,7 @@ def stats_papers(
 
     Example: zoo stats papers --by quarter --official-only --format json
     """
-    con = read(db)
-    try:
-        columns, rows = stats.papers(con, by=by.value, official_only=official_only)
-    finally:
-        con.close()
+    columns, rows = answer(db, lambda con: stats.papers(con, by=by.value, official_only=official_only))
     if not rows:
         err.print("zoo: Papers with Code: not imported (run `zoo import pwc`)", highlight=False)
     if fmt is Format.table:

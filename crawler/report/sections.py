@@ -13,16 +13,8 @@ import duckdb
 
 from .. import stats
 from ..stats import StatTable
+from . import figures
 from .articles import ARTICLE_ADDITIONS_YEAR, HUGGING_FACE, KAGGLE, PYTORCH_HUB, article_value
-from .figures import (
-    figure_additions,
-    figure_exclusivity,
-    figure_hubs,
-    figure_kaggle,
-    figure_papers,
-    figure_png,
-    headline_by_period,
-)
 from .formatting import (
     CLASS_LABELS,
     LEGACY_TEXT,
@@ -149,15 +141,15 @@ def _section_hubs(
                 summary=True,
             )
         )
-    figures = stats.hub_figures(con, PYTORCH_HUB)
-    if as_of is None and crawls.crawled(PYTORCH_HUB) and figures["entrypoints"]:
+    counts = stats.hub_figures(con, PYTORCH_HUB)
+    if as_of is None and crawls.crawled(PYTORCH_HUB) and counts["entrypoints"]:
         comparisons.append(
             Comparison(
                 f"{hub_label(PYTORCH_HUB)}: entrypoints",
                 "—",
                 "",
-                fmt_int(figures["entrypoints"]),
-                f"public callables of hubconf.py in {figures['entrypoint_repositories']:,} repositories, "
+                fmt_int(counts["entrypoints"]),
+                f"public callables of hubconf.py in {counts['entrypoint_repositories']:,} repositories, "
                 "parsed (an approximation of torch.hub.list()); `zoo crawl pytorch-hub --entrypoints`",
                 crawls.when(PYTORCH_HUB),
             )
@@ -172,7 +164,7 @@ def _section_hubs(
             hubs_table.caption,
         ],
         [],
-        figure_png(figure_hubs(hubs_table)),
+        figures.figure_png(figures.figure_hubs(hubs_table)),
         "Bar chart: models per hub on a log scale, with the articles' values as black diamonds.",
     )
 
@@ -235,7 +227,7 @@ def _section_exclusivity(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of:
             )
         )
     rows = []
-    per_period = {d: headline_by_period(t) for d, t in by_year.items()}
+    per_period = {d: figures.headline_by_period(t) for d, t in by_year.items()}
     for period in sorted({p for h in per_period.values() for p in h}, key=period_key):
         row = [period]
         for definition in ("tags", "evidence"):
@@ -270,7 +262,7 @@ def _section_exclusivity(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of:
             "The share of all models (last line per definition) shows how much the denominator matters.",
         ],
         [table] if rows else [],
-        figure_png(figure_exclusivity(by_year)),
+        figures.figure_png(figures.figure_exclusivity(by_year)),
         "Line chart: PyTorch's share of the framework-exclusive Hugging Face models per creation year, "
         "both definitions; stacked bars: every class per year.",
         notes,
@@ -362,7 +354,7 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
             LEGACY_TEXT,
         ],
         [table] if rows else [],
-        figure_png(figure_additions(tables["tags"], hub)),
+        figures.figure_png(figures.figure_additions(tables["tags"], hub)),
         "Grouped bars: PyTorch-only and TensorFlow-only models added per creation year (tags definition), "
         "the legacy cohort hatched at the left, the articles' 2022 values as black diamonds.",
         list(tables["tags"].notes),
@@ -412,7 +404,7 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
             "`zoo import pwc`; until it has run, this figure is “not crawled”."
         ],
         tables,
-        figure_png(figure_papers(quarterly)) if crawled else None,
+        figures.figure_png(figures.figure_papers(quarterly)) if crawled else None,
         "Line chart: each framework's share of papers' code per quarter, with the articles' value.",
         list(quarterly.notes),
     )
@@ -462,7 +454,7 @@ def _section_kaggle(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: date
             "The articles cite no Kaggle figure."
         ],
         [_table_of(frameworks)] if crawled else [],
-        figure_png(figure_kaggle(frameworks)) if crawled else None,
+        figures.figure_png(figures.figure_kaggle(frameworks)) if crawled else None,
         "Horizontal bars: Kaggle Models per instance framework.",
         list(frameworks.notes),
     )

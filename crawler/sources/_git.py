@@ -472,6 +472,15 @@ def read_blobs(
     return blobs, fetches
 
 
+def decode(path: str, content: bytes, warnings: list[str]) -> str:
+    """A catalog file's text: UTF-8, or decoded with replacement characters and a warning."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        warnings.append(f"{path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters")
+        return content.decode("utf-8", "replace")
+
+
 # ------------------------------------------------------------------------------------------------ pages
 
 #: Records per page of a catalog crawl.

@@ -213,13 +213,7 @@ def entry_record(history: _git.PathHistory, content: bytes | None, warnings: lis
     path = history.path
     text = ""
     if content is not None:
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = content.decode("utf-8", "replace")
-            warnings.append(
-                f"{path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters"
-            )
+        text = _git.decode(path, content, warnings)
     else:
         warnings.append(f"{path}: content could not be read")
     fm, problem = parse_front_matter(text)

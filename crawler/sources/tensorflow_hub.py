@@ -206,13 +206,7 @@ def group_documents(
         if content is None:
             warnings.append(f"{h.path}: content could not be read; skipped")
             continue
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = content.decode("utf-8", "replace")
-            warnings.append(
-                f"{h.path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters"
-            )
+        text = _git.decode(h.path, content, warnings)
         doc, problem = parse_document(text)
         if doc is None:
             warnings.append(f"{h.path}: {problem}; skipped")
