@@ -37,6 +37,13 @@ member                 default and meaning
 ``work``               ``[]``; set by the runner when ``work_query`` is set.
 =====================  ==========================================================================
 
+An enrichment source yields pages **without records** (``Page.records`` is for the hub's own listing,
+which the store merges into ``models`` under the run's source name): its facts go to a child table of its
+own (a migration in ``sql/schema``, named in ``child_tables``), one row per model with ``hub`` = the
+enrichment source's name and ``key`` = the model's key, and views join them to ``models``. It sets
+``full_listing = False``, so a run adds its rows and keeps those of earlier runs, and its registry entry
+has ``kind="enrichment"``, so ``zoo stats hubs`` does not list it as a hub.
+
 Errors: raise :class:`SourceError` (or a subclass) with a one-line message that tells the user what to
 do. ``requests`` is the number of HTTP requests spent on work no page reported (the failing page's), so
 the run's counter stays honest; the HTTP layer (:mod:`crawler.sources._http`) fills it in for its own
