@@ -22,6 +22,7 @@ labels), ``figures`` (the plots), ``sections`` (one section per figure, :func:`b
 
 from __future__ import annotations
 
+from ..stats import kaggle_frameworks  # formerly defined here; now a statistic (view stats_formats)
 from .articles import ARTICLE, ARTICLE_ADDITIONS_YEAR, ArticleValue, article_value
 from .figures import (
     figure_additions,
@@ -59,6 +60,7 @@ __all__ = [
     "fmt_pct",
     "fmt_when",
     "hub_label",
+    "kaggle_frameworks",
     "render_html",
     "render_markdown",
     "write_report",
