@@ -10,7 +10,8 @@
     crawler.papers(by="quarter")                           # empty, attrs["status"] "not crawled", until imported
 
 Each function takes the arguments of the CLI command of the same name and calls the same code
-(:mod:`crawler.stats`, :mod:`crawler.history`, :mod:`crawler.report`): nothing is computed twice. The
+(:mod:`crawler.stats`, :mod:`crawler.history`): nothing is computed twice, and every figure comes from
+the SQL views. ``write_report`` writes what ``zoo report`` writes. The
 DataFrame's ``attrs`` hold the ``title``, the ``caption`` (definition and denominator) and ``notes``
 (e.g. a hub that was not crawled: its rows are absent, never 0).
 
@@ -25,11 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from . import report as _report
+from . import _API as _API_NAMES
 from . import stats
 from .history import find_models, model_timeline, nightly_counters
 from .store import connect as _store_connect
@@ -37,18 +38,8 @@ from .store import connect as _store_connect
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "additions",
-    "connect",
-    "downloads",
-    "exclusivity",
-    "headline",
-    "history",
-    "hubs",
-    "kaggle_frameworks",
-    "papers",
-    "write_report",
-]
+#: The names ``import crawler`` serves (listed once, in the package, which must not import this module).
+__all__ = sorted(_API_NAMES)
 
 
 def connect(db: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -132,32 +123,20 @@ def hubs(
 def headline(
     con: duckdb.DuckDBPyConnection | None = None,
     hub: str | None = None,
-    definition: str = "tags",
-    by: str = "none",
-    as_of: date | str | None = None,
+    *,
     db: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """The articles' share per (hub, period): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line
-    ``zoo stats exclusivity`` prints under its table. share is None when both counts are 0.
+    ``zoo stats exclusivity`` prints under its table. share is None when both counts are 0. Takes the
+    options of :func:`exclusivity`: ``definition`` ("tags"), ``by`` ("none") and ``as_of``.
 
     Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
     """
     with _using(con, db) as c:
-        table = stats.exclusivity(c, hub=hub, definition=definition, by=by, as_of=as_of)
-    name = getattr(definition, "value", definition)
-    rows = [
-        (h.hub, h.period, h.pytorch_only, h.tensorflow_only, h.share, name) for h in stats.headline(table)
-    ]
-    return _frame(
-        ["hub", "period", "pytorch_only", "tensorflow_only", "share", "definition"],
-        rows,
-        title=f"Headline share ({name} definition)",
-        caption="share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the articles' share: models of both "
-        "frameworks, of neither, of JAX and framework-neutral ones are left out of the denominator. "
-        f"{stats.MODELS_TEXT}{stats._as_of_text(stats.parse_as_of(as_of))}. "
-        f"{stats._sentence(stats.DEFINITION_TEXT[name])}.",
-        notes=table.notes,
-    )
+        table = stats.exclusivity(c, hub=hub, **options)
+    definition = options.get("definition", stats.Definition.tags)
+    return stats.headline_table(table, definition, options.get("as_of")).to_pandas()
 
 
 def history(
@@ -219,8 +198,8 @@ def papers(
     ``attrs["status"] == "not crawled"`` (never zeros).
     """
     with _using(con, db) as c:
-        status = _report.papers_status(c)
-        frame = _report.papers_table(c, by=by, official_only=official_only).to_pandas()
+        status, _ = stats.papers_import(c)
+        frame = stats.papers(c, by=by, official_only=official_only).to_pandas()
     frame.attrs["status"] = status
     return frame
 
@@ -233,7 +212,7 @@ def kaggle_frameworks(
     Columns: framework, family, models, share, denominator, as_of. No rows until Kaggle is crawled.
     """
     with _using(con, db) as c:
-        return _report.kaggle_frameworks(c, as_of=as_of).to_pandas()
+        return stats.kaggle_frameworks(c, as_of=as_of).to_pandas()
 
 
 def write_report(
@@ -244,8 +223,9 @@ def write_report(
     db: str | None = None,
 ) -> str:
     """Write the report ``zoo report`` writes; returns the path written."""
+    from .report import write_report as write
     from .store import resolve_db
 
     with _using(con, db) as c:
-        path, _ = _report.write_report(c, out, fmt, as_of, db=resolve_db(db))
+        path, _ = write(c, out, fmt, as_of, db=resolve_db(db))
     return str(path)

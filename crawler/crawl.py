@@ -1,7 +1,8 @@
 """Run a source into the store: lock, begin or resume the run, save every page, then merge or fail.
 
-This is the one place that gives every source provenance, resumability and progress. Pages are fetched
-one ahead in a background thread, so the network and the store work at the same time.
+This is the one place that gives every source provenance, resumability, progress and secret scrubbing
+(see :mod:`crawler.sources.base` for the contract a source fulfils). Pages are fetched one ahead in a
+background thread, so the network and the store work at the same time.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .sources.records import Page, Source
-from .store import CrawlLock, RunPolicy, RunResult, begin_run, resolve_db
+from .sources.base import Meter, Source, SourceError
+from .sources.records import Page
+from .store import CrawlLock, RunPolicy, RunResult, begin_run, read_work, resolve_db
 
 
 @dataclass
@@ -78,9 +80,8 @@ def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
 
 
 def _secrets(source: Source) -> list[str]:
-    get = getattr(source, "secrets", None)
     try:
-        return [v for v in (get() if callable(get) else []) if v]
+        return [v for v in source.secrets() if v]
     except Exception:  # finding the secrets must never be why a failure goes unreported
         return []
 
@@ -101,9 +102,12 @@ def crawl(
     progress: ProgressCallback | None = None,
     prefetch: bool = True,
     policy: RunPolicy | None = None,
+    meter: Meter | None = None,
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
+    ``meter`` is handed to the source (a new one if not given): a progress display listens to it for
+    rate-limit waits. Every error message and warning is scrubbed of the source's secrets here, once.
     Raises :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
     """
     db = resolve_db(db)
@@ -113,6 +117,7 @@ def crawl(
     switch = sys.getswitchinterval()
     sys.setswitchinterval(min(switch, 0.001))
     try:
+        source.meter = meter or Meter()
         return _crawl(source, db, restart, progress, prefetch, policy, started)
     finally:
         sys.setswitchinterval(switch)
@@ -128,8 +133,9 @@ def _crawl(
     started: float,
 ) -> RunResult:
     policy = policy or RunPolicy()
-    if not getattr(source, "full_listing", True):  # a partial listing judges no absences
+    if not source.full_listing:  # a partial listing judges no absences
         policy = replace(policy, full=False)
+    secrets = _secrets(source)
     with CrawlLock(db):
         run = begin_run(
             db,
@@ -137,13 +143,17 @@ def _crawl(
             source.params(),
             restart=restart,
             policy=policy,
-            child_tables=tuple(getattr(source, "child_tables", ())),
+            child_tables=tuple(source.child_tables),
         )
         c = run.counters
         try:
             if not run.done:
+                if source.work_query is not None:  # an enrichment source: its work list, read-only
+                    source.work = read_work(db, source.work_query)
                 pages = source.pages(run.checkpoint)
                 for page in _prefetch(pages) if prefetch else pages:
+                    if secrets and page.warnings:
+                        page.warnings = [scrub(w, secrets) for w in page.warnings]
                     run.save_page(page)
                     if progress is not None:
                         progress(
@@ -164,9 +174,11 @@ def _crawl(
             raise
         except Exception as exc:  # the run ends failed, its checkpoint kept
             # A server may echo the request (its Authorization header) in its error text.
-            message = scrub(f"{type(exc).__name__}: {exc}", _secrets(source))
-            # requests spent on the page that failed (a source may attach them to its error)
-            run.add_requests(int(getattr(exc, "requests", 0) or 0))
+            message = scrub(f"{type(exc).__name__}: {exc}", secrets)
+            # requests spent on the page that failed: the meter counted them (a source that does not
+            # meter its requests may still say how many on its error)
+            spent = exc.requests if isinstance(exc, SourceError) else 0
+            run.add_requests(max(source.meter.take(), spent))
             run.fail(message)
             return RunResult(
                 run.run_id, source.name, "failed", run.resumed, c, None, message, time.monotonic() - started

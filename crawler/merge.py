@@ -27,31 +27,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
-COUNTER_COLUMNS = ["downloads", "downloads_all_time", "likes"]
-ATTR_COLUMNS = [
-    "id",
-    "author",
-    "created_at",
-    "created_at_quality",
-    "last_modified",
-    "library_name",
-    "pipeline_tag",
-    "tags",
-    "sha",
-    "private",
-    "gated",
-    "formats",
-    "files",
-    "extra",
-]
+from .sources.records import ATTR_COLUMNS, COUNTER_COLUMNS
+
 _COUNTERS_HASH = "hash(" + ", ".join(f"i.{c}" for c in COUNTER_COLUMNS) + ")"
 # extra is hashed as text: the same JSON document always hashes the same
 _ATTRS_HASH = (
     "hash(" + ", ".join(f"i.{c}" if c != "extra" else "i.extra::VARCHAR" for c in ATTR_COLUMNS) + ")"
 )
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row a statement that always answers one row (an aggregate, an UPDATE's count) answered."""
+    row = result.fetchone()
+    if row is None:
+        raise AssertionError("the statement answered no row")
+    return row
 
 
 @dataclass
@@ -93,17 +87,19 @@ def merge_run(
         """,
         {"hub": hub},
     )
-    base = con.execute("SELECT coalesce(max(mid), 0) FROM models").fetchone()[0]  # type: ignore[index]
+    base = one_row(con.execute("SELECT coalesce(max(mid), 0) FROM models"))[0]
     con.execute(
         "UPDATE changes SET mid = n.mid FROM ("
         "  SELECT key, $base + row_number() OVER () AS mid FROM changes WHERE mid IS NULL"
         ") n WHERE changes.key = n.key",
         {"base": base},
     )
-    n_models, n_new, n_changed = con.execute(
-        "SELECT count(*), count(*) FILTER (is_new), "
-        "count(*) FILTER (counters_changed OR attrs_changed) FROM changes"
-    ).fetchone()  # type: ignore[misc]
+    n_models, n_new, n_changed = one_row(
+        con.execute(
+            "SELECT count(*), count(*) FILTER (is_new), "
+            "count(*) FILTER (counters_changed OR attrs_changed) FROM changes"
+        )
+    )
 
     prev = con.execute(
         "SELECT models FROM crawl_runs WHERE source = ? AND status = 'complete' AND full_listing "
@@ -179,7 +175,7 @@ def merge_run(
             "AND m.mid NOT IN (SELECT mid FROM changes)",
             {"hub": hub},
         )
-        n_absent = con.execute("SELECT count(*) FROM gone").fetchone()[0]  # type: ignore[index]
+        n_absent = one_row(con.execute("SELECT count(*) FROM gone"))[0]
         con.execute("INSERT INTO model_absences SELECT mid, $hub, $run, NULL, NULL FROM gone", p)
         con.execute(
             "UPDATE models SET absent_since_run = $run WHERE mid IN (SELECT mid FROM gone)", {"run": run_id}
@@ -190,12 +186,14 @@ def merge_run(
             "WHERE source = $hub AND status = 'complete' AND full_listing AND NOT suspect UNION SELECT $run",
             p,
         )
-        n_deleted = con.execute(
-            "UPDATE models m SET deleted_at = $now, deleted_run = $run "
-            "WHERE m.hub = $hub AND m.deleted_at IS NULL AND m.absent_since_run IS NOT NULL "
-            "AND (SELECT count(*) FROM judging j WHERE j.run_id >= m.absent_since_run) >= $n",
-            {"now": now, "n": delete_after, **p},
-        ).fetchone()[0]  # type: ignore[index]
+        n_deleted = one_row(
+            con.execute(
+                "UPDATE models m SET deleted_at = $now, deleted_run = $run "
+                "WHERE m.hub = $hub AND m.deleted_at IS NULL AND m.absent_since_run IS NOT NULL "
+                "AND (SELECT count(*) FROM judging j WHERE j.run_id >= m.absent_since_run) >= $n",
+                {"now": now, "n": delete_after, **p},
+            )
+        )[0]
         con.execute(
             "UPDATE model_absences a SET deleted_run = $run FROM models m "
             "WHERE a.mid = m.mid AND a.to_run IS NULL AND m.deleted_run = $run AND a.deleted_run IS NULL",

@@ -18,6 +18,7 @@ Which models count (the same for every statistic): ``stats_models(as_of)``, i.e.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,10 +27,8 @@ from typing import Any
 
 import duckdb
 
-#: The hubs zoo knows, in display order (``stats_hubs`` lists them even before their first crawl).
-KNOWN_HUBS = ("huggingface", "pytorch-hub", "tf-hub", "kaggle")
-#: Short names accepted for ``hub`` arguments.
-HUB_ALIASES = {"hf": "huggingface"}
+from .papers import GRANULARITIES, SHARE_COLUMNS, papers_share
+from .sources import registry
 
 
 class Definition(str, Enum):
@@ -151,7 +150,7 @@ def parse_as_of(value: date | datetime | str | None) -> date | None:
         raise StatsError(f"as-of date {value!r} is not a date like 2024-01-31") from None
 
 
-def _enum_value(value: str | Enum, allowed: Sequence[str], what: str) -> str:
+def enum_value(value: str | Enum, allowed: Sequence[str], what: str) -> str:
     text = value.value if isinstance(value, Enum) else str(value)
     if text not in allowed:
         raise StatsError(f"{what} must be one of {', '.join(allowed)}, not {text!r}")
@@ -161,22 +160,40 @@ def _enum_value(value: str | Enum, allowed: Sequence[str], what: str) -> str:
 def _hub(con: duckdb.DuckDBPyConnection, hub: str | None) -> str | None:
     if hub is None or hub == "":
         return None
-    name = HUB_ALIASES.get(hub, hub)
-    known = set(KNOWN_HUBS) | {r[0] for r in con.execute("SELECT DISTINCT source FROM crawl_runs").fetchall()}
+    name = registry.resolve(hub)
+    known = {h.name for h in registry.hubs("models")}
+    known |= {r[0] for r in con.execute("SELECT DISTINCT source FROM crawl_runs").fetchall()}
     if name not in known:
         raise StatsError(f"unknown hub {hub!r}; known hubs: {', '.join(sorted(known))}")
     return name
 
 
-def _sentence(text: str) -> str:
+def _checked(
+    con: duckdb.DuckDBPyConnection,
+    hub: str | None,
+    definition: Definition | str,
+    by: Enum | str,
+    grains: type[Enum],
+    as_of: date | str | None,
+) -> tuple[str, str, date | None, str | None]:
+    """A per-period statistic's arguments, checked in order: definition, period, date, hub."""
+    return (
+        enum_value(definition, [d.value for d in Definition], "definition"),
+        enum_value(by, [g.value for g in grains], "by"),
+        parse_as_of(as_of),
+        _hub(con, hub),
+    )
+
+
+def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _as_of_text(as_of: date | None) -> str:
+def as_of_text(as_of: date | None) -> str:
     return "" if as_of is None else f", as of the end of {as_of.isoformat()} (UTC; view models_as_of)"
 
 
-def _crawl_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | None) -> list[str]:
+def crawl_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | None) -> list[str]:
     """Remarks about hubs whose figures are missing because they have no complete crawl."""
     rows = con.execute("SELECT hub, status FROM stats_hubs_at(?::DATE)", [as_of]).fetchall()
     by_hub = dict(rows)
@@ -209,10 +226,7 @@ def exclusivity(
 
     Columns: hub, period, class, models, share, denominator, definition, as_of.
     """
-    definition = _enum_value(definition, [d.value for d in Definition], "definition")
-    grain = _enum_value(by, [g.value for g in Grain], "by")
-    as_of_date = parse_as_of(as_of)
-    hub = _hub(con, hub)
+    definition, grain, as_of_date, hub = _checked(con, hub, definition, by, Grain, as_of)
     rows = con.execute(
         "SELECT hub, period, class, models, share, denominator, definition, ?::DATE AS as_of "
         "FROM stats_exclusivity_at(?::DATE, ?, ?) WHERE ? IS NULL OR hub = ?",
@@ -222,15 +236,15 @@ def exclusivity(
     per = {"none": "all periods together", "year": "per creation year", "month": "per creation month"}
     caption = (
         f"Share = models in the class ÷ all counted models of that hub in that period (the denominator "
-        f"column; the shares of a hub and period add up to 100 %). {MODELS_TEXT}{_as_of_text(as_of_date)}. "
-        f"{_sentence(DEFINITION_TEXT[definition])}." + (f" {PERIOD_TEXT}." if grain != "none" else "")
+        f"column; the shares of a hub and period add up to 100 %). {MODELS_TEXT}{as_of_text(as_of_date)}. "
+        f"{sentence(DEFINITION_TEXT[definition])}." + (f" {PERIOD_TEXT}." if grain != "none" else "")
     )
     return StatTable(
         ["hub", "period", "class", "models", "share", "denominator", "definition", "as_of"],
         rows,
         f"Framework exclusivity ({definition} definition, {per[grain]})",
         caption,
-        _crawl_notes(con, hub, as_of_date),
+        crawl_notes(con, hub, as_of_date),
     )
 
 
@@ -263,10 +277,7 @@ def additions(
 
     Columns: hub, period, class, models, definition (None without by_class), as_of.
     """
-    definition = _enum_value(definition, [d.value for d in Definition], "definition")
-    grain = _enum_value(by, [g.value for g in AdditionsGrain], "by")
-    as_of_date = parse_as_of(as_of)
-    hub = _hub(con, hub)
+    definition, grain, as_of_date, hub = _checked(con, hub, definition, by, AdditionsGrain, as_of)
     rows = con.execute(
         "SELECT hub, period, class, models, CASE WHEN ? THEN definition END, ?::DATE "
         "FROM stats_additions_at(?::DATE, ?, ?, ?) WHERE ? IS NULL OR hub = ?",
@@ -274,7 +285,7 @@ def additions(
     ).fetchall()
     rows = [(*r[:5], r[5].isoformat() if r[5] else None) for r in rows]
     caption = (
-        f"Models added per creation {grain} that still exist. {MODELS_TEXT}{_as_of_text(as_of_date)}; "
+        f"Models added per creation {grain} that still exist. {MODELS_TEXT}{as_of_text(as_of_date)}; "
         "models deleted before the crawl are not counted, so earlier periods are lower bounds. "
         f"{PERIOD_TEXT}." + (f" Classes by {DEFINITION_TEXT[definition]}." if by_class else "")
     )
@@ -284,7 +295,7 @@ def additions(
         rows,
         title,
         caption,
-        _crawl_notes(con, hub, as_of_date),
+        crawl_notes(con, hub, as_of_date),
     )
 
 
@@ -303,7 +314,7 @@ def hubs(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> Sta
     ).fetchall()
     rows = [(*r[:5], r[5].isoformat() if r[5] else None) for r in rows]
     caption = (
-        f"{MODELS_TEXT}{_as_of_text(as_of_date)}. last_complete_crawl = when the crawl the count comes "
+        f"{MODELS_TEXT}{as_of_text(as_of_date)}. last_complete_crawl = when the crawl the count comes "
         "from finished (for catalog hubs dated by git history with --as-of: their latest crawl). "
         "A hub without a complete crawl shows no count."
     )
@@ -313,3 +324,109 @@ def hubs(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> Sta
         "Models per hub" + ("" if as_of_date is None else f" at the end of {as_of_date.isoformat()}"),
         caption,
     )
+
+
+def headline_table(
+    table: StatTable, definition: Definition | str, as_of: date | str | None = None
+) -> StatTable:
+    """The articles' share per (hub, period) of an :func:`exclusivity` table (made with ``definition``
+    and ``as_of``): PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the line ``zoo stats exclusivity``
+    prints under its table; share None when both counts are 0.
+
+    Columns: hub, period, pytorch_only, tensorflow_only, share, definition.
+    """
+    name = enum_value(definition, [d.value for d in Definition], "definition")
+    rows = [(h.hub, h.period, h.pytorch_only, h.tensorflow_only, h.share, name) for h in headline(table)]
+    return StatTable(
+        ["hub", "period", "pytorch_only", "tensorflow_only", "share", "definition"],
+        rows,
+        f"Headline share ({name} definition)",
+        "share = PyTorch-only ÷ (PyTorch-only + TensorFlow-only), the articles' share: models of both "
+        "frameworks, of neither, of JAX and framework-neutral ones are left out of the denominator. "
+        f"{MODELS_TEXT}{as_of_text(parse_as_of(as_of))}. {sentence(DEFINITION_TEXT[name])}.",
+        list(table.notes),
+    )
+
+
+def hub_figures(con: duckdb.DuckDBPyConnection, hub: str) -> defaultdict[str, int]:
+    """A hub's counts from the view ``hub_figures`` (models, live, removed, versions, links, …); a
+    figure the hub has no rows for is 0."""
+    rows = con.execute("SELECT figure, value FROM hub_figures WHERE hub = ?", [hub]).fetchall()
+    return defaultdict(int, {str(name): int(value) for name, value in rows})
+
+
+#: The hub whose instance frameworks ``kaggle_frameworks`` counts.
+KAGGLE = "kaggle"
+
+
+def kaggle_frameworks(con: duckdb.DuckDBPyConnection, as_of: date | str | None = None) -> StatTable:
+    """Kaggle Models per instance framework (a model with two frameworks counts under both), from the
+    view ``stats_formats``.
+
+    Columns: framework (as Kaggle names it), family (the framework it is evidence for in
+    framework_evidence_map, e.g. tensorFlow2 → tensorflow), models, share (÷ all counted Kaggle models,
+    the denominator column), denominator, as_of.
+    """
+    as_of_date = parse_as_of(as_of)
+    rows = con.execute(
+        "SELECT framework, family, models, share, denominator, ?::DATE FROM stats_formats_at(?::DATE) "
+        "WHERE hub = ? ORDER BY models DESC, framework",
+        [as_of_date, as_of_date, KAGGLE],
+    ).fetchall()
+    rows = [(*r[:5], r[5].isoformat() if r[5] else None) for r in rows]
+    return StatTable(
+        ["framework", "family", "models", "share", "denominator", "as_of"],
+        rows,
+        "Kaggle Models per instance framework",
+        "A model counts once under each framework of its instances (models.formats), so shares add up "
+        "to more than 100 %. share = models with the framework ÷ all counted Kaggle models (the "
+        f"denominator column). {MODELS_TEXT}{as_of_text(as_of_date)}. family = the "
+        "framework it is evidence for (framework_evidence_map).",
+        crawl_notes(con, KAGGLE, as_of_date),
+    )
+
+
+NOT_CRAWLED = "not crawled"
+
+
+def papers_import(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime | None]:
+    """Whether the Papers with Code dumps were imported (``'crawled'`` or ``'not crawled'``) and when the
+    import finished (view ``papers_import``)."""
+    try:
+        row = con.execute("SELECT status, last_import FROM papers_import").fetchone()
+    except duckdb.CatalogException:  # a database older than the import (opened read-only)
+        return NOT_CRAWLED, None
+    return (str(row[0]), row[1]) if row else (NOT_CRAWLED, None)
+
+
+def papers(con: duckdb.DuckDBPyConnection, by: str = "year", official_only: bool = False) -> StatTable:
+    """Papers' code repositories per framework and period (view ``papers_frameworks``).
+
+    Columns: period, framework, repos, share. When the import has not run, no rows and the note
+    "papers: not crawled" (never zeros).
+    """
+    by = enum_value(by, list(GRANULARITIES), "by")
+    caption = (
+        "Papers with Code: share = the framework's code repositories ÷ all code repositories dated in that "
+        f"{by} (framework 'none' included; each repository counted once, dated by its earliest paper; "
+        "crawler.papers.papers_share, view papers_frameworks)"
+        + ("; official implementations only" if official_only else "; official and unofficial code")
+        + "."
+    )
+    title = f"Research papers' code per framework and {by}"
+    if papers_import(con)[0] != "crawled":
+        return StatTable(
+            list(SHARE_COLUMNS), [], title, caption, ["papers: not crawled — run `zoo import pwc` first"]
+        )
+    columns, rows = papers_share(con, by=by, official_only=official_only)
+    return StatTable(list(columns), [tuple(r) for r in rows], title, caption)
+
+
+def runs(con: duckdb.DuckDBPyConnection, source: str | None = None, limit: int = 20) -> StatTable:
+    """The newest ``limit`` crawl runs (of ``source``), as ``zoo runs`` lists them (view ``run_list``)."""
+    rel = con.execute(
+        "SELECT * FROM run_list WHERE ? IS NULL OR source = ? ORDER BY run_id DESC LIMIT ?",
+        [source, source, limit],
+    )
+    columns = [d[0] for d in rel.description]
+    return StatTable(columns, rel.fetchall(), "crawl runs", "")

@@ -37,19 +37,38 @@ import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from . import __version__
-from .merge import MergeResult, merge_run
-from .sources.records import ModelRecord, Page
+from .merge import MergeResult, merge_run, one_row
+from .sources.records import MODEL_COLUMNS, ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
-#: How long a writer or reader waits for another process's lock on the main database.
-LOCK_WAIT_SECONDS = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
-#: DuckDB memory limit for the crawl's connections; larger work spills to disk instead of growing RSS.
-MEMORY_LIMIT = os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
-_WRITER_CONFIG = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
-#: The end-of-run merge joins the run's rows with the stored ones; it gets more room than page writes.
-MERGE_MEMORY_LIMIT = os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "160MB")
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
+
+
+# Settings are read from the environment when they are used, never at import, so a process (or a test)
+# that sets them after importing zoo is obeyed.
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer or reader waits for another process's lock on the main database
+    (``$ZOO_LOCK_WAIT``, default 60 s)."""
+    return float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+
+
+def memory_limit() -> str:
+    """DuckDB memory limit for the crawl's connections (``$ZOO_MEMORY_LIMIT``, default 128MB); larger
+    work spills to disk instead of growing RSS."""
+    return os.environ.get("ZOO_MEMORY_LIMIT", "128MB")
+
+
+def merge_memory_limit() -> str:
+    """DuckDB memory limit of the end-of-run merge (``$ZOO_MERGE_MEMORY_LIMIT``, default 160MB): it joins
+    the run's rows with the stored ones, so it gets more room than page writes."""
+    return os.environ.get("ZOO_MERGE_MEMORY_LIMIT", "160MB")
+
+
+def _writer_config() -> dict[str, str | bool | int | float | list[str]]:
+    return {"memory_limit": memory_limit(), "preserve_insertion_order": False}
 
 
 class StoreError(RuntimeError):
@@ -123,8 +142,31 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             _rollback(con)
             raise
     create_views(con)
+    seed_hubs(con)
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
+
+
+def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the ``hubs`` table say what the source registry says (only on a writable connection; a
+    table that already agrees is not written)."""
+    from .sources import registry
+
+    wanted = registry.rows()
+    have = con.execute(
+        "SELECT hub, label, sort_order, kind, unit, aliases FROM hubs ORDER BY sort_order, hub"
+    ).fetchall()
+    if have == wanted:
+        return
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM hubs")
+        if wanted:
+            con.executemany("INSERT INTO hubs VALUES (?, ?, ?, ?, ?, ?)", wanted)
+        con.execute("COMMIT")
+    except Exception:
+        _rollback(con)
+        raise
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -157,7 +199,7 @@ def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only, config={} if read_only else dict(_WRITER_CONFIG))
+            return duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -179,7 +221,7 @@ def connect(
     the file was written by an older version of the schema or views, it is upgraded first (a short write).
     """
     path = resolve_db(db)
-    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    wait = lock_wait_seconds() if wait is None else wait
     if path == ":memory:":
         con = duckdb.connect(":memory:")
         migrate(con)
@@ -252,36 +294,22 @@ class CrawlLock:
 
 # -------------------------------------------------------------------------------------- records → arrow
 
-MODEL_COLUMNS: list[tuple[str, pa.DataType]] = [
-    ("hub", pa.string()),
-    ("key", pa.string()),
-    ("id", pa.string()),
-    ("author", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),
-    ("created_at_quality", pa.string()),
-    ("last_modified", pa.timestamp("us", tz="UTC")),
-    ("library_name", pa.string()),
-    ("pipeline_tag", pa.string()),
-    ("tags", pa.list_(pa.string())),
-    ("downloads", pa.int64()),
-    ("downloads_all_time", pa.int64()),
-    ("likes", pa.int64()),
-    ("sha", pa.string()),
-    ("private", pa.bool_()),
-    ("gated", pa.string()),
-    ("formats", pa.list_(pa.string())),
-    ("files", pa.list_(pa.string())),
-    ("deleted_at", pa.timestamp("us", tz="UTC")),
-    ("extra", pa.string()),
-]
-_MODEL_SCHEMA = pa.schema(MODEL_COLUMNS)
-_COLUMN_NAMES = [name for name, _ in MODEL_COLUMNS]
+#: DuckDB type of a record column → its Arrow type for staging (JSON is staged as text).
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "VARCHAR[]": pa.list_(pa.string()),
+    "JSON": pa.string(),
+}
+_MODEL_SCHEMA = pa.schema([(c.name, _ARROW_TYPES[c.sql]) for c in MODEL_COLUMNS])
 
 
 def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
     """Column-wise conversion of records to an Arrow table (bulk inserts are ~100× faster than rows)."""
     arrays = []
-    for name, typ in MODEL_COLUMNS:
+    for name, typ in zip(_MODEL_SCHEMA.names, _MODEL_SCHEMA.types, strict=True):
         if name == "extra":
             values = [
                 json.dumps(r.extra, ensure_ascii=False, sort_keys=True) if r.extra else None for r in records
@@ -295,16 +323,15 @@ def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
 
 # ---------------------------------------------------------------------------------------------- staging
 
-_STAGE_DDL = """
+#: The staged record columns: the model's columns with their types (extra as text, cast when merged).
+_STAGE_COLUMNS = ", ".join(f"{c.name} {'VARCHAR' if c.sql == 'JSON' else c.sql}" for c in MODEL_COLUMNS)
+_STAGE_DDL = f"""
 CREATE TABLE IF NOT EXISTS stage_run (
     run_id BIGINT, source VARCHAR, params JSON, checkpoint VARCHAR, done BOOLEAN,
     pages BIGINT, items BIGINT, requests BIGINT, warnings BIGINT, warning_samples VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS stage_models (
-    page BIGINT, seq BIGINT, hub VARCHAR, key VARCHAR, id VARCHAR, author VARCHAR, created_at TIMESTAMPTZ,
-    created_at_quality VARCHAR, last_modified TIMESTAMPTZ, library_name VARCHAR, pipeline_tag VARCHAR,
-    tags VARCHAR[], downloads BIGINT, downloads_all_time BIGINT, likes BIGINT, sha VARCHAR, private BOOLEAN,
-    gated VARCHAR, formats VARCHAR[], files VARCHAR[], deleted_at TIMESTAMPTZ, extra VARCHAR
+    page BIGINT, seq BIGINT, {_STAGE_COLUMNS}
 );
 CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
 """
@@ -319,8 +346,10 @@ class RunPolicy:
     """How a complete run judges absences: see :mod:`crawler.merge`."""
 
     full: bool = True
-    delete_after: int = int(os.environ.get("ZOO_DELETE_AFTER", "2"))
-    max_drop: float = float(os.environ.get("ZOO_MAX_DROP", "0.05"))
+    #: ``$ZOO_DELETE_AFTER`` (read when a policy is made), default 2
+    delete_after: int = field(default_factory=lambda: int(os.environ.get("ZOO_DELETE_AFTER", "2")))
+    #: ``$ZOO_MAX_DROP`` (read when a policy is made), default 0.05
+    max_drop: float = field(default_factory=lambda: float(os.environ.get("ZOO_MAX_DROP", "0.05")))
 
 
 @dataclass
@@ -334,6 +363,10 @@ class RunCounters:
 
 @dataclass
 class RunResult:
+    """How a run ended, as :func:`crawler.crawl.crawl` reports it: ``status`` ``complete`` or ``failed``;
+    ``models`` the distinct models a complete run saw; ``error`` why a failed run failed (one line,
+    scrubbed of secrets); ``merge`` what a complete run changed in the database."""
+
     run_id: int
     source: str
     status: str
@@ -353,35 +386,32 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass
 class Run:
     """One crawl run of one source: begin or resume, save pages, then finish or fail.
 
-    Use :func:`begin_run` to get one. Only the holder of :class:`CrawlLock` may create a Run.
+    Use :func:`begin_run` to get one. Only the holder of :class:`CrawlLock` may create a Run. Its
+    checkpoint, whether it is done, and its counters are read from the staging file it is given.
     """
 
-    def __init__(
-        self,
-        db: str,
-        source: str,
-        run_id: int,
-        resumed: bool,
-        stage: duckdb.DuckDBPyConnection,
-        policy: RunPolicy | None = None,
-        child_tables: tuple[str, ...] = (),
-    ) -> None:
-        self.policy = policy or RunPolicy()
-        self.child_tables = child_tables
-        self.db = db
-        self.source = source
-        self.run_id = run_id
-        self.resumed = resumed
-        self._stage = stage
-        row = stage.execute(
+    db: str
+    source: str
+    run_id: int
+    resumed: bool
+    _stage: duckdb.DuckDBPyConnection
+    policy: RunPolicy
+    child_tables: tuple[str, ...] = ()
+    checkpoint: str | None = field(init=False)
+    done: bool = field(init=False)
+    counters: RunCounters = field(init=False)
+
+    def __post_init__(self) -> None:
+        row = self._stage.execute(
             "SELECT checkpoint, done, pages, items, requests, warnings, warning_samples FROM stage_run"
         ).fetchone()
         assert row is not None
-        self.checkpoint: str | None = row[0]
-        self.done: bool = bool(row[1])
+        self.checkpoint = row[0]
+        self.done = bool(row[1])
         self.counters = RunCounters(row[2], row[3], row[4], row[5], list(row[6] or []))
 
     # -- pages
@@ -452,26 +482,21 @@ class Run:
 
     # -- ending
 
+    def _record_end(self, con: duckdb.DuckDBPyConnection, status: str, error: str | None) -> None:
+        """Store how the run ended, when, and its counters."""
+        c = self.counters
+        con.execute(
+            "UPDATE crawl_runs SET status = ?, finished_at = ?, pages = ?, items = ?, requests = ?, "
+            "warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
+            [status, _now(), c.pages, c.items, c.requests, c.warnings, c.warning_samples, error, self.run_id],
+        )
+
     def fail(self, error: str) -> None:
         """Mark the run failed; its staged pages and checkpoint stay, so the next crawl resumes it."""
-        c = self.counters
         self._stage.close()
         con = connect(self.db)
         try:
-            con.execute(
-                "UPDATE crawl_runs SET status = 'failed', finished_at = ?, pages = ?, items = ?, requests = ?,"
-                " warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
-                [
-                    _now(),
-                    c.pages,
-                    c.items,
-                    c.requests,
-                    c.warnings,
-                    c.warning_samples,
-                    error[:2000],
-                    self.run_id,
-                ],
-            )
+            self._record_end(con, "failed", error[:2000])
         finally:
             con.close()
 
@@ -481,22 +506,21 @@ class Run:
 
         A model listed twice (it moved between pages) is stored once, with the values of the later page.
         """
-        c = self.counters
         stage_file = str(staging_path(self.db, self.source))
         self._stage.execute("CHECKPOINT")
         self._stage.close()
         pa.default_memory_pool().release_unused()  # give the page buffers back before the merge
         con = connect(self.db)
         try:
-            con.execute("SET memory_limit = ?", [MERGE_MEMORY_LIMIT])
+            con.execute("SET memory_limit = ?", [merge_memory_limit()])
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
                 # A model listed twice (it moved between pages) keeps the later page's values. That is
                 # rare, so the run's rows are read in place unless there is a duplicate to drop.
-                dups = con.execute(
-                    "SELECT count(*) - count(DISTINCT key) FROM stage.stage_models"
-                ).fetchone()[0]  # type: ignore[index]
+                (dups,) = one_row(
+                    con.execute("SELECT count(*) - count(DISTINCT key) FROM stage.stage_models")
+                )
                 if dups:
                     con.execute(
                         "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
@@ -518,18 +542,11 @@ class Run:
                     max_drop=self.policy.max_drop,
                 )
                 self._merge_children(con)
+                self._record_end(con, "complete", None)
                 con.execute(
-                    "UPDATE crawl_runs SET status = 'complete', finished_at = ?, pages = ?, items = ?, "
-                    "requests = ?, warnings = ?, warning_samples = ?, models = ?, error = NULL, full_listing = ?, "
-                    "suspect = ?, new_models = ?, changed_models = ?, absent_models = ?, deleted_models = ? "
-                    "WHERE run_id = ?",
+                    "UPDATE crawl_runs SET models = ?, full_listing = ?, suspect = ?, new_models = ?, "
+                    "changed_models = ?, absent_models = ?, deleted_models = ? WHERE run_id = ?",
                     [
-                        _now(),
-                        c.pages,
-                        c.items,
-                        c.requests,
-                        c.warnings,
-                        c.warning_samples,
                         merged.models,
                         self.policy.full,
                         merged.suspect,
@@ -624,6 +641,7 @@ def begin_run(
     afresh. Params of a resumed run are those it started with.
     """
     db = resolve_db(db)
+    policy = policy or RunPolicy()
     spath = staging_path(db, source)
     con = connect(db)
     try:
@@ -668,15 +686,37 @@ def begin_run(
     if resume_id is None:
         _remove_staging(db, source)
         spath.parent.mkdir(parents=True, exist_ok=True)
-        stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
+        stage = duckdb.connect(str(spath), config=_writer_config())
         stage.execute(_STAGE_DDL)
         stage.execute(
             "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
         return Run(db, source, new_id, False, stage, policy, child_tables)
-    stage = duckdb.connect(str(spath), config=dict(_WRITER_CONFIG))
+    stage = duckdb.connect(str(spath), config=_writer_config())
     return Run(db, source, resume_id, True, stage, policy, child_tables)
+
+
+def read_work(db: str, query: str) -> list[tuple[Any, ...]]:
+    """The rows of an enrichment source's work query (:attr:`crawler.sources.base.Source.work_query`),
+    read from the main database on a read-only connection."""
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def user_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]] | None:
+    """Run a user's own query (``zoo sql``) on a read-only connection, sandboxed: no access to other
+    files (no COPY TO, no read_csv) and the configuration locked. Returns (columns, rows), or None for a
+    statement that returns no rows. Raises ``duckdb.Error`` for a query DuckDB refuses."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    rel = con.execute(query)
+    if rel.description is None:
+        return None
+    return [d[0] for d in rel.description], rel.fetchall()
 
 
 def _staged_run_id(spath: Path) -> int | None:

@@ -13,12 +13,12 @@ from crawler.sources._http import (
     USER_AGENT,
     HttpError,
     HttpStatusError,
-    RequestCounter,
     RetryPolicy,
     make_session,
     parse_retry_after,
     request_json,
 )
+from crawler.sources.base import Meter
 from tests.fakes.kaggle import LIST_MODELS, FakeKaggle, make_kaggle_models
 
 BODY = {"pageSize": 5, "pageToken": "", "sortBy": "", "search": "", "owner": ""}
@@ -37,7 +37,7 @@ def fake(models: list[dict]) -> Iterator[FakeKaggle]:
 
 def call(fake: FakeKaggle, policy: RetryPolicy, auth: str | None = None) -> tuple[object, int, list[float]]:
     """POST ListModels through request_json; returns (result or exception, attempts, sleeps)."""
-    counter = RequestCounter()
+    counter = Meter()
     sleeps: list[float] = []
     headers = {"Authorization": auth or f"Bearer {fake.token}"}
     try:
@@ -118,7 +118,7 @@ def test_connection_errors_are_retried() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    counter = RequestCounter()
+    counter = Meter()
     sleeps: list[float] = []
     with pytest.raises(HttpError, match="failed after 3 attempts: ConnectionError"):
         request_json(
@@ -129,7 +129,7 @@ def test_connection_errors_are_retried() -> None:
             counter=counter,
             sleep=sleeps.append,
         )
-    assert counter.n == 3 and len(sleeps) == 2
+    assert counter.requests == 3 and len(sleeps) == 2
 
 
 def test_timeouts_are_retried() -> None:
@@ -137,7 +137,7 @@ def test_timeouts_are_retried() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
-        counter = RequestCounter()
+        counter = Meter()
         with pytest.raises(HttpError, match="failed after 2 attempts: ReadTimeout"):
             request_json(
                 make_session(),
@@ -147,7 +147,7 @@ def test_timeouts_are_retried() -> None:
                 counter=counter,
                 sleep=lambda s: None,
             )
-    assert counter.n == 2
+    assert counter.requests == 2
 
 
 def test_the_session_identifies_zoo(fake: FakeKaggle) -> None:

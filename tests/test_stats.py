@@ -11,6 +11,7 @@ import pytest
 
 from crawler import stats
 from crawler.crawl import crawl
+from crawler.sources.base import Source
 from crawler.sources.records import ModelRecord, Page
 from crawler.store import connect
 from tests.test_stats_support import Zoo, class_counts, ts
@@ -59,7 +60,7 @@ def test_models_missing_from_the_latest_complete_run_or_deleted_do_not_count(con
     assert class_counts(con, definition) == {("huggingface", "all", PT[definition]): 1}
 
 
-class ListSource:
+class ListSource(Source):
     """A test double of a hub: serves fixed pages, optionally failing after the first one."""
 
     name = "huggingface"

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from crawler import stats
+from crawler.sources.records import ATTR_COLUMNS, COUNTER_COLUMNS
 
 UTC = timezone.utc
 CATALOG_HUBS = ("pytorch-hub", "tf-hub")
@@ -85,6 +86,14 @@ class Zoo:
                 run,
             ],
         )
+        # The store writes a model's first log rows together with it (models_as_of reads them).
+        for log, names in (("model_attrs_log", ATTR_COLUMNS), ("model_counters_log", COUNTER_COLUMNS)):
+            cols = ", ".join(names)
+            self.con.execute(
+                f"INSERT INTO {log} (mid, run_id, {cols}) SELECT mid, first_seen_run, {cols} FROM models "
+                "WHERE mid = ?",
+                [self._n],
+            )
         return key
 
 

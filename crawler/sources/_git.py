@@ -33,13 +33,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from filelock import FileLock
 
+from .base import Source, SourceError
 from .records import ModelRecord, Page
+from .registry import Option
 
 #: Objects asked for per ``git fetch`` when filling a partial clone.
 FETCH_BATCH = 2000
@@ -53,7 +55,7 @@ TIMEOUT_ENV = "ZOO_GIT_TIMEOUT"
 _NULL_OID = re.compile(r"^0+$")
 
 
-class GitError(RuntimeError):
+class GitError(SourceError):
     """A git command failed; the message holds the command and what git said."""
 
 
@@ -470,6 +472,15 @@ def read_blobs(
     return blobs, fetches
 
 
+def decode(path: str, content: bytes, warnings: list[str]) -> str:
+    """A catalog file's text: UTF-8, or decoded with replacement characters and a warning."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        warnings.append(f"{path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters")
+        return content.decode("utf-8", "replace")
+
+
 # ------------------------------------------------------------------------------------------------ pages
 
 #: Records per page of a catalog crawl.
@@ -506,3 +517,99 @@ def paginate(
             requests=requests_used if i == 0 else 0,
             total_hint=len(records),
         )
+
+
+# ---------------------------------------------------------------------------------------- the sources
+
+#: The branch a catalog's history is read from.
+DEFAULT_BRANCH = "master"
+
+
+class CatalogSource(Source):
+    """A catalog kept in a git repository (PyTorch Hub, tfhub.dev): a cached partial clone, read along the
+    first-parent history of one branch. Subclasses set ``name``, ``default_repo`` and ``repo_env`` (the
+    environment variable that overrides it) and yield their pages with :meth:`checkout` and
+    :func:`paginate`."""
+
+    default_repo: ClassVar[str]
+    repo_env: ClassVar[str]
+
+    def __init__(
+        self,
+        repo: str | None = None,
+        *,
+        branch: str = DEFAULT_BRANCH,
+        cache_dir: str | os.PathLike[str] | None = None,
+        page_size: int = PAGE_SIZE,
+        git_timeout: float | None = None,
+    ) -> None:
+        #: ``--repo``, else ``$<repo_env>`` (read now, not at import), else the catalog's own repository
+        self.repo = repo_url(repo or os.environ.get(self.repo_env) or self.default_repo)
+        self.branch = branch
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.page_size = page_size
+        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
+        #: when the crawl starts, so a bad value fails the run with a message)
+        self.git_timeout = git_timeout
+
+    def params(self) -> dict[str, Any]:
+        return {"repo": redact(self.repo), "branch": self.branch, "cache_dir": str(self.cache_dir)}
+
+    def checkout(self, checkpoint: str | None) -> tuple[Synced, str, int]:
+        """Sync the cached clone; return it, the commit to read and how many records to skip.
+
+        The checkpoint ``<commit>:<n>`` resumes after the first ``n`` records of that same commit. The
+        clone's network operations are counted on the meter.
+        """
+        synced = sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
+        self.meter.request(synced.requests)
+        commit, skip = synced.commit, 0
+        if checkpoint:
+            commit, _, n = checkpoint.partition(":")
+            skip = int(n or 0)
+            if not has_commit(synced.git_dir, commit):
+                raise GitError(
+                    f"the interrupted run was at commit {commit}, which the cache no longer holds; "
+                    "crawl again with --restart"
+                )
+        return synced, commit, skip
+
+
+def git_missing() -> str | None:
+    """Why a git catalog cannot be crawled here (no ``git`` on PATH), or None."""
+    return None if shutil.which("git") else "the git command is not installed"
+
+
+def catalog_options(repo_env: str, default_repo: str, example: str) -> tuple[Option, ...]:
+    """The options every git catalog's crawl command has: --repo, --branch, --cache-dir, --git-timeout."""
+    return (
+        Option(
+            "--repo",
+            "repo",
+            f"Catalog git repository, a URL or a local path (default: ${repo_env}, else {default_repo}). "
+            f"Example: --repo {example}",
+            envvar=repo_env,
+        ),
+        Option(
+            "--branch",
+            "branch",
+            "Branch whose first-parent history is read. Example: --branch master",
+            default=DEFAULT_BRANCH,
+        ),
+        Option(
+            "--cache-dir",
+            "cache_dir",
+            "Folder for the cached partial clone (default: the per-user cache, e.g. ~/.cache/zoo/git). "
+            "Example: --cache-dir /var/cache/zoo",
+        ),
+        Option(
+            "--git-timeout",
+            "git_timeout",
+            "Seconds a git clone, fetch or blob fetch may take before it is killed and the run fails "
+            f"(default: ${TIMEOUT_ENV}, else {DEFAULT_TIMEOUT:.0f}). Example: --git-timeout 1800",
+            type=float,
+            envvar=TIMEOUT_ENV,
+            metavar="SECONDS",
+            min=0.001,
+        ),
+    )

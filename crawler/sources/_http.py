@@ -1,17 +1,19 @@
-"""Shared HTTP plumbing for the sources that do not go through huggingface_hub (Kaggle, catalogs, …).
+"""The one HTTP layer of the sources that do not go through huggingface_hub (Kaggle, the PyTorch Hub
+``hubconf.py`` downloads, and any new hub): one session policy, one retry policy, one User-Agent.
 
-Two pieces:
-
-* :func:`make_session` — a ``requests.Session`` with zoo's User-Agent and nothing else (no urllib3
-  retries: retrying is this module's job, so every attempt is counted).
+* :func:`make_session` — a ``requests.Session`` with zoo's User-Agent (``zoo-crawler/<version>``) and
+  nothing else (no urllib3 retries: retrying is this module's job, so every attempt is counted).
 * :func:`request_json` — one JSON request under a :class:`RetryPolicy` (tenacity). Connection errors,
   timeouts, 5xx and 429 are retried with exponential backoff (jitter, a ceiling, a maximum number of
   attempts); a ``Retry-After`` header (seconds or an HTTP date) on a 429/503 is waited out instead. A 200
   whose body is not valid JSON (a truncated body) is asked again a smaller, separate number of times.
   Other 4xx answers fail at once with :class:`HttpStatusError`.
+* :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
-Every attempt is counted in a :class:`RequestCounter`, so a source can report ``Page.requests`` honestly.
-Nothing here logs or raises request headers, so credentials sent in them stay out of logs and errors.
+Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
+``Page.requests`` honestly), and every 429 wait is reported to it (so progress displays show it). The
+errors are :class:`~crawler.sources.base.SourceError` subclasses carrying the attempts they cost. Nothing
+here logs or raises request headers, so credentials sent in them stay out of logs and errors.
 """
 
 from __future__ import annotations
@@ -30,23 +32,30 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
+from .base import Meter, SourceError
 
 log = logging.getLogger("crawler.http")
 
-USER_AGENT = f"zoo-crawler/{__version__} (+https://github.com/zoo-crawler; model-zoo statistics)"
+#: The tool and its version, nothing else.
+USER_AGENT = f"zoo-crawler/{__version__}"
 #: (connect, read) seconds; the read timeout is what a caller usually tunes.
 CONNECT_TIMEOUT = 10.0
 
 
-class HttpError(RuntimeError):
-    """A request that failed for good (after retries, or at once for a 4xx); the message says why."""
+class HttpError(SourceError):
+    """A request that failed for good (after retries, or at once for a 4xx); the message says why.
+    ``requests`` is the number of attempts it made."""
+
+
+class HttpUnreachable(HttpError):
+    """The server could not be reached at all: every attempt ended in a connection error or a time-out."""
 
 
 class HttpStatusError(HttpError):
     """The server answered with an error status that is not worth retrying (or kept answering one)."""
 
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int, *, requests: int = 0) -> None:
+        super().__init__(message, requests=requests)
         self.status = status
 
 
@@ -81,25 +90,10 @@ class RetryPolicy:
     timeout: float = 60.0
 
 
-class RequestCounter:
-    """Counts HTTP attempts (retries included); ``take()`` returns the count and starts again at zero."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def add(self, n: int = 1) -> None:
-        self.n += n
-
-    def take(self) -> int:
-        n, self.n = self.n, 0
-        return n
-
-
 def make_session(user_agent: str | None = None) -> requests.Session:
-    """A ``requests.Session`` with zoo's User-Agent and JSON ``Accept``; no adapter-level retries."""
+    """A ``requests.Session`` with zoo's User-Agent; no adapter-level retries."""
     session = requests.Session()
     session.headers["User-Agent"] = user_agent or USER_AGENT
-    session.headers["Accept"] = "application/json"
     return session
 
 
@@ -160,7 +154,7 @@ def request_json(
     url: str,
     *,
     policy: RetryPolicy | None = None,
-    counter: RequestCounter | None = None,
+    counter: Meter | None = None,
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     params: Mapping[str, Any] | None = None,
@@ -168,10 +162,55 @@ def request_json(
 ) -> Any:
     """Send one request under ``policy`` and return the decoded JSON body.
 
-    Raises :class:`HttpStatusError` for a non-retryable status (or a retryable one that outlasted the
-    attempts) and :class:`HttpError` for anything else that outlasted them. ``headers`` (credentials) are
-    sent but never appear in logs or messages.
+    Every attempt is counted on ``counter`` (the source's meter). Raises :class:`HttpStatusError` for a
+    non-retryable status (or a retryable one that outlasted the attempts), :class:`HttpUnreachable` when
+    the server could not be reached, and :class:`HttpError` for anything else that outlasted them.
+    ``headers`` (credentials) are sent but never appear in logs or messages.
     """
+
+    def decode(response: requests.Response) -> Any:
+        return response.json()
+
+    accept = {"Accept": "application/json", **(headers or {})}
+    return _send(
+        session, method, url, decode, policy, counter, accept, json_body, params, sleep, missing_ok=False
+    )
+
+
+def request_text(
+    session: requests.Session,
+    url: str,
+    *,
+    policy: RetryPolicy | None = None,
+    counter: Meter | None = None,
+    headers: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str | None:
+    """GET a text file under ``policy``: its text (undecodable bytes replaced), or ``None`` for a 404.
+
+    Retries and errors as :func:`request_json`.
+    """
+
+    def decode(response: requests.Response) -> str:
+        return response.content.decode("utf-8", "replace")
+
+    return _send(session, "GET", url, decode, policy, counter, headers, None, None, sleep, missing_ok=True)
+
+
+def _send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    decode: Callable[[requests.Response], Any],
+    policy: RetryPolicy | None,
+    counter: Meter | None,
+    headers: Mapping[str, str] | None,
+    json_body: Any,
+    params: Mapping[str, Any] | None,
+    sleep: Callable[[float], None],
+    *,
+    missing_ok: bool,
+) -> Any:
     policy = policy or RetryPolicy()
     json_failures = 0
     attempts = 0
@@ -181,7 +220,7 @@ def request_json(
         nonlocal json_failures, attempts
         attempts += 1
         if counter is not None:
-            counter.add()
+            counter.request()
         response = session.request(
             method,
             url,
@@ -194,13 +233,12 @@ def request_json(
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
+        if status == 404 and missing_ok:
+            return None
         if status >= 400:
-            raise HttpStatusError(
-                f"{label} answered HTTP {status}: {_short(response.text)}",
-                status,
-            )
+            raise HttpStatusError(f"{label} answered HTTP {status}: {_short(response.text)}", status)
         try:
-            return response.json()
+            return decode(response)
         except ValueError as exc:
             json_failures += 1
             raise _InvalidJson(f"a body that is not valid JSON ({_short(str(exc), 80)})") from None
@@ -217,6 +255,8 @@ def request_json(
         reason = str(exc) if isinstance(exc, _Retryable) else type(exc).__name__
         if isinstance(exc, _Retryable) and exc.status == 429:
             log.warning("%s: rate limited (HTTP 429); waiting %.1f s", label, wait)
+            if counter is not None:
+                counter.waited("rate_limited", wait)
         else:
             log.info(
                 "%s: %s; retry %d/%d in %.1f s",
@@ -237,12 +277,16 @@ def request_json(
     )
     try:
         return retrying(attempt)
+    except HttpStatusError as exc:
+        exc.requests = attempts
+        raise
     except _Retryable as exc:
         message = f"{label} failed after {_attempts(attempts)}: last answer {exc}"
         if exc.status is not None:
-            raise HttpStatusError(message, exc.status) from None
-        raise HttpError(message) from None
+            raise HttpStatusError(message, exc.status, requests=attempts) from None
+        raise HttpError(message, requests=attempts) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise HttpError(
-            f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))}"
+        raise HttpUnreachable(
+            f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))}",
+            requests=attempts,
         ) from None

@@ -4,7 +4,10 @@ The listing is paged by hand (``limit=1000``) rather than with ``HfApi.list_mode
 must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the checkpoint that resumes a
 crawl. Requests go through ``huggingface_hub.utils.http_backoff`` on the library's shared session, so 429s
 are waited out as the ``RateLimit`` header says and 5xx/timeouts are retried with backoff; this module
-adds no retry loop of its own around it. A 200 whose body is not valid JSON (a truncated body) is asked
+adds no retry loop of its own around it. Only huggingface_hub's public API is used, and its shared
+session is left as the library made it: each request carries an ``httpx2.Auth`` observer (httpx's public
+per-request hook) that counts it, retries and redirects included, on the run's meter and reports 429
+waits there. A 200 whose body is not valid JSON (a truncated body) is asked
 again, a bounded number of times, because no HTTP-level retry can see that failure.
 
 Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
@@ -16,9 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -31,12 +33,12 @@ from huggingface_hub.utils import (
     hf_raise_for_status,
     http_backoff,
     parse_ratelimit_headers,
-    set_client_factory,
 )
-from huggingface_hub.utils._http import hf_request_event_hook
 
 from .. import __version__
+from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
+from .registry import Hub, Option, register
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 HUB = "huggingface"
@@ -61,10 +63,6 @@ _SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
 _KNOWN_FIELDS = frozenset(["_id", "id", "modelId", *EXPAND])
 
 
-class SourceError(RuntimeError):
-    """The hub kept answering something unusable; the message says what."""
-
-
 def resolve_endpoint(endpoint: str | None = None) -> str:
     """``--hf-endpoint``, else ``$HF_ENDPOINT`` (read now, not at import), else huggingface.co."""
     return (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
@@ -73,55 +71,23 @@ def resolve_endpoint(endpoint: str | None = None) -> str:
 # ------------------------------------------------------------------------------------ HTTP observation
 
 
-class HttpStats:
-    """Counts requests and rate-limit waits seen on huggingface_hub's session (via event hooks)."""
+class MeteredRequest(httpx2.Auth):
+    """Counts every request it is attached to on ``meter`` and reports the waits a 429 asks for.
 
-    def __init__(self) -> None:
-        self.requests = 0
-        self.rate_limited = 0  # 429s received
-        self.paced = 0  # waits taken because a response said the window had no request left
-        self.rate_wait_seconds = 0.0
-        self.listeners: list[Callable[[str, float], None]] = []
-        self._lock = threading.Lock()
+    Passed as ``auth=`` to ``http_backoff``: each attempt (and redirect) goes through :meth:`auth_flow`.
+    It adds no header; the token is sent by ``build_hf_headers`` as huggingface_hub sends it.
+    """
 
-    def on_request(self, request: httpx2.Request) -> None:
-        with self._lock:
-            self.requests += 1
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
 
-    def on_response(self, response: httpx2.Response) -> None:
-        if response.status_code != 429:
-            return
-        info = parse_ratelimit_headers(response.headers)
-        wait = float(info.reset_in_seconds + 1) if info is not None and info.remaining == 0 else 0.0
-        with self._lock:
-            self.rate_limited += 1
-            self.rate_wait_seconds += wait
-        for listener in list(self.listeners):
-            listener("rate_limited", wait)
-
-
-STATS = HttpStats()
-_installed_timeout: float | None = None
-
-
-def install_session(timeout: float) -> None:
-    """Make huggingface_hub's shared session count requests and use ``timeout`` (its default is none)."""
-    global _installed_timeout
-    if _installed_timeout == timeout:
-        return
-
-    def factory() -> httpx2.Client:
-        return httpx2.Client(
-            event_hooks={
-                "request": [hf_request_event_hook, STATS.on_request],
-                "response": [STATS.on_response],
-            },
-            follow_redirects=True,
-            timeout=httpx2.Timeout(timeout),
-        )
-
-    set_client_factory(factory)
-    _installed_timeout = timeout
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        self.meter.request()
+        response = yield request
+        if response.status_code == 429:
+            info = parse_ratelimit_headers(response.headers)
+            wait = float(info.reset_in_seconds + 1) if info is not None and info.remaining == 0 else 0.0
+            self.meter.waited("rate_limited", wait)
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -312,7 +278,7 @@ def _normalise_checked(item: Any, warnings: list[str]) -> ModelRecord | None:
 # ---------------------------------------------------------------------------------------------- source
 
 
-class HuggingFaceSource:
+class HuggingFaceSource(Source):
     """Lists every public model of a Hub, a page of 1,000 at a time."""
 
     name = HUB
@@ -355,9 +321,7 @@ class HuggingFaceSource:
         }
 
     def first_url(self) -> str:
-        query = httpx2.QueryParams(
-            [("limit", self.page_size), ("sort", "createdAt")] + [("expand", e) for e in EXPAND]
-        )
+        query = httpx2.QueryParams({"limit": self.page_size, "sort": "createdAt", "expand": EXPAND})
         return f"{self.endpoint}/api/models?{query}"
 
     def _get_json(self, url: str, headers: dict[str, str]) -> tuple[Any, httpx2.Response]:
@@ -365,6 +329,7 @@ class HuggingFaceSource:
             response = http_backoff(
                 "GET",
                 url,
+                auth=MeteredRequest(self.meter),
                 headers=headers,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
@@ -383,13 +348,11 @@ class HuggingFaceSource:
         raise AssertionError("unreachable")
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
-        install_session(self.timeout)
         # Built once: huggingface_hub may look up its user-agent registry the first time, and that
         # request must not be counted as part of the listing.
         headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
         url: str | None = checkpoint or self.first_url()
         while url is not None:
-            before = STATS.requests
             data, response = self._get_json(url, headers)
             received = time.monotonic()
             next_url = response.links.get("next", {}).get("url")
@@ -401,7 +364,7 @@ class HuggingFaceSource:
                     f"the Hub answered {url} with a {type(data).__name__}, not a list of models"
                 )
             records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
-            yield Page(records, next_url, warnings, requests=max(1, STATS.requests - before))
+            yield Page(records, next_url, warnings, requests=max(1, self.meter.take()))
             url = next_url
             if url is not None:
                 self._pace(response, received)
@@ -417,9 +380,34 @@ class HuggingFaceSource:
             return
         # t counts from when the answer arrived; parsing and storing the page already took some of it
         wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
-        with STATS._lock:
-            STATS.paced += 1
-            STATS.rate_wait_seconds += wait
-        for listener in list(STATS.listeners):
-            listener("paced", wait)
+        self.meter.waited("paced", wait)
         time.sleep(wait)
+
+
+register(
+    Hub(
+        HuggingFaceSource,
+        label="Hugging Face",
+        command="hf",
+        aliases=("hf",),
+        order=1,
+        help="""Crawl every public model of the Hugging Face Hub (GET /api/models, pages of 1,000).
+
+HF_TOKEN is sent as huggingface_hub sends it. An interrupted crawl (kill, crash, failure) resumes from
+its last saved page the next time; --restart abandons it. Exit code 0 means the run completed.
+
+Example: zoo crawl hf --db zoo.duckdb""",
+        options=(
+            Option(
+                "--hf-endpoint",
+                "endpoint",
+                "Hub to crawl (default: $HF_ENDPOINT, else https://huggingface.co).",
+                envvar="HF_ENDPOINT",
+                in_all="Hub for the huggingface source.",
+            ),
+            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+        ),
+        secrets=("HF_TOKEN",),
+        unit="one model = one public model repository",
+    )
+)

@@ -54,8 +54,10 @@ from urllib.parse import quote
 
 import requests
 
-from ._http import HttpStatusError, RequestCounter, RetryPolicy, make_session, request_json
+from ._http import HttpStatusError, RetryPolicy, make_session, request_json
+from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
+from .registry import Hub, Option, register
 
 HUB = "kaggle"
 DEFAULT_ENDPOINT = "https://api.kaggle.com"
@@ -116,11 +118,11 @@ _BY_NUMBER = {v: k for k, v in FRAMEWORKS.items()}
 _ENUM_PREFIX = re.compile(r"^(?:ModelFramework\.)?MODEL_FRAMEWORK_", re.IGNORECASE)
 
 
-class KaggleError(RuntimeError):
+class KaggleError(SourceError):
     """Kaggle answered something unusable, or refused us; the message says what (never a secret)."""
 
 
-class CredentialsError(KaggleError):
+class CredentialsError(NotConfigured, KaggleError):
     """No usable Kaggle credentials; the message is one line telling the user how to provide them."""
 
 
@@ -245,11 +247,16 @@ def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCrede
         raise CredentialsError(f'{path} is not valid JSON; expected {{"username": …, "key": …}}') from None
     if not isinstance(data, dict):
         raise CredentialsError(f'{path} is not a JSON object; expected {{"username": …, "key": …}}')
-    username = data.get("username")
-    key = data.get("key")
-    if not isinstance(username, str) or not username.strip() or not isinstance(key, str) or not key.strip():
+    file_username = data.get("username")
+    file_key = data.get("key")
+    if (
+        not isinstance(file_username, str)
+        or not file_username.strip()
+        or not isinstance(file_key, str)
+        or not file_key.strip()
+    ):
         raise CredentialsError(f'{path} lacks a "username" or a "key" string')
-    return KaggleCredentials("basic", key.strip(), username=username.strip(), origin=str(path))
+    return KaggleCredentials("basic", file_key.strip(), username=file_username.strip(), origin=str(path))
 
 
 def kaggle_credentials_problem(env: Mapping[str, str] | None = None) -> str | None:
@@ -568,7 +575,7 @@ def normalise_model(
 # ---------------------------------------------------------------------------------------------- source
 
 
-class KaggleSource:
+class KaggleSource(Source):
     """Lists every model Kaggle's API shows these credentials, a page (``pageSize``) at a time."""
 
     name = HUB
@@ -617,6 +624,10 @@ class KaggleSource:
             self._credentials = find_kaggle_credentials()
         return self._credentials
 
+    def secrets(self) -> list[str]:
+        """The credentials and the header forms they are sent in."""
+        return self.credentials.secrets()
+
     def params(self) -> dict[str, Any]:
         """What is asked: endpoint, API form and listing options. Never the credentials."""
         return {
@@ -632,7 +643,7 @@ class KaggleSource:
 
     # -- HTTP
 
-    def _call(self, method: str, path: str, counter: RequestCounter, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, counter: Meter, **kwargs: Any) -> Any:
         session = self._session or make_session()
         self._session = session
         data = request_json(
@@ -648,7 +659,7 @@ class KaggleSource:
             raise KaggleError(f"Kaggle answered {method} {path} with a {type(data).__name__}, not an object")
         return data
 
-    def _list_models(self, token: str, counter: RequestCounter) -> dict[str, Any]:
+    def _list_models(self, token: str, counter: Meter) -> dict[str, Any]:
         if self.api == "legacy":
             params = {"pageSize": self.page_size, "sortBy": self.sort_by}
             if token:
@@ -667,7 +678,7 @@ class KaggleSource:
         }
         return self._call("POST", LIST_MODELS_PATH, counter, json_body=body)
 
-    def _fetch_instances(self, ref: str, counter: RequestCounter, warnings: list[str]) -> list[Any]:
+    def _fetch_instances(self, ref: str, counter: Meter, warnings: list[str]) -> list[Any]:
         """All instances of ``owner/slug`` (paged); a 404 (model gone meanwhile) gives none, with a warning."""
         owner, _, slug = ref.partition("/")
         try:
@@ -708,32 +719,21 @@ class KaggleSource:
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Yield one page per ``ListModels`` answer, starting at the page token ``checkpoint``.
 
-        An exception ending the listing carries ``requests``: the attempts of the page that failed, which
-        no page will report (``Run.add_requests`` can count them).
+        Every request is counted on ``meter``; an error ending the listing carries the attempts of the
+        request that failed (``SourceError.requests``).
         """
-        secrets = self.credentials.secrets()
-        counter = RequestCounter()
         try:
-            yield from self._pages(checkpoint, counter)
-        except Exception as exc:
-            text = str(exc)
-            scrubbed = text
-            for secret in secrets:
-                scrubbed = scrubbed.replace(secret, "***")
-            error: Exception = exc
-            if scrubbed != text:
-                error = KaggleError(scrubbed)
-            elif isinstance(exc, HttpStatusError) and exc.status in (401, 403):
-                error = KaggleError(
-                    f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
-                    "check them, or create a new API token on kaggle.com/settings"
-                )
-            error.requests = counter.take()  # type: ignore[attr-defined]
-            if error is exc:
+            yield from self._pages(checkpoint, self.meter)
+        except HttpStatusError as exc:
+            if exc.status not in (401, 403):
                 raise
-            raise error from None
+            raise KaggleError(
+                f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
+                "check them, or create a new API token on kaggle.com/settings",
+                requests=exc.requests,
+            ) from None
 
-    def _pages(self, checkpoint: str | None, counter: RequestCounter) -> Iterator[Page]:
+    def _pages(self, checkpoint: str | None, counter: Meter) -> Iterator[Page]:
         token = checkpoint or ""
         seen_tokens: set[str] = {token} if token else set()
         seen_keys: set[str] = set()
@@ -787,3 +787,90 @@ class KaggleSource:
                 raise KaggleError(f"Kaggle's model listing repeated the page token {next_token!r}")
             seen_tokens.add(next_token)
             token = next_token
+
+
+def _source(
+    endpoint: str | None,
+    api: str,
+    sort_by: str,
+    search: str | None,
+    owner: str | None,
+    page_size: int,
+    timeout: float,
+    max_attempts: int,
+    backoff: float,
+) -> KaggleSource:
+    policy = RetryPolicy(max_attempts=max_attempts, backoff_base=backoff, timeout=timeout)
+    return KaggleSource(
+        endpoint, api=api, page_size=page_size, sort_by=sort_by, search=search, owner=owner, policy=policy
+    )
+
+
+register(
+    Hub(
+        KaggleSource,
+        label="Kaggle Models",
+        command="kaggle",
+        order=4,
+        factory=_source,
+        help="""Crawl every model of Kaggle Models (TF Hub's successor) with Kaggle's ListModels API.
+
+Credentials, looked up where and in the order Kaggle's own client looks: an API token (Bearer) from
+KAGGLE_API_TOKEN (the token, or the path of a file holding it), else ~/.kaggle/access_token; else the
+legacy key (Basic): KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR, ~/.kaggle
+or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). Without them the command exits 1 before opening the
+database. Each model's instance frameworks go to models.formats and the kaggle_instances table
+(Kaggle's API gives no download count, so downloads stay empty; voteCount is stored as likes). An
+interrupted crawl resumes at the next page token; --restart abandons it. Exit code 0 means the run
+completed.
+
+Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb""",
+        options=(
+            Option(
+                "--kaggle-endpoint",
+                "endpoint",
+                "API base to crawl (default: $ZOO_KAGGLE_ENDPOINT, else https://api.kaggle.com, or "
+                "https://www.kaggle.com/api/v1 with --api legacy).",
+                envvar="ZOO_KAGGLE_ENDPOINT",
+            ),
+            Option(
+                "--api",
+                "api",
+                "rpc: POST …/ListModels (default); legacy: GET /api/v1/models/list.",
+                default="rpc",
+                choices=APIS,
+            ),
+            Option(
+                "--sort-by",
+                "sort_by",
+                "Listing order: createTime, publishTime, updateTime, hotness, downloadCount, voteCount "
+                "or notebookCount.",
+                default=DEFAULT_SORT,
+                choices=tuple(SORT_ORDERS),
+            ),
+            Option("--search", "search", "Only models matching this term."),
+            Option("--owner", "owner", "Only models of this user or org."),
+            Option("--page-size", "page_size", "Models asked per page.", type=int, default=PAGE_SIZE, min=1),
+            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--max-attempts",
+                "max_attempts",
+                "Attempts per request (5xx, 429, timeouts).",
+                type=int,
+                default=6,
+                min=1,
+            ),
+            Option(
+                "--backoff",
+                "backoff",
+                "First retry wait in seconds; doubles per retry.",
+                type=float,
+                default=1.0,
+                min=0.0,
+            ),
+        ),
+        secrets=("KAGGLE_API_TOKEN", "KAGGLE_KEY"),
+        unavailable=kaggle_credentials_problem,
+        unit="one model = one Kaggle model (its instances and variations apart)",
+    )
+)

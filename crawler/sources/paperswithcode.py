@@ -41,7 +41,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,7 +51,9 @@ import ijson
 from huggingface_hub.utils import are_progress_bars_disabled
 from huggingface_hub.utils import tqdm as hf_tqdm
 
+from .base import Source, SourceError
 from .records import Page
+from .registry import Hub, Option, register
 
 HUB = "paperswithcode"
 REPO_ID = "pwc-archive/files"
@@ -88,11 +90,6 @@ _ARXIV_NEW = re.compile(r"^(?:arxiv:)?(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$", re.IGN
 _ARXIV_OLD = re.compile(
     r"^(?:arxiv:)?[a-z][a-z\-]*(?:\.[a-z\-]{2,})?/(\d{2})(\d{2})\d{3}(?:v\d+)?$", re.IGNORECASE
 )
-
-
-class SourceError(RuntimeError):
-    """A dump file is unusable (corrupt, truncated, unrecognised) or changed under a resume; the message
-    says which file and what to do."""
 
 
 # --------------------------------------------------------------------------------------- normalising
@@ -203,7 +200,7 @@ _ROW_BUILDERS = {KIND_PAPERS: paper_row, KIND_LINKS: link_row}
 # ------------------------------------------------------------------------------------------ reading
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> IO[bytes] | gzip.GzipFile:
     """The file's bytes, decompressed when it is gzip (by its magic number, not its name)."""
     with open(path, "rb") as probe:
         magic = probe.read(2)
@@ -371,7 +368,7 @@ def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> str | None:
     return None
 
 
-class PapersWithCodeSource:
+class PapersWithCodeSource(Source):
     """The frozen Papers with Code dumps, as pages of ``pwc_papers`` then ``pwc_links`` rows.
 
     ``files`` are local copies (any order, kind recognised from content); without them both dumps are
@@ -401,6 +398,13 @@ class PapersWithCodeSource:
         self.force_download = force_download
         self.page_size = page_size
 
+    def secrets(self) -> list[str]:
+        """The Hugging Face token huggingface_hub sends with the downloads, if any."""
+        from huggingface_hub import get_token
+
+        token = None if self.files else get_token()
+        return [token] if token else []
+
     def params(self) -> dict[str, Any]:
         if self.files:
             return {"files": [str(f) for f in self.files], "page_size": self.page_size}
@@ -422,21 +426,24 @@ class PapersWithCodeSource:
         out = []
         requests = 0
         for kind in KIND_ORDER:
-            where = dict(
-                repo_id=REPO_ID, filename=DEFAULT_FILES[kind], repo_type=REPO_TYPE, revision=REVISION
+            name = DEFAULT_FILES[kind]
+            cached = try_to_load_from_cache(
+                REPO_ID, name, cache_dir=cache_dir, repo_type=REPO_TYPE, revision=REVISION
             )
-            cached = try_to_load_from_cache(cache_dir=cache_dir, **where)
             try:
                 path = hf_hub_download(
-                    **where,
+                    REPO_ID,
+                    name,
+                    repo_type=REPO_TYPE,
+                    revision=REVISION,
                     endpoint=self.endpoint,
                     cache_dir=cache_dir,
                     force_download=self.force_download,
-                    tqdm_class=DownloadBar.for_file(DEFAULT_FILES[kind]),
+                    tqdm_class=DownloadBar.for_file(name),
                 )
             except RemoteEntryNotFoundError:
                 raise SourceError(
-                    f"{self.endpoint} has no file {DEFAULT_FILES[kind]} in the dataset {REPO_ID} (404 "
+                    f"{self.endpoint} has no file {name} in the dataset {REPO_ID} (404 "
                     "EntryNotFound); download the dumps by hand and import them with --file"
                 ) from None
             # a HEAD for the metadata, then a GET for the bytes unless the cached copy is still current
@@ -529,3 +536,107 @@ def _why(kind: str, item: Any) -> str:
     if not isinstance(item, dict):
         return f"not an object but {type(item).__name__}"
     return "no repo_url" if kind == KIND_LINKS else "neither paper_url nor arxiv_id"
+
+
+def _source(
+    files: list[Path] | None,
+    endpoint: str | None,
+    cache_dir: Path | None,
+    force_download: bool,
+    page_size: int,
+) -> PapersWithCodeSource:
+    return PapersWithCodeSource(
+        [str(f) for f in files or []],
+        endpoint=endpoint,
+        cache_dir=cache_dir,
+        force_download=force_download,
+        page_size=page_size,
+    )
+
+
+def _summary(source: Source, figures: Mapping[str, int]) -> str:
+    return (
+        f"{HUB}: {figures['links']:,} links to {figures['repositories']:,} repositories, "
+        f"{figures['papers']:,} papers ({figures['dated_papers']:,} with a date) stored"
+    )
+
+
+register(
+    Hub(
+        PapersWithCodeSource,
+        label="Papers with Code",
+        command="pwc",
+        group="import",
+        kind="papers",
+        nightly=False,
+        order=5,
+        factory=_source,
+        help="""Import the frozen Papers with Code dumps: paper-code links with frameworks, and paper dates.
+
+Papers with Code shut down in July 2025; its last dumps are files of the Hugging Face dataset
+pwc-archive/files. By default jul-28-links-between-papers-and-code.json.gz and
+jul-29-papers-with-abstracts.json.gz (about 564 MB) are downloaded from there through huggingface_hub
+(cached, so only the first import downloads them; HF_TOKEN is sent as huggingface_hub sends it), with
+huggingface_hub's progress bar on a terminal and a line per tenth of a file in a log; a connection that
+breaks mid-download is resumed with an HTTP Range request. --file imports local copies instead. The
+files are streamed, a page at a time, into the tables pwc_links and pwc_papers (no abstracts), recorded
+as a run of source paperswithcode (see zoo runs). Re-importing replaces those rows: same files, same
+contents.
+
+An interrupted import resumes the next time: it re-reads the file it stopped in, skips the items
+already saved and carries on; if the files changed meanwhile it asks for --restart. Exit code 0
+means the import completed.
+
+Example: zoo import pwc --db zoo.duckdb
+
+Example: zoo import pwc --file links.json.gz --file jul-29-papers-with-abstracts.json.gz""",
+        options=(
+            Option(
+                "--file",
+                "files",
+                "A local copy of a dump (gzipped or plain JSON), links or papers, recognised by content; "
+                "repeat for both. Without --file both are downloaded. "
+                "Example: --file jul-28-links-between-papers-and-code.json.gz --file jul-29-papers-with-abstracts.json.gz",
+                type=Path,
+                metavar="PATH",
+                multiple=True,
+            ),
+            Option(
+                "--hf-endpoint",
+                "endpoint",
+                "Hub to download pwc-archive/files from (default: $HF_ENDPOINT, else https://huggingface.co). "
+                "Example: --hf-endpoint https://hf-mirror.example.org",
+                envvar="HF_ENDPOINT",
+                metavar="URL",
+            ),
+            Option(
+                "--cache-dir",
+                "cache_dir",
+                "huggingface_hub cache for the downloads (default: $HF_HUB_CACHE, else $HF_HOME/hub, else "
+                "~/.cache/huggingface/hub). Example: --cache-dir /data/hf-cache",
+                type=Path,
+                metavar="PATH",
+            ),
+            Option(
+                "--force-download",
+                "force_download",
+                "Download the dumps again even if cached (after a corrupt download). "
+                "Example: zoo import pwc --force-download --restart",
+                type=bool,
+                default=False,
+            ),
+            Option(
+                "--page-size",
+                "page_size",
+                "Items parsed and staged per page (each page is one saved step of progress). "
+                "Example: --page-size 50000",
+                type=int,
+                default=PAGE_SIZE,
+                min=1,
+            ),
+        ),
+        secrets=("HF_TOKEN",),
+        summary=_summary,
+        unit="one row = one paper-code link",
+    )
+)

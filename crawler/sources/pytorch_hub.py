@@ -26,34 +26,23 @@ what ``torch.hub.list()`` returns: it sees top-level functions, classes and name
 from __future__ import annotations
 
 import ast
-import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
-import requests
 import yaml
-from tenacity import (
-    RetryCallState,
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 
-from .. import __version__
 from . import _git
+from ._http import HttpError, HttpUnreachable, RetryPolicy, make_session, request_text
+from .base import Meter, Source
 from .records import ModelRecord, Page
-
-log = logging.getLogger(__name__)
+from .registry import Hub, Option, register
 
 HUB = "pytorch-hub"
 DEFAULT_REPO = "https://github.com/pytorch/hub"
-DEFAULT_BRANCH = "master"
 DEFAULT_RAW_BASE = "https://raw.githubusercontent.com"
 EXCLUDED = frozenset({"README.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md"})
 ENTRYPOINTS_TABLE = "pytorch_hub_entrypoints"
@@ -67,9 +56,9 @@ _HUB_LOAD = re.compile(
 _GITHUB_REPO = re.compile(r"github\.com[/:]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 
 
-def resolve_repo(repo: str | None = None) -> str:
-    """``--repo``, else ``$ZOO_PYTORCH_HUB_REPO``, else github.com/pytorch/hub."""
-    return repo or os.environ.get("ZOO_PYTORCH_HUB_REPO") or DEFAULT_REPO
+def github_token() -> str | None:
+    """``$GITHUB_TOKEN`` (read now): sent with the ``hubconf.py`` downloads, never stored or printed."""
+    return os.environ.get("GITHUB_TOKEN") or None
 
 
 def is_entry(path: str) -> bool:
@@ -129,7 +118,7 @@ class _DuplicateKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
                 self.duplicates.append(str(key))
             elif isinstance(key, str | int | float | bool):
@@ -224,13 +213,7 @@ def entry_record(history: _git.PathHistory, content: bytes | None, warnings: lis
     path = history.path
     text = ""
     if content is not None:
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = content.decode("utf-8", "replace")
-            warnings.append(
-                f"{path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters"
-            )
+        text = _git.decode(path, content, warnings)
     else:
         warnings.append(f"{path}: content could not be read")
     fm, problem = parse_front_matter(text)
@@ -365,54 +348,37 @@ def hubconf_entrypoints(source: str) -> list[Entrypoint]:
     return list(found.values())
 
 
-class _Retryable(Exception):
-    pass
-
-
-def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, _Retryable | requests.ConnectionError | requests.Timeout)
-
-
 class HubconfFetcher:
-    """Downloads ``<raw_base>/<owner>/<repo>/<ref>/hubconf.py`` with retries; counts every attempt."""
+    """Downloads ``<raw_base>/<owner>/<repo>/<ref>/hubconf.py`` through the shared HTTP layer (retries,
+    time-outs, User-Agent); every attempt is counted on ``meter``."""
 
-    def __init__(self, raw_base: str = DEFAULT_RAW_BASE, *, timeout: float = 30.0, attempts: int = 4) -> None:
+    def __init__(
+        self,
+        raw_base: str = DEFAULT_RAW_BASE,
+        *,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        token: str | None = None,
+        meter: Meter | None = None,
+    ) -> None:
         self.raw_base = raw_base.rstrip("/")
-        self.timeout = timeout
-        self.requests = 0
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = f"zoo/{__version__} (+catalog crawler)"
-        token = os.environ.get("GITHUB_TOKEN")
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-
-        def log_retry(state: RetryCallState) -> None:
-            log.info("hubconf.py: retrying after %s", state.outcome.exception() if state.outcome else "?")
-
-        self._get = retry(
-            retry=retry_if_exception(_retryable),
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.5, max=10),
-            before_sleep=log_retry,
-            reraise=True,
-        )(self._get_once)
+        self.policy = RetryPolicy(max_attempts=attempts, backoff_base=0.5, backoff_max=10.0, timeout=timeout)
+        self.meter = meter or Meter()
+        self.session = make_session()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def url(self, github_id: str, ref: str = "HEAD") -> str:
         return f"{self.raw_base}/{github_id}/{ref}/hubconf.py"
 
-    def _get_once(self, url: str) -> str | None:
-        self.requests += 1
-        resp = self.session.get(url, timeout=self.timeout)
-        if resp.status_code == 404:
-            return None
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise _Retryable(f"HTTP {resp.status_code} for {url}")
-        resp.raise_for_status()
-        return resp.content.decode("utf-8", "replace")
-
     def fetch(self, github_id: str, ref: str = "HEAD") -> str | None:
         """The text of the repository's ``hubconf.py`` at ``ref``, or ``None`` if there is none (404)."""
-        return self._get(self.url(github_id, ref))
+        return request_text(
+            self.session,
+            self.url(github_id, ref),
+            policy=self.policy,
+            counter=self.meter,
+            headers=self.headers,
+        )
 
 
 def entrypoint_rows(
@@ -447,10 +413,9 @@ def entrypoint_rows(
         where = f"hubconf.py of {github_id}@{ref}"
         try:
             source = fetcher.fetch(github_id, ref)
-        except (requests.RequestException, _Retryable) as exc:
+        except HttpError as exc:
             warnings.append(f"{where}: gave up: {type(exc).__name__}: {exc}")
-            is_down = isinstance(exc, requests.ConnectionError | requests.Timeout)
-            unreachable = unreachable + 1 if is_down else 0
+            unreachable = unreachable + 1 if isinstance(exc, HttpUnreachable) else 0
             continue
         unreachable = 0
         if source is None:
@@ -485,16 +450,18 @@ def entrypoint_rows(
 # ----------------------------------------------------------------------------------------------- source
 
 
-class PyTorchHubSource:
+class PyTorchHubSource(_git.CatalogSource):
     """The PyTorch Hub catalog from its git repository (a cached partial clone; see the module doc)."""
 
     name = HUB
+    default_repo = DEFAULT_REPO
+    repo_env = "ZOO_PYTORCH_HUB_REPO"
 
     def __init__(
         self,
         repo: str | None = None,
         *,
-        branch: str = DEFAULT_BRANCH,
+        branch: str = _git.DEFAULT_BRANCH,
         cache_dir: str | os.PathLike[str] | None = None,
         entrypoints: bool = False,
         raw_base: str | None = None,
@@ -502,26 +469,22 @@ class PyTorchHubSource:
         page_size: int = _git.PAGE_SIZE,
         git_timeout: float | None = None,
     ) -> None:
-        self.repo = _git.repo_url(resolve_repo(repo))
-        self.branch = branch
-        self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
+        super().__init__(
+            repo, branch=branch, cache_dir=cache_dir, page_size=page_size, git_timeout=git_timeout
+        )
         self.entrypoints = entrypoints
         #: child tables this source owns: replaced (or emptied) for the hub when a run completes
-        self.child_tables: tuple[str, ...] = ("pytorch_hub_entrypoints",) if entrypoints else ()
+        self.child_tables = (ENTRYPOINTS_TABLE,) if entrypoints else ()
         self.raw_base = (raw_base or DEFAULT_RAW_BASE).rstrip("/")
         self.timeout = timeout
-        self.page_size = page_size
-        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
-        #: when the crawl starts, so a bad value fails the run with a message)
-        self.git_timeout = git_timeout
+
+    def secrets(self) -> list[str]:
+        """``$GITHUB_TOKEN``, sent with the ``hubconf.py`` downloads of ``--entrypoints``."""
+        token = github_token()
+        return [token] if token and self.entrypoints else []
 
     def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "repo": _git.redact(self.repo),
-            "branch": self.branch,
-            "cache_dir": str(self.cache_dir),
-            "entrypoints": self.entrypoints,
-        }
+        params = {**super().params(), "entrypoints": self.entrypoints}
         if self.entrypoints:
             params["raw_base"] = _git.redact(self.raw_base)
         return params
@@ -531,17 +494,7 @@ class PyTorchHubSource:
 
         The checkpoint ``<commit>:<n>`` resumes after the first ``n`` entries of that same commit.
         """
-        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
-        requests_used = synced.requests
-        commit, skip = synced.commit, 0
-        if checkpoint:
-            commit, _, n = checkpoint.partition(":")
-            skip = int(n or 0)
-            if not _git.has_commit(synced.git_dir, commit):
-                raise _git.GitError(
-                    f"the interrupted run was at commit {commit}, which the cache no longer holds; "
-                    "crawl again with --restart"
-                )
+        synced, commit, skip = self.checkout(checkpoint)
         histories = [
             h for h in _git.path_histories(synced.git_dir, commit, ["*.md"]).values() if is_entry(h.path)
         ]
@@ -549,7 +502,7 @@ class PyTorchHubSource:
         blobs, fetches = _git.read_blobs(
             synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
         )
-        requests_used += fetches
+        self.meter.request(fetches)
         records: list[ModelRecord] = []
         entry_warnings: list[list[str]] = []
         for h in histories:
@@ -564,9 +517,71 @@ class PyTorchHubSource:
         children: dict[str, list[dict[str, Any]]] = {}
         final_warnings: list[str] = []
         if self.entrypoints:
-            fetcher = HubconfFetcher(self.raw_base, timeout=self.timeout)
+            fetcher = HubconfFetcher(
+                self.raw_base, timeout=self.timeout, token=github_token(), meter=self.meter
+            )
             children[ENTRYPOINTS_TABLE] = entrypoint_rows(records, fetcher, final_warnings)
-            requests_used += fetcher.requests
         yield from _git.paginate(
-            records, entry_warnings, final_warnings, children, commit, skip, requests_used, self.page_size
+            records, entry_warnings, final_warnings, children, commit, skip, self.meter.take(), self.page_size
         )
+
+
+def _summary(source: Source, figures: Mapping[str, int]) -> str:
+    line = f"{HUB}: {figures['models']} entries ({figures['live']} live, {figures['removed']} removed)"
+    if isinstance(source, PyTorchHubSource) and source.entrypoints:
+        line += (
+            f"; {figures['entrypoints']} entrypoints in {figures['entrypoint_repositories']} repositories "
+            "(public callables of hubconf.py, parsed: an approximation)"
+        )
+    return line
+
+
+register(
+    Hub(
+        PyTorchHubSource,
+        label="PyTorch Hub",
+        command="pytorch-hub",
+        order=2,
+        help="""Crawl the PyTorch Hub catalog (the *.md entries of github.com/pytorch/hub) with its git history.
+
+The repository is cloned once (partial, --filter=blob:none) into the cache and fetched on later runs.
+Every entry ever seen is stored, removed ones with deleted_at; created_at is the date the entry landed
+on the branch (first first-parent commit holding it), so a first crawl already knows every past year.
+With --entrypoints, entrypoints (models callable through torch.hub.load) are counted from hubconf.py
+by parsing it, an approximation of torch.hub.list(), and reported apart from entries.
+
+Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
+        options=(
+            *_git.catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
+            Option(
+                "--entrypoints",
+                "entrypoints",
+                "Also download each entry's hubconf.py (GITHUB_TOKEN is sent if set) and count its public "
+                "callables into pytorch_hub_entrypoints. An approximation: the file is parsed, never "
+                "imported. Example: --entrypoints",
+                type=bool,
+                default=False,
+            ),
+            Option(
+                "--raw-base",
+                "raw_base",
+                "Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/<ref>/hubconf.py, "
+                "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD. "
+                "Example: --raw-base http://127.0.0.1:8000",
+                default=DEFAULT_RAW_BASE,
+            ),
+            Option(
+                "--timeout",
+                "timeout",
+                "Seconds before a hubconf.py request times out. Example: --timeout 60",
+                type=float,
+                default=30.0,
+            ),
+        ),
+        secrets=("GITHUB_TOKEN",),
+        unavailable=_git.git_missing,
+        summary=_summary,
+        unit="one model = one catalog entry (a page of pytorch/hub; one entry may expose several "
+        "entrypoints)",
+    )
+)

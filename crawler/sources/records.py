@@ -7,10 +7,9 @@ transaction, which is what makes every source resumable and traceable in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, get_args, get_type_hints
 
 #: Quality of ``created_at``. ``exact`` is the hub's own timestamp; ``sentinel`` is the Hugging Face
 #: placeholder for repos created before the Hub stored creation dates (the real date is unknown);
@@ -72,22 +71,61 @@ class Page:
     total_hint: int | None = None
 
 
-class Source(Protocol):
-    """The contract every hub source fulfils."""
+#: Record fields logged in ``model_counters_log``: they change nearly every night.
+COUNTER_FIELDS = ("downloads", "downloads_all_time", "likes")
+#: Record fields that identify a model rather than describe it.
+IDENTITY_FIELDS = ("hub", "key")
+#: Record fields about presence, kept by the store's merge rather than logged.
+STATE_FIELDS = ("deleted_at",)
 
-    #: hub name: ``huggingface``, ``pytorch-hub``, ``tf-hub``, ``kaggle``, ``paperswithcode``
+#: Python type of a record field → its DuckDB type in ``models``.
+_SQL_TYPES: dict[Any, str] = {
+    str: "VARCHAR",
+    int: "BIGINT",
+    bool: "BOOLEAN",
+    datetime: "TIMESTAMPTZ",
+    list[str]: "VARCHAR[]",
+    dict[str, Any]: "JSON",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a model, as the record declares it."""
+
     name: str
+    #: DuckDB type in ``models`` (``extra`` is JSON there, staged as text)
+    sql: str
+    #: ``identity`` (hub, key), ``attr`` (logged in model_attrs_log), ``counter`` (model_counters_log)
+    #: or ``state`` (deleted_at)
+    role: str
 
-    def params(self) -> dict[str, Any]:
-        """What was asked (endpoint, options), JSON-serialisable, never a secret."""
-        ...
 
-    # Optional attributes the runner reads with getattr:
-    #   full_listing: bool = True      False when the run lists only part of the hub (a search, an
-    #                                  owner): such a run marks nothing absent or deleted.
-    #   child_tables: tuple[str, ...]  child tables the source owns; replaced (or emptied) for the hub
-    #                                  when a run completes, even if the run sent no rows for them.
+def _columns() -> tuple[Column, ...]:
+    hints = get_type_hints(ModelRecord)
+    out = []
+    for f in fields(ModelRecord):
+        kind = hints[f.name]
+        args = [a for a in get_args(kind) if a is not type(None)]
+        if type(None) in get_args(kind) and len(args) == 1:
+            kind = args[0]  # X | None stores as X, NULL allowed
+        role = (
+            "identity"
+            if f.name in IDENTITY_FIELDS
+            else "counter"
+            if f.name in COUNTER_FIELDS
+            else "state"
+            if f.name in STATE_FIELDS
+            else "attr"
+        )
+        out.append(Column(f.name, _SQL_TYPES[kind], role))
+    return tuple(out)
 
-    def pages(self, checkpoint: str | None) -> Iterator[Page]:
-        """Yield pages, starting after ``checkpoint`` (``None`` starts from the beginning)."""
-        ...
+
+#: The model's columns, in the order of ``ModelRecord`` (= the order of ``models``' record columns).
+#: This is the one definition: the store's staging table and Arrow schema, the merge's attribute and
+#: counter lists and the history views' column lists all follow from it (``sql/schema`` is checked
+#: against it by the tests).
+MODEL_COLUMNS: tuple[Column, ...] = _columns()
+ATTR_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "attr")
+COUNTER_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "counter")

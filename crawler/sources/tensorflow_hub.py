@@ -26,20 +26,19 @@ seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``,
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from . import _git
+from .base import Source
 from .records import ModelRecord, Page
+from .registry import Hub, register
 
 HUB = "tf-hub"
 DEFAULT_REPO = "https://github.com/tensorflow/tfhub.dev"
-DEFAULT_BRANCH = "master"
 PATHSPEC = "assets/"
 VERSIONS_TABLE = "tf_hub_versions"
 COLLECTIONS_TABLE = "tf_hub_collections"
@@ -55,11 +54,6 @@ _FIRST_LINE = re.compile(r"^#\s*([A-Za-z]+)\s+(\S+)")
 _META = re.compile(r"^\s*<!--\s*([A-Za-z0-9_. -]+?)\s*:(.*?)-->\s*$")
 _INVISIBLE = re.compile(r"&zwnj;|&zwj;|[\u200b\u200c\u200d\u2060\ufeff]")
 _KEY_ALIASES = {"finetunable": "fine-tunable", "asset_path": "asset-path"}
-
-
-def resolve_repo(repo: str | None = None) -> str:
-    """``--repo``, else ``$ZOO_TF_HUB_REPO``, else github.com/tensorflow/tfhub.dev."""
-    return repo or os.environ.get("ZOO_TF_HUB_REPO") or DEFAULT_REPO
 
 
 def is_document(path: str) -> bool:
@@ -212,13 +206,7 @@ def group_documents(
         if content is None:
             warnings.append(f"{h.path}: content could not be read; skipped")
             continue
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = content.decode("utf-8", "replace")
-            warnings.append(
-                f"{h.path}: not valid UTF-8 at byte {exc.start}; decoded with replacement characters"
-            )
+        text = _git.decode(h.path, content, warnings)
         doc, problem = parse_document(text)
         if doc is None:
             warnings.append(f"{h.path}: {problem}; skipped")
@@ -365,53 +353,27 @@ def publisher_row(group: DocGroup) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- source
 
 
-class TensorFlowHubSource:
+class TensorFlowHubSource(_git.CatalogSource):
     """The tfhub.dev catalog from its git repository (a cached partial clone; see the module doc)."""
 
     name = HUB
-
-    def __init__(
-        self,
-        repo: str | None = None,
-        *,
-        branch: str = DEFAULT_BRANCH,
-        cache_dir: str | os.PathLike[str] | None = None,
-        page_size: int = _git.PAGE_SIZE,
-        git_timeout: float | None = None,
-    ) -> None:
-        self.repo = _git.repo_url(resolve_repo(repo))
-        self.branch = branch
-        self.cache_dir = Path(cache_dir) if cache_dir else _git.default_cache_dir()
-        self.page_size = page_size
-        #: seconds a clone, fetch or blob fetch may take (None: ZOO_GIT_TIMEOUT, else the default, read
-        #: when the crawl starts, so a bad value fails the run with a message)
-        self.git_timeout = git_timeout
-        #: child tables this source owns: replaced (or emptied) for the hub when a run completes
-        self.child_tables: tuple[str, ...] = ("tf_hub_versions", "tf_hub_collections", "tf_hub_publishers")
-
-    def params(self) -> dict[str, Any]:
-        return {"repo": _git.redact(self.repo), "branch": self.branch, "cache_dir": str(self.cache_dir)}
+    default_repo = DEFAULT_REPO
+    repo_env = "ZOO_TF_HUB_REPO"
+    #: child tables this source owns: replaced (or emptied) for the hub when a run completes
+    child_tables = (VERSIONS_TABLE, COLLECTIONS_TABLE, PUBLISHERS_TABLE)
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Every model ever seen, ``page_size`` a page; the child rows (versions, collections, publishers)
         go with the last page. The checkpoint ``<commit>:<n>`` resumes after the first ``n`` models.
         """
-        synced = _git.sync(self.repo, self.branch, self.cache_dir, timeout=self.git_timeout)
-        commit, skip = synced.commit, 0
-        if checkpoint:
-            commit, _, n = checkpoint.partition(":")
-            skip = int(n or 0)
-            if not _git.has_commit(synced.git_dir, commit):
-                raise _git.GitError(
-                    f"the interrupted run was at commit {commit}, which the cache no longer holds; "
-                    "crawl again with --restart"
-                )
+        synced, commit, skip = self.checkout(checkpoint)
         histories = [
             h for h in _git.path_histories(synced.git_dir, commit, [PATHSPEC]).values() if is_document(h.path)
         ]
         blobs, fetches = _git.read_blobs(
             synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
         )
+        self.meter.request(fetches)
         final_warnings: list[str] = []
         groups = group_documents(histories, blobs, final_warnings)
         models, orphans = build_models(groups, final_warnings)
@@ -438,6 +400,37 @@ class TensorFlowHubSource:
             children,
             commit,
             skip,
-            synced.requests + fetches,
+            self.meter.take(),
             self.page_size,
         )
+
+
+def _summary(source: Source, figures: Mapping[str, int]) -> str:
+    return (
+        f"{HUB}: {figures['models']} models ({figures['live']} live, {figures['removed']} removed); "
+        f"{figures['versions']} versions and variants, {figures['collections']} collections, "
+        f"{figures['publishers']} publishers"
+    )
+
+
+register(
+    Hub(
+        TensorFlowHubSource,
+        label="TensorFlow Hub",
+        command="tf-hub",
+        order=3,
+        help="""Crawl the tfhub.dev catalog (markdown under assets/docs, formerly assets/g3doc) with its git history.
+
+A model is a '# Module' or '# Placeholder' document, keyed by its handle without the version; its
+versions and its Lite, TF.js and Coral variants go to tf_hub_versions and to the model's formats.
+created_at is when any document of the handle first landed on the branch (paths moved in 2020 and
+2021), deleted_at when its last document disappeared. Collections and publishers go to
+tf_hub_collections and tf_hub_publishers.
+
+Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
+        options=_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+        unavailable=_git.git_missing,
+        summary=_summary,
+        unit="one model = one handle without its version (variants and versions apart)",
+    )
+)

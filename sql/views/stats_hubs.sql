@@ -3,10 +3,11 @@
 -- that day (models_as_of).
 --
 -- Definition: `models` = the hub's models in stats_models (current_models: seen by the hub's latest
--- complete crawl, not deleted; public only, private models are left out). Hubs are the four zoo knows
--- (huggingface, pytorch-hub, tf-hub, kaggle) plus any other crawl_runs.source. A hub without a complete
--- crawl has status 'not crawled' (no run at all, or none finished by as_of) or 'no complete crawl'
--- (runs, all failed, aborted or running) and models NULL — never 0.
+-- complete crawl, not deleted; public only, private models are left out). Hubs are the model hubs of
+-- the table `hubs` (seeded from the source registry), in its sort_order, plus any other
+-- crawl_runs.source that is not an enrichment source (unknown ones last, by name). A hub without a
+-- complete crawl has status 'not crawled' (no run at all, or none finished by as_of) or 'no complete
+-- crawl' (runs, all failed, aborted or running) and models NULL — never 0.
 -- For as_of, the crawl shown is the one the count comes from: for a catalog hub (rows dated by git,
 -- created_at_quality = 'git_first_commit') its latest complete crawl, which knows the whole history;
 -- for other hubs the latest complete crawl finished by the end of as_of.
@@ -14,15 +15,12 @@
 -- Columns: hub, status ('crawled' | 'not crawled' | 'no complete crawl'), models, last_complete_crawl
 --          (finished_at of that run), run_id, sort_order.
 CREATE OR REPLACE MACRO stats_hubs_at(as_of) AS TABLE
-WITH known AS (
-    SELECT * FROM (VALUES ('huggingface', 1), ('pytorch-hub', 2), ('tf-hub', 3), ('kaggle', 4)) AS t(hub, sort_order)
-),
-hubs AS (
-    SELECT hub, min(sort_order) AS sort_order FROM (
-        SELECT hub, sort_order FROM known
-        UNION ALL
-        SELECT DISTINCT source, 99 FROM crawl_runs
-    ) GROUP BY hub
+WITH listed AS (
+    SELECT hub, sort_order FROM hubs WHERE kind = 'models'
+    UNION
+    SELECT DISTINCT c.source, coalesce(h.sort_order, 99)
+    FROM crawl_runs AS c LEFT JOIN hubs AS h ON h.hub = c.source
+    WHERE h.kind IS DISTINCT FROM 'enrichment'
 ),
 bound AS (
     SELECT timezone('UTC', CAST(CAST(as_of AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) AS end_ts
@@ -67,7 +65,7 @@ SELECT
     u.finished_at AS last_complete_crawl,
     u.run_id,
     h.sort_order
-FROM hubs AS h
+FROM listed AS h
 LEFT JOIN used AS u USING (hub)
 LEFT JOIN counts AS c USING (hub)
 LEFT JOIN attempts AS a USING (hub)

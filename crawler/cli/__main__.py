@@ -1,0 +1,5 @@
+"""``python -m crawler.cli``: the ``zoo`` command."""
+
+from . import main
+
+main()

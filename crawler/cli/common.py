@@ -1,0 +1,109 @@
+"""What every ``zoo`` command shares: the app, the error console, exit codes, the common options and
+opening the database for reading."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..output import Format
+from ..store import StoreError, connect
+
+app = typer.Typer(
+    help="zoo: crawl the model zoos into one DuckDB database and compute defined statistics.\n\n"
+    "Examples:\n\n"
+    "  zoo crawl hf                      # crawl the Hugging Face listing into ./zoo.duckdb\n\n"
+    "  zoo runs                          # list crawl runs\n\n"
+    '  zoo sql "select count(*) from models"',
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+err = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_LOCKED = 3
+EXIT_SUSPECT = 4
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ZOO_DB",
+        help="DuckDB file to use (default: $ZOO_DB, else ./zoo.duckdb). Example: --db zoo.duckdb",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Count the models that existed at the end of that day (UTC): catalogs by their git dates, "
+        "other hubs by the crawls finished by then. Example: --as-of 2024-12-31",
+        show_default=False,
+    ),
+]
+ReadDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ZOO_DB",
+        help="DuckDB file to read (default: $ZOO_DB, else ./zoo.duckdb); opened read-only. "
+        "Example: --db ~/zoo.duckdb",
+        show_default=False,
+    ),
+]
+
+
+def one_line(text: object) -> str:
+    """A message on one line: an exception text may hold newlines, and a log line must not be split."""
+    return " ".join(str(text).split())
+
+
+def error(message: object) -> None:
+    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup."""
+    err.print(f"zoo: {one_line(message)}", highlight=False, markup=False, soft_wrap=True)
+
+
+def read(db: str | None) -> duckdb.DuckDBPyConnection:
+    """The database opened read-only, or exit 1 with the reason."""
+    try:
+        return connect(db, read_only=True)
+    except StoreError as exc:
+        error(exc)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"zoo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP retries and waits.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from huggingface_hub.utils import logging as hf_logging
+
+    if verbose:
+        hf_logging.set_verbosity_info()
+    else:
+        hf_logging.set_verbosity_error()

@@ -1,0 +1,280 @@
+"""``zoo stats …``: the statistics of :mod:`crawler.stats` (the SQL views ``stats_*``) as tables, CSV or
+JSON, each with its definition and denominator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, TypeVar
+
+import duckdb
+import typer
+
+from .. import stats
+from ..output import Format, render
+from ..sources import registry
+from ..stats import AdditionsGrain, Definition, Grain, StatTable
+from .common import EXIT_FAILED, AsOfOption, ReadDbOption, app, err, read
+
+T = TypeVar("T")
+
+stats_app = typer.Typer(
+    help="Framework statistics (PyTorch vs TensorFlow) computed by the SQL views stats_*; every table "
+    "states its definition and denominator.\n\n"
+    "Examples:\n\n"
+    "  zoo stats hubs\n\n"
+    "  zoo stats exclusivity --hub huggingface --by year\n\n"
+    "  zoo stats additions --by year --by-class --definition evidence --format csv",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(stats_app, name="stats")
+
+StatsHubOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        help="Only this hub: "
+        + ", ".join(
+            h.name + (f" (or {', '.join(h.aliases)})" if h.aliases else "") for h in registry.hubs("models")
+        )
+        + ". Example: --hub huggingface",
+        show_default=False,
+    ),
+]
+DefinitionOption = Annotated[
+    Definition,
+    typer.Option(
+        "--definition",
+        help="tags = the articles' method (only the pytorch and tf tags); evidence = tags, library, files, "
+        "formats and hub. Example: --definition evidence",
+    ),
+]
+StatsFormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (with a caption stating definition and denominator), csv or json (stdout stays "
+        "machine-readable; notes and the headline go to stderr). Example: --format json",
+    ),
+]
+
+
+def answer(db: str | None, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """``compute`` on the database opened read-only; a question the statistics cannot answer (an
+    unknown hub, a bad date) exits 2 with the reason."""
+    con = read(db)
+    try:
+        return compute(con)
+    except stats.StatsError as exc:
+        err.print(f"zoo: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+
+
+def _show(table: StatTable, fmt: Format, extra_lines: list[str] | None = None) -> None:
+    """Render a stats table; in table mode with its caption and without the constant columns."""
+    extra_lines = extra_lines or []
+    if fmt is Format.table:
+        keep = [i for i, c in enumerate(table.columns) if c not in ("definition", "as_of")]
+        share = table.columns.index("share") if "share" in table.columns else None
+        rows = [
+            tuple(
+                (f"{row[i] * 100:.1f} %" if row[i] is not None else "") if i == share else row[i]
+                for i in keep
+            )
+            for row in table.rows
+        ]
+        render([table.columns[i] for i in keep], rows, fmt, title=table.title, caption=table.caption)
+        for line in extra_lines:
+            print(line)
+    else:
+        render(table.columns, table.rows, fmt)
+        for line in extra_lines:
+            err.print(line, highlight=False, soft_wrap=True)
+    for note in table.notes:
+        err.print(f"zoo: {note}", highlight=False, soft_wrap=True)
+
+
+@stats_app.command("exclusivity")
+def stats_exclusivity(
+    hub: StatsHubOption = None,
+    definition: DefinitionOption = Definition.tags,
+    by: Annotated[
+        Grain,
+        typer.Option(
+            "--by",
+            help="none = all models together; year or month = per creation period ('legacy' = HF repos "
+            "of unknown date before 2022-03-02). Example: --by year",
+        ),
+    ] = Grain.none,
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: ReadDbOption = None,
+) -> None:
+    """Models per framework class and their share, per hub (and period).
+
+    One row per (hub, period, class) with models and share = models ÷ all counted models of that hub in
+    that period. Also prints the articles' headline share, PyTorch-only ÷ (PyTorch-only +
+    TensorFlow-only): below the table, or on stderr for csv/json so stdout stays machine-readable.
+    Counts only public models seen by each hub's latest complete crawl (view stats_models; private models
+    listed because a token was set are stored, never counted).
+
+    Example: zoo stats exclusivity --hub huggingface --definition tags --by year --format json
+    """
+    table = answer(db, lambda con: stats.exclusivity(con, hub=hub, definition=definition, by=by, as_of=as_of))
+    heads = stats.headline(table)
+    lines = [
+        f"Headline ({definition.value} definition): PyTorch-only ÷ (PyTorch-only + TensorFlow-only)"
+        + (f" = {heads[0].text()}" if len(heads) == 1 else "")
+    ]
+    if len(heads) > 1:
+        lines += [f"  {h.text()}" for h in heads]
+    if not heads:
+        lines = []
+    _show(table, fmt, lines)
+
+
+@stats_app.command("additions")
+def stats_additions(
+    hub: StatsHubOption = None,
+    by: Annotated[
+        AdditionsGrain,
+        typer.Option("--by", help="Period of created_at: year or month. Example: --by month"),
+    ] = AdditionsGrain.year,
+    definition: DefinitionOption = Definition.tags,
+    by_class: Annotated[
+        bool,
+        typer.Option(
+            "--by-class",
+            help="One row per framework class of --definition instead of one total. "
+            "Example: --by-class --definition evidence",
+        ),
+    ] = False,
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: ReadDbOption = None,
+) -> None:
+    """Models added per creation year or month, per hub (optionally per framework class).
+
+    Models with the Hugging Face placeholder date (created before 2022-03-02, exact date unknown) form
+    the period 'legacy' and are never counted in 2022. Only models that still exist are counted.
+
+    Example: zoo stats additions --hub huggingface --by year --by-class
+    """
+    table = answer(
+        db,
+        lambda con: stats.additions(
+            con, hub=hub, by=by, definition=definition, by_class=by_class, as_of=as_of
+        ),
+    )
+    _show(table, fmt)
+
+
+@stats_app.command("hubs")
+def stats_hubs(
+    as_of: AsOfOption = None,
+    fmt: StatsFormatOption = Format.table,
+    db: ReadDbOption = None,
+) -> None:
+    """Models per hub now (or --as-of a date), with the date of the complete crawl they come from.
+
+    Hubs never crawled are marked 'not crawled' (no count, never 0).
+
+    Example: zoo stats hubs --as-of 2024-12-31 --format json
+    """
+    table = answer(db, lambda con: stats.hubs(con, as_of=as_of))
+    _show(table, fmt)
+
+
+@stats_app.command("downloads")
+def stats_downloads(
+    models: Annotated[list[str], typer.Argument(help="Model names (current or former) or keys.")],
+    hub: StatsHubOption = None,
+    db: ReadDbOption = None,
+    fmt: StatsFormatOption = Format.table,
+) -> None:
+    """Each night's downloads and likes of the given models, from the change-only history.
+
+    downloads is the hub's rolling 30-day count, downloads_all_time its running total, likes the likes;
+    one row per complete crawl ("night") that saw the model. downloads_per_day is an ESTIMATE: the
+    difference of downloads_all_time between two nights divided by the days between them (the Hub
+    publishes no daily figure). Views: model_counters_nightly, downloads_per_day.
+
+    Example: zoo stats downloads google-bert/bert-base-uncased openai/whisper-large-v3 --format csv
+    """
+    from ..history import find_models, nightly_counters
+
+    con = read(db)
+    try:
+        mids: list[int] = []
+        for name in models:
+            found = find_models(con, name, registry.resolve(hub) if hub else None)
+            if not found:
+                err.print(f"zoo: no model is or was called {name!r}", highlight=False)
+                raise typer.Exit(EXIT_FAILED)
+            mids += found
+        columns, rows = nightly_counters(con, mids)
+    finally:
+        con.close()
+    render(
+        columns,
+        rows,
+        fmt,
+        title="downloads and likes per night",
+        caption="downloads: rolling 30 days (as the hub reports it); downloads_per_day: estimated from "
+        "the change of downloads_all_time between nights",
+    )
+
+
+class PapersGrain(str, Enum):
+    year = "year"
+    quarter = "quarter"
+
+
+@stats_app.command("papers")
+def stats_papers(
+    by: Annotated[
+        PapersGrain, typer.Option("--by", help="Period of the paper: year or quarter. Example: --by quarter")
+    ] = PapersGrain.year,
+    official_only: Annotated[
+        bool,
+        typer.Option(
+            "--official-only", help="Count only official implementations (code by the paper's authors)."
+        ),
+    ] = False,
+    db: ReadDbOption = None,
+    fmt: StatsFormatOption = Format.table,
+) -> None:
+    """Share of Papers with Code repositories by framework, per year or quarter.
+
+    Each code repository linked to a paper is counted once, in the period of its earliest paper (the
+    paper's date in the papers dump, else the month of its arXiv id; repositories with no dated paper are
+    left out), with the framework Papers with Code recorded for it: pytorch (also "torch"), tensorflow
+    (also "tf"), jax, mxnet, other, or none. share = repos / all repositories dated in that period, so
+    the six shares of a period sum to 1. Data: the frozen dumps imported by `zoo import pwc`.
+
+    Example: zoo stats papers --by quarter --official-only --format json
+    """
+    columns, rows = answer(db, lambda con: stats.papers(con, by=by.value, official_only=official_only))
+    if not rows:
+        err.print("zoo: Papers with Code: not imported (run `zoo import pwc`)", highlight=False)
+    if fmt is Format.table:
+        share = columns.index("share")
+        shown = [
+            tuple(f"{v * 100:.1f} %" if i == share and v is not None else v for i, v in enumerate(r))
+            for r in rows
+        ]
+        render(
+            columns,
+            shown,
+            fmt,
+            title=f"Paper implementations by framework, per {by.value}"
+            + (" (official only)" if official_only else ""),
+            caption="Each code repository linked to a paper counted once, dated by its earliest paper; share = "
+            "repositories of the framework ÷ all dated repositories of the period (view papers_frameworks).",
+        )
+    else:
+        render(columns, rows, fmt)

@@ -1,0 +1,196 @@
+"""The README's "Adding a hub" is true: its code block, run as written against a fake Example Zoo on
+127.0.0.1, gives a hub that ``zoo crawl``, ``zoo stats hubs`` and ``zoo runs`` know, and nothing else had
+to change. Also: the registry finds every source module by itself, and seeds the ``hubs`` table only
+when the database is opened for writing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.sources import registry
+from crawler.sources.base import Source
+from crawler.sources.records import ModelRecord, Page
+from crawler.sources.registry import Hub
+from crawler.store import connect
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+runner = CliRunner()
+
+#: Example Zoo's models: three pages of two.
+MODELS = [
+    {"id": f"ez-{i}", "name": f"org/model-{i}", "tags": ["pytorch"] if i % 2 else ["tf"]} for i in range(6)
+]
+
+
+class ExampleZoo:
+    """A fake of the imaginary API the README's example crawls: GET /api/models?page=N."""
+
+    def __init__(self, per_page: int = 2) -> None:
+        self.asked: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                url = urlsplit(self.path)
+                outer.asked.append(self.path)
+                if url.path != "/api/models":
+                    self.send_error(404)
+                    return
+                page = int(parse_qs(url.query).get("page", ["1"])[0])
+                chunk = MODELS[(page - 1) * per_page : page * per_page]
+                more = page * per_page < len(MODELS)
+                body = json.dumps({"models": chunk, "next": page + 1 if more else None}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def readme_block() -> str:
+    """The Python block of the README's "Adding a hub" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Adding a hub") :]
+    section = section[: section.index("\n## ", 1)]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+@pytest.fixture
+def example_zoo(tmp_path: Path) -> Iterator[ExampleZoo]:
+    """The README's hub, loaded from the README's own code, and its fake API."""
+    module_path = tmp_path / "example_zoo.py"
+    module_path.write_text(readme_block(), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("example_zoo", module_path)
+    assert spec is not None and spec.loader is not None
+    server = ExampleZoo()
+    try:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        yield server
+    finally:
+        registry.unregister("example-zoo")
+        server.close()
+
+
+def invoke(*args: str) -> Any:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_the_readme_example_is_a_hub_everywhere(example_zoo: ExampleZoo, db: str) -> None:
+    assert "example-zoo" in invoke("crawl", "--help").output
+    crawled = invoke("crawl", "example-zoo", "--endpoint", example_zoo.url, "--db", db)
+    assert "example-zoo: run 1 complete, 6 models, 6 new" in crawled.output
+    assert example_zoo.asked == ["/api/models?page=1", "/api/models?page=2", "/api/models?page=3"]
+
+    hubs = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+    assert [h["hub"] for h in hubs] == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "example-zoo"]
+    assert hubs[-1]["status"] == "crawled" and hubs[-1]["models"] == 6
+
+    runs = json.loads(invoke("runs", "--db", db, "--format", "json").stdout)
+    assert [(r["source"], r["status"], r["models"], r["pages"], r["requests"]) for r in runs] == [
+        ("example-zoo", "complete", 6, 3, 3)
+    ]
+    exclusivity = json.loads(
+        invoke("stats", "exclusivity", "--hub", "example-zoo", "--db", db, "--format", "json").stdout
+    )
+    by_class = {r["class"]: r["models"] for r in exclusivity}
+    assert by_class == {"pytorch_only": 3, "tensorflow_only": 3, "both": 0, "neither": 0}  # its tags
+
+    # An interrupted crawl resumes from the last saved page, as every hub does.
+    again = invoke("crawl", "example-zoo", "--endpoint", example_zoo.url, "--db", db)
+    assert "run 2 complete, 6 models, 0 new, 0 changed" in again.output
+
+
+def test_unregistering_removes_the_command(example_zoo: ExampleZoo) -> None:
+    assert "example-zoo" in invoke("crawl", "--help").output
+    registry.unregister("example-zoo")
+    assert "example-zoo" not in invoke("crawl", "--help").output
+
+
+def test_the_registry_finds_every_source_module() -> None:
+    sources = Path(registry.__file__).parent
+    modules = {p.stem for p in sources.glob("*.py") if not p.stem.startswith("_")} - {
+        "base",
+        "records",
+        "registry",
+    }
+    found = {h.source.__module__.rsplit(".", 1)[-1] for h in registry.hubs()}
+    assert found == modules
+    assert [h.name for h in registry.hubs()] == [
+        "huggingface",
+        "pytorch-hub",
+        "tf-hub",
+        "kaggle",
+        "paperswithcode",
+    ]
+    assert registry.resolve("hf") == "huggingface" and registry.label("tf-hub") == "TensorFlow Hub"
+
+
+class Quiet(Source):
+    name = "quiet-zoo"
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        yield Page([ModelRecord(hub=self.name, key="k", id="k")], None)
+
+
+def hub_rows(db: str) -> list[str]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT hub FROM hubs ORDER BY sort_order, hub").fetchall()]
+    finally:
+        con.close()
+
+
+def test_the_hubs_table_is_written_only_by_a_writer(db: str) -> None:
+    connect(db).close()
+    before = hub_rows(db)
+    assert before == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "paperswithcode"]
+    registry.register(Hub(Quiet, label="Quiet Zoo", command="quiet-zoo", help="A test hub.", order=50))
+    try:
+        listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+        assert "quiet-zoo" not in [h["hub"] for h in listed]  # a reading command does not seed
+        assert hub_rows(db) == before
+        connect(db).close()  # a writer does
+        assert hub_rows(db) == [*before, "quiet-zoo"]
+        listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+        assert {h["hub"]: h["status"] for h in listed}["quiet-zoo"] == "not crawled"
+    finally:
+        registry.unregister("quiet-zoo")
+    connect(db).close()
+    assert hub_rows(db) == before
+
+
+def test_a_name_or_alias_names_one_hub_only() -> None:
+    with pytest.raises(ValueError, match="hf already names hub 'huggingface'"):
+        registry.register(Hub(Quiet, label="Quiet", command="quiet-zoo", help="x", aliases=("hf",)))
+    assert registry.get("quiet-zoo") is None

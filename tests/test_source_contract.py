@@ -1,0 +1,140 @@
+"""The source contract (``crawler.sources.base``) as the runner enforces it, with small sources defined
+here: defaults, secret scrubbing done once by the runner, requests counted on the meter even when a page
+fails, and the work list an enrichment source gets from the store."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import duckdb
+import pytest
+
+from crawler.crawl import crawl
+from crawler.sources.base import Meter, Source, SourceError
+from crawler.sources.pytorch_hub import PyTorchHubSource
+from crawler.sources.records import ModelRecord, Page
+
+SECRET = "s3cr3t-t0ken-value"
+
+
+def record(key: str) -> ModelRecord:
+    return ModelRecord(
+        hub="contract", key=key, id=f"org/{key}", created_at=datetime(2024, 1, 1, tzinfo=timezone.utc)
+    )
+
+
+class Leaky(Source):
+    """Sends a secret; the hub echoes it in a warning and in the error that ends the listing."""
+
+    name = "contract"
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def secrets(self) -> list[str]:
+        return [SECRET]
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        self.meter.request(2)
+        yield Page([record("a")], "1", [f"odd answer to Bearer {SECRET}"], requests=self.meter.take())
+        self.meter.request(3)  # three attempts at page 2, then it gives up
+        basic = base64.b64encode(SECRET.encode()).decode()
+        raise SourceError(f"HTTP 500 for Authorization: Basic {basic} / {SECRET}", requests=1)
+
+
+def run_row(db: str) -> tuple[Any, ...]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        row = con.execute("SELECT status, requests, warning_samples, error FROM crawl_runs").fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return row
+
+
+def test_the_runner_scrubs_secrets_and_counts_the_failed_pages_requests(db: str) -> None:
+    result = crawl(Leaky(), db)
+    status, requests, samples, error = run_row(db)
+    assert status == "failed" == result.status
+    assert requests == 2 + 3  # the meter counted the failing page's attempts, not the error's 1
+    assert SECRET not in (error or "") and SECRET not in " ".join(samples)
+    assert base64.b64encode(SECRET.encode()).decode() not in (error or "")
+    assert "***" in (error or "") and "***" in samples[0]
+    assert SECRET not in (result.error or "")
+
+
+def test_an_error_says_what_a_source_that_does_not_meter_spent(db: str) -> None:
+    class Unmetered(Leaky):
+        def pages(self, checkpoint: str | None) -> Iterator[Page]:
+            raise SourceError("the hub refused", requests=4)
+
+    crawl(Unmetered(), db)
+    assert run_row(db)[1] == 4
+
+
+def test_the_defaults_of_a_listing(db: str) -> None:
+    class Plain(Source):
+        name = "contract"
+
+        def params(self) -> dict[str, Any]:
+            return {"what": "everything"}
+
+        def pages(self, checkpoint: str | None) -> Iterator[Page]:
+            yield Page([record("a"), record("b")], None)
+
+    source = Plain()
+    assert source.secrets() == [] and source.full_listing and source.child_tables == ()
+    assert source.work_query is None and source.work == []
+    assert isinstance(source.meter, Meter)
+    meter = Meter()
+    result = crawl(source, db, meter=meter)
+    assert result.status == "complete" and result.models == 2
+    assert source.meter is meter  # the runner hands its meter over
+
+
+def test_a_meter_tells_its_listeners_of_every_wait() -> None:
+    meter = Meter()
+    heard: list[tuple[str, float]] = []
+    meter.listeners.append(lambda kind, seconds: heard.append((kind, seconds)))
+    meter.waited("rate_limited", 2.0)
+    meter.waited("paced", 0.5)
+    assert heard == [("rate_limited", 2.0), ("paced", 0.5)]
+    assert (meter.waits, meter.rate_limited, meter.paced, meter.wait_seconds) == (2, 1, 1, 2.5)
+
+
+class Enrichment(Source):
+    """Walks the models the database holds (as an enrichment source would), a page per model."""
+
+    name = "contract-enrichment"
+    full_listing = False
+    work_query: ClassVar[str | None] = "SELECT key, id FROM models WHERE hub = 'contract' ORDER BY key"
+    seen: ClassVar[list[tuple[Any, ...]]] = []
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        todo = [row for row in self.work if checkpoint is None or row[0] > checkpoint]
+        Enrichment.seen = list(self.work)
+        for i, (key, _) in enumerate(todo):
+            yield Page([], None if i == len(todo) - 1 else key, requests=1)
+
+
+def test_an_enrichment_source_gets_its_work_list_from_the_store(db: str) -> None:
+    class Listing(Leaky):
+        def pages(self, checkpoint: str | None) -> Iterator[Page]:
+            yield Page([record("b"), record("a"), record("c")], None)
+
+    assert crawl(Listing(), db).status == "complete"
+    result = crawl(Enrichment(), db)
+    assert result.status == "complete" and result.counters.pages == 3
+    assert Enrichment.seen == [("a", "org/a"), ("b", "org/b"), ("c", "org/c")]
+
+
+def test_the_pytorch_hub_source_declares_the_github_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    assert PyTorchHubSource("/nowhere", entrypoints=True).secrets() == ["ghp_secret"]
+    assert PyTorchHubSource("/nowhere").secrets() == []  # sent only with --entrypoints
