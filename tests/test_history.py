@@ -94,9 +94,10 @@ def test_nightly_history_is_change_only_and_answers_as_of(nights, db):
             if changes is None:
                 assert added == [3000, 3000, 0]
             else:
-                # exactly the changes: counters rows for new + changed counters; attrs rows for new + renamed
+                # exactly the changes: counters rows for new + changed counters; attrs rows for new +
+                # renamed + pushed (a new sha)
                 assert added[0] == len(changes.added) + len(changes.counters_changed)
-                assert added[1] == len(changes.added) + len(changes.renamed)
+                assert added[1] == len(changes.added) + len(set(changes.renamed) | changes.pushed)
                 assert added[2] == len(changes.deleted)  # absences opened
                 assert result.merge.new == len(changes.added)
             before = after
@@ -255,7 +256,7 @@ def test_export_writes_only_new_partitions_readable_in_place(nights, db, tmp_pat
         f"SELECT count(*) FROM read_parquet('{out}/observations/*/*/*.parquet', hive_partitioning = true) "
         "WHERE snapshot_date = '2026-11-02'"
     ).fetchone()[0]
-    assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed))
+    assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed) | changes.pushed)
     runs = con.execute(f"SELECT count(*) FROM read_parquet('{out}/runs/*/*/*.parquet')").fetchone()[0]
     assert runs == 2
 
