@@ -284,3 +284,25 @@ def test_stats_downloads_gives_each_night_and_a_daily_estimate(db):
     assert rows[0]["downloads_per_day"] is None
     assert [round(r["downloads_per_day"]) for r in rows[1:]] == [70, 70]
     assert runner.invoke(app, ["stats", "downloads", "nobody/nothing", "--db", db]).exit_code == 1
+
+
+def test_a_value_that_became_null_is_null_as_of_then(db):
+    """models_as_of takes each value of the latest log row, NULL included (a removed pipeline_tag)."""
+    models = make_models(200, seed=14)
+    target = next(m for m in models if "pipeline_tag" in m)
+    with FakeHub(models) as hub:
+        crawl_night(hub, db, 0)
+        changed = {k: v for k, v in target.items() if k != "pipeline_tag"}
+        hub.set_models([changed if m is target else m for m in models])
+        crawl_night(hub, db, 1)
+    con = connect(db, read_only=True)
+    got = [
+        con.execute(
+            "SELECT pipeline_tag FROM models_as_of(?) WHERE key = ?", [night_date(n), target["_id"]]
+        ).fetchone()
+        for n in (0, 1)
+    ]
+    current = con.execute("SELECT pipeline_tag FROM models WHERE key = ?", [target["_id"]]).fetchone()
+    con.close()
+    assert got == [(target["pipeline_tag"],), (None,)]
+    assert current == (None,)

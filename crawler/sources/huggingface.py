@@ -68,8 +68,9 @@ _KNOWN_FIELDS = frozenset(["_id", "id", "modelId", *EXPAND])
 
 
 def files_enabled() -> bool:
-    """``$ZOO_HF_FILES``, read now: file names are listed unless it says 0, false, no or off."""
-    return os.environ.get("ZOO_HF_FILES", "1").strip().lower() not in ("0", "false", "no", "off")
+    """``$ZOO_HF_FILES``, read now: file names are listed unless it says 0, false, f, no, n or off (the
+    words the CLI's ``--files/--no-files`` accepts from it)."""
+    return os.environ.get("ZOO_HF_FILES", "1").strip().lower() not in ("0", "false", "f", "no", "n", "off")
 
 
 def resolve_endpoint(endpoint: str | None = None) -> str:
@@ -448,6 +449,16 @@ Example: zoo crawl hf --db zoo.duckdb""",
                 in_all="Hub for the huggingface source.",
             ),
             Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--files/--no-files",
+                "files",
+                "List each repo's file names (expand=siblings: larger pages, file-level framework evidence); "
+                "--no-files keeps the names already stored. Example: zoo crawl hf --no-files",
+                type=bool,
+                default=True,
+                envvar="ZOO_HF_FILES",
+                in_all="List the Hugging Face repos' file names (--no-files: keep the stored ones).",
+            ),
         ),
         secrets=("HF_TOKEN",),
         unit="one model = one public model repository",
