@@ -246,45 +246,43 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
 
     Each distinct file name is matched once against the file patterns (``framework_file_name_bits``, the
     very macro the views use), then the bits are OR-ed per list through a join: matching a million repos'
-    files name by name in a lambda would take seconds per query, this takes about a second once. Runs in
-    the caller's transaction: after a merge (the models it changed) and after an upgrade of the views
-    (all lists, when a file rule changed).
+    files name by name in a lambda would take seconds per query, this takes about a second once, within
+    the crawl's memory limit (a million repos fit in 100 MB). Runs in the caller's transaction: after a
+    merge (the models it changed) and after an upgrade of the views (all lists, when a file rule changed).
     """
+    row = con.execute("SELECT file_rules_key FROM framework_lookup").fetchone()
+    assert row is not None
+    params = {"key": row[0]}
+    stale = "len(files) > 0 AND file_bits_rules IS DISTINCT FROM $key"
     done = 0
     for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
         cols = ", ".join(keys)
-        on = " AND ".join(f"t.{k} = d.{k}" for k in keys)
+        on = " AND ".join(f"t.{k} = h.{k}" for k in keys)
+        # The names that are evidence are materialised (a small, known build side: left to the optimiser,
+        # the unnested names of a million repos can end up hashed instead), and their bits are UBIGINT (a
+        # HUGEINT bit_or over a million groups does not fit the memory limit).
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE file_bits_done AS
-            WITH todo AS NOT MATERIALIZED (
-                SELECT {cols}, files FROM {table}
-                WHERE len(files) > 0
-                  AND file_bits_rules IS DISTINCT FROM (SELECT file_rules_key FROM framework_lookup)
-            ),
-            names AS (SELECT DISTINCT unnest(files) AS file FROM todo),
-            name_bits AS (
-                SELECT n.file, framework_file_name_bits(n.file, lk.file_patterns) AS bits
-                FROM names AS n CROSS JOIN framework_lookup AS lk
-            ),
-            hits AS (
-                SELECT {cols}, bit_or(nb.bits) AS bits
-                FROM (SELECT {cols}, unnest(files) AS file FROM todo) AS u
-                JOIN name_bits AS nb USING (file)
-                WHERE nb.bits <> 0
-                GROUP BY ALL
+            CREATE OR REPLACE TEMP TABLE file_bits_hits AS
+            WITH todo AS NOT MATERIALIZED (SELECT {cols}, files FROM {table} WHERE {stale}),
+            name_bits AS MATERIALIZED (
+                SELECT file, CAST(bits AS UBIGINT) AS bits FROM (
+                    SELECT n.file, framework_file_name_bits(n.file, lk.file_patterns) AS bits
+                    FROM (SELECT DISTINCT unnest(files) AS file FROM todo) AS n
+                    CROSS JOIN framework_lookup AS lk
+                ) WHERE bits <> 0
             )
-            SELECT {cols}, coalesce(h.bits, CAST(0 AS UBIGINT)) AS bits
-            FROM (SELECT {cols} FROM todo) AS t LEFT JOIN hits AS h USING ({cols})
-            """
+            SELECT {cols}, bit_or(nb.bits) AS bits
+            FROM (SELECT {cols}, unnest(files) AS file FROM todo) AS u
+            JOIN name_bits AS nb USING (file)
+            GROUP BY ALL
+            """,
+            params,
         )
-        n = con.execute("SELECT count(*) FROM file_bits_done").fetchone()[0]  # type: ignore[index]
-        if n:
-            con.execute(
-                f"UPDATE {table} t SET file_bits = d.bits, "
-                "file_bits_rules = (SELECT file_rules_key FROM framework_lookup) "
-                f"FROM file_bits_done d WHERE {on}"
-            )
-        con.execute("DROP TABLE file_bits_done")
-        done += int(n)
+        n = con.execute(
+            f"UPDATE {table} SET file_bits = 0, file_bits_rules = $key WHERE {stale}", params
+        ).fetchone()
+        con.execute(f"UPDATE {table} t SET file_bits = h.bits FROM file_bits_hits h WHERE {on}")
+        con.execute("DROP TABLE file_bits_hits")
+        done += int(n[0]) if n else 0
     return done
