@@ -116,7 +116,9 @@ SELECT
     m.hub,
     m.key,
     coalesce(a.run_id, c.run_id, f.run_id) AS run_id,
-    a.* EXCLUDE (mid, run_id) REPLACE (CAST(a.extra AS VARCHAR) AS extra, coalesce(f.files, a.files) AS files),
+    a.* EXCLUDE (mid, run_id, extra),
+    f.files,
+    CAST(a.extra AS VARCHAR) AS extra,
     c.downloads,
     c.downloads_all_time,
     c.likes
