@@ -250,9 +250,7 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
     the crawl's memory limit (a million repos fit in 100 MB). Runs in the caller's transaction: after a
     merge (the models it changed) and after an upgrade of the views (all lists, when a file rule changed).
     """
-    row = con.execute("SELECT file_rules_key FROM framework_lookup").fetchone()
-    assert row is not None
-    params = {"key": row[0]}
+    params = {"key": one_row(con.execute("SELECT file_rules_key FROM framework_lookup"))[0]}
     stale = "len(files) > 0 AND file_bits_rules IS DISTINCT FROM $key"
     done = 0
     for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
@@ -279,10 +277,10 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
             """,
             params,
         )
-        n = con.execute(
-            f"UPDATE {table} SET file_bits = 0, file_bits_rules = $key WHERE {stale}", params
-        ).fetchone()
+        n = one_row(
+            con.execute(f"UPDATE {table} SET file_bits = 0, file_bits_rules = $key WHERE {stale}", params)
+        )
         con.execute(f"UPDATE {table} t SET file_bits = h.bits FROM file_bits_hits h WHERE {on}")
         con.execute("DROP TABLE file_bits_hits")
-        done += int(n[0]) if n else 0
+        done += int(n[0])
     return done
