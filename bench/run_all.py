@@ -7,14 +7,17 @@ Against a local fake Hub (127.0.0.1) with N synthetic models (default 1,000,000;
 2. quota      with a fixed-window quota on the fake, the crawl's wall time ÷ what quota arithmetic allows;
               requests over quota after the first 429
 3. storage    DB size after 1 night and after ``--nights`` simulated nights (the fake Hub evolves each
-              night: additions, deletions, renames, counter changes); Parquet export size per night
+              night: additions, deletions, renames, counter changes, commits that change files), the
+              largest growth of one night after the first; Parquet export size per night
 4. queries    ``stats exclusivity --by year`` and ``stats additions --by year`` on the many-night DB,
               in-process; and exclusivity ``--as-of`` a middle night
 5. memory     peak RSS of the N-model crawl
 
 Every timing is a ratio or a figure measured in this same run; this machine is noisy, so run it twice.
 
-Usage: python bench/run_all.py [--quick] [--n N] [--nights K]
+``--no-files`` crawls without the repos' file names (``zoo crawl hf --no-files``), for comparison.
+
+Usage: python bench/run_all.py [--quick] [--n N] [--nights K] [--no-files]
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="50,000 models, 10 nights (for CI)")
     parser.add_argument("--n", type=int, default=None, help="synthetic models (default 1,000,000)")
     parser.add_argument("--nights", type=int, default=None, help="simulated nights (default 30)")
+    parser.add_argument("--no-files", action="store_true", help="crawl without the repos' file names")
     args = parser.parse_args()
+    files = not args.no_files
     n = args.n or (50_000 if args.quick else 1_000_000)
     nights = args.nights or (10 if args.quick else 30)
     rows: list[tuple[str, str, str]] = []
@@ -88,13 +93,15 @@ def main() -> None:
     try:
         # 1 + 5: overhead and memory
         with FakeHub(models) as hub:
-            bare_s, got = bare_loop(hub.url)
+            bare_s, got, page_bytes = bare_loop(hub.url, files)
             assert got == n
             db = str(tmp / "night.duckdb")
             print("crawl night 0…", file=sys.stderr)
-            wall, cpu, rss = crawl_subprocess(hub.url, db)
+            wall, cpu, rss = crawl_subprocess(hub.url, db, files)
             date_runs(db, 0)
             rows += [
+                ("0 file names (expand=siblings)", "yes" if files else "no", ""),
+                ("0 bytes per page of 1,000 models (kB)", f"{page_bytes / (n / 1000) / 1e3:,.0f}", ""),
                 ("1 overhead: crawl ÷ bare download loop", f"{wall / bare_s:.2f}", "≤ 1.15"),
                 ("1 models/s", f"{n / wall:,.0f}", "≥ 50,000"),
                 ("1 CPU s per 1M models", f"{cpu / n * 1e6:.1f}", ""),
@@ -112,12 +119,18 @@ def main() -> None:
 
             # 3: storage over nights
             current = models
+            growth = 0.0
+            previous = size1
             for night in range(1, nights):
                 current, _ = evolve(current, night, seed=42)
                 hub.set_models(current)
                 print(f"crawl night {night}…", file=sys.stderr)
-                crawl_subprocess(hub.url, db)
+                crawl_subprocess(hub.url, db, files)
                 date_runs(db, night)
+                size = du(Path(db))
+                print(f"  DB after night {night}: {size / 1e6:.1f} MB", file=sys.stderr)
+                growth = max(growth, size / previous - 1)  # this night over the one before
+                previous = size
             subprocess.run(
                 [sys.executable, "-m", "crawler.cli", "export", str(export_dir), "--db", db],
                 check=True,
@@ -130,6 +143,12 @@ def main() -> None:
             ("3 DB size after 1 night (MB)", f"{size1 / 1e6:.1f}", ""),
             (f"3 DB size after {nights} nights (MB)", f"{sizeN / 1e6:.1f}", ""),
             (f"3 ratio {nights} nights ÷ 1 night", f"{sizeN / size1:.2f}", "≤ 3"),
+            (
+                "3 growth per night after the first, mean (%)",
+                f"{((sizeN / size1) ** (1 / max(1, nights - 1)) - 1) * 100:.1f}",
+                "≤ 5",
+            ),
+            ("3 largest growth of one night over the one before (%)", f"{growth * 100:.1f}", ""),
             ("3 export size, first night (MB)", f"{export1 / 1e6:.1f}", ""),
             (
                 "3 export size per later night (MB)",
@@ -140,6 +159,24 @@ def main() -> None:
 
         # 4: queries on the many-night DB
         con = connect(db, read_only=True)
+        # 3: file names logged after the first night apart (model_files_log), against what the attrs log
+        # would hold if every attrs row carried the model's file list (each rename, tag change or new sha
+        # copying it); the first night logs every list either way
+        logged, in_attrs = con.execute(
+            "WITH later AS (SELECT min(run_id) AS first FROM crawl_runs) "
+            "SELECT (SELECT coalesce(sum(len(files)), 0) FROM model_files_log, later WHERE run_id > first), "
+            "(SELECT coalesce(sum(len(f.files)), 0) FROM model_attrs_log a "
+            " ASOF JOIN model_files_log f ON f.mid = a.mid AND f.run_id <= a.run_id, later "
+            " WHERE a.run_id > later.first)"
+        ).fetchone()
+        if files:
+            rows.append(
+                (
+                    "3 file names logged after night 1: files log / if in attrs log",
+                    f"{logged / 1e3:,.0f}k / {in_attrs / 1e3:,.0f}k",
+                    "",
+                )
+            )
         middle = (datetime(2026, 11, 1) + timedelta(days=nights // 2)).date().isoformat()
         q_excl = timed(lambda: stats.exclusivity(con, definition="tags", by="year"))
         q_add = timed(lambda: stats.additions(con, by="year"))
@@ -159,7 +196,7 @@ def main() -> None:
         with FakeHub(quota_models, faults=Faults(quota=(q, w))) as hub:
             time.sleep(w)  # start on a fresh window
             hub._window_start = time.monotonic()
-            wall_q, _, _ = crawl_subprocess(hub.url, str(tmp / "quota.duckdb"))
+            wall_q, _, _ = crawl_subprocess(hub.url, str(tmp / "quota.duckdb"), files)
             over = hub.over_quota_after_429
             n429 = sum(1 for _, s in hub.requests if s == 429)
         allowed = (math.ceil(pages / q) - 1) * w

@@ -1,10 +1,11 @@
 """Benchmark of ``zoo stats``: N synthetic Hugging Face models, then each statistic timed in-process.
 
 The models are generated in bulk by one SQL statement (not the crawler), with the framework profiles of
-the fake Hub (tests/fakes/hub.py) and realistic tag lists (about eight tags each, one of them unique per
-model), a 15 % sentinel cohort, two complete crawl runs and a failed one in between, and 2 % of the
-models gone from the latest crawl. Then ``crawler.stats`` runs on a read-only connection, as the CLI
-does, and a table of seconds is printed (best and median of ``--repeat`` runs). Target: < 1 s each.
+the fake Hub (tests/fakes/hub.py), its repo files (``make_files``: about 11 files a repo, some with
+hundreds; ``--no-files`` leaves them out) and realistic tag lists (about eight tags each, one of them
+unique per model), a 15 % sentinel cohort, two complete crawl runs and a failed one in between, and 2 %
+of the models gone from the latest crawl. Then ``crawler.stats`` runs on a read-only connection, as the
+CLI does, and a table of seconds is printed (best and median of ``--repeat`` runs). Target: < 1 s each.
 
     python bench/stats_bench.py                 # 1,000,000 models
     python bench/stats_bench.py --n 200000 --repeat 5 --db /tmp/bench.duckdb
@@ -13,6 +14,7 @@ does, and a table of seconds is printed (best and median of ``--repeat`` runs). 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import tempfile
@@ -20,9 +22,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crawler import stats
-from crawler.output import render
-from crawler.store import connect
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler import stats  # noqa: E402
+from crawler.merge import refresh_file_bits  # noqa: E402
+from crawler.output import render  # noqa: E402
+from crawler.store import connect  # noqa: E402
+from tests.fakes.hub import PROFILES as HUB_PROFILES  # noqa: E402
+from tests.fakes.hub import make_files  # noqa: E402
 
 # (weight in per mille, tags the Hub derives from files, library_name) — as tests/fakes/hub.py PROFILES
 PROFILES: list[tuple[int, list[str], str | None]] = [
@@ -41,9 +51,26 @@ PROFILES: list[tuple[int, list[str], str | None]] = [
 ]
 
 
-def build(db: str, n: int) -> float:
+def repo_files(n: int, with_files: bool) -> pa.Table:
+    """Model number, profile (index into PROFILES) and file names of ``n`` synthetic repos."""
+    assert [(w / 1000, t, lib) for w, t, lib in PROFILES] == HUB_PROFILES
+    rng = random.Random(42)
+    frng = random.Random(43)
+    profiles = rng.choices(range(len(PROFILES)), weights=[w for w, _, _ in PROFILES], k=n)
+    files = [list(make_files(p, frng)) if with_files else [] for p in profiles]
+    return pa.table(
+        {
+            "i": pa.array(range(n), pa.int64()),
+            "profile": pa.array(profiles, pa.int32()),
+            "files": pa.array(files, pa.list_(pa.string())),
+        }
+    )
+
+
+def build(db: str, n: int, with_files: bool = True) -> float:
     """Create ``db`` with ``n`` synthetic HF models; returns the seconds it took."""
     started = time.perf_counter()
+    repos = repo_files(n, with_files)
     con = connect(db)
     try:
         con.execute("DELETE FROM models")
@@ -58,13 +85,12 @@ def build(db: str, n: int) -> float:
             "'complete', $n)",
             {"n": n},
         )
-        lo = 0
-        bands = []
-        for weight, tags, library in PROFILES:
-            bands.append((lo, lo + weight, tags, library))
-            lo += weight
-        con.execute("CREATE TEMP TABLE profiles (lo INTEGER, hi INTEGER, tags VARCHAR[], library VARCHAR)")
-        con.executemany("INSERT INTO profiles VALUES (?, ?, ?, ?)", bands)
+        con.execute("CREATE TEMP TABLE profiles (profile INTEGER, tags VARCHAR[], library VARCHAR)")
+        con.executemany(
+            "INSERT INTO profiles VALUES (?, ?, ?)",
+            [(k, tags, library) for k, (_, tags, library) in enumerate(PROFILES)],
+        )
+        con.register("repos", repos)
         con.execute(
             """
             INSERT INTO models BY NAME
@@ -83,14 +109,15 @@ def build(db: str, n: int) -> float:
                                      'base_model:org' || (i % 7919) || '/base']) AS tags,
                 CAST(hash(i, 4) % 10000 AS BIGINT) AS downloads,
                 [] AS formats,
-                [] AS files,
+                f.files AS files,
                 1 AS first_seen_run,
                 CASE WHEN hash(i, 5) % 100 < 2 THEN 1 ELSE 3 END AS last_seen_run
-            FROM range($n) AS r(i)
-            JOIN profiles AS p ON hash(i, 3) % 1000 >= p.lo AND hash(i, 3) % 1000 < p.hi
-            """,
-            {"n": n},
+            FROM repos AS f
+            JOIN profiles AS p USING (profile)
+            """
         )
+        con.unregister("repos")
+        refresh_file_bits(con)  # as the store does after a merge: the file evidence, once per name
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -106,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per statistic (default 3)")
     parser.add_argument("--db", help="database file to build (default: a temporary file, removed afterwards)")
+    parser.add_argument("--no-files", action="store_true", help="models without file names")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "bench.duckdb")
-        build_s = build(db, args.n)
-        print(f"built {args.n:,} models in {build_s:.1f} s ({db})", file=sys.stderr)
+        build_s = build(db, args.n, with_files=not args.no_files)
+        size = Path(db).stat().st_size
+        print(f"built {args.n:,} models in {build_s:.1f} s ({db}, {size / 1e6:.0f} MB)", file=sys.stderr)
 
         con = connect(db, read_only=True)
         cases: list[tuple[str, Callable[[], stats.StatTable]]] = [

@@ -142,8 +142,8 @@ def headline(
 def history(
     name: str, hub: str | None = None, con: duckdb.DuckDBPyConnection | None = None, db: str | None = None
 ) -> pd.DataFrame:
-    """A model's history, like ``zoo history``: first sighting, renames, tag and counter changes, gaps and
-    deletion, oldest first. ``name`` may be a former name or the hub's key.
+    """A model's history, like ``zoo history``: first sighting, renames, weight files added or removed,
+    tag and counter changes, gaps and deletion, oldest first. ``name`` may be a former name or the hub's key.
 
     Raises LookupError if no model is or was called ``name``.
     """

@@ -8,16 +8,23 @@ What it writes, and why it stays compact:
 
 * new models are appended to ``models`` with a fresh ``mid`` and a first row in each log;
 * a model whose counters (downloads, downloads_all_time, likes) changed gets one ``model_counters_log``
-  row and an UPDATE of those columns only; the same for attributes and ``model_attrs_log``;
+  row and an UPDATE of those columns only; the same for attributes and ``model_attrs_log``, and for the
+  repo's file names and ``model_files_log`` (apart, so that other attribute changes do not copy the list;
+  a run that did not list files, ``files`` NULL, leaves the stored ones alone);
   unchanged models get no log row at all, so a night where nothing changed adds nothing but
   ``last_seen_run`` (a column DuckDB rewrites in place, constant-compressed);
 * presence: a full, non-suspect run opens an absence for every model of its hub it did not see;
   a model seen again closes its absence (and is undeleted: the gap stays in ``model_absences``);
   a model absent from ``delete_after`` consecutive complete full non-suspect runs is marked deleted.
 
-Changes are detected by comparing a hash of the counters and a hash of the attributes with the hashes
-stored in ``models`` (``counters_hash``, ``attrs_hash``), so the join between a million incoming rows and a
-million stored ones carries a few narrow columns, not whole rows: that keeps the merge's memory small.
+Changes are detected by comparing a hash of the counters, of the attributes and of the sorted file names
+with the hashes stored in ``models`` (``counters_hash``, ``attrs_hash``, ``files_hash``), so the join between
+a million incoming rows and a million stored ones carries a few narrow columns, not whole rows: that keeps
+the merge's memory small.
+
+The framework evidence of file names is cached beside them (``file_bits``, see :func:`refresh_file_bits`):
+matching every file of a million repos against the file patterns takes seconds, matching each distinct
+name once takes a fraction of one.
 
 A run is **suspect** when it saw more than ``max_drop`` fewer models than the hub's previous complete,
 non-suspect run. It still records what it saw, but opens no absences and deletes nothing.
@@ -34,10 +41,21 @@ import duckdb
 from .sources.records import ATTR_COLUMNS, COUNTER_COLUMNS
 
 _COUNTERS_HASH = "hash(" + ", ".join(f"i.{c}" for c in COUNTER_COLUMNS) + ")"
-# extra is hashed as text: the same JSON document always hashes the same
+# extra is hashed as text: the same JSON document always hashes the same. Files are logged apart
+# (model_files_log); they were hashed here before, always as [], so an empty list keeps in place the
+# hashes that older databases stored.
 _ATTRS_HASH = (
-    "hash(" + ", ".join(f"i.{c}" if c != "extra" else "i.extra::VARCHAR" for c in ATTR_COLUMNS) + ")"
+    "hash("
+    + ", ".join(
+        {"extra": "i.extra::VARCHAR", "formats": "i.formats, []::VARCHAR[]"}.get(c, f"i.{c}")
+        for c in ATTR_COLUMNS
+    )
+    + ")"
 )
+# NULL when the run did not list files (hash() alone would give NULL the hash of [])
+_FILES_HASH = "CASE WHEN i.files IS NOT NULL THEN hash(list_sort(i.files)) END"
+#: What a stored files_hash of NULL (never listed, or a database older than model_files_log) stands for.
+_NO_FILES_HASH = "hash([]::VARCHAR[])"
 
 
 def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
@@ -78,11 +96,14 @@ def merge_run(
                {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash,
                m.mid IS NOT NULL AND m.counters_hash IS DISTINCT FROM {_COUNTERS_HASH} AS counters_changed,
                m.mid IS NOT NULL AND m.attrs_hash IS DISTINCT FROM {_ATTRS_HASH} AS attrs_changed,
+               {_FILES_HASH} AS files_hash,
+               m.mid IS NOT NULL AND i.files IS NOT NULL
+                   AND {_FILES_HASH} IS DISTINCT FROM coalesce(m.files_hash, {_NO_FILES_HASH}) AS files_changed,
                m.absent_since_run AS was_absent_since,
                m.deleted_at AS was_deleted_at,
                i.deleted_at
         FROM incoming i
-        LEFT JOIN (SELECT key, mid, counters_hash, attrs_hash, absent_since_run, deleted_at
+        LEFT JOIN (SELECT key, mid, counters_hash, attrs_hash, files_hash, absent_since_run, deleted_at
                    FROM models WHERE hub = $hub) m ON m.key = i.key
         """,
         {"hub": hub},
@@ -97,7 +118,7 @@ def merge_run(
     n_models, n_new, n_changed = one_row(
         con.execute(
             "SELECT count(*), count(*) FILTER (is_new), "
-            "count(*) FILTER (counters_changed OR attrs_changed) FROM changes"
+            "count(*) FILTER (counters_changed OR attrs_changed OR files_changed) FROM changes"
         )
     )
 
@@ -112,10 +133,17 @@ def merge_run(
     attrs = ", ".join(f"i.{c}" for c in ATTR_COLUMNS)
     counters = ", ".join(f"i.{c}" for c in COUNTER_COLUMNS)
     con.execute(
-        f"INSERT INTO models BY NAME SELECT c.mid, i.hub, i.key, {attrs}, {counters}, "
-        "c.counters_hash, c.attrs_hash, $run AS first_seen_run, $run AS last_seen_run, i.deleted_at, "
-        "CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
+        f"INSERT INTO models BY NAME SELECT c.mid, i.hub, i.key, {attrs}, {counters}, i.files, "
+        "c.counters_hash, c.attrs_hash, c.files_hash, $run AS first_seen_run, $run AS last_seen_run, "
+        "i.deleted_at, CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
         "FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new",
+        {"run": run_id},
+    )
+    # Files: a first row for a new model that has any, then a row whenever the set of names changed.
+    con.execute(
+        "INSERT INTO model_files_log BY NAME SELECT c.mid, $run AS run_id, i.sha, i.files "
+        "FROM incoming i JOIN changes c ON c.key = i.key "
+        "WHERE (c.is_new AND len(i.files) > 0) OR c.files_changed",
         {"run": run_id},
     )
     con.execute(
@@ -143,6 +171,11 @@ def merge_run(
         f"  SELECT c.mid, c.attrs_hash, {attrs} FROM incoming i JOIN changes c ON c.key = i.key "
         "  WHERE c.attrs_changed"
         ") x WHERE m.mid = x.mid"
+    )
+    con.execute(
+        "UPDATE models m SET files = x.files, files_hash = x.files_hash, file_bits = NULL, file_bits_rules = NULL "
+        "FROM (SELECT c.mid, c.files_hash, i.files FROM incoming i JOIN changes c ON c.key = i.key "
+        "      WHERE c.files_changed) x WHERE m.mid = x.mid"
     )
     con.execute(
         "UPDATE models SET last_seen_run = $run WHERE hub = $hub AND mid IN (SELECT mid FROM changes WHERE NOT is_new)",
@@ -202,4 +235,52 @@ def merge_run(
         con.execute("DROP TABLE gone")
         con.execute("DROP TABLE judging")
     con.execute("DROP TABLE changes")
+    refresh_file_bits(con)
     return MergeResult(int(n_models), int(n_new), int(n_changed), int(n_absent), int(n_deleted or 0), suspect)
+
+
+def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill the file-evidence cache (``file_bits``, ``file_bits_rules``) of every non-empty file list in
+    ``models`` and ``model_files_log`` that has none, or one computed under other file rules; returns how
+    many lists were computed.
+
+    Each distinct file name is matched once against the file patterns (``framework_file_name_bits``, the
+    very macro the views use), then the bits are OR-ed per list through a join: matching a million repos'
+    files name by name in a lambda would take seconds per query, this takes about a second once, within
+    the crawl's memory limit (a million repos fit in 100 MB). Runs in the caller's transaction: after a
+    merge (the models it changed) and after an upgrade of the views (all lists, when a file rule changed).
+    """
+    params = {"key": one_row(con.execute("SELECT file_rules_key FROM framework_lookup"))[0]}
+    stale = "len(files) > 0 AND file_bits_rules IS DISTINCT FROM $key"
+    done = 0
+    for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
+        cols = ", ".join(keys)
+        on = " AND ".join(f"t.{k} = h.{k}" for k in keys)
+        # The names that are evidence are materialised (a small, known build side: left to the optimiser,
+        # the unnested names of a million repos can end up hashed instead), and their bits are UBIGINT (a
+        # HUGEINT bit_or over a million groups does not fit the memory limit).
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE file_bits_hits AS
+            WITH todo AS NOT MATERIALIZED (SELECT {cols}, files FROM {table} WHERE {stale}),
+            name_bits AS MATERIALIZED (
+                SELECT file, CAST(bits AS UBIGINT) AS bits FROM (
+                    SELECT n.file, framework_file_name_bits(n.file, lk.file_patterns) AS bits
+                    FROM (SELECT DISTINCT unnest(files) AS file FROM todo) AS n
+                    CROSS JOIN framework_lookup AS lk
+                ) WHERE bits <> 0
+            )
+            SELECT {cols}, bit_or(nb.bits) AS bits
+            FROM (SELECT {cols}, unnest(files) AS file FROM todo) AS u
+            JOIN name_bits AS nb USING (file)
+            GROUP BY ALL
+            """,
+            params,
+        )
+        n = one_row(
+            con.execute(f"UPDATE {table} SET file_bits = 0, file_bits_rules = $key WHERE {stale}", params)
+        )
+        con.execute(f"UPDATE {table} t SET file_bits = h.bits FROM file_bits_hits h WHERE {on}")
+        con.execute("DROP TABLE file_bits_hits")
+        done += int(n[0])
+    return done

@@ -56,15 +56,18 @@ class AdditionsGrain(str, Enum):
 DEFINITION_TEXT = {
     "tags": (
         "definition 'tags' (the articles' method): only the Hugging Face tags `pytorch` (from "
-        "pytorch_model.bin) and `tf` (from tf_model.h5); on PyTorch Hub, TF Hub and Kaggle the hub's own "
+        "pytorch_model.bin) and `tf` (from tf_model.h5), matched exactly as the Hub's tag filter matches "
+        "them (a card tag `PyTorch` does not count); on PyTorch Hub, TF Hub and Kaggle the hub's own "
         "declaration stands in (PyTorch Hub = PyTorch, TF Hub = TensorFlow, Kaggle instance frameworks). "
         "Classes: pytorch_only, tensorflow_only, both, neither"
     ),
     "evidence": (
-        "definition 'evidence': tags, library_name, file names, hub-declared formats and the hub itself "
-        "(framework_evidence_map). Classes: pytorch_only / tensorflow_only / jax_only (the only one of "
-        "PyTorch, TensorFlow, JAX, Keras 3), multi (two or more, or Keras 3), other (only another "
-        "framework such as MLX), agnostic (only neutral weights: safetensors, ONNX, GGUF, …), none"
+        "definition 'evidence': tags (in any case: a card tag `PyTorch` counts), library_name, the repo's "
+        "file names (*.pt, pytorch_model*.bin, saved_model.pb, *.tflite, flax_model*.msgpack, *.keras, "
+        "*.safetensors, *.gguf, …), hub-declared formats and the hub itself (framework_evidence_map). "
+        "Classes: pytorch_only / tensorflow_only / jax_only (the only one of PyTorch, TensorFlow, JAX, "
+        "Keras 3), multi (two or more, or Keras 3), other (only another framework such as MLX), agnostic "
+        "(only neutral weights: safetensors, ONNX, GGUF, …), none"
     ),
 }
 MODELS_TEXT = (

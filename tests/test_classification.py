@@ -93,12 +93,21 @@ CASES: list[tuple[str, dict[str, Any], str, str, dict[str, list[str]]]] = [
         {"gguf": ["tag:gguf", "library:gguf"]},
     ),
     ("mlx", {"tags": ["mlx", "safetensors"], "library": "mlx"}, "neither", "other", {"pytorch": []}),
+    # `tags` compares tags exactly, as the Hub's filter does: a card tag `PyTorch` is not in the Hub's
+    # `pytorch` filter. `evidence` compares case-insensitively: the card tag is real evidence.
     (
         "uppercase_tag",
         {"tags": ["PyTorch"]},
-        "pytorch_only",
+        "neither",
         "pytorch_only",
         {"pytorch": ["tag:PyTorch"]},
+    ),
+    (
+        "uppercase_tf_tag_beside_pytorch",
+        {"tags": ["pytorch", "TF"]},
+        "pytorch_only",
+        "multi",
+        {"pytorch": ["tag:pytorch"], "tensorflow": ["tag:TF"]},
     ),
     (
         "pytorch_file_no_tag",

@@ -94,9 +94,10 @@ def test_nightly_history_is_change_only_and_answers_as_of(nights, db):
             if changes is None:
                 assert added == [3000, 3000, 0]
             else:
-                # exactly the changes: counters rows for new + changed counters; attrs rows for new + renamed
+                # exactly the changes: counters rows for new + changed counters; attrs rows for new +
+                # renamed + pushed (a new sha)
                 assert added[0] == len(changes.added) + len(changes.counters_changed)
-                assert added[1] == len(changes.added) + len(changes.renamed)
+                assert added[1] == len(changes.added) + len(set(changes.renamed) | changes.pushed)
                 assert added[2] == len(changes.deleted)  # absences opened
                 assert result.merge.new == len(changes.added)
             before = after
@@ -255,7 +256,7 @@ def test_export_writes_only_new_partitions_readable_in_place(nights, db, tmp_pat
         f"SELECT count(*) FROM read_parquet('{out}/observations/*/*/*.parquet', hive_partitioning = true) "
         "WHERE snapshot_date = '2026-11-02'"
     ).fetchone()[0]
-    assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed))
+    assert obs == len(set(changes.added) | changes.counters_changed | set(changes.renamed) | changes.pushed)
     runs = con.execute(f"SELECT count(*) FROM read_parquet('{out}/runs/*/*/*.parquet')").fetchone()[0]
     assert runs == 2
 
@@ -283,3 +284,25 @@ def test_stats_downloads_gives_each_night_and_a_daily_estimate(db):
     assert rows[0]["downloads_per_day"] is None
     assert [round(r["downloads_per_day"]) for r in rows[1:]] == [70, 70]
     assert runner.invoke(app, ["stats", "downloads", "nobody/nothing", "--db", db]).exit_code == 1
+
+
+def test_a_value_that_became_null_is_null_as_of_then(db):
+    """models_as_of takes each value of the latest log row, NULL included (a removed pipeline_tag)."""
+    models = make_models(200, seed=14)
+    target = next(m for m in models if "pipeline_tag" in m)
+    with FakeHub(models) as hub:
+        crawl_night(hub, db, 0)
+        changed = {k: v for k, v in target.items() if k != "pipeline_tag"}
+        hub.set_models([changed if m is target else m for m in models])
+        crawl_night(hub, db, 1)
+    con = connect(db, read_only=True)
+    got = [
+        con.execute(
+            "SELECT pipeline_tag FROM models_as_of(?) WHERE key = ?", [night_date(n), target["_id"]]
+        ).fetchone()
+        for n in (0, 1)
+    ]
+    current = con.execute("SELECT pipeline_tag FROM models WHERE key = ?", [target["_id"]]).fetchone()
+    con.close()
+    assert got == [(target["pipeline_tag"],), (None,)]
+    assert current == (None,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from crawler.sources.records import ATTR_COLUMNS, COUNTER_COLUMNS, MODEL_COLUMNS
+from crawler.sources.records import ATTR_COLUMNS, COUNTER_COLUMNS, FILE_COLUMNS, MODEL_COLUMNS
 from crawler.store import connect
 
 
@@ -22,6 +22,7 @@ def test_the_tables_have_the_records_columns(db: str) -> None:
         models = dict(columns(con, "models"))
         attrs = columns(con, "model_attrs_log")
         counters = columns(con, "model_counters_log")
+        files = columns(con, "model_files_log")
         as_of = [d[0] for d in con.execute("SELECT * FROM models_as_of(DATE '2025-01-01')").description]
         table_order = [name for name, _ in columns(con, "models")]
         declared = {
@@ -34,7 +35,16 @@ def test_the_tables_have_the_records_columns(db: str) -> None:
         assert models[column.name] == declared[column.name], column
     assert [name for name, _ in attrs] == ["mid", "run_id", *ATTR_COLUMNS]
     assert [name for name, _ in counters] == ["mid", "run_id", *COUNTER_COLUMNS]
-    assert set(ATTR_COLUMNS) | set(COUNTER_COLUMNS) | {"hub", "key", "deleted_at"} == {
+    assert FILE_COLUMNS == ("files",)  # model_files_log: the names, the sha they were listed at, the cache
+    assert [name for name, _ in files] == [
+        "mid",
+        "run_id",
+        "sha",
+        *FILE_COLUMNS,
+        "file_bits",
+        "file_bits_rules",
+    ]
+    assert set(ATTR_COLUMNS) | set(COUNTER_COLUMNS) | set(FILE_COLUMNS) | {"hub", "key", "deleted_at"} == {
         c.name for c in MODEL_COLUMNS
     }
     assert as_of == table_order  # models_as_of keeps the columns of models, in their order

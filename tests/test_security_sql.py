@@ -48,6 +48,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "read-only connection; never built from a hub's data"
     ),
     ("crawler/store.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
+    ("crawler/merge.py", "refresh_file_bits", "table"): (
+        "one of the two table names (models, model_files_log) of the function's own literal loop"
+    ),
+    ("crawler/merge.py", "refresh_file_bits", "keys"): (
+        "the key columns of that table, from the same literal loop (mid; mid and run_id)"
+    ),
     ("crawler/store.py", "user_query", "query"): (
         "the user's own query of `zoo sql`, run on a read-only connection with external access disabled "
         "and the configuration locked (tests/test_security.py::test_sql_is_read_only)"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
+from tests import framework_oracle as oracle
 from tests.fakes.hub import SENTINEL
 
 runner = CliRunner()
@@ -24,23 +25,11 @@ def tags_class(model: dict) -> str:
 
 
 def evidence_class(model: dict) -> str:
-    """Our rule, restated for the tags and libraries the fake Hub serves."""
-    tags, library = set(model["tags"]), model.get("library_name")
+    """Our rule, restated (tests/framework_oracle.py) for the tags, libraries and files the fake Hub
+    serves."""
+    library = model.get("library_name")
     assert library in (None, "transformers", "diffusers", "gguf", "tf-keras", "keras"), library
-    pytorch = "pytorch" in tags or library == "diffusers"
-    tensorflow = "tf" in tags or "tf-keras" in tags or library == "tf-keras"
-    jax = "jax" in tags
-    keras3 = "keras" in tags or library == "keras"
-    neutral = bool(tags & {"safetensors", "onnx", "gguf"}) or library == "gguf"
-    if pytorch + tensorflow + jax >= 2 or keras3:
-        return "multi"
-    if pytorch:
-        return "pytorch_only"
-    if tensorflow:
-        return "tensorflow_only"
-    if jax:
-        return "jax_only"
-    return "agnostic" if neutral else "none"
+    return oracle.evidence_class(oracle.model_frameworks(model))
 
 
 def period(model: dict) -> str:

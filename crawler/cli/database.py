@@ -69,7 +69,8 @@ def history(
     hub: Annotated[str | None, typer.Option("--hub", help="Only this hub (huggingface, kaggle, …).")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Show a model's history: first sighting, renames, tag and counter changes, gaps and deletion.
+    """Show a model's history: first sighting, renames, weight files added or removed (event files, with
+    files_added and files_removed), tag and counter changes, gaps and deletion.
 
     A former name finds the model too, because identity is the hub's key, not the name.
 

@@ -56,11 +56,21 @@ EXPAND = [
     "private",
     "gated",
     "sha",
+    "siblings",
 ]
+#: The expand value that lists a repo's files (``[{"rfilename": "path/in/repo"}, …]``); left out with
+#: ``files=False`` (``zoo crawl hf --no-files``, ``ZOO_HF_FILES=0``).
+FILES_EXPAND = "siblings"
 #: ``createdAt`` of every repo created before the Hub stored creation dates.
 SENTINEL_CREATED_AT = "2022-03-02T23:29:04.000Z"
 _SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
 _KNOWN_FIELDS = frozenset(["_id", "id", "modelId", *EXPAND])
+
+
+def files_enabled() -> bool:
+    """``$ZOO_HF_FILES``, read now: file names are listed unless it says 0, false, f, no, n or off (the
+    words the CLI's ``--files/--no-files`` accepts from it)."""
+    return os.environ.get("ZOO_HF_FILES", "1").strip().lower() not in ("0", "false", "f", "no", "n", "off")
 
 
 def resolve_endpoint(endpoint: str | None = None) -> str:
@@ -123,7 +133,11 @@ def _opt_str(item: dict[str, Any], name: str, warn: Callable[[str], None]) -> st
 
 
 def normalise(item: Any, warnings: list[str]) -> ModelRecord | None:
-    """One listing item → a record. Odd fields are dropped with a warning; the rest is kept."""
+    """One listing item → a record. Odd fields are dropped with a warning; the rest is kept.
+
+    ``files`` is the list of ``siblings[].rfilename`` (other keys of a sibling are ignored), or ``None``
+    when the item has no ``siblings`` (not asked): the store then keeps the names it has.
+    """
     fast = _normalise_fast(item)
     return fast if fast is not None else _normalise_checked(item, warnings)
 
@@ -141,7 +155,17 @@ def _normalise_fast(item: Any) -> ModelRecord | None:
     key, model_id, created, modified, tags = g("_id"), g("id"), g("createdAt"), g("lastModified"), g("tags")
     author, library, pipeline, sha = g("author"), g("library_name"), g("pipeline_tag"), g("sha")
     downloads, downloads_all, likes = g("downloads"), g("downloadsAllTime"), g("likes")
-    private, gated = g("private"), g("gated")
+    private, gated, siblings = g("private"), g("gated"), g("siblings")
+    files: list[str] | None = None
+    if siblings is not None:
+        if type(siblings) is not list:
+            return None
+        try:
+            files = [s["rfilename"] for s in siblings]
+        except (TypeError, KeyError):
+            return None
+        if not all(type(f) is str for f in files):
+            return None
     if not (
         type(key) is str
         and key
@@ -188,6 +212,7 @@ def _normalise_fast(item: Any) -> ModelRecord | None:
         sha,
         private,
         gated,
+        files=files,  # None: not listed, the stored names stay
     )
 
 
@@ -250,6 +275,17 @@ def _normalise_checked(item: Any, warnings: list[str]) -> ModelRecord | None:
         warn(f"gated={gated!r} is not a boolean or string")
         gated = None
 
+    files: list[str] | None = None
+    siblings = item.get("siblings")
+    if isinstance(siblings, list):
+        files = [
+            s["rfilename"] for s in siblings if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        ]
+        if len(files) != len(siblings):
+            warn(f"{len(siblings) - len(files)} siblings without a file name dropped")
+    elif siblings is not None:
+        warn(f"siblings={str(siblings)[:100]!r} is not a list; the stored file names are kept")
+
     unknown = {k: v for k, v in item.items() if k not in _KNOWN_FIELDS}
     if unknown:
         warn(f"unknown fields kept in extra: {sorted(unknown)}")
@@ -271,6 +307,7 @@ def _normalise_checked(item: Any, warnings: list[str]) -> ModelRecord | None:
         sha=_opt_str(item, "sha", warn),
         private=private,
         gated=gated,
+        files=files,  # None: not listed, the stored names stay
         extra=unknown or None,
     )
 
@@ -294,7 +331,12 @@ class HuggingFaceSource(Source):
         json_attempts: int = 4,
         json_retry_wait: float = 1.0,
         backoff_base: float = 1.0,
+        files: bool | None = None,
     ) -> None:
+        """``files``: list each repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
+        (``0``/``false``/``no``/``off`` turn them off; default on)."""
+        self.files = files_enabled() if files is None else files
+        self.expand = EXPAND if self.files else [e for e in EXPAND if e != FILES_EXPAND]
         self.endpoint = resolve_endpoint(endpoint)
         self.token = token
         self.timeout = timeout
@@ -317,11 +359,12 @@ class HuggingFaceSource(Source):
             "path": "/api/models",
             "limit": self.page_size,
             "sort": "createdAt",
-            "expand": EXPAND,
+            "expand": self.expand,
+            "files": self.files,
         }
 
     def first_url(self) -> str:
-        query = httpx2.QueryParams({"limit": self.page_size, "sort": "createdAt", "expand": EXPAND})
+        query = httpx2.QueryParams({"limit": self.page_size, "sort": "createdAt", "expand": self.expand})
         return f"{self.endpoint}/api/models?{query}"
 
     def _get_json(self, url: str, headers: dict[str, str]) -> tuple[Any, httpx2.Response]:
@@ -406,6 +449,16 @@ Example: zoo crawl hf --db zoo.duckdb""",
                 in_all="Hub for the huggingface source.",
             ),
             Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--files/--no-files",
+                "files",
+                "List each repo's file names (expand=siblings: larger pages, file-level framework evidence); "
+                "--no-files keeps the names already stored. Example: zoo crawl hf --no-files",
+                type=bool,
+                default=True,
+                envvar="ZOO_HF_FILES",
+                in_all="List the Hugging Face repos' file names (--no-files: keep the stored ones).",
+            ),
         ),
         secrets=("HF_TOKEN",),
         unit="one model = one public model repository",

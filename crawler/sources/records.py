@@ -44,8 +44,9 @@ class ModelRecord:
     gated: str | None = None
     #: Hub-declared formats or frameworks (Kaggle instance frameworks, tfhub.dev formats), kept raw.
     formats: list[str] = field(default_factory=list)
-    #: File names in the repo, when a source lists them (evidence for framework flags).
-    files: list[str] = field(default_factory=list)
+    #: File names in the repo, when a source lists them (evidence for framework flags); ``None``: this
+    #: crawl did not list them (the store keeps the names it has).
+    files: list[str] | None = field(default_factory=list)
     #: When the hub itself says the model is gone (git catalogs know removal dates).
     deleted_at: datetime | None = None
     #: Anything else worth keeping, as a JSON-serialisable dict (hub-specific raw fields).
@@ -73,6 +74,9 @@ class Page:
 
 #: Record fields logged in ``model_counters_log``: they change nearly every night.
 COUNTER_FIELDS = ("downloads", "downloads_all_time", "likes")
+#: Record fields logged in ``model_files_log``: long lists that change only with a commit, so other
+#: attribute changes do not copy them.
+FILE_FIELDS = ("files",)
 #: Record fields that identify a model rather than describe it.
 IDENTITY_FIELDS = ("hub", "key")
 #: Record fields about presence, kept by the store's merge rather than logged.
@@ -96,8 +100,8 @@ class Column:
     name: str
     #: DuckDB type in ``models`` (``extra`` is JSON there, staged as text)
     sql: str
-    #: ``identity`` (hub, key), ``attr`` (logged in model_attrs_log), ``counter`` (model_counters_log)
-    #: or ``state`` (deleted_at)
+    #: ``identity`` (hub, key), ``attr`` (logged in model_attrs_log), ``counter`` (model_counters_log),
+    #: ``files`` (model_files_log) or ``state`` (deleted_at)
     role: str
 
 
@@ -114,6 +118,8 @@ def _columns() -> tuple[Column, ...]:
             if f.name in IDENTITY_FIELDS
             else "counter"
             if f.name in COUNTER_FIELDS
+            else "files"
+            if f.name in FILE_FIELDS
             else "state"
             if f.name in STATE_FIELDS
             else "attr"
@@ -129,3 +135,4 @@ def _columns() -> tuple[Column, ...]:
 MODEL_COLUMNS: tuple[Column, ...] = _columns()
 ATTR_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "attr")
 COUNTER_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "counter")
+FILE_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "files")

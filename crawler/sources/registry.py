@@ -58,8 +58,9 @@ class Option:
 
     @property
     def name(self) -> str:
-        """The Python name of the option (``--hf-endpoint`` → ``hf_endpoint``)."""
-        return self.flag.lstrip("-").replace("-", "_")
+        """The Python name of the option (``--hf-endpoint`` → ``hf_endpoint``; an on/off pair
+        ``--files/--no-files`` → ``files``)."""
+        return self.flag.split("/")[0].lstrip("-").replace("-", "_")
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@
 --                     model maps to that framework, as in model_frameworks)
 --   For counted rows the classes and periods ARE stats_models(day)'s values, so a GROUP BY over the
 --   export gives exactly zoo's figures; rows that are not counted get the same macros' values
---   (framework_mask and framework_*_class of framework_macros.sql, creation_period of
---   period_macros.sql). Internal bookkeeping (mid, the UBIGINT change hashes, absence and deletion
---   markers, which are always empty in a snapshot) stays out; `extra` is JSON text.
+--   (framework_mask, framework_file_mask and framework_*_class of framework_macros.sql, creation_period
+--   of period_macros.sql). Internal bookkeeping (mid, the UBIGINT change hashes, the cached file
+--   evidence, absence and deletion markers, which are always empty in a snapshot) stays out; `extra` is
+--   JSON text.
 --   Denominator: none here; an exclusivity share divides by the counted models of that hub and period.
 --   Columns: hub, key, id, author, created_at, created_at_quality, last_modified, library_name,
 --            pipeline_tag, tags, downloads, downloads_all_time, likes, sha, private, gated, formats, files,
@@ -31,10 +32,11 @@
 --            safetensors, onnx, gguf.
 --
 -- export_observations(day): what the complete runs of that day changed: one row per model and run where
---   its attributes or counters changed (the change-only logs model_attrs_log and model_counters_log side
---   by side; NULL on the side that did not change). Columns: hub, key, run_id, id, author, created_at,
---   created_at_quality, last_modified, library_name, pipeline_tag, tags, sha, private, gated, formats,
---   files, extra (JSON text), downloads, downloads_all_time, likes.
+--   its attributes, counters or file names changed (the change-only logs model_attrs_log,
+--   model_counters_log and model_files_log side by side; NULL on a side that did not change: `files` is
+--   the repo's file names when that run listed a different set). Columns: hub, key, run_id, id, author,
+--   created_at, created_at_quality, last_modified, library_name, pipeline_tag, tags, sha, private, gated,
+--   formats, files, extra (JSON text), downloads, downloads_all_time, likes.
 --
 -- export_runs(day): the complete crawl runs finished that day (crawl_runs; params as JSON text).
 --   Columns: hub, then every column of crawl_runs but `source`.
@@ -52,8 +54,10 @@ CREATE OR REPLACE MACRO export_models(day) AS TABLE
 WITH snapshot AS (
     SELECT
         m.*,
-        framework_mask(m.hub, m.library_name, m.tags, m.formats, m.files,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) AS mask,
+        framework_mask(m.hub, m.library_name, m.tags, m.formats, NULL,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        | framework_file_mask(m.files, m.file_bits, m.file_bits_rules, lk.file_patterns, lk.file_rules_key)
+            AS mask,
         lk.framework_bits, lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
         lk.core_mask, lk.multi_backend_mask, lk.neutral_mask, lk.other_mask
     FROM models_as_of(day) AS m
@@ -106,18 +110,22 @@ WITH runs AS (
     WHERE status = 'complete' AND CAST(timezone('UTC', finished_at) AS DATE) = CAST(day AS DATE)
 ),
 c AS (SELECT * FROM model_counters_log WHERE run_id IN (SELECT run_id FROM runs)),
-a AS (SELECT * FROM model_attrs_log WHERE run_id IN (SELECT run_id FROM runs))
+a AS (SELECT * FROM model_attrs_log WHERE run_id IN (SELECT run_id FROM runs)),
+f AS (SELECT mid, run_id, files FROM model_files_log WHERE run_id IN (SELECT run_id FROM runs))
 SELECT
     m.hub,
     m.key,
-    coalesce(a.run_id, c.run_id) AS run_id,
-    a.* EXCLUDE (mid, run_id) REPLACE (CAST(a.extra AS VARCHAR) AS extra),
+    coalesce(a.run_id, c.run_id, f.run_id) AS run_id,
+    a.* EXCLUDE (mid, run_id, extra),
+    f.files,
+    CAST(a.extra AS VARCHAR) AS extra,
     c.downloads,
     c.downloads_all_time,
     c.likes
 FROM a
 FULL JOIN c ON a.mid = c.mid AND a.run_id = c.run_id
-JOIN models AS m ON m.mid = coalesce(a.mid, c.mid);
+FULL JOIN f ON f.mid = coalesce(a.mid, c.mid) AND f.run_id = coalesce(a.run_id, c.run_id)
+JOIN models AS m ON m.mid = coalesce(a.mid, c.mid, f.mid);
 
 CREATE OR REPLACE MACRO export_runs(day) AS TABLE
 SELECT source AS hub, * EXCLUDE (source) REPLACE (CAST(params AS VARCHAR) AS params)

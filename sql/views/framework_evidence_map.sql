@@ -6,14 +6,28 @@
 --                    pytorch_model.bin → `pytorch`, tf_model.h5 → `tf`, flax_model.msgpack → `jax`;
 --                    a safetensors-only repo carries `safetensors` and no `pytorch` tag)
 --          library   models.library_name
---          file      a file name of models.files; `value` is a GLOB pattern matched against the base name
---                    (the part after the last '/'); patterns must not overlap across frameworks
+--          file      a file of models.files (the repo's file names, `path/in/repo`); `value` is a GLOB
+--                    pattern. Without a '/' it is matched against the file's base name (the part after
+--                    the last '/'), so `pytorch_model*.bin` matches `ckpt/pytorch_model.bin` but not
+--                    `pytorch_model/x.bin`; with a '/' it is matched against the end of the path at a
+--                    folder boundary, so `variables/variables.index` matches `variables/variables.index`
+--                    and `saved/variables/variables.index`, and `*.mlpackage/*` every file inside a Core
+--                    ML package. When several patterns match one file, the most specific one decides:
+--                    the one with the most characters that are not wildcards (`*.weights.h5` → Keras 3
+--                    beats `*.h5` → TensorFlow), ties broken by the pattern's text. A file matching no
+--                    pattern is no evidence (README.md, config.json, tokenizer files, images, logs).
 --          format    an entry of models.formats (Kaggle instance frameworks, TF Hub formats)
 --          hub       models.hub itself (every PyTorch Hub entry is PyTorch, every TF Hub entry TensorFlow)
---   Matching is case-insensitive (lower() on both sides); a value appears at most once per kind.
+--   A value appears at most once per kind (compared in lower case).
+--   Case: the `evidence` definition compares every kind case-insensitively (lower() on both sides): a
+--   card tag `PyTorch` or a file `MODEL.PT` is real evidence. The `tags` definition compares Hugging Face
+--   tags EXACTLY, as the Hub's own tag filter does (the articles' method): a model tagged `PyTorch` and
+--   not `pytorch` is not in the Hub's `pytorch` filter, so it is not PyTorch under `tags`. Formats and hubs
+--   (a hub's own declaration, not a tag) are case-insensitive in both definitions.
 --   tags_definition = true marks the rows the `tags` definition uses: on Hugging Face exactly the
 --   `pytorch` and `tf` tags (the articles' method); the other hubs have no such tags, so their own
 --   declaration (hub rows, and Kaggle / TF Hub formats for PyTorch and TensorFlow) stands in for them.
+--   File rows are never part of the `tags` definition.
 --   The evidence string of a match is '<kind>:<value as found on the model>', e.g. 'tag:pytorch',
 --   'library:tf-keras', 'file:pytorch_model.bin', 'format:tensorFlow2', 'hub:pytorch-hub'.
 --
@@ -102,24 +116,50 @@ SELECT * FROM (VALUES
     ('library', 'paddleocr',             'paddlepaddle', false, 'PaddlePaddle library'),
     ('library', 'sklearn',               'sklearn',      false, 'scikit-learn'),
     ('library', 'scikit-learn',          'sklearn',      false, 'scikit-learn'),
-    -- File names (GLOB on the base name), once files are crawled.
-    ('file', 'pytorch_model*.bin',       'pytorch',      false, 'transformers PyTorch weights'),
-    ('file', '*.pt',                     'pytorch',      false, 'torch.save'),
+    -- File names (see the header: GLOB on the base name, or on the end of the path when the pattern has a
+    -- '/'; the most specific match decides). A file counts when only one framework writes or reads it.
+    -- PyTorch: files only torch can load (torch.save pickles, TorchScript).
+    ('file', 'pytorch_model*.bin',       'pytorch',      false, 'transformers PyTorch weights (and their shards)'),
+    ('file', 'diffusion_pytorch_model*.bin', 'pytorch',  false, 'diffusers PyTorch weights'),
+    ('file', 'adapter_model.bin',        'pytorch',      false, 'PEFT adapter weights (torch.save)'),
+    ('file', 'training_args.bin',        'pytorch',      false, 'torch.save of the transformers Trainer''s arguments: the Trainer is PyTorch-only, and only torch can load the file'),
+    ('file', '*.pt',                     'pytorch',      false, 'torch.save / TorchScript'),
     ('file', '*.pth',                    'pytorch',      false, 'torch.save'),
+    ('file', '*.ckpt',                   'pytorch',      false, 'ambiguous name, decided PyTorch: on the Hub a file ENDING in .ckpt is a PyTorch Lightning or Stable Diffusion checkpoint (torch.save); TensorFlow checkpoints never end in .ckpt but in .ckpt.index / .ckpt.data-* / .ckpt.meta (their own rows)'),
+    ('file', '*.nemo',                   'pytorch',      false, 'NVIDIA NeMo archive (NeMo is PyTorch)'),
+    -- Deliberately NOT mapped: `*.bin` in general (ambiguous: GGML, CTranslate2 model.bin, fastText,
+    -- word2vec, OpenVINO and Core ML weight files, ONNX external data and TF.js shards are all .bin;
+    -- only the names above, and the GGML / TF.js names below, say which framework wrote them).
+    -- TensorFlow (TF1, TF2, Keras 2 / tf-keras, TFLite, TF.js).
     ('file', 'tf_model*.h5',             'tensorflow',   false, 'transformers TensorFlow weights'),
+    ('file', '*.h5',                     'tensorflow',   false, 'ambiguous name, decided TensorFlow: a bare .h5 on the Hub is a Keras 2 (tf.keras) HDF5 model or weights file; Keras 3 weights end in .weights.h5 (own row, more specific, wins); other frameworks do not write weights to HDF5'),
     ('file', 'saved_model.pb',           'tensorflow',   false, 'TensorFlow SavedModel'),
+    ('file', 'saved_model.pbtxt',        'tensorflow',   false, 'TensorFlow SavedModel (text)'),
+    ('file', 'keras_metadata.pb',        'tensorflow',   false, 'tf-keras SavedModel'),
+    ('file', 'variables/variables.index', 'tensorflow',  false, 'SavedModel variables (path: a bare variables.index is not enough)'),
     ('file', '*.tflite',                 'tensorflow',   false, 'TensorFlow Lite'),
     ('file', '*.ckpt.index',             'tensorflow',   false, 'TensorFlow checkpoint'),
+    ('file', '*.ckpt.meta',              'tensorflow',   false, 'TensorFlow 1 checkpoint graph'),
+    ('file', 'group*-shard*of*.bin',     'tensorflow',   false, 'TensorFlow.js weight shards'),
+    -- JAX / Flax.
     ('file', 'flax_model*.msgpack',      'jax',          false, 'transformers Flax weights'),
     ('file', 'diffusion_flax_model*.msgpack', 'jax',     false, 'diffusers Flax weights'),
+    -- Keras 3 (multi-backend).
     ('file', '*.keras',                  'keras',        false, 'Keras 3 archive'),
     ('file', '*.weights.h5',             'keras',        false, 'Keras 3 weights'),
+    -- Framework-neutral formats.
     ('file', '*.safetensors',            'safetensors',  false, 'safetensors weights'),
     ('file', '*.onnx',                   'onnx',         false, 'ONNX'),
+    ('file', '*.onnx_data',              'onnx',         false, 'ONNX external data'),
     ('file', '*.gguf',                   'gguf',         false, 'GGUF'),
-    ('file', 'openvino_model.xml',       'openvino',     false, 'OpenVINO IR'),
-    ('file', '*.mlmodel',                'coreml',       false, 'Core ML'),
+    ('file', '*ggml*.bin',               'gguf',         false, 'GGML weights (ggml-model-q4_0.bin, *.ggmlv3.q4_0.bin), the predecessor of GGUF'),
+    ('file', 'openvino_*.xml',           'openvino',     false, 'OpenVINO IR as optimum-intel names it. A generic *.xml + *.bin pair is NOT used: it needs the other file of the pair, and *.xml alone is ambiguous (OpenCV cascades, configs)'),
+    ('file', '*.mlmodel',                'coreml',       false, 'Core ML model'),
+    ('file', '*.mlpackage/*',            'coreml',       false, 'Core ML package (a folder: path pattern)'),
+    -- Other frameworks.
     ('file', '*.pdparams',               'paddlepaddle', false, 'PaddlePaddle weights'),
+    ('file', '*.pdmodel',                'paddlepaddle', false, 'PaddlePaddle program'),
+    ('file', '*.skops',                  'sklearn',      false, 'skops (scikit-learn) model'),
     -- Hub-declared formats: Kaggle instance frameworks and TF Hub formats.
     ('format', 'pyTorch',                'pytorch',      true,  'Kaggle framework'),
     ('format', 'tensorFlow1',            'tensorflow',   true,  'Kaggle framework'),

@@ -9,8 +9,15 @@
 --
 -- Columns (map keys are lowercased evidence values):
 --   tag_map, library_map, format_map, hub_map        value → framework name (for evidence strings)
---   tag_bits, library_bits, format_bits, hub_bits    value → bits
---   file_patterns    list of {pattern, framework, bits}; pattern is a GLOB on a file's lowercased base name
+--   tag_bits, library_bits, format_bits, hub_bits    value → bits. Tags: the high (`tags` definition)
+--                    bits count only when the tag is spelled exactly as the key (see framework_mask);
+--                    the values the `tags` definition reads (`pytorch`, `tf`) are lower case
+--   file_patterns    list of {pattern, framework, bits, on_path, specificity, value}, most specific first
+--                    (specificity desc, then value): `pattern` is the GLOB as matched, on a file's
+--                    lowercased base name, or (on_path) on '/' || its lowercased path, as '*/' || value;
+--                    `specificity` counts the characters of `value` that are not wildcards
+--   file_rules_key   a hash of file_patterns: the cached file evidence (models.file_bits, see
+--                    framework_file_mask) is valid only while it equals the key it was computed under
 --   framework_bits   list of {framework, bit} for every framework
 --   pytorch_bit, tensorflow_bit, jax_bit             the bits of the three core frameworks
 --   core_mask, multi_backend_mask, neutral_mask, other_mask   bits of the frameworks of each role
@@ -38,8 +45,18 @@ maps AS (
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'library')), MAP {}) AS library_bits,
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'format')), MAP {}) AS format_bits,
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'hub')), MAP {}) AS hub_bits,
-        coalesce(list({'pattern': value, 'framework': framework, 'bits': bits}) FILTER (WHERE kind = 'file'), [])
+        coalesce(list({'pattern': CASE WHEN contains(value, '/') THEN '*/' || value ELSE value END,
+                       'framework': framework, 'bits': bits, 'on_path': contains(value, '/'),
+                       'specificity': length(replace(replace(value, '*', ''), '?', '')),
+                       'value': value}
+                      ORDER BY length(replace(replace(value, '*', ''), '?', '')) DESC, value)
+                 FILTER (WHERE kind = 'file'), [])
             AS file_patterns
+    FROM e
+),
+rules AS (
+    SELECT hash(coalesce(list({'v': value, 'b': bits} ORDER BY value) FILTER (WHERE kind = 'file'), []))
+        AS file_rules_key
     FROM e
 ),
 masks AS (
@@ -54,4 +71,4 @@ masks AS (
         coalesce(bit_or(bit) FILTER (WHERE role = 'other'), 0) AS other_mask
     FROM fw
 )
-SELECT * FROM maps CROSS JOIN masks;
+SELECT * FROM maps CROSS JOIN rules CROSS JOIN masks;

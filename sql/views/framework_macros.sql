@@ -1,11 +1,26 @@
--- framework_mask, framework_tags_class, framework_evidence_class: the classification rules, as scalar
--- macros, so model_frameworks and the stats views apply the very same rules row by row. Call them with
--- the columns of framework_lookup (cross join it as `lk`):
+-- framework_mask, framework_file_name_bits, framework_file_bits, framework_file_mask,
+-- framework_tags_class, framework_evidence_class: the classification rules, as scalar macros, so
+-- model_frameworks and the stats views apply the very same rules row by row. Call them with the columns
+-- of framework_lookup (cross join it as `lk`):
 --
 --   framework_mask(hub, library_name, tags, formats, files,
 --                  lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) → UBIGINT
 --       bit_or of the bits of every piece of evidence of a model (see framework_lookup): the low 32 bits
---       are all frameworks found, the high 32 bits those the `tags` definition counts.
+--       are all frameworks found, the high 32 bits those the `tags` definition counts. Tags count for the
+--       `tags` definition only when spelled exactly as the Hub's filter matches them (`pytorch`, not
+--       `PyTorch`); for the evidence bits every kind is compared case-insensitively. Pass files = NULL and
+--       OR in framework_file_mask to use the cached file evidence (much faster on many files).
+--   framework_file_rule(file, lk.file_patterns) → STRUCT (an element of file_patterns) or NULL
+--       the file pattern that decides for ONE file name: the most specific one that matches it.
+--   framework_file_name_bits(file, lk.file_patterns) → UBIGINT
+--       the bits of that pattern, 0 if none matches.
+--   framework_file_bits(files, lk.file_patterns) → UBIGINT
+--       bit_or of framework_file_name_bits over a list of file names (0 for NULL or []).
+--   framework_file_mask(files, file_bits, file_bits_rules, lk.file_patterns, lk.file_rules_key) → UBIGINT
+--       framework_file_bits(files), answered from the cache the store keeps beside each file list
+--       (models.file_bits, model_files_log.file_bits) when it was computed under the current file rules
+--       (file_bits_rules = lk.file_rules_key), else computed here from the names. The store computes the
+--       cache with framework_file_name_bits, once per distinct name (crawler/merge.py).
 --   framework_tags_class(mask, lk.pytorch_bit, lk.tensorflow_bit) → VARCHAR
 --       `tags` definition: pytorch_only | tensorflow_only | both | neither.
 --   framework_evidence_class(mask, lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit, lk.core_mask,
@@ -20,14 +35,33 @@
 --   framework_flag(mask, lk.framework_bits, framework) → BOOLEAN
 --       true when `mask` holds the bit of that framework (a name of framework_roles), i.e. some evidence of
 --       the model maps to it: the flags pytorch, tensorflow, … of model_frameworks and export_models.
+CREATE OR REPLACE MACRO framework_file_rule(file, file_patterns) AS
+    [p FOR p IN file_patterns
+     IF (CASE WHEN p.on_path THEN '/' || lower(file) ELSE lower(regexp_extract(file, '[^/]*$')) END)
+        GLOB p.pattern][1];
+
+CREATE OR REPLACE MACRO framework_file_name_bits(file, file_patterns) AS
+    coalesce(framework_file_rule(file, file_patterns).bits, CAST(0 AS UBIGINT));
+
+CREATE OR REPLACE MACRO framework_file_bits(files, file_patterns) AS
+    coalesce(list_aggregate(list_transform(files, lambda f: framework_file_name_bits(f, file_patterns)), 'bit_or'),
+             CAST(0 AS UBIGINT));
+
+CREATE OR REPLACE MACRO framework_file_mask(files, file_bits, file_bits_rules, file_patterns, file_rules_key) AS
+    CASE
+        WHEN files IS NULL OR len(files) = 0 THEN CAST(0 AS UBIGINT)
+        WHEN file_bits_rules = file_rules_key THEN file_bits
+        ELSE framework_file_bits(files, file_patterns)
+    END;
+
 CREATE OR REPLACE MACRO framework_mask(
     hub, library_name, tags, formats, files, tag_bits, library_bits, format_bits, hub_bits, file_patterns
 ) AS
-    coalesce(list_aggregate(list_transform(tags, lambda t: tag_bits[lower(t)]), 'bit_or'), 0)
+    coalesce(list_aggregate(list_transform(tags, lambda t:
+        (coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT)) | coalesce(tag_bits[t], 0)), 'bit_or'), 0)
     | coalesce(library_bits[lower(library_name)], 0)
     | coalesce(list_aggregate(list_transform(formats, lambda t: format_bits[lower(t)]), 'bit_or'), 0)
-    | coalesce(list_aggregate(flatten(list_transform(files, lambda f:
-        [p.bits FOR p IN file_patterns IF lower(regexp_extract(f, '[^/]*$')) GLOB p.pattern])), 'bit_or'), 0)
+    | framework_file_bits(files, file_patterns)
     | coalesce(hub_bits[lower(hub)], 0);
 
 CREATE OR REPLACE MACRO framework_tags_class(mask, pytorch_bit, tensorflow_bit) AS

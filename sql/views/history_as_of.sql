@@ -2,9 +2,10 @@
 -- knew then. A table macro with the columns of `models`, in the same order:
 --   SELECT * FROM models_as_of(DATE '2026-11-03')
 --
--- (Each value is the log's arg_max at or before the as-of run: one scalar aggregate per column is
--- several times faster than taking whole log rows. The columns are not listed here: the logs define
--- them (`COLUMNS(l.* EXCLUDE …)`), and `UNION ALL BY NAME` puts them in the order of `models`.)
+-- (Each value is the log's arg_max_null at or before the as-of run: one scalar aggregate per column is
+-- several times faster than taking whole log rows; arg_max_null, not arg_max, so that a value that
+-- became NULL, a removed pipeline_tag say, is NULL then too. The columns are not listed here: the logs
+-- define them (`COLUMNS(l.* EXCLUDE …)`), and `UNION ALL BY NAME` puts them in the order of `models`.)
 --
 -- Definition, per hub:
 -- * crawled hubs (Hugging Face, Kaggle, Papers with Code): the hub's latest complete run that finished
@@ -12,7 +13,9 @@
 --   no recorded absence covers R (absences are opened only by complete, full, non-suspect runs), and it
 --   was last seen no earlier than the latest full, non-suspect complete run up to R. Its values are the latest
 --   rows of the change logs (model_attrs_log, model_counters_log) at or before R (a model always has
---   both: its first rows are written with it); last_seen_run is R.
+--   both: its first rows are written with it); last_seen_run is R. Its files (with their cached
+--   evidence file_bits, file_bits_rules) are those of its latest model_files_log row at or before R,
+--   NULL when it has none by then (its file names were not listed yet, or it had none).
 --   A hub with no complete run by then has no models: "not crawled" then, never zero.
 -- * git catalogs (PyTorch Hub, TF Hub; created_at_quality = 'git_first_commit'): the catalog's own
 --   history answers, so the first crawl already knows the past. An entry existed if it landed on the
@@ -41,13 +44,18 @@ present AS (
       )
 ),
 attrs AS (  -- every attribute column of the log, as the log defines them
-    SELECT l.mid, arg_max(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
+    SELECT l.mid, arg_max_null(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
     FROM model_attrs_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
     GROUP BY l.mid
 ),
 counters AS (  -- every counter column of the log
-    SELECT l.mid, arg_max(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
+    SELECT l.mid, arg_max_null(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
     FROM model_counters_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
+    GROUP BY l.mid
+),
+files AS (  -- the file names and their cached evidence, taken together from one row
+    SELECT l.mid, arg_max({'files': l.files, 'bits': l.file_bits, 'rules': l.file_bits_rules}, l.run_id) AS v
+    FROM model_files_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
     GROUP BY l.mid
 )
 SELECT m.*
@@ -58,7 +66,8 @@ WHERE m.created_at_quality = 'git_first_commit'
   AND (m.deleted_at IS NULL OR m.deleted_at >= cutoff.t)
 UNION ALL BY NAME
 SELECT m.mid, m.hub, m.key, a.* EXCLUDE (mid), c.* EXCLUDE (mid),
-       m.counters_hash, m.attrs_hash, m.first_seen_run,
+       f.v.files AS files, f.v.bits AS file_bits, f.v.rules AS file_bits_rules,
+       m.counters_hash, m.attrs_hash, m.files_hash, m.first_seen_run,
        p.as_of_run AS last_seen_run,
        NULL::BIGINT AS absent_since_run,
        NULL::TIMESTAMPTZ AS deleted_at,
@@ -66,4 +75,5 @@ SELECT m.mid, m.hub, m.key, a.* EXCLUDE (mid), c.* EXCLUDE (mid),
 FROM present p
 JOIN models m ON m.mid = p.mid
 JOIN attrs a ON a.mid = p.mid
-JOIN counters c ON c.mid = p.mid;
+JOIN counters c ON c.mid = p.mid
+LEFT JOIN files f ON f.mid = p.mid;

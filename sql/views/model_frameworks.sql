@@ -2,18 +2,21 @@
 -- model's class under both definitions. It is not filtered: join it to current_models (or to
 -- models_as_of(date)) on (hub, key), as the stats views do.
 --
--- Evidence: each tag, library_name, format, file base name and the hub of the model, looked up in
--- framework_evidence_map (via framework_lookup; case-insensitive). Evidence strings read
--- '<kind>:<value as found>', e.g. 'tag:pytorch', 'library:tf-keras', 'file:pytorch_model.bin',
+-- Evidence: each tag, library_name, format, file name and the hub of the model, looked up in
+-- framework_evidence_map (via framework_lookup; case-insensitive for the evidence, exact tags for the
+-- `tags` definition; a file counts for the most specific file pattern it matches). Evidence strings read
+-- '<kind>:<value as found>', e.g. 'tag:pytorch', 'library:tf-keras', 'file:ckpt/pytorch_model.bin',
 -- 'format:tensorFlow2', 'hub:pytorch-hub'.
 --
 -- Definitions (framework_classes lists the classes with their meaning):
 --   tags_class      the articles' method: only evidence marked tags_definition — on Hugging Face the tags
---                   `pytorch` and `tf`, nothing else; on the other hubs, which have no such tags, the hub's
+--                   `pytorch` and `tf`, spelled exactly so (the Hub's tag filter matches exact strings: a
+--                   card tag `PyTorch` does not count), nothing else; on the other hubs, which have no such tags, the hub's
 --                   own declaration (PyTorch Hub → PyTorch, TF Hub → TensorFlow, Kaggle instance
 --                   frameworks) stands in, as the articles count PyTorch Hub models as PyTorch.
 --                   pytorch_only | tensorflow_only | both | neither.
---   evidence_class  ours: all evidence, classified by framework_roles.role of the frameworks found:
+--   evidence_class  ours: all evidence (tags compared case-insensitively, library, files, formats, hub),
+--                   classified by framework_roles.role of the frameworks found:
 --                   multi                       two or more core frameworks (PyTorch, TensorFlow, JAX),
 --                                               or Keras 3 (multi-backend) at all
 --                   pytorch_only / tensorflow_only / jax_only   exactly one core framework; neutral
@@ -40,8 +43,10 @@ WITH found AS (
         m.tags,
         m.formats,
         m.files,
-        framework_mask(m.hub, m.library_name, m.tags, m.formats, m.files,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) AS mask,
+        framework_mask(m.hub, m.library_name, m.tags, m.formats, NULL,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        | framework_file_mask(m.files, m.file_bits, m.file_bits_rules, lk.file_patterns, lk.file_rules_key)
+            AS mask,
         flatten([
             [{'framework': lk.tag_map[lower(t)], 'evidence': 'tag:' || t}
              FOR t IN coalesce(m.tags, []) IF lk.tag_map[lower(t)] IS NOT NULL],
@@ -49,9 +54,8 @@ WITH found AS (
              FOR _ IN [1] IF lk.library_map[lower(m.library_name)] IS NOT NULL],
             [{'framework': lk.format_map[lower(t)], 'evidence': 'format:' || t}
              FOR t IN coalesce(m.formats, []) IF lk.format_map[lower(t)] IS NOT NULL],
-            flatten(list_transform(coalesce(m.files, []), lambda f:
-                [{'framework': p.framework, 'evidence': 'file:' || f} FOR p IN lk.file_patterns
-                 IF lower(regexp_extract(f, '[^/]*$')) GLOB p.pattern])),
+            [{'framework': framework_file_rule(f, lk.file_patterns).framework, 'evidence': 'file:' || f}
+             FOR f IN coalesce(m.files, []) IF framework_file_rule(f, lk.file_patterns) IS NOT NULL],
             [{'framework': lk.hub_map[lower(m.hub)], 'evidence': 'hub:' || m.hub}
              FOR _ IN [1] IF lk.hub_map[lower(m.hub)] IS NOT NULL]
         ]) AS matches,

@@ -4,10 +4,10 @@
 -- as_of NULL = now, else the models that existed at the end of that day: models_as_of).
 --
 -- Definition: framework classes per model_frameworks / framework_classes, under
---   definition 'tags'      the articles' method (pytorch / tf tags only): pytorch_only, tensorflow_only,
---                          both, neither
---   definition 'evidence'  tags, library, files, formats, hub: pytorch_only, tensorflow_only, jax_only,
---                          multi, other, agnostic, none
+--   definition 'tags'      the articles' method (the pytorch / tf tags only, matched exactly as the Hub's
+--                          tag filter matches them): pytorch_only, tensorflow_only, both, neither
+--   definition 'evidence'  tags (case-insensitive), library, the repo's file names, formats, hub:
+--                          pytorch_only, tensorflow_only, jax_only, multi, other, agnostic, none
 -- Models counted: stats_models (current_models: seen by the latest complete crawl of their hub, not
 -- deleted; public only, private models are left out), grouped by the period of created_at (stats_models:
 -- 'legacy' = HF sentinel date).

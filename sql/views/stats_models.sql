@@ -14,6 +14,10 @@
 --                 'unknown' when there is no created_at
 --   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
 --
+-- Classes: framework_tags_class / framework_evidence_class of the model's mask; the file evidence comes
+-- from the cache beside the file names when it is current (framework_file_mask), which keeps a million
+-- repos' files from being matched name by name on every query.
+--
 -- Columns: hub, key, id, created_at, created_at_quality, tags_class, evidence_class, period_year,
 --          period_month, formats.
 CREATE OR REPLACE MACRO stats_models(as_of) AS TABLE
@@ -33,8 +37,10 @@ masked AS (
         b.created_at,
         b.created_at_quality,
         b.formats,
-        framework_mask(b.hub, b.library_name, b.tags, b.formats, b.files,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) AS mask,
+        framework_mask(b.hub, b.library_name, b.tags, b.formats, NULL,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        | framework_file_mask(b.files, b.file_bits, b.file_bits_rules, lk.file_patterns, lk.file_rules_key)
+            AS mask,
         lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
         lk.core_mask, lk.multi_backend_mask, lk.neutral_mask, lk.other_mask
     FROM base AS b

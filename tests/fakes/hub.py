@@ -14,7 +14,16 @@ What it copies from the real API:
   models (``author`` = the user), as the Hub lists the token owner's private repos; an unknown token is
   answered 401 ``Invalid credentials in Authorization header``. Without ``tokens`` any token is accepted
   and no private model is listed to anyone;
+* ``siblings`` (the repo's files, ``[{"rfilename": "path/in/repo"}, …]``) only when ``expand=siblings``
+  is asked, as the real listing does (it serves the file names from its cache, nothing else). A model's
+  ``siblings`` is kept here as a tuple of names (compact for a million models) and served as objects; an
+  element that is already a dict is served as it is (tests use that for odd shapes);
 * on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs.
+
+The synthetic models (``make_models``) carry files derived from their framework profile, as on the Hub,
+where the framework tags are themselves derived from the files; a share of repos show their framework
+only in their files (no framework tag, no library). ``evolve`` pushes new commits to some repos each night
+(a new ``sha``, and sometimes new files: the safetensors conversion adds ``model.safetensors``).
 
 Used by the tests and by ``bench/``. It never touches the network beyond loopback.
 """
@@ -100,6 +109,184 @@ PROFILES: list[tuple[float, list[str], str | None]] = [
 ]
 PIPELINES = ["text-classification", "text-generation", "fill-mask", "image-classification", None]
 
+# ------------------------------------------------------------------------------------------ repo files
+#
+# Each profile's files are those from which the Hub derives its tags (pytorch_model.bin → `pytorch`,
+# tf_model.h5 → `tf`, flax_model.msgpack → `jax`, *.safetensors → `safetensors`, *.gguf → `gguf`,
+# *.onnx → `onnx`), plus what real repos carry beside them: .gitattributes, README.md, config.json,
+# tokenizer files, sometimes training logs, images and checkpoint folders. Most repos get 5–30 files;
+# about 3 % get checkpoint folders or shards, up to a few hundred files.
+
+_NAMES: dict[str, str] = {}
+
+
+def _n(name: str) -> str:
+    """One shared string per distinct name: a million models share a few thousand file names."""
+    return _NAMES.setdefault(name, name)
+
+
+_TOKENIZERS = [
+    ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"),
+    ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"),
+    ("tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"),
+    ("spiece.model", "tokenizer_config.json", "special_tokens_map.json"),
+    ("preprocessor_config.json",),
+]
+_GGUF_STEMS = ["llama-3-8b-instruct", "mistral-7b-v0.3", "qwen2.5-7b", "phi-3-mini-4k", "gemma-2-9b-it"]
+_GGUF_QUANTS = ["Q2_K", "Q3_K_M", "Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "f16"]
+_DIFFUSERS_PIPELINE = (
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "text_encoder/config.json",
+    "text_encoder/model.safetensors",
+    "tokenizer/merges.txt",
+    "tokenizer/special_tokens_map.json",
+    "tokenizer/tokenizer_config.json",
+    "tokenizer/vocab.json",
+    "unet/config.json",
+    "unet/diffusion_pytorch_model.safetensors",
+    "vae/config.json",
+    "vae/diffusion_pytorch_model.safetensors",
+)
+_SAVED_MODEL = (
+    "saved_model.pb",
+    "keras_metadata.pb",
+    "fingerprint.pb",
+    "variables/variables.index",
+    "variables/variables.data-00000-of-00001",
+)
+
+#: Repos whose framework shows only in their files (no framework tag, no library_name): the share of
+#: the tag-less profile, and their files. ``None`` = only a card and a few non-weight files.
+FILES_ONLY: list[tuple[float, tuple[str, ...] | None]] = [
+    (0.30, None),
+    (0.12, ("model.pt",)),
+    (0.05, ("weights/best.pt", "weights/last.pt")),
+    (0.05, ("checkpoint_epoch_10.pth", "config.yaml")),
+    (0.07, ("last.ckpt", "hparams.yaml")),
+    (0.07, _SAVED_MODEL),
+    (0.05, ("model.tflite", "labels.txt")),
+    (0.04, ("model.ckpt.index", "model.ckpt.data-00000-of-00001", "model.ckpt.meta", "checkpoint")),
+    (0.04, ("model.h5",)),
+    (0.04, ("model.keras",)),
+    (0.03, ("flax_model.msgpack", "config.json")),
+    (
+        0.03,
+        (
+            "Model.mlpackage/Manifest.json",
+            "Model.mlpackage/Data/com.apple.CoreML/model.mlmodel",
+            "Model.mlpackage/Data/com.apple.CoreML/weights/weight.bin",
+        ),
+    ),
+    (0.02, ("model.mlmodel",)),
+    (0.03, ("openvino_model.xml", "openvino_model.bin", "config.json")),
+    (0.02, ("model.xml", "model.bin")),
+    (0.02, ("ggml-model-q4_0.bin",)),
+    (0.02, ("model.bin", "config.json", "vocabulary.txt")),
+]
+
+
+def _card(frng: random.Random) -> list[str]:
+    files = [".gitattributes"]
+    if frng.random() < 0.92:
+        files.append("README.md")
+    if frng.random() < 0.08:
+        files += [f"images/example_{k}.png" for k in range(1, 1 + frng.randrange(1, 6))]
+    return files
+
+
+def _transformers(frng: random.Random, weights: list[str], *, trained: float = 0.3) -> list[str]:
+    files = _card(frng) + ["config.json"]
+    files += _TOKENIZERS[frng.randrange(len(_TOKENIZERS))]
+    if frng.random() < 0.4:
+        files.append("generation_config.json")
+    files += weights
+    if frng.random() < trained:
+        files.append("training_args.bin")
+        if frng.random() < 0.3:
+            stamp = f"{frng.randrange(1, 13):02d}-{frng.randrange(1, 29):02d}_{frng.randrange(24):02d}-00"
+            host = f"host{frng.randrange(1000)}"
+            files.append(f"runs/{stamp}_{host}/events.out.tfevents.{frng.getrandbits(30)}.{host}.0")
+    if frng.random() < 0.03:  # checkpoint folders: a few repos have hundreds of files
+        step = 500 * frng.randrange(1, 5)
+        for k in range(1, 2 + frng.randrange(40)):
+            d = f"checkpoint-{k * step}/"
+            files += [
+                d + f
+                for f in (
+                    "config.json",
+                    "model.safetensors",
+                    "optimizer.pt",
+                    "scheduler.pt",
+                    "rng_state.pth",
+                    "trainer_state.json",
+                    "training_args.bin",
+                )
+            ]
+    return files
+
+
+def _weights(frng: random.Random, stem: str, ext: str, shards: int) -> list[str]:
+    if shards <= 1:
+        return [f"{stem}.{ext}"]
+    index = [f"{stem}.{ext}.index.json"]
+    return index + [f"{stem}-{k:05d}-of-{shards:05d}.{ext}" for k in range(1, shards + 1)]
+
+
+def make_files(profile: int, frng: random.Random) -> tuple[str, ...]:
+    """The file names of one synthetic repo of ``PROFILES[profile]``, drawn from ``frng``."""
+    shards = frng.choice((2, 3, 4, 5, 8, 15)) if frng.random() < 0.08 else 1
+    if profile == 0:  # transformers, pytorch, safetensors
+        files = _transformers(
+            frng,
+            _weights(frng, "pytorch_model", "bin", shards) + _weights(frng, "model", "safetensors", shards),
+        )
+    elif profile == 1:  # pytorch_model.bin without a library
+        files = _card(frng) + (["config.json"] if frng.random() < 0.6 else []) + ["pytorch_model.bin"]
+    elif profile == 2:
+        files = _transformers(frng, ["tf_model.h5"], trained=0.0)
+    elif profile == 3:
+        files = _transformers(frng, ["pytorch_model.bin", "tf_model.h5"])
+    elif profile == 4:
+        files = _transformers(frng, ["flax_model.msgpack"], trained=0.0)
+    elif profile == 5:
+        files = _transformers(frng, ["pytorch_model.bin", "tf_model.h5", "flax_model.msgpack"])
+    elif profile == 6:  # diffusers: a pipeline, or a LoRA
+        if frng.random() < 0.6:
+            files = _card(frng) + list(_DIFFUSERS_PIPELINE)
+        else:
+            files = _card(frng) + ["pytorch_lora_weights.safetensors", "image_0.png"]
+    elif profile == 7:  # GGUF quantisations
+        stem = frng.choice(_GGUF_STEMS)
+        files = _card(frng) + [f"{stem}.{q}.gguf" for q in frng.sample(_GGUF_QUANTS, frng.randrange(1, 9))]
+    elif profile == 8:  # tf-keras SavedModel (push_to_hub_keras)
+        files = _card(frng) + list(_SAVED_MODEL) + (["model.png"] if frng.random() < 0.4 else [])
+    elif profile == 9:  # Keras 3: a .keras archive, or a keras-hub preset
+        if frng.random() < 0.5:
+            files = _card(frng) + ["model.keras", "config.json", "metadata.json"]
+        else:
+            files = _card(frng) + [
+                "config.json",
+                "metadata.json",
+                "model.weights.h5",
+                "tokenizer.json",
+                "assets/tokenizer/vocabulary.spm",
+            ]
+    elif profile == 10:  # ONNX exports
+        files = _card(frng) + [
+            "config.json",
+            "tokenizer.json",
+            "onnx/model.onnx",
+            "onnx/model_quantized.onnx",
+        ]
+    else:  # no framework tag, no library: the files alone may tell
+        weights = [w for w, _ in FILES_ONLY]
+        extra = FILES_ONLY[frng.choices(range(len(FILES_ONLY)), weights=weights)[0]][1]
+        files = _card(frng) + list(extra or ())
+        if extra is None and frng.random() < 0.5:
+            files += ["config.json", "results.txt"]
+    return tuple(_n(f) for f in files)
+
 
 def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_year: int = 2020) -> list[dict]:
     """``n`` synthetic models with full fields, deterministic for a seed, newest first."""
@@ -108,6 +295,8 @@ def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_ye
     start = datetime(2022, 3, 3, tzinfo=timezone.utc)
     span = (datetime(2026, 11, 1, tzinfo=timezone.utc) - start).total_seconds()
     profiles = rng.choices(range(len(PROFILES)), weights=weights, k=n)
+    # Files come from their own stream, so the other fields stay what they were for a seed.
+    frng = random.Random(seed * 1_000_003 + 0xF11E5)
     out = []
     for i in range(n):
         _, tags, library = PROFILES[profiles[i]]
@@ -132,6 +321,7 @@ def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_ye
             "private": False,
             "gated": False if i % 17 else "auto",
             "sha": f"{rng.getrandbits(160):040x}",
+            "siblings": make_files(profiles[i], frng),
         }
         if library is not None:
             model["library_name"] = library
@@ -289,7 +479,7 @@ class FakeHub:
                 item["modelId"] = m["id"]
             for f in fields:
                 if f in m:
-                    item[f] = m[f]
+                    item[f] = m[f] if f != "siblings" else _siblings(m[f])
             body.append(item)
         next_link = None
         if more and chunk:
@@ -404,6 +594,13 @@ class FakeHub:
         return Handler
 
 
+def _siblings(files: Any) -> Any:
+    """A model's files as the listing serves them: ``[{"rfilename": name}, …]`` (dicts pass as they are)."""
+    if not isinstance(files, (list, tuple)):
+        return files  # an odd value a test put there on purpose
+    return [{"rfilename": f} if isinstance(f, str) else f for f in files]
+
+
 def _quiet_disconnects(request: Any, client_address: Any) -> None:
     """A client that timed out or was killed resets its connection: expected here, not an error."""
     import sys
@@ -428,6 +625,45 @@ class NightChanges:
     deleted: list[str] = field(default_factory=list)
     renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # _id -> (old id, new id)
     counters_changed: set[str] = field(default_factory=set)
+    pushed: set[str] = field(default_factory=set)  # a new commit: new sha and lastModified
+    # _id -> (files added, files removed), for the pushes that changed the repo's files
+    files_changed: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+
+
+def push(
+    model: dict, rng: random.Random, day: datetime, *, change_files: bool
+) -> tuple[list[str], list[str]]:
+    """A new commit on ``model`` (changed in place): a new ``sha`` and ``lastModified``, and with
+    ``change_files`` new or removed files, with the tags the Hub derives from them. Returns (added, removed).
+
+    The file changes are the common ones: the safetensors conversion adds ``model.safetensors`` to a
+    ``pytorch_model.bin`` repo (the Hub adds the ``safetensors`` tag); a converted repo drops its
+    ``pytorch_model.bin`` (and so its ``pytorch`` tag); any other repo gains or loses an evaluation file.
+    """
+    model["sha"] = f"{rng.getrandbits(160):040x}"
+    model["lastModified"] = iso(day + timedelta(seconds=rng.randrange(86_400)))
+    if not change_files:
+        return [], []
+    files = list(model.get("siblings") or ())
+    tags = list(model["tags"])
+    has_st = any(f.endswith(".safetensors") for f in files)
+    if "pytorch_model.bin" in files and not has_st:
+        added, removed = ["model.safetensors"], []
+        if "safetensors" not in tags:
+            tags.insert(tags.index("en") if "en" in tags else len(tags), "safetensors")
+    elif "pytorch_model.bin" in files:
+        added, removed = [], ["pytorch_model.bin"]
+        if "pytorch" in tags and not any(
+            f.startswith("pytorch_model") and f.endswith(".bin") for f in files if f != "pytorch_model.bin"
+        ):
+            tags.remove("pytorch")
+    elif "eval_results.json" in files:
+        added, removed = [], ["eval_results.json"]
+    else:
+        added, removed = ["eval_results.json"], []
+    model["siblings"] = tuple(_n(f) for f in files if f not in removed) + tuple(_n(f) for f in added)
+    model["tags"] = tags
+    return added, removed
 
 
 def evolve(
@@ -440,10 +676,16 @@ def evolve(
     rename_share: float = 0.0005,
     downloads_share: float = 0.30,
     likes_share: float = 0.05,
+    push_share: float = 0.005,
+    files_share: float = 0.3,
 ) -> tuple[list[dict], NightChanges]:
     """The Hub one night later: adds models, deletes ~0.1 %, renames ~0.05 % (same ``_id``, new name),
-    changes downloads of ~30 % and likes of ~5 %. Returns the new list (unchanged dicts are shared)."""
+    changes downloads of ~30 % and likes of ~5 %, pushes a commit to ~0.5 % (a new ``sha``; ~30 % of
+    those pushes change the files, see :func:`push`). Returns the new list (unchanged dicts are shared).
+    """
     rng = random.Random(seed * 100_003 + night)
+    prng = random.Random(seed * 100_019 + night)  # pushes draw apart: the other changes stay as they were
+    day = datetime(2026, 11, 1, tzinfo=timezone.utc) + timedelta(days=night)
     changes = NightChanges()
     n = len(models)
     deleted = set(rng.sample(range(n), int(n * delete_share)))
@@ -471,8 +713,13 @@ def evolve(
             new.get("downloads") != m.get("downloads") or new.get("likes") != m.get("likes")
         ):
             changes.counters_changed.add(m["_id"])
+        if prng.random() < push_share:
+            new = new or dict(m)
+            added, removed = push(new, prng, day, change_files=prng.random() < files_share)
+            changes.pushed.add(m["_id"])
+            if added or removed:
+                changes.files_changed[m["_id"]] = (added, removed)
         out.append(new or m)
-    day = datetime(2026, 11, 1, tzinfo=timezone.utc) + timedelta(days=night)
     fresh = make_models(int(n * add_share), seed=seed * 7919 + night, sentinel_share=0.0)
     for j, m in enumerate(fresh):
         m["createdAt"] = iso(day + timedelta(seconds=j))
