@@ -48,6 +48,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "read-only connection; never built from a hub's data"
     ),
     ("crawler/store.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
+    ("crawler/api.py", "Connection._answer", "query"): (
+        "the notebook user's own SQL (crawler.connect().execute/.sql), run in their own process on a "
+        "read-only connection: it can do no more than the DuckDB they could import themselves"
+    ),
     ("crawler/store.py", "user_query", "query"): (
         "the user's own query of `zoo sql`, run on a read-only connection with external access disabled "
         "and the configuration locked (tests/test_security.py::test_sql_is_read_only)"
