@@ -1077,33 +1077,45 @@ def _rows(rel: duckdb.DuckDBPyConnection) -> Answer:
     return [d[0] for d in rel.description], rel.fetchall()
 
 
+def _stop(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
+    """Interrupt the query running on ``con`` until its thread says it is ``done`` (an interrupt that
+    comes before the query has started is lost, so it is repeated)."""
+    while not done.is_set():
+        con.interrupt()
+        done.wait(0.1)
+
+
 def _interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], Answer], timeout: float) -> Answer:
     """``work()`` in a thread, stopped with ``con.interrupt()`` after ``timeout`` s (0: never) or when
-    this (the main) thread gets Ctrl-C."""
+    this (the main) thread gets Ctrl-C.
+
+    The thread's end is watched through an Event, not ``Thread.join``: a Ctrl-C that interrupts a
+    join can leave Python 3.11 believing the thread has ended while it still runs."""
     out: dict[str, Any] = {}
+    done = threading.Event()
 
     def run() -> None:
         try:
             out["answer"] = work()
         except BaseException as exc:  # handed to the caller
             out["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=run, name="zoo-sql", daemon=True)
     started = time.monotonic()
-    thread.start()
     timed_out = False
     try:
-        while thread.is_alive():
+        thread.start()
+        while not done.is_set():
             left = timeout - (time.monotonic() - started) if timeout > 0 else 0.2
             if left <= 0:
                 timed_out = True
-                con.interrupt()
-                thread.join()
+                _stop(con, done)
                 break
-            thread.join(min(left, 0.2))
+            done.wait(min(left, 0.2))
     except KeyboardInterrupt:
-        con.interrupt()
-        thread.join()
+        _stop(con, done)
         raise
     if "error" in out:
         if timed_out and isinstance(out["error"], duckdb.InterruptException):
