@@ -20,7 +20,9 @@ from tests.fakes.hub import make_models
 
 def digest(folder: Path) -> dict[str, str]:
     """Every file in the database's folder, by name, with the hash of its bytes."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 READING = [
@@ -121,7 +123,9 @@ def test_an_older_database_is_read_with_the_current_views_and_not_written(older_
     # the file itself still holds the old definitions, until a writing command upgrades it
     assert query(older_db, "SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'") == [("older",)]
     up = zoo("upgrade", "--db", str(older_db))
-    assert up.returncode == 0 and up.stdout.startswith(f"zoo: {older_db} is up to date"), up.stdout + up.stderr
+    assert up.returncode == 0 and up.stdout.startswith(f"zoo: {older_db} is up to date"), (
+        up.stdout + up.stderr
+    )
     assert query(older_db, "SELECT count(*) FROM hubs WHERE hub = 'kaggle'") == [(1,)]
     assert query(older_db, "SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'") != [("older",)]
 

@@ -105,7 +105,9 @@ def test_a_large_query_spills_within_the_memory_limit(zoo_db: str) -> None:
         assert done.stdout.splitlines()[1] == BIG_ANSWER
     limit = zoo("sql", "select current_setting('memory_limit') as m", "--db", zoo_db, "-f", "csv")
     assert limit.stdout.splitlines()[1] == "953.6 MiB"  # the default, 1GB
-    small = zoo("sql", "select current_setting('memory_limit') as m", "--memory-limit", "64MB", "--db", zoo_db)
+    small = zoo(
+        "sql", "select current_setting('memory_limit') as m", "--memory-limit", "64MB", "--db", zoo_db
+    )
     assert "61.0 MiB" in small.stdout
     bad = zoo("sql", "select 1", "--memory-limit", "lots", "--db", zoo_db)
     assert bad.returncode == 2 and lines(bad) == [
