@@ -260,13 +260,13 @@ def _open(
             if time.monotonic() >= deadline:
                 if read_only:
                     raise DatabaseBusy(
-                        f"the database {path} is busy ({holder} is writing it) and stayed busy for "
+                        f"the database {path} is being written by {holder} and stayed busy for "
                         f"{wait:.0f} s ({wait_setting}); try again later"
                     ) from exc
                 raise DatabaseBusy(
-                    f"the database {path} is open in {holder}, which kept it for longer than the "
-                    f"{wait:.0f} s this command waits ({wait_setting}); close it (a long `zoo sql`, a "
-                    "notebook holding a connection) and try again"
+                    f"the database {path} is open in {holder}, which kept it open longer than the "
+                    f"{wait:.0f} s this command waits ({wait_setting}); stop that process (a long `zoo sql`, "
+                    "a notebook's own duckdb.connect()) or allow more time"
                 ) from exc
             if notify is not None and holder not in told:
                 told.add(holder)
@@ -737,7 +737,14 @@ class Run:
         self._close_stage()
         pa.default_memory_pool().release_unused()  # give the page buffers back before the merge
         # A reader (a long `zoo sql`, a notebook's query) delays the merge, up to $ZOO_MERGE_WAIT.
-        con = connect(self.db, wait=merge_wait_seconds(), notify=self.notice, wait_setting="ZOO_MERGE_WAIT")
+        try:
+            con = connect(
+                self.db, wait=merge_wait_seconds(), notify=self.notice, wait_setting="ZOO_MERGE_WAIT"
+            )
+        except DatabaseBusy as exc:
+            raise DatabaseBusy(
+                f"{exc}; every page is staged, so the next crawl merges them without fetching them again"
+            ) from exc
         now = _now()
         try:
             con.execute("SET memory_limit = ?", [merge_memory_limit()])

@@ -6,6 +6,8 @@ merged by the next crawl without asking the hub again."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,3 +210,24 @@ def test_a_crawl_that_starts_while_a_reader_has_the_file_waits_for_it(hub: Recor
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"(PID {reader.pid})" in done.stderr and "waiting up to 60 s (ZOO_MERGE_WAIT)" in done.stderr
     assert [r["status"] for r in runs(db)] == ["complete", "complete"]
+
+
+def test_a_reader_kept_out_by_a_writer_names_it(hub: RecordingHub, db: str) -> None:
+    crawled(hub, db)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', "
+         "flush=True); time.sleep(60)", db],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        done = zoo("stats", "hubs", "--db", db, env=zoo_env(ZOO_LOCK_WAIT="0.5"))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"zoo: the database {db} is being written by {Path(sys.executable).resolve().name} (PID {writer.pid}) "
+        "and stayed busy for 0 s (ZOO_LOCK_WAIT); try again later"
+    )
