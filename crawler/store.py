@@ -332,8 +332,8 @@ def connect(
     file; ``notify`` is told who they wait for. Neither accepts a DuckDB file zoo did not make.
 
     A read-only open never writes and never creates a database. If the file was written by an older
-    version whose schema is complete but whose views differ, the session gets this version's views,
-    macros and hubs as TEMP objects (in memory, shadowing the stored ones), so it answers as an upgraded
+    version whose schema is complete but whose views differ, the session gets this version's views and
+    macros as TEMP objects (in memory, shadowing the stored ones), so it answers as an upgraded
     database would; if a schema migration is missing, it raises :class:`StoreError` saying to run
     ``zoo upgrade``. Opening for writing applies migrations and recreates the views.
     """
@@ -382,12 +382,13 @@ def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _use_current_definitions(con: duckdb.DuckDBPyConnection, path: str) -> None:
-    """Give a read-only session this version's views, macros and hubs without writing the file.
+    """Give a read-only session this version's views and macros without writing the file.
 
-    Views and macros whose stored definitions differ (an older zoo wrote them) are created again as TEMP
-    objects, which DuckDB looks up before the file's own; so are ``hubs`` (from the source registry)
-    and ``zoo_meta`` (saying which definitions the session uses) when they differ. A missing migration
-    (a table or column an older zoo did not have) cannot be made up in memory: that raises.
+    When the stored definitions differ (an older zoo wrote them), every view and macro is created again
+    as a TEMP object, which DuckDB looks up before the file's own, and so is ``zoo_meta`` (saying which
+    definitions the session uses). The data stays the file's, ``hubs`` included (a writer rewrites it
+    from the source registry). A missing migration (a table or column an older zoo did not have) cannot
+    be made up in memory: that raises.
     """
     pending = pending_migrations(con)
     if pending:
@@ -407,13 +408,6 @@ def _use_current_definitions(con: duckdb.DuckDBPyConnection, path: str) -> None:
         if meta:
             con.executemany("INSERT INTO temp.zoo_meta VALUES (?, ?)", meta)
         con.execute("INSERT OR REPLACE INTO temp.zoo_meta VALUES ('sql_fingerprint', ?)", [fingerprint])
-    from .sources import registry
-
-    wanted = registry.rows()
-    if _hub_rows(con) != wanted:
-        con.execute("CREATE TEMP TABLE hubs AS SELECT * FROM hubs LIMIT 0")  # the stored table's columns
-        if wanted:
-            con.executemany("INSERT INTO temp.hubs VALUES (?, ?, ?, ?, ?, ?)", wanted)
 
 
 def _hub_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:

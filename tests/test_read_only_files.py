@@ -96,38 +96,51 @@ def test_an_empty_duckdb_file_is_not_read_but_can_become_a_zoo_database(tmp_path
 
 @pytest.fixture
 def older_db(tmp_path: Path) -> Path:
-    """A zoo database as an older zoo left it: its schema complete, but an older `run_list` view, an
-    older SQL fingerprint and a hubs table without kaggle."""
+    """A zoo database as an older zoo left it: its schema complete, but an older `run_list` view and an
+    older SQL fingerprint."""
     db = tmp_path / "zoo.duckdb"
     connect(str(db)).close()
     con = duckdb.connect(str(db))
     con.execute("CREATE OR REPLACE VIEW run_list AS SELECT run_id, source FROM crawl_runs")
     con.execute("UPDATE zoo_meta SET value = 'older' WHERE key = 'sql_fingerprint'")
-    con.execute("DELETE FROM hubs WHERE hub = 'kaggle'")
     con.close()
     return db
 
 
 def test_an_older_database_is_read_with_the_current_views_and_not_written(older_db: Path) -> None:
     before = digest(older_db.parent)
-    runs = zoo("runs", "--db", str(older_db), "--format", "json")
+    runs = zoo("runs", "--db", str(older_db), "--format", "json")  # reads the view run_list
     assert runs.returncode == 0, runs.stderr
     assert json.loads(runs.stdout) == []
+    columns = zoo("sql", "select * from run_list", "--db", str(older_db), "--format", "csv")
+    assert columns.stdout.split()[0].startswith("run_id,source,status,started,finished")
+    meta = zoo(
+        "sql", "select value from zoo_meta where key = 'sql_fingerprint'", "--db", str(older_db), "-f", "csv"
+    )
+    assert meta.stdout.split()[1] != "older"  # the session says which definitions it answers with
     hubs = zoo("stats", "hubs", "--db", str(older_db), "--format", "json")
     assert hubs.returncode == 0, hubs.stderr
     assert {row["hub"]: row["status"] for row in json.loads(hubs.stdout)}["kaggle"] == "not crawled"
-    columns = zoo("sql", "select * from run_list", "--db", str(older_db), "--format", "csv")
-    assert columns.stdout.split()[0].startswith("run_id,source,status,started,finished")
-    assert crawler.hubs(db=str(older_db))["hub"].tolist()[-1] == "kaggle"
+    assert crawler.connect(str(older_db)).sql("select * from run_list").columns[:3] == [
+        "run_id",
+        "source",
+        "status",
+    ]
     assert digest(older_db.parent) == before
     # the file itself still holds the old definitions, until a writing command upgrades it
     assert query(older_db, "SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'") == [("older",)]
+    assert [c for (c,) in query(older_db, "SELECT column_name FROM (DESCRIBE run_list)")] == [
+        "run_id",
+        "source",
+    ]
     up = zoo("upgrade", "--db", str(older_db))
     assert up.returncode == 0 and up.stdout.startswith(f"zoo: {older_db} is up to date"), (
         up.stdout + up.stderr
     )
-    assert query(older_db, "SELECT count(*) FROM hubs WHERE hub = 'kaggle'") == [(1,)]
-    assert query(older_db, "SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'") != [("older",)]
+    assert query(older_db, "SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'") == [
+        (meta.stdout.split()[1],)
+    ]
+    assert len(query(older_db, "SELECT column_name FROM (DESCRIBE run_list)")) > 2
 
 
 def test_a_missing_schema_step_asks_for_zoo_upgrade(older_db: Path) -> None:
