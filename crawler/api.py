@@ -15,10 +15,11 @@ the SQL views. ``write_report`` writes what ``zoo report`` writes. The
 DataFrame's ``attrs`` hold the ``title``, the ``caption`` (definition and denominator) and ``notes``
 (e.g. a hub that was not crawled: its rows are absent, never 0).
 
-The database: pass an open connection as ``con``, or ``db`` (a path), or neither: then ``$ZOO_DB``, else
-``./zoo.duckdb`` (like ``--db``). Without ``con`` each call opens the file read-only and closes it again,
-so a nightly crawl is not kept waiting; ``crawler.connect()`` gives a connection to reuse (close it when
-done, or use ``with crawler.connect() as con:``).
+The database: pass a connection as ``con``, or ``db`` (a path), or neither: then ``$ZOO_DB``, else
+``./zoo.duckdb`` (like ``--db``). Each call opens the file read-only and closes it again when it
+returns, so a notebook left open overnight never keeps the nightly crawl from merging.
+``crawler.connect()`` gives a :class:`Connection` for your own SQL that does the same for every
+statement (see there).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 
 from . import _API as _API_NAMES
 from . import stats
 from .history import find_models, model_timeline, nightly_counters
 from .store import connect as _store_connect
+from .store import resolve_db
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,20 +45,113 @@ if TYPE_CHECKING:
 __all__ = sorted(_API_NAMES)
 
 
-def connect(db: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``db``, else ``$ZOO_DB``, else ``./zoo.duckdb``.
+class Connection:
+    """A read-only connection to a zoo database that holds the file only while a statement runs.
 
-    Raises :class:`crawler.store.StoreError` if there is no database there.
+    A DuckDB file that one process has open cannot be written by another, so a plain DuckDB connection
+    left open in a notebook would keep the nightly crawl from merging its run. This one opens the file
+    (read-only) for each statement, reads the whole answer into memory, and closes the file again
+    before it returns. What it returns are ordinary DuckDB objects over that in-memory answer:
+
+    * ``con.execute(sql, params)`` — a DuckDB connection holding the answer: ``.fetchone()``,
+      ``.fetchall()``, ``.df()``, ``.description`` …;
+    * ``con.sql(sql)`` (or ``con.query``) — a DuckDB relation: shown as a table in a notebook,
+      ``.df()``, ``.fetchall()``, ``.filter(…)``, ``.aggregate(…)`` … (None for a statement without rows).
+
+    Each statement sees the database as it is when it runs (a crawl merged in between shows up), in a
+    session of its own: ``SET`` and TEMP objects do not carry over. For statements that must share a
+    session, ``with con.session() as raw:`` gives a plain read-only DuckDB connection that holds the file
+    until the block ends. Answers live in memory: aggregate in SQL instead of fetching every model.
+    ``close()`` (or leaving ``with crawler.connect() as con:``) only stops further statements; answers
+    already returned stay usable.
     """
-    return _store_connect(db, read_only=True)
+
+    def __init__(self, db: str | None = None) -> None:
+        self.db = resolve_db(db)
+        self._closed = False
+        _store_connect(self.db, read_only=True).close()  # no zoo database there: raise now
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A plain read-only DuckDB connection to the database, closed (releasing the file) at the end
+        of the ``with`` block."""
+        if self._closed:
+            raise duckdb.ConnectionException("Connection already closed")
+        raw = _store_connect(self.db, read_only=True)
+        try:
+            yield raw
+        finally:
+            raw.close()
+
+    def _answer(self, query: str, parameters: object) -> pa.Table | None:
+        with self.session() as raw:
+            result = raw.sql(query, params=parameters)  # a statement without rows has run: None
+            return None if result is None else result.to_arrow_table()
+
+    def execute(self, query: str, parameters: object = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement; its answer, fetched, as a DuckDB connection holding it as its result."""
+        answer = self._answer(query, parameters)
+        cursor = _answers().cursor()
+        if answer is not None:
+            cursor.register("zoo_answer", answer)
+            cursor.execute("SELECT * FROM zoo_answer")
+        return cursor
+
+    def sql(self, query: str, params: object = None) -> duckdb.DuckDBPyRelation | None:
+        """Run one statement; its answer, fetched, as a DuckDB relation (None if it has no rows)."""
+        answer = self._answer(query, params)
+        return None if answer is None else _answers().cursor().from_arrow(answer)
+
+    query = sql
+
+    def close(self) -> None:
+        self._closed = True
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<crawler.Connection {self.db!r}{' (closed)' if self._closed else ''}>"
+
+
+_ANSWERS: list[duckdb.DuckDBPyConnection] = []
+
+
+def _answers() -> duckdb.DuckDBPyConnection:
+    """The in-memory DuckDB database that holds the answers :class:`Connection` returns (one per
+    process: each answer gets a cursor of its own, a few kilobytes)."""
+    if not _ANSWERS:
+        _ANSWERS.append(duckdb.connect(":memory:"))
+    return _ANSWERS[0]
+
+
+def connect(db: str | None = None) -> Connection:
+    """A read-only :class:`Connection` to ``db``, else ``$ZOO_DB``, else ``./zoo.duckdb``, which holds
+    the file only while a statement runs.
+
+    Raises :class:`crawler.store.StoreError` if there is no zoo database there.
+    """
+    return Connection(db)
+
+
+Con = duckdb.DuckDBPyConnection | Connection
 
 
 @contextmanager
-def _using(con: duckdb.DuckDBPyConnection | None, db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def _using(con: Con | None, db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The connection a function reads: the caller's (a :class:`Connection` opens the file for the
+    call), else the database opened read-only for the call."""
+    if isinstance(con, Connection):
+        with con.session() as raw:
+            yield raw
+        return
     if con is not None:
         yield con
         return
-    own = connect(db)
+    own = _store_connect(db, read_only=True)
     try:
         yield own
     finally:
@@ -73,7 +169,7 @@ def _frame(
 
 
 def exclusivity(
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     hub: str | None = None,
     definition: str = "tags",
     by: str = "none",
@@ -89,7 +185,7 @@ def exclusivity(
 
 
 def additions(
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     hub: str | None = None,
     by: str = "year",
     definition: str = "tags",
@@ -108,9 +204,7 @@ def additions(
         ).to_pandas()
 
 
-def hubs(
-    con: duckdb.DuckDBPyConnection | None = None, as_of: date | str | None = None, db: str | None = None
-) -> pd.DataFrame:
+def hubs(con: Con | None = None, as_of: date | str | None = None, db: str | None = None) -> pd.DataFrame:
     """Models per hub and the complete crawl they come from, like ``zoo stats hubs``; a hub without a
     complete crawl has status 'not crawled' (or 'no complete crawl') and models None, never 0.
 
@@ -121,7 +215,7 @@ def hubs(
 
 
 def headline(
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     hub: str | None = None,
     *,
     db: str | None = None,
@@ -139,9 +233,7 @@ def headline(
     return stats.headline_table(table, definition, options.get("as_of")).to_pandas()
 
 
-def history(
-    name: str, hub: str | None = None, con: duckdb.DuckDBPyConnection | None = None, db: str | None = None
-) -> pd.DataFrame:
+def history(name: str, hub: str | None = None, con: Con | None = None, db: str | None = None) -> pd.DataFrame:
     """A model's history, like ``zoo history``: first sighting, renames, weight files added or removed,
     tag and counter changes, gaps and deletion, oldest first. ``name`` may be a former name or the hub's key.
 
@@ -158,7 +250,7 @@ def history(
 def downloads(
     names: str | Sequence[str],
     hub: str | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     db: str | None = None,
 ) -> pd.DataFrame:
     """Each night's downloads of the given models (current or former names, or keys): 30-day and
@@ -187,7 +279,7 @@ def downloads(
 
 
 def papers(
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     by: str = "year",
     official_only: bool = False,
     db: str | None = None,
@@ -205,7 +297,7 @@ def papers(
 
 
 def kaggle_frameworks(
-    con: duckdb.DuckDBPyConnection | None = None, as_of: date | str | None = None, db: str | None = None
+    con: Con | None = None, as_of: date | str | None = None, db: str | None = None
 ) -> pd.DataFrame:
     """Kaggle Models per instance framework (a model counts under each of its frameworks).
 
@@ -219,12 +311,11 @@ def write_report(
     out: str | None = None,
     fmt: str = "html",
     as_of: date | str | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    con: Con | None = None,
     db: str | None = None,
 ) -> str:
     """Write the report ``zoo report`` writes; returns the path written."""
     from .report import write_report as write
-    from .store import resolve_db
 
     with _using(con, db) as c:
         path, _ = write(c, out, fmt, as_of, db=resolve_db(db))

@@ -103,12 +103,15 @@ def crawl(
     prefetch: bool = True,
     policy: RunPolicy | None = None,
     meter: Meter | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
     ``meter`` is handed to the source (a new one if not given): a progress display listens to it for
-    rate-limit waits. Every error message and warning is scrubbed of the source's secrets here, once.
-    Raises :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
+    rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
+    database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
+    warning is scrubbed of the source's secrets here, once. Raises
+    :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
     """
     db = resolve_db(db)
     started = time.monotonic()
@@ -118,7 +121,7 @@ def crawl(
     sys.setswitchinterval(min(switch, 0.001))
     try:
         source.meter = meter or Meter()
-        return _crawl(source, db, restart, progress, prefetch, policy, started)
+        return _crawl(source, db, restart, progress, prefetch, policy, started, notice)
     finally:
         sys.setswitchinterval(switch)
 
@@ -131,6 +134,7 @@ def _crawl(
     prefetch: bool,
     policy: RunPolicy | None,
     started: float,
+    notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     policy = policy or RunPolicy()
     if not source.full_listing:  # a partial listing judges no absences
@@ -144,6 +148,7 @@ def _crawl(
             restart=restart,
             policy=policy,
             child_tables=tuple(source.child_tables),
+            notice=notice,
         )
         c = run.counters
         try:
@@ -180,6 +185,11 @@ def _crawl(
             spent = exc.requests if isinstance(exc, SourceError) else 0
             run.add_requests(max(source.meter.take(), spent))
             run.fail(message)
+            if not run.recorded:  # say so, after the error that made the run fail
+                message += (
+                    f" (the failure could not be recorded either: {scrub(run.unrecorded or '', secrets)}; "
+                    "the next crawl resumes the run)"
+                )
             return RunResult(
                 run.run_id, source.name, "failed", run.resumed, c, None, message, time.monotonic() - started
             )

@@ -15,7 +15,10 @@ What it writes, and why it stays compact:
   ``last_seen_run`` (a column DuckDB rewrites in place, constant-compressed);
 * presence: a full, non-suspect run opens an absence for every model of its hub it did not see;
   a model seen again closes its absence (and is undeleted: the gap stays in ``model_absences``);
-  a model absent from ``delete_after`` consecutive complete full non-suspect runs is marked deleted.
+  a model is marked deleted once the complete full non-suspect runs it has been missing from since then
+  (this one included) finished on ``delete_after`` distinct UTC days: nights are counted, not runs, so
+  a second run on the same day (after a crash that came once the merge had committed, say) does not
+  delete what one night's run would keep.
 
 Changes are detected by comparing a hash of the counters, of the attributes and of the sorted file names
 with the hashes stored in ``models`` (``counters_hash``, ``attrs_hash``, ``files_hash``), so the join between
@@ -213,17 +216,20 @@ def merge_run(
         con.execute(
             "UPDATE models SET absent_since_run = $run WHERE mid IN (SELECT mid FROM gone)", {"run": run_id}
         )
-        # Judging runs: complete, full, non-suspect runs of this hub, this one included.
+        # Judging runs: complete, full, non-suspect runs of this hub, this one included (it finishes
+        # now), each with the UTC day it finished on.
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE judging AS SELECT run_id FROM crawl_runs "
-            "WHERE source = $hub AND status = 'complete' AND full_listing AND NOT suspect UNION SELECT $run",
-            p,
+            "CREATE OR REPLACE TEMP TABLE judging AS "
+            "SELECT run_id, CAST(timezone('UTC', finished_at) AS DATE) AS day FROM crawl_runs "
+            "WHERE source = $hub AND status = 'complete' AND full_listing AND NOT suspect AND run_id <> $run "
+            "UNION ALL SELECT $run, CAST(timezone('UTC', $now::TIMESTAMPTZ) AS DATE)",
+            {"now": now, **p},
         )
         n_deleted = one_row(
             con.execute(
                 "UPDATE models m SET deleted_at = $now, deleted_run = $run "
                 "WHERE m.hub = $hub AND m.deleted_at IS NULL AND m.absent_since_run IS NOT NULL "
-                "AND (SELECT count(*) FROM judging j WHERE j.run_id >= m.absent_since_run) >= $n",
+                "AND (SELECT count(DISTINCT j.day) FROM judging j WHERE j.run_id >= m.absent_since_run) >= $n",
                 {"now": now, "n": delete_after, **p},
             )
         )[0]

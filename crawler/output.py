@@ -15,6 +15,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+#: An echoed value (an argument, a name) is cut after this many characters in a message.
+ECHO_LIMIT = 200
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters with "…": a 100 KB argument is
+    not printed back whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
 
 class Format(str, Enum):
     table = "table"

@@ -19,16 +19,20 @@ Which models count (the same for every statistic): ``stats_models(as_of)``, i.e.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from .output import shown
 from .papers import GRANULARITIES, SHARE_COLUMNS, papers_share
 from .sources import registry
+
+if TYPE_CHECKING:
+    from .store import StagedEnd
 
 
 class Definition(str, Enum):
@@ -150,13 +154,13 @@ def parse_as_of(value: date | datetime | str | None) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise StatsError(f"as-of date {value!r} is not a date like 2024-01-31") from None
+        raise StatsError(f"as-of date {shown(value)} is not a date like 2024-01-31") from None
 
 
 def enum_value(value: str | Enum, allowed: Sequence[str], what: str) -> str:
     text = value.value if isinstance(value, Enum) else str(value)
     if text not in allowed:
-        raise StatsError(f"{what} must be one of {', '.join(allowed)}, not {text!r}")
+        raise StatsError(f"{what} must be one of {', '.join(allowed)}, not {shown(text)}")
     return text
 
 
@@ -167,7 +171,7 @@ def _hub(con: duckdb.DuckDBPyConnection, hub: str | None) -> str | None:
     known = {h.name for h in registry.hubs("models")}
     known |= {r[0] for r in con.execute("SELECT DISTINCT source FROM crawl_runs").fetchall()}
     if name not in known:
-        raise StatsError(f"unknown hub {hub!r}; known hubs: {', '.join(sorted(known))}")
+        raise StatsError(f"unknown hub {shown(hub)}; known hubs: {', '.join(sorted(known))}")
     return name
 
 
@@ -425,11 +429,39 @@ def papers(con: duckdb.DuckDBPyConnection, by: str = "year", official_only: bool
     return StatTable(list(columns), [tuple(r) for r in rows], title, caption)
 
 
-def runs(con: duckdb.DuckDBPyConnection, source: str | None = None, limit: int = 20) -> StatTable:
-    """The newest ``limit`` crawl runs (of ``source``), as ``zoo runs`` lists them (view ``run_list``)."""
+def runs(
+    con: duckdb.DuckDBPyConnection,
+    source: str | None = None,
+    limit: int = 20,
+    ends: Mapping[int, StagedEnd] | None = None,
+) -> StatTable:
+    """The newest ``limit`` crawl runs (of ``source``), as ``zoo runs`` lists them (view ``run_list``).
+
+    ``ends`` (:func:`crawler.store.staged_ends`): how runs still marked ``running`` in the database
+    really ended, as their staging files say (the database could not be told); those rows show it."""
     rel = con.execute(
         "SELECT * FROM run_list WHERE ? IS NULL OR source = ? ORDER BY run_id DESC LIMIT ?",
         [source, source, limit],
     )
     columns = [d[0] for d in rel.description]
-    return StatTable(columns, rel.fetchall(), "crawl runs", "")
+    rows = rel.fetchall()
+    if ends:
+        at = {name: i for i, name in enumerate(columns)}
+        for n, row in enumerate(rows):
+            end = ends.get(row[at["run_id"]])
+            if end is None or row[at["status"]] != "running":
+                continue
+            new = list(row)
+            for column, value in (
+                ("status", end.status),
+                ("finished", end.ended_at),
+                ("error", end.error),
+                ("pages", end.pages),
+                ("items", end.items),
+                ("requests", end.requests),
+                ("warnings", end.warnings),
+            ):
+                if column in at:
+                    new[at[column]] = value
+            rows[n] = tuple(new)
+    return StatTable(columns, rows, "crawl runs", "")

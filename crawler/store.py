@@ -23,8 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -53,6 +56,13 @@ def lock_wait_seconds() -> float:
     """How long a writer or reader waits for another process's lock on the main database
     (``$ZOO_LOCK_WAIT``, default 60 s)."""
     return float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+
+
+def merge_wait_seconds() -> float:
+    """How long a crawl waits for readers (a long ``zoo sql``, a notebook's query) to close the main
+    database before it begins a run or merges one (``$ZOO_MERGE_WAIT``, default 900 s: longer than
+    ``zoo sql``'s default time-out, so a query started just before the merge always ends first)."""
+    return float(os.environ.get("ZOO_MERGE_WAIT", "900"))
 
 
 def memory_limit() -> str:
@@ -110,6 +120,10 @@ def _view_files() -> list[tuple[str, str]]:
     return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((sql_dir() / "views").glob("*.sql"))]
 
 
+#: The statements of the view files, each a CREATE OR REPLACE VIEW or MACRO.
+_CREATE = re.compile(r"\bCREATE\s+OR\s+REPLACE\s+(VIEW|MACRO)\b", re.IGNORECASE)
+
+
 def _sql_fingerprint() -> str:
     h = hashlib.sha256()
     for _, name, text in _schema_files():
@@ -117,6 +131,11 @@ def _sql_fingerprint() -> str:
     for name, text in _view_files():
         h.update(name.encode() + b"\0" + text.encode())
     return h.hexdigest()[:16]
+
+
+#: What zoo knows about the database itself: which SQL definitions (``sql_fingerprint``) and which
+#: version of zoo (``tool_version``) last wrote it.
+_ZOO_META_DDL = "CREATE TABLE IF NOT EXISTS zoo_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -130,7 +149,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
         "applied_at TIMESTAMPTZ DEFAULT current_timestamp)"
     )
-    con.execute("CREATE TABLE IF NOT EXISTS zoo_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(_ZOO_META_DDL)
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for number, name, text in _schema_files():
         if number in applied:
@@ -164,10 +183,7 @@ def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:
     from .sources import registry
 
     wanted = registry.rows()
-    have = con.execute(
-        "SELECT hub, label, sort_order, kind, unit, aliases FROM hubs ORDER BY sort_order, hub"
-    ).fetchall()
-    if have == wanted:
+    if _hub_rows(con) == wanted:
         return
     con.execute("BEGIN")
     try:
@@ -180,9 +196,12 @@ def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every view from ``sql/views``; a view that depends on another is retried after it."""
+def create_views(con: duckdb.DuckDBPyConnection, *, temporary: bool = False) -> None:
+    """(Re)create every view and macro from ``sql/views``; one that depends on another is retried after
+    it. ``temporary``: as TEMP objects of this session only (a read-only session's current definitions)."""
     pending = _view_files()
+    if temporary:
+        pending = [(name, _CREATE.sub(r"CREATE OR REPLACE TEMP \1", text)) for name, text in pending]
     while pending:
         failed: list[tuple[str, str]] = []
         errors: list[str] = []
@@ -199,37 +218,135 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 # ---------------------------------------------------------------------------------------------- opening
 
+#: DuckDB's lock error names the process that holds the file: "Conflicting lock is held in <program>
+#: (PID <n>)".
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+#: Told what a writer waits for (one line, e.g. printed by the crawl command).
+Notify = Callable[[str], None]
+
+
+class DatabaseBusy(StoreError):
+    """Another process kept the database open (or locked) for longer than the wait allowed."""
+
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text and ("conflict" in text or "could not set" in text)
 
 
-def _open(path: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+def lock_holder(exc: Exception) -> str:
+    """Who holds the database, as DuckDB's lock error names it: ``python3.11 (PID 4242)``."""
+    match = _HOLDER.search(str(exc))
+    if match is None:
+        return "another process"
+    program = match["program"].strip()
+    return f"{Path(program).name or program} (PID {match['pid']})"
+
+
+def _open(
+    path: str,
+    read_only: bool,
+    wait: float,
+    *,
+    notify: Notify | None = None,
+    wait_setting: str = "ZOO_LOCK_WAIT",
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying while another process holds it, for up to ``wait`` seconds.
+
+    A reader is only ever kept out by a writer (readers share the file); a writer is kept out by any
+    other process that has the file open, readers included. ``notify`` is told, once per holder, who
+    the open waits for.
+    """
     deadline = time.monotonic() + wait
     delay = 0.05
+    told: set[str] = set()
     while True:
         try:
             return duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
         except duckdb.IOException as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                if _is_lock_error(exc):
-                    raise StoreError(
-                        f"the database {path} is busy (another process is writing it) and stayed busy for "
-                        f"{wait:.0f} s; try again later"
-                    ) from exc
+            if not _is_lock_error(exc):
                 raise StoreError(f"cannot open the database {path}: {exc}") from exc
+            holder = lock_holder(exc)
+            if time.monotonic() >= deadline:
+                if read_only:
+                    raise DatabaseBusy(
+                        f"the database {path} is being written by {holder} and stayed busy for "
+                        f"{wait:.0f} s ({wait_setting}); try again later"
+                    ) from exc
+                raise DatabaseBusy(
+                    f"the database {path} is open in {holder}, which kept it open longer than the "
+                    f"{wait:.0f} s this command waits ({wait_setting}); stop that process (a long `zoo sql`, "
+                    "a notebook's own duckdb.connect()) or allow more time"
+                ) from exc
+            if notify is not None and holder not in told:
+                told.add(holder)
+                notify(
+                    f"the database {path} is open in {holder}; waiting up to {wait:.0f} s "
+                    f"({wait_setting}) for it to close"
+                )
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 
 
-def connect(
-    db: str | os.PathLike[str] | None = None, *, read_only: bool = False, wait: float | None = None
-) -> duckdb.DuckDBPyConnection:
-    """Open the database (creating and migrating it when writable).
+def _objects(con: duckdb.DuckDBPyConnection) -> tuple[set[str], int]:
+    """The database's own tables, and how many tables, views, sequences and macros it holds."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+        ).fetchall()
+    }
+    (others,) = one_row(
+        con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+            "        AND NOT internal AND NOT temporary)"
+            " + (SELECT count(*) FROM duckdb_sequences() WHERE database_name = current_database() "
+            "    AND NOT temporary)"
+            " + (SELECT count(*) FROM duckdb_functions() WHERE database_name = current_database() "
+            "    AND NOT internal)"
+        )
+    )
+    return tables, len(tables) + int(others)
 
-    Read-only opens wait up to ``wait`` seconds for a writer to finish; they never create a database. If
-    the file was written by an older version of the schema or views, it is upgraded first (a short write).
+
+def _check_zoo(con: duckdb.DuckDBPyConnection, path: str, *, reading: bool) -> None:
+    """Refuse a DuckDB file zoo did not make: zoo never adds its tables to someone else's database, and
+    a reading command never changes a file. A writing command may start a new zoo database in an empty
+    one."""
+    tables, objects = _objects(con)
+    if "schema_migrations" in tables:
+        return
+    if reading and objects == 0:
+        raise StoreError(
+            f"{path} is an empty DuckDB database, not a zoo database: crawl into it first "
+            f"(`zoo crawl all --db {path}`), or point --db / ZOO_DB at a zoo database"
+        )
+    if reading or objects:
+        raise StoreError(
+            f"{path} is not a zoo database (a DuckDB file without zoo's tables; zoo leaves it unchanged): "
+            "point --db / ZOO_DB at a database `zoo crawl` made"
+        )
+
+
+def connect(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    notify: Notify | None = None,
+    wait_setting: str = "ZOO_LOCK_WAIT",
+) -> duckdb.DuckDBPyConnection:
+    """Open the database: read-only, or for writing (creating and migrating it).
+
+    Both wait up to ``wait`` seconds (default ``$ZOO_LOCK_WAIT``) for another process that holds the
+    file; ``notify`` is told who they wait for. Neither accepts a DuckDB file zoo did not make.
+
+    A read-only open never writes and never creates a database. If the file was written by an older
+    version whose schema is complete but whose views differ, the session gets this version's views and
+    macros as TEMP objects (in memory, shadowing the stored ones), so it answers as an upgraded
+    database would; if a schema migration is missing, it raises :class:`StoreError` saying to run
+    ``zoo upgrade``. Opening for writing applies migrations and recreates the views.
     """
     path = resolve_db(db)
     wait = lock_wait_seconds() if wait is None else wait
@@ -241,8 +358,9 @@ def connect(
         parent = Path(path).resolve().parent
         if not parent.is_dir():
             raise StoreError(f"the folder of the database {path} does not exist")
-        con = _open(path, read_only=False, wait=wait)
+        con = _open(path, read_only=False, wait=wait, notify=notify, wait_setting=wait_setting)
         try:
+            _check_zoo(con, path, reading=False)
             migrate(con)
         except Exception:
             con.close()
@@ -250,31 +368,63 @@ def connect(
         return con
     if not Path(path).exists():
         raise StoreError(f"no database at {path}: run `zoo crawl` first, or point --db / ZOO_DB at one")
-    con = _open(path, read_only=True, wait=wait)
-    if _needs_upgrade(con):
+    con = _open(path, read_only=True, wait=wait, notify=notify, wait_setting=wait_setting)
+    try:
+        _check_zoo(con, path, reading=True)
+        _use_current_definitions(con, path)
+    except Exception:
         con.close()
-        try:
-            _open_upgrade(path, wait)
-        except StoreError:
-            pass  # a crawl is merging right now: read with the views the file has
-        con = _open(path, read_only=True, wait=wait)
+        raise
     return con
 
 
-def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+def _stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     try:
-        row = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchone()
+        rows = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchall()
     except duckdb.CatalogException:
-        return True
-    return row is None or row[0] != _sql_fingerprint()
+        return None
+    return str(rows[0][0]) if rows else None
 
 
-def _open_upgrade(path: str, wait: float) -> None:
-    con = _open(path, read_only=False, wait=min(wait, 5.0))
-    try:
-        migrate(con)
-    finally:
-        con.close()
+def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The schema migrations of this version that the database has not had yet (their file names)."""
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    return [name for number, name, _ in _schema_files() if number not in applied]
+
+
+def _use_current_definitions(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Give a read-only session this version's views and macros without writing the file.
+
+    When the stored definitions differ (an older zoo wrote them), every view and macro is created again
+    as a TEMP object, which DuckDB looks up before the file's own, and so is ``zoo_meta`` (saying which
+    definitions the session uses). The data stays the file's, ``hubs`` included (a writer rewrites it
+    from the source registry). A missing migration (a table or column an older zoo did not have) cannot
+    be made up in memory: that raises.
+    """
+    pending = pending_migrations(con)
+    if pending:
+        raise StoreError(
+            f"the database {path} was written by an older version of zoo (it lacks the schema steps "
+            f"{', '.join(pending)}); reading commands never change the file: run `zoo upgrade --db {path}` "
+            "once (the next `zoo crawl` does it too), then read it"
+        )
+    fingerprint = _sql_fingerprint()
+    if _stored_fingerprint(con) != fingerprint:
+        try:
+            meta = con.execute("SELECT key, value FROM zoo_meta").fetchall()
+        except duckdb.CatalogException:
+            meta = []
+        create_views(con, temporary=True)
+        con.execute(_ZOO_META_DDL.replace("TABLE IF NOT EXISTS", "TEMP TABLE"))
+        if meta:
+            con.executemany("INSERT INTO temp.zoo_meta VALUES (?, ?)", meta)
+        con.execute("INSERT OR REPLACE INTO temp.zoo_meta VALUES ('sql_fingerprint', ?)", [fingerprint])
+
+
+def _hub_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return con.execute(
+        "SELECT hub, label, sort_order, kind, unit, aliases FROM hubs ORDER BY sort_order, hub"
+    ).fetchall()
 
 
 # -------------------------------------------------------------------------------------------- the lock
@@ -339,13 +489,24 @@ _STAGE_COLUMNS = ", ".join(f"{c.name} {'VARCHAR' if c.sql == 'JSON' else c.sql}"
 _STAGE_DDL = f"""
 CREATE TABLE IF NOT EXISTS stage_run (
     run_id BIGINT, source VARCHAR, params JSON, checkpoint VARCHAR, done BOOLEAN,
-    pages BIGINT, items BIGINT, requests BIGINT, warnings BIGINT, warning_samples VARCHAR[]
+    pages BIGINT, items BIGINT, requests BIGINT, warnings BIGINT, warning_samples VARCHAR[],
+    end_status VARCHAR, end_error VARCHAR, ended_at TIMESTAMPTZ
 );
 CREATE TABLE IF NOT EXISTS stage_models (
     page BIGINT, seq BIGINT, {_STAGE_COLUMNS}
 );
 CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
 """
+#: The columns that say how a run ended when the main database could not be told (it was kept open by
+#: a reader, or could not be written); a staging file of an older zoo gets them when it is resumed.
+_STAGE_END_COLUMNS = """
+ALTER TABLE stage_run ADD COLUMN IF NOT EXISTS end_status VARCHAR;
+ALTER TABLE stage_run ADD COLUMN IF NOT EXISTS end_error VARCHAR;
+ALTER TABLE stage_run ADD COLUMN IF NOT EXISTS ended_at TIMESTAMPTZ;
+"""
+#: How long a failing run waits for the main database to record its end (it is in the staging file
+#: already; a run that failed because a reader kept the file open must not wait that long again).
+FAIL_RECORD_WAIT = 5.0
 
 
 def staging_path(db: str, source: str) -> Path:
@@ -412,9 +573,15 @@ class Run:
     _stage: duckdb.DuckDBPyConnection
     policy: RunPolicy
     child_tables: tuple[str, ...] = ()
+    #: told, in one line, what the run waits for (a reader that keeps the main database open)
+    notice: Notify | None = None
     checkpoint: str | None = field(init=False)
     done: bool = field(init=False)
     counters: RunCounters = field(init=False)
+    #: where :meth:`fail` recorded the end: "database", "staging file", or "" (nowhere, see ``unrecorded``)
+    recorded: str = field(init=False, default="")
+    unrecorded: str | None = field(init=False, default=None)
+    _stage_open: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
         row = self._stage.execute(
@@ -486,30 +653,83 @@ class Run:
         c.warning_samples = samples
 
     def add_requests(self, n: int) -> None:
-        """Count requests that produced no page (a failing attempt), so the run's total stays honest."""
-        if n:
-            self._stage.execute("UPDATE stage_run SET requests = requests + ?", [n])
-            self.counters.requests += n
+        """Count requests that produced no page (a failing attempt), so the run's total stays honest.
+
+        Never raises: when the staging file cannot take the count (it is full, or already closed),
+        :meth:`fail` records it with the run's end."""
+        if not n:
+            return
+        self.counters.requests += n
+        if self._stage_open:
+            try:
+                self._stage.execute("UPDATE stage_run SET requests = requests + ?", [n])
+            except duckdb.Error:
+                pass
 
     # -- ending
 
-    def _record_end(self, con: duckdb.DuckDBPyConnection, status: str, error: str | None) -> None:
+    def _record_end(
+        self, con: duckdb.DuckDBPyConnection, status: str, error: str | None, ended: datetime
+    ) -> None:
         """Store how the run ended, when, and its counters."""
         c = self.counters
         con.execute(
             "UPDATE crawl_runs SET status = ?, finished_at = ?, pages = ?, items = ?, requests = ?, "
             "warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
-            [status, _now(), c.pages, c.items, c.requests, c.warnings, c.warning_samples, error, self.run_id],
+            [status, ended, c.pages, c.items, c.requests, c.warnings, c.warning_samples, error, self.run_id],
         )
 
-    def fail(self, error: str) -> None:
-        """Mark the run failed; its staged pages and checkpoint stay, so the next crawl resumes it."""
-        self._stage.close()
-        con = connect(self.db)
+    def _close_stage(self) -> None:
+        if self._stage_open:
+            self._stage_open = False
+            try:
+                self._stage.close()
+            except duckdb.Error:
+                pass  # a staging file that cannot be written cannot be checkpointed either
+
+    def _stage_end(self, status: str, error: str, ended: datetime) -> str | None:
+        """Write how the run ended into its staging file; None if done, else why it could not be."""
         try:
-            self._record_end(con, "failed", error[:2000])
-        finally:
-            con.close()
+            stage_file = str(staging_path(self.db, self.source))
+            con = self._stage if self._stage_open else _open(stage_file, False, lock_wait_seconds())
+            try:
+                con.execute(_STAGE_END_COLUMNS)
+                con.execute(
+                    "UPDATE stage_run SET requests = ?, end_status = ?, end_error = ?, ended_at = ?",
+                    [self.counters.requests, status, error, ended],
+                )
+            finally:
+                if con is not self._stage:
+                    con.close()
+        except (StoreError, duckdb.Error, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def fail(self, error: str) -> None:
+        """Mark the run failed; its staged pages and checkpoint stay, so the next crawl resumes it.
+
+        Never raises for a file it cannot write, so the error that made the run fail is the one
+        reported. The end goes into the staging file first, then into ``crawl_runs`` (waiting at most
+        :data:`FAIL_RECORD_WAIT` seconds for the main database). When only the staging file has it, the
+        next crawl (or ``zoo upgrade``) copies it into ``crawl_runs`` and ``zoo runs`` shows it already;
+        when neither file can be written (a full disk), the run stays ``running`` and the next crawl
+        resumes it all the same. :attr:`recorded` and :attr:`unrecorded` say which happened.
+        """
+        error = error[:2000]
+        ended = _now()
+        staged = self._stage_end("failed", error, ended)
+        self._close_stage()
+        try:
+            con = _open(self.db, read_only=False, wait=min(lock_wait_seconds(), FAIL_RECORD_WAIT))
+            try:
+                self._record_end(con, "failed", error, ended)
+            finally:
+                con.close()
+        except (StoreError, duckdb.Error, OSError) as exc:
+            self.recorded = "staging file" if staged is None else ""
+            self.unrecorded = f"{type(exc).__name__}: {exc}" if staged is None else f"{staged}; {exc}"
+            return
+        self.recorded = "database"
 
     def finish(self) -> MergeResult:
         """Merge the staged rows into ``models`` and the history, and mark the run complete, in one
@@ -519,9 +739,18 @@ class Run:
         """
         stage_file = str(staging_path(self.db, self.source))
         self._stage.execute("CHECKPOINT")
-        self._stage.close()
+        self._close_stage()
         pa.default_memory_pool().release_unused()  # give the page buffers back before the merge
-        con = connect(self.db)
+        # A reader (a long `zoo sql`, a notebook's query) delays the merge, up to $ZOO_MERGE_WAIT.
+        try:
+            con = connect(
+                self.db, wait=merge_wait_seconds(), notify=self.notice, wait_setting="ZOO_MERGE_WAIT"
+            )
+        except DatabaseBusy as exc:
+            raise DatabaseBusy(
+                f"{exc}; every page is staged, so the next crawl merges them without fetching them again"
+            ) from exc
+        now = _now()
         try:
             con.execute("SET memory_limit = ?", [merge_memory_limit()])
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
@@ -547,13 +776,13 @@ class Run:
                     con,
                     run_id=self.run_id,
                     hub=self.source,
-                    now=_now(),
+                    now=now,
                     full=self.policy.full,
                     delete_after=self.policy.delete_after,
                     max_drop=self.policy.max_drop,
                 )
                 self._merge_children(con)
-                self._record_end(con, "complete", None)
+                self._record_end(con, "complete", None, now)
                 con.execute(
                     "UPDATE crawl_runs SET models = ?, full_listing = ?, suspect = ?, new_models = ?, "
                     "changed_models = ?, absent_models = ?, deleted_models = ? WHERE run_id = ?",
@@ -644,18 +873,22 @@ def begin_run(
     restart: bool = False,
     policy: RunPolicy | None = None,
     child_tables: tuple[str, ...] = (),
+    notice: Notify | None = None,
 ) -> Run:
     """Resume the source's unfinished run, or start a new one.
 
     An unfinished run is one whose status is ``running`` (its process died) or ``failed`` and whose
     staging file still holds its checkpoint. ``restart=True`` marks such a run ``aborted`` and starts
-    afresh. Params of a resumed run are those it started with.
+    afresh. Params of a resumed run are those it started with. Ends of runs that only their staging
+    files know (see :meth:`Run.fail`) are copied into ``crawl_runs`` first. A reader that has the main
+    database open delays the start up to ``$ZOO_MERGE_WAIT`` seconds (``notice`` is told).
     """
     db = resolve_db(db)
     policy = policy or RunPolicy()
     spath = staging_path(db, source)
-    con = connect(db)
+    con = connect(db, wait=merge_wait_seconds(), notify=notice, wait_setting="ZOO_MERGE_WAIT")
     try:
+        record_staged_ends(con, db)
         prior = con.execute(
             "SELECT run_id, status FROM crawl_runs WHERE source = ? AND status IN ('running', 'failed') "
             "ORDER BY run_id DESC LIMIT 1",
@@ -694,18 +927,101 @@ def begin_run(
     finally:
         con.close()
 
+    # `zoo runs` may be reading the staging file for a moment: wait for it like for the main file
     if resume_id is None:
         _remove_staging(db, source)
         spath.parent.mkdir(parents=True, exist_ok=True)
-        stage = duckdb.connect(str(spath), config=_writer_config())
+        stage = _open(str(spath), False, lock_wait_seconds())
         stage.execute(_STAGE_DDL)
         stage.execute(
-            "INSERT INTO stage_run VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
+            "INSERT INTO stage_run (run_id, source, params, checkpoint, done, pages, items, requests, "
+            "warnings, warning_samples) VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
-        return Run(db, source, new_id, False, stage, policy, child_tables)
-    stage = duckdb.connect(str(spath), config=_writer_config())
-    return Run(db, source, resume_id, True, stage, policy, child_tables)
+        return Run(db, source, new_id, False, stage, policy, child_tables, notice)
+    stage = _open(str(spath), False, lock_wait_seconds())
+    stage.execute(_STAGE_END_COLUMNS)
+    stage.execute(
+        "UPDATE stage_run SET end_status = NULL, end_error = NULL, ended_at = NULL"
+    )  # running again
+    return Run(db, source, resume_id, True, stage, policy, child_tables, notice)
+
+
+@dataclass
+class StagedEnd:
+    """How a run ended, as only its staging file knows it (the main database could not be told)."""
+
+    run_id: int
+    status: str
+    error: str | None
+    ended_at: datetime | None
+    pages: int
+    items: int
+    requests: int
+    warnings: int
+    warning_samples: list[str]
+
+
+def staged_ends(db: str) -> dict[int, StagedEnd]:
+    """The ends recorded in the staging files next to ``db`` (read-only: no file changes). A staging
+    file a running crawl has open cannot be read, and has no end to tell anyway."""
+    folder = Path(db + ".staging")
+    if not folder.is_dir():
+        return {}
+    out: dict[int, StagedEnd] = {}
+    for path in sorted(folder.glob("*.duckdb")):
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            continue
+        try:
+            rel = con.execute("SELECT * FROM stage_run")
+            names = [d[0] for d in rel.description]
+            rows = [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+        except duckdb.Error:
+            continue
+        finally:
+            con.close()
+        for r in rows:
+            if r.get("end_status"):
+                out[int(r["run_id"])] = StagedEnd(
+                    int(r["run_id"]),
+                    str(r["end_status"]),
+                    r.get("end_error"),
+                    r.get("ended_at"),
+                    int(r["pages"]),
+                    int(r["items"]),
+                    int(r["requests"]),
+                    int(r["warnings"]),
+                    list(r["warning_samples"] or []),
+                )
+    return out
+
+
+def record_staged_ends(con: duckdb.DuckDBPyConnection, db: str) -> int:
+    """Copy into ``crawl_runs`` the ends that only staging files know (runs still marked ``running``);
+    returns how many. Needs a writable connection."""
+    n = 0
+    for end in staged_ends(db).values():
+        (changed,) = one_row(
+            con.execute(
+                "UPDATE crawl_runs SET status = ?, error = ?, finished_at = ?, pages = ?, items = ?, "
+                "requests = ?, warnings = ?, warning_samples = ? WHERE run_id = ? AND status = 'running'",
+                [
+                    end.status,
+                    end.error,
+                    end.ended_at,
+                    end.pages,
+                    end.items,
+                    end.requests,
+                    end.warnings,
+                    end.warning_samples,
+                    end.run_id,
+                ],
+            )
+        )
+        n += int(changed)
+    return n
 
 
 def read_work(db: str, query: str) -> list[tuple[Any, ...]]:
@@ -718,16 +1034,109 @@ def read_work(db: str, query: str) -> list[tuple[Any, ...]]:
         con.close()
 
 
-def user_query(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple[Any, ...]]] | None:
-    """Run a user's own query (``zoo sql``) on a read-only connection, sandboxed: no access to other
-    files (no COPY TO, no read_csv) and the configuration locked. Returns (columns, rows), or None for a
-    statement that returns no rows. Raises ``duckdb.Error`` for a query DuckDB refuses."""
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    rel = con.execute(query)
+Answer = tuple[list[str], list[tuple[Any, ...]]] | None
+
+
+class QueryTimeout(StoreError):
+    """A user's query ran longer than its time-out and was stopped."""
+
+
+def sql_timeout_seconds() -> float:
+    """How long a ``zoo sql`` query may run (``$ZOO_SQL_TIMEOUT``, default 300 s; 0 = no limit)."""
+    return float(os.environ.get("ZOO_SQL_TIMEOUT", "300"))
+
+
+def sql_memory_limit() -> str:
+    """DuckDB memory limit of a ``zoo sql`` query (``$ZOO_SQL_MEMORY_LIMIT``, default 1GB); larger work
+    spills to a private temporary folder."""
+    return os.environ.get("ZOO_SQL_MEMORY_LIMIT", "1GB")
+
+
+def user_query(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    *,
+    timeout: float | None = None,
+    memory_limit: str | None = None,
+) -> Answer:
+    """Run a user's own query (``zoo sql``) on a read-only connection, sandboxed, and return (columns,
+    rows), or None for a statement that returns no rows.
+
+    The sandbox: no access to other files (no COPY TO, no read_csv) and the configuration locked. What
+    does not fit in ``memory_limit`` (default :func:`sql_memory_limit`) spills into a temporary folder
+    made for this query alone and deleted after it (never ``<db>.tmp/``, DuckDB's default, which a
+    query could otherwise write into). The query is stopped (DuckDB's ``interrupt()``) after
+    ``timeout`` seconds (default :func:`sql_timeout_seconds`; 0 = none), raising
+    :class:`QueryTimeout`, and at Ctrl-C, re-raising ``KeyboardInterrupt``. Raises ``ValueError`` for a
+    memory limit DuckDB does not understand, ``duckdb.Error`` for a query it refuses.
+    """
+    timeout = sql_timeout_seconds() if timeout is None else timeout
+    limit = memory_limit or sql_memory_limit()
+    with tempfile.TemporaryDirectory(prefix="zoo-sql-") as spill:
+        try:
+            con.execute("SET memory_limit = ?", [limit])
+        except duckdb.Error as exc:
+            raise ValueError(f"{limit!r} is not a size DuckDB reads (e.g. 512MB, 2GB)") from exc
+        con.execute("SET temp_directory = ?", [spill])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        return _interruptible(con, lambda: _rows(con.execute(query)), timeout)
+
+
+def _rows(rel: duckdb.DuckDBPyConnection) -> Answer:
     if rel.description is None:
         return None
     return [d[0] for d in rel.description], rel.fetchall()
+
+
+def _stop(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
+    """Interrupt the query running on ``con`` until its thread says it is ``done`` (an interrupt that
+    comes before the query has started is lost, so it is repeated)."""
+    while not done.is_set():
+        con.interrupt()
+        done.wait(0.1)
+
+
+def _interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], Answer], timeout: float) -> Answer:
+    """``work()`` in a thread, stopped with ``con.interrupt()`` after ``timeout`` s (0: never) or when
+    this (the main) thread gets Ctrl-C.
+
+    The thread's end is watched through an Event, not ``Thread.join``: a Ctrl-C that interrupts a
+    join can leave Python 3.11 believing the thread has ended while it still runs."""
+    out: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            out["answer"] = work()
+        except BaseException as exc:  # handed to the caller
+            out["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, name="zoo-sql", daemon=True)
+    started = time.monotonic()
+    timed_out = False
+    try:
+        thread.start()
+        while not done.is_set():
+            left = timeout - (time.monotonic() - started) if timeout > 0 else 0.2
+            if left <= 0:
+                timed_out = True
+                _stop(con, done)
+                break
+            done.wait(min(left, 0.2))
+    except KeyboardInterrupt:
+        _stop(con, done)
+        raise
+    if "error" in out:
+        if timed_out and isinstance(out["error"], duckdb.InterruptException):
+            raise QueryTimeout(
+                f"the query ran longer than {timeout:g} s and was stopped; allow more time with --timeout "
+                "or ZOO_SQL_TIMEOUT (0 = no limit)"
+            )
+        raise out["error"]
+    return out.get("answer")
 
 
 def _staged_run_id(spath: Path) -> int | None:

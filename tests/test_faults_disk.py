@@ -150,6 +150,24 @@ def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path
     assert all(CAUSE.search(r["error"]) for r in failed), failed
 
 
+@pytest.mark.parametrize("where", ["main database at start", "staging file mid-crawl"])
+def test_disk_full_reports_the_first_error_and_ends_the_run_failed(
+    where: str, hub: RecordingHub, tmp_path: Path
+) -> None:
+    """The staging file is the one that filled up: the line names it (not the main database, whose
+    write while recording the failure came second), and the run is recorded failed, not running."""
+    db = str(tmp_path / "zoo.duckdb")
+    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, preexec_fn=_limited(LIMITS[where]))
+    assert done.returncode == 1
+    [line] = _lines(done)
+    assert line.startswith("huggingface: run 1 failed") and CAUSE.search(line), line
+    assert str(staging_path(db, "huggingface")) in line, line
+    assert f'"{db}.wal"' not in line, line
+    [run] = runs(db)
+    assert run["status"] == "failed" and run["finished_at"] is not None
+    assert str(staging_path(db, "huggingface")) in run["error"] and CAUSE.search(run["error"])
+
+
 # ------------------------------------------------------------------------------------------ read-only
 
 

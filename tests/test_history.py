@@ -306,3 +306,34 @@ def test_a_value_that_became_null_is_null_as_of_then(db):
     con.close()
     assert got == [(target["pipeline_tag"],), (None,)]
     assert current == (None,)
+
+
+def test_deletion_counts_nights_not_runs(db):
+    """A second full run on the same night (a rerun after a crash that came once the merge had committed)
+    does not count twice: a model is deleted after --delete-after distinct UTC days of absence."""
+    models = make_models(1000, seed=12)
+    gone, rest = models[0], models[1:]
+    with FakeHub(models) as hub:
+        assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
+        hub.set_models(rest)
+        first = crawl(HuggingFaceSource(hub.url), db)
+        rerun = crawl(HuggingFaceSource(hub.url), db)  # the same night, again
+        assert (first.merge.absent, first.merge.deleted) == (1, 0)
+        assert (rerun.merge.absent, rerun.merge.deleted) == (0, 0)  # two runs, but one night
+        con = connect(db)
+        assert con.execute("SELECT deleted_at FROM models WHERE key = ?", [gone["_id"]]).fetchone() == (None,)
+        # those runs were last night; tonight's run is the second night of absence
+        con.execute(
+            "UPDATE crawl_runs SET started_at = started_at - INTERVAL 1 DAY, "
+            "finished_at = finished_at - INTERVAL 1 DAY"
+        )
+        con.close()
+        tonight = crawl(HuggingFaceSource(hub.url), db)
+    assert tonight.merge.deleted == 1
+    con = connect(db, read_only=True)
+    assert con.execute(
+        "SELECT deleted_run FROM models WHERE key = ? AND deleted_at IS NOT NULL", [gone["_id"]]
+    ).fetchone() == (tonight.run_id,)
+    con.close()
+    help_text = runner.invoke(app, ["crawl", "hf", "--help"], env={"COLUMNS": "300"}).output
+    assert "distinct UTC days" in " ".join(help_text.split())

@@ -54,6 +54,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("crawler/merge.py", "refresh_file_bits", "keys"): (
         "the key columns of that table, from the same literal loop (mid; mid and run_id)"
     ),
+    ("crawler/api.py", "Connection._answer", "query"): (
+        "the notebook user's own SQL (crawler.connect().execute/.sql), run in their own process on a "
+        "read-only connection: it can do no more than the DuckDB they could import themselves"
+    ),
     ("crawler/store.py", "user_query", "query"): (
         "the user's own query of `zoo sql`, run on a read-only connection with external access disabled "
         "and the configuration locked (tests/test_security.py::test_sql_is_read_only)"

@@ -14,13 +14,33 @@ Run it as ``zoo`` (the console script) or ``python -m crawler.cli``.
 
 from __future__ import annotations
 
+import io
+import sys
+
+import typer
+
 from . import crawl, database, report, stats  # noqa: F401  (each module adds its commands to the app)
-from .common import app
+from .common import app, capped
 from .progress import summary as _summary
 
 __all__ = ["_summary", "app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the app, with a bad argument's message printed as typer prints it
+    but with echoed values cut (see :func:`crawler.cli.common.capped`)."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        sys.exit(1)
+    except typer.TyperException as exc:  # typer's click errors: a bad option, an unknown command
+        text = io.StringIO()
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=text)
+        else:
+            text.write(f"Error: {exc}")
+        sys.stderr.write("".join(capped(line) + "\n" for line in text.getvalue().splitlines()))
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -4,6 +4,7 @@ opening the database for reading."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 
 from .. import __version__
-from ..output import Format
+from ..output import ECHO_LIMIT, Format
 from ..store import StoreError, connect
 
 app = typer.Typer(
@@ -29,8 +30,13 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 EXIT_FAILED = 1
+#: a bad argument: an unknown hub, a date that is not one, a value out of range (click's own code too)
+EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_SUSPECT = 4
+#: stopped with Ctrl-C (128 + SIGINT), as typer ends any command interrupted so
+EXIT_INTERRUPTED = 130
+
 
 DbOption = Annotated[
     str | None,
@@ -69,9 +75,17 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def capped(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` with every run of more than ``limit`` non-blank characters (an echoed argument, a query)
+    cut after ``limit`` characters with "…", and the whole cut after ``5 * limit``."""
+    text = re.sub(rf"\S{{{limit + 1},}}", lambda m: m.group(0)[:limit] + "…", text)
+    return text if len(text) <= 5 * limit else text[: 5 * limit] + "…"
+
+
 def error(message: object) -> None:
-    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup."""
-    err.print(f"zoo: {one_line(message)}", highlight=False, markup=False, soft_wrap=True)
+    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup, and
+    no echoed value longer than :data:`ECHO_LIMIT` characters."""
+    err.print(f"zoo: {capped(one_line(message))}", highlight=False, markup=False, soft_wrap=True)
 
 
 def read(db: str | None) -> duckdb.DuckDBPyConnection:

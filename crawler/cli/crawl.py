@@ -50,7 +50,9 @@ DeleteAfterOption = Annotated[
         "--delete-after",
         envvar="ZOO_DELETE_AFTER",
         min=1,
-        help="Mark a model deleted once it is missing from this many consecutive complete full runs.",
+        help="Mark a model deleted once it is missing from complete full runs on this many distinct UTC "
+        "days in a row (nights are counted, not runs: a second run on the same day does not count twice). "
+        "Example: --delete-after 3",
     ),
 ]
 MaxDropOption = Annotated[

@@ -93,7 +93,9 @@ def run_with_progress(
             )
 
         try:
-            return run_crawl(source, db, restart=restart, progress=show, policy=policy, meter=meter)
+            return run_crawl(
+                source, db, restart=restart, progress=show, policy=policy, meter=meter, notice=error
+            )
         finally:
             if tasks:
                 bar.stop()
@@ -107,7 +109,7 @@ def run_with_progress(
                 highlight=False,
             )
 
-    return run_crawl(source, db, restart=restart, progress=log, policy=policy, meter=meter)
+    return run_crawl(source, db, restart=restart, progress=log, policy=policy, meter=meter, notice=error)
 
 
 def run_source(source: Source, db: str | None, restart: bool, policy: RunPolicy | None = None) -> None:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ..output import shown
 from ..report import ReportFormat
 from ..store import resolve_db
-from .common import AsOfOption, ReadDbOption, app
+from .common import EXIT_FAILED, AsOfOption, ReadDbOption, app, error
 from .stats import answer
 
 
@@ -48,7 +49,11 @@ def report_cmd(
     """
     from ..report import write_report
 
-    path, report = answer(db, lambda con: write_report(con, out, fmt, as_of, db=resolve_db(db)))
+    try:
+        path, report = answer(db, lambda con: write_report(con, out, fmt, as_of, db=resolve_db(db)))
+    except OSError as exc:  # the file or its figures folder cannot be written
+        error(f"cannot write the report {shown(out or 'report.' + fmt.value)}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_FAILED) from None
     missing = report.not_crawled
     print(
         f"zoo report: wrote {path} ({len(report.sections)} figures"

@@ -11,10 +11,10 @@ import duckdb
 import typer
 
 from .. import stats
-from ..output import Format, render
+from ..output import Format, render, shown
 from ..sources import registry
 from ..stats import AdditionsGrain, Definition, Grain, StatTable
-from .common import EXIT_FAILED, AsOfOption, ReadDbOption, app, err, read
+from .common import EXIT_FAILED, EXIT_USAGE, AsOfOption, ReadDbOption, app, err, error, read
 
 T = TypeVar("T")
 
@@ -68,8 +68,8 @@ def answer(db: str | None, compute: Callable[[duckdb.DuckDBPyConnection], T]) ->
     try:
         return compute(con)
     except stats.StatsError as exc:
-        err.print(f"zoo: {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
     finally:
         con.close()
 
@@ -213,7 +213,7 @@ def stats_downloads(
         for name in models:
             found = find_models(con, name, registry.resolve(hub) if hub else None)
             if not found:
-                err.print(f"zoo: no model is or was called {name!r}", highlight=False)
+                error(f"no model is or was called {shown(name)}")
                 raise typer.Exit(EXIT_FAILED)
             mids += found
         columns, rows = nightly_counters(con, mids)
