@@ -536,6 +536,7 @@ class HuggingFaceSource(Source):
                         "--request-deadline or ZOO_REQUEST_DEADLINE"
                     ) from None
                 if sizes is not None and self._step_down(sizes, notes, f"a request {what}", slow=True):
+                    failures = 0  # a smaller page is a new request, with its own retries
                     continue
                 wait = self._backoff(slow)
                 log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
@@ -577,6 +578,7 @@ class HuggingFaceSource(Source):
                     and sizes is not None
                     and self._step_down(sizes, notes, "HTTP 504", slow=False)
                 ):
+                    failures = 0
                     continue
                 failures += 1
                 if failures > self.max_retries:
