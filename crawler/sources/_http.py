@@ -26,6 +26,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
+import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
@@ -123,10 +127,62 @@ class RetryPolicy:
     unreachable_after: float = UNREACHABLE_SECONDS
 
 
+#: The connection each request thread is using (thread id → urllib3 connection), so that an attempt
+#: abandoned at its deadline can have its socket shut down instead of trickling on in the background.
+_IN_FLIGHT: dict[int, Any] = {}
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, recording which thread sends on it."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _IN_FLIGHT[threading.get_ident()] = self
+        super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    """urllib3's TLS connection, recording which thread sends on it."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _IN_FLIGHT[threading.get_ident()] = self
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter, with connections whose sockets an abandoned attempt can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _drop(session: requests.Session, worker: threading.Thread) -> None:
+    """Shut down the socket ``worker`` is stuck on (its read returns at once), and close the session's
+    idle connections."""
+    conn = _IN_FLIGHT.pop(worker.ident or 0, None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    session.close()
+
+
 def make_session(user_agent: str | None = None) -> requests.Session:
     """A ``requests.Session`` with zoo's User-Agent; no adapter-level retries."""
     session = requests.Session()
     session.headers["User-Agent"] = user_agent or USER_AGENT
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _Adapter())
     return session
 
 
@@ -266,19 +322,22 @@ def _send(
         attempts += 1
         if counter is not None:
             counter.request()
-        try:
-            response = call_with_deadline(
-                lambda: session.request(
+
+        def send() -> requests.Response:
+            try:
+                return session.request(
                     method,
                     url,
                     headers=dict(headers or {}),
                     json=json_body,
                     params=params,
                     timeout=(connect_timeout, min(policy.timeout, deadline)),
-                ),
-                deadline,
-                abandon=session.close,
-            )
+                )
+            finally:
+                _IN_FLIGHT.pop(threading.get_ident(), None)
+
+        try:
+            response = call_with_deadline(send, deadline, abandon=lambda worker: _drop(session, worker))
         except (requests.ConnectionError, requests.Timeout) as exc:
             reason = unreachable_reason(exc)
             if reason is None and isinstance(exc, requests.ConnectTimeout):

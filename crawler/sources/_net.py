@@ -71,12 +71,12 @@ class DeadlineExceeded(Exception):
 
 
 def call_with_deadline(
-    fn: Callable[[], T], seconds: float, *, abandon: Callable[[], None] | None = None
+    fn: Callable[[], T], seconds: float, *, abandon: Callable[[threading.Thread], None] | None = None
 ) -> T:
     """``fn()``, or :class:`DeadlineExceeded` once ``seconds`` have passed.
 
     ``fn`` runs in a daemon thread (with the caller's context variables); past the deadline the caller
-    stops waiting, calls ``abandon`` (close the client, so the stuck connection is dropped) and raises.
+    stops waiting, calls ``abandon(thread)`` (drop the connection that thread is stuck on) and raises.
     The abandoned thread ends when its socket does; whatever it returns or raises then is ignored.
     """
     outcome: dict[str, Any] = {}
@@ -91,11 +91,12 @@ def call_with_deadline(
         finally:
             done.set()
 
-    threading.Thread(target=run, name="zoo-request", daemon=True).start()
+    worker = threading.Thread(target=run, name="zoo-request", daemon=True)
+    worker.start()
     if not done.wait(seconds):
         if abandon is not None:
             try:
-                abandon()
+                abandon(worker)
             except Exception:  # closing a client must never hide why the request was given up
                 pass
         raise DeadlineExceeded(seconds)

@@ -212,6 +212,11 @@ def _cursor(url: str) -> str:
     return cursor if cursor is not None else str(httpx2.URL(url).copy_remove_param("limit"))
 
 
+def _tried(notes: list[str] | None) -> str:
+    """`` (page size 1,000 → 500 (HTTP 504); …)`` for a message, when the page size changed."""
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
 def _short(url: str, limit: int = 160) -> str:
     return url if len(url) <= limit else url[:limit] + "…"
 
@@ -486,7 +491,8 @@ class HuggingFaceSource(Source):
                 target = location
             raise SourceError(f"{self.endpoint} redirected {_short(url)} more than {MAX_REDIRECTS} times")
 
-        return call_with_deadline(send, deadline, abandon=close_session)
+        # past the deadline, closing the shared client drops the connection the attempt is stuck on
+        return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
 
     def _backoff(self, n: int) -> float:
         return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
@@ -533,7 +539,7 @@ class HuggingFaceSource(Source):
                     raise HubTooSlow(
                         f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last "
                         f"{what}): the server hangs or sends too slowly; allow more time per request with "
-                        "--request-deadline or ZOO_REQUEST_DEADLINE"
+                        f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
                     ) from None
                 if sizes is not None and self._step_down(sizes, notes, f"a request {what}", slow=True):
                     failures = 0  # a smaller page is a new request, with its own retries
@@ -582,7 +588,12 @@ class HuggingFaceSource(Source):
                     continue
                 failures += 1
                 if failures > self.max_retries:
-                    hf_raise_for_status(response)
+                    try:
+                        hf_raise_for_status(response)
+                    except Exception as exc:  # say which page sizes were tried, if any
+                        if notes:
+                            raise SourceError(f"{type(exc).__name__}: {exc}{_tried(notes)}") from None
+                        raise
                     raise SourceError(
                         f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
                     )

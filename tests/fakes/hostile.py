@@ -1,8 +1,8 @@
 """Hostile servers on 127.0.0.1 for the fault suites: what a broken, misconfigured or malicious server does.
 
 * :class:`LinkHub` — the fake Hub (:class:`tests.fakes.faults.RecordingHub`) whose ``Link: rel="next"``
-  can be rewritten per page (to another host, to a cursor already given) and whose answers can be
-  redirects (``redirect_at``); with ``total`` it announces ``X-Total-Count`` on every page.
+  can be rewritten per page (to another host, to a cursor already given) and whose answers to chosen
+  requests can be replaced (a redirect, a 500: ``answer_at``).
 * :class:`EndlessHub` — a listing that never ends: every page repeats the same models under a new cursor.
 * :class:`TrickleServer` — accepts HTTP requests and answers one byte every ``interval`` seconds, either
   in the body (after complete headers that announce a large body) or from the status line on; it records
@@ -31,8 +31,8 @@ class LinkHub(RecordingHub):
 
     ``next_link(n, link)``: given the 1-based number of the listing page being answered and the next
     link the Hub would send, the link to send instead (``None``: no next page).
-    ``redirect_at``: arrival index → ``Location`` answered with ``302 Found`` instead of the page.
-    ``total``: announced as ``X-Total-Count`` on every page.
+    ``answer_at``: arrival index → ``(status, headers)`` sent instead of the page (``(302, {"Location":
+    …})`` for a redirect, ``(500, {})`` for a failure).
     """
 
     def __init__(
@@ -40,13 +40,11 @@ class LinkHub(RecordingHub):
         models: list[dict],
         *,
         next_link: Callable[[int, str], str | None] | None = None,
-        redirect_at: dict[int, str] | None = None,
-        total: int | None = None,
+        answer_at: dict[int, tuple[int, dict[str, str]]] | None = None,
         **kw: Any,
     ) -> None:
         self.next_link = next_link
-        self.redirect_at = dict(redirect_at or {})
-        self.total = total
+        self.answer_at = dict(answer_at or {})
         self.pages_answered = 0
         super().__init__(models, **kw)
 
@@ -68,20 +66,16 @@ class LinkHub(RecordingHub):
             def do_GET(self) -> None:  # noqa: N802
                 with hub._lock:
                     index = len(hub.log)
-                location = hub.redirect_at.get(index)
-                if location is None:
+                answer = hub.answer_at.get(index)
+                if answer is None:
                     super().do_GET()
                     return
                 with hub._lock:
                     seen = Seen(index, self.path, time.monotonic(), self.headers.get("Authorization"))
                     hub.log.append(seen)
                 self._zoo_seen = seen
-                self._send(302, b"", {"Location": location})
-
-            def _send(self, status: int, body: bytes, headers: dict[str, str], declared: int | None = None):
-                if status == 200 and hub.total is not None:
-                    headers = {**headers, "X-Total-Count": str(hub.total)}
-                super()._send(status, body, headers, declared)
+                status, headers = answer
+                self._send(status, b"" if status < 400 else b'{"error":"injected"}', headers)
 
         return Handler
 
