@@ -363,7 +363,7 @@ class RunCounters:
     requests: int = 0
     warnings: int = 0
     warning_samples: list[str] = field(default_factory=list)
-    #: what the run did differently (``page 812: page size 1,000 → 500 (HTTP 504)``), oldest first
+    #: what the run did differently (``page 812: page size lowered from 1,000 to 500 (HTTP 504)``), oldest first
     notes: list[str] = field(default_factory=list)
 
 

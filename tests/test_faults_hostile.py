@@ -232,7 +232,11 @@ def test_a_trickling_server_fails_the_hf_crawl_after_a_bounded_number_of_attempt
     # a time-out on a listing page also asks the next attempt with a smaller page
     limits = [c["request"].split(b"limit=", 1)[1].split(b"&", 1)[0] for c in connections]
     assert limits == [b"1000", b"500", b"250", b"100"]
-    assert "page size 1,000 → 500 (a request" in line and "500 → 250" in line and "250 → 100" in line
+    assert (
+        "page size lowered from 1,000 to 500 (a request" in line
+        and "from 500 to 250" in line
+        and "from 250 to 100" in line
+    )
     [run] = runs(db)
     assert run["status"] == "failed" and run["requests"] == 4
 

@@ -220,7 +220,10 @@ def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(tmp_pat
     assert refetched_pages(seen) == {}
     # exactly the clean result
     assert model_rows(db) == model_rows(clean_db)
-    notes = ["page 3: page size 1,000 → 500 (HTTP 504)", "page 3: page size 500 → 250 (HTTP 504)"]
+    notes = [
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
+    ]
     [run] = runs(db)
     assert (run["status"], run["pages"], run["requests"], run["notes"]) == ("complete", 14, len(seen), notes)
     assert "; ".join(notes) in done.stdout  # the summary line says so
@@ -252,8 +255,8 @@ def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(tmp_path: P
     [run] = runs(db)
     assert run["resumed"] and run["requests"] == len(seen) - start
     assert run["notes"] == [
-        "page 3: page size 1,000 → 500 (HTTP 504)",
-        "page 3: page size 500 → 250 (HTTP 504)",
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
     ]
 
 
@@ -277,8 +280,8 @@ def test_the_limit_goes_back_up_and_down_again_where_the_hub_still_fails(tmp_pat
     assert model_rows(db) == model_rows(clean_db)
     [run] = runs(db)
     assert run["notes"] == [
-        "page 3: page size 1,000 → 500 (HTTP 504)",
-        "page 3: page size 500 → 250 (HTTP 504)",
-        "page 22: page size back to 500 after 20 good pages",
-        "page 23: page size 500 → 250 (HTTP 504)",
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
+        "page 22: page size raised back to 500 after 20 good pages",
+        "page 23: page size lowered from 500 to 250 (HTTP 504)",
     ]

@@ -12,7 +12,8 @@
   ``slow_attempts`` time-outs in a row end the request (:class:`HttpTooSlow`), so a server that trickles
   cannot hold a crawl. A server that cannot be reached at all (connection refused, a name that does not
   resolve, no route) is tried for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable`
-  says ``cannot reach <origin>: <reason>``.
+  says ``cannot reach <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host
+  and port (credentials go nowhere else); one to another host fails the request, sending nothing there.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
 Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
@@ -33,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -48,6 +49,8 @@ from ._net import (
     DeadlineExceeded,
     call_with_deadline,
     request_deadline,
+    same_origin,
+    show_origin,
     unreachable_reason,
 )
 from .base import Meter, SourceError
@@ -58,6 +61,8 @@ log = logging.getLogger("crawler.http")
 USER_AGENT = f"zoo-crawler/{__version__}"
 #: (connect, read) seconds; the read timeout is what a caller usually tunes.
 CONNECT_TIMEOUT = 10.0
+#: Redirects followed within one attempt (same scheme, host and port only).
+MAX_REDIRECTS = 5
 
 
 class HttpError(SourceError):
@@ -313,6 +318,7 @@ def _send(
     connect_timeout = min(CONNECT_TIMEOUT, deadline)
     json_failures = 0
     attempts = 0
+    hops = 0  # redirects followed: requests sent besides the attempts
     slow = 0  # attempts in a row that timed out
     unreachable_since: float | None = None
     label = f"{method} {url}"
@@ -324,15 +330,37 @@ def _send(
             counter.request()
 
         def send() -> requests.Response:
+            """One attempt, following redirects that stay on the URL's own scheme, host and port."""
+            nonlocal hops
+            target, how, body, query = url, method, json_body, params
             try:
-                return session.request(
-                    method,
-                    url,
-                    headers=dict(headers or {}),
-                    json=json_body,
-                    params=params,
-                    timeout=(connect_timeout, min(policy.timeout, deadline)),
-                )
+                for _ in range(MAX_REDIRECTS + 1):
+                    response = session.request(
+                        how,
+                        target,
+                        headers=dict(headers or {}),
+                        json=body,
+                        params=query,
+                        timeout=(connect_timeout, min(policy.timeout, deadline)),
+                        allow_redirects=False,
+                    )
+                    location = response.headers.get("Location") if response.is_redirect else None
+                    if location is None:
+                        return response
+                    location = urljoin(response.url, location)
+                    if not same_origin(location, url):
+                        raise HttpError(
+                            f"{label} was redirected to another host ({show_origin(location)}); zoo sends "
+                            f"its requests, and the credentials, to {show_origin(url)} only, so nothing was "
+                            "sent there"
+                        )
+                    if response.status_code not in (307, 308):  # 301/302/303: asked again with GET
+                        how, body = "GET", None
+                    target, query = location, None
+                    hops += 1
+                    if counter is not None:
+                        counter.request()
+                raise HttpError(f"{label} was redirected more than {MAX_REDIRECTS} times")
             finally:
                 _IN_FLIGHT.pop(threading.get_ident(), None)
 
@@ -412,28 +440,28 @@ def _send(
     )
     try:
         return retrying(attempt)
-    except HttpStatusError as exc:
-        exc.requests = attempts
+    except HttpError as exc:  # a status not worth retrying, a redirect elsewhere
+        exc.requests = attempts + hops
         raise
     except _Retryable as exc:
         message = f"{label} failed after {_attempts(attempts)}: last answer {exc}"
         if exc.status is not None:
-            raise HttpStatusError(message, exc.status, requests=attempts) from None
-        raise HttpError(message, requests=attempts) from None
+            raise HttpStatusError(message, exc.status, requests=attempts + hops) from None
+        raise HttpError(message, requests=attempts + hops) from None
     except _Unreachable as exc:
         raise HttpUnreachable(
             f"cannot reach {_origin(url)}: {exc.reason} ({label} failed after {_attempts(attempts)}: {exc.kind})",
-            requests=attempts,
+            requests=attempts + hops,
         ) from None
     except (DeadlineExceeded, requests.Timeout) as exc:
         raise HttpTooSlow(
             f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))} (the "
             "server is silent or sends too slowly; allow more time with --timeout, or per request in all "
             "with --request-deadline or ZOO_REQUEST_DEADLINE)",
-            requests=attempts,
+            requests=attempts + hops,
         ) from None
     except requests.ConnectionError as exc:
         raise HttpUnreachable(
             f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))}",
-            requests=attempts,
+            requests=attempts + hops,
         ) from None

@@ -213,7 +213,7 @@ def _cursor(url: str) -> str:
 
 
 def _tried(notes: list[str] | None) -> str:
-    """`` (page size 1,000 → 500 (HTTP 504); …)`` for a message, when the page size changed."""
+    """`` (page size lowered from 1,000 to 500 (HTTP 504); …)`` for a message, when the page size changed."""
     return f" ({'; '.join(notes)})" if notes else ""
 
 
@@ -653,7 +653,7 @@ class HuggingFaceSource(Source):
         before = sizes.size
         if not sizes.failed(slow=slow):
             return False
-        note = f"page size {before:,} → {sizes.size:,} ({why})"
+        note = f"page size lowered from {before:,} to {sizes.size:,} ({why})"
         log.info("listing: %s", note)
         if notes is not None:
             notes.append(note)
@@ -690,7 +690,9 @@ class HuggingFaceSource(Source):
             if next_url is not None:
                 next_url = self._next(str(response.url), next_url, followed)
                 if sizes.succeeded():
-                    notes.append(f"page size back to {sizes.size:,} after {sizes.up_after:,} good pages")
+                    notes.append(
+                        f"page size raised back to {sizes.size:,} after {sizes.up_after:,} good pages"
+                    )
                 if sizes.size != self.page_size or _limit(next_url) is not None:
                     next_url = _with_limit(next_url, sizes.size)  # the size the next request will ask
             total = _int_header(response.headers.get("X-Total-Count"))
