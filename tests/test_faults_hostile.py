@@ -391,6 +391,39 @@ def test_credentials_in_an_endpoint_are_refused_and_never_shown(how: str, tmp_pa
         assert not Path(db).exists()  # refused before the database was opened
 
 
+def test_credentials_stored_by_an_older_version_are_removed_on_upgrade(tmp_path: Path) -> None:
+    import duckdb
+
+    secret = "zooOLDpassword0123"
+    db = str(tmp_path / "zoo.duckdb")
+    with RecordingHub(make_models(50, seed=18)) as hub:
+        assert zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db).returncode == 0
+    # what an older version left: the endpoint with its credentials, in params and an error text
+    con = duckdb.connect(db)
+    con.execute("DELETE FROM schema_migrations WHERE version = 8")
+    con.execute("ALTER TABLE crawl_runs DROP COLUMN notes")
+    con.execute("DROP VIEW run_list")
+    con.execute("UPDATE zoo_meta SET value = 'older' WHERE key = 'sql_fingerprint'")
+    endpoint = hub.url.replace("http://", f"http://alice:{secret}@")
+    con.execute(
+        "UPDATE crawl_runs SET params = json_merge_patch(params, ?), error = ?, warning_samples = [?]",
+        [
+            json.dumps({"endpoint": endpoint}),
+            f"GET {endpoint}/api/models failed",
+            f"odd answer from {endpoint}",
+        ],
+    )
+    con.close()
+    assert [v for _, _, v in all_text(db) if secret in v]  # it was there
+    shown = zoo("runs", "--db", db, "--format", "json")  # a reading command upgrades the file first
+    assert shown.returncode == 0, shown.stderr
+    assert secret not in shown.stdout and "alice" not in shown.stdout
+    assert [v for _, _, v in all_text(db) if secret in v or "alice" in v] == []
+    [run] = runs(db)
+    assert json.loads(run["params"])["endpoint"] == hub.url.replace("http://", "http://***@")
+    assert run["notes"] is None
+
+
 # ----------------------------------------------------------------- zoo runs: the notes key is added
 
 
