@@ -166,7 +166,7 @@ def _crawl(
                     if page.checkpoint is not None:
                         if page.checkpoint in passed:
                             raise RepeatedCheckpoint(
-                                f"{source.name}: the listing came back to a position this run already passed "
+                                f"the listing came back to a position this run already passed "
                                 f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
                                 "circles"
                             )
