@@ -356,7 +356,7 @@ def test_with_no_network_every_hub_fails_fast_with_the_dns_reason(tmp_path: Path
 # ------------------------------------------------------ 17.8: credentials in an endpoint are refused
 
 
-@pytest.mark.parametrize("how", ["option", "environment", "kaggle", "crawl all"])
+@pytest.mark.parametrize("how", ["option", "environment", "kaggle", "pwc", "crawl all"])
 def test_credentials_in_an_endpoint_are_refused_and_never_shown(how: str, tmp_path: Path) -> None:
     secret = "zooPASSWORD0123456789"
     db = str(tmp_path / "zoo.duckdb")
@@ -366,6 +366,8 @@ def test_credentials_in_an_endpoint_are_refused_and_never_shown(how: str, tmp_pa
             done = zoo("crawl", "hf", "--hf-endpoint", endpoint, "--db", db)
         elif how == "environment":
             done = zoo("crawl", "hf", "--db", db, env=zoo_env(HF_ENDPOINT=endpoint))
+        elif how == "pwc":
+            done = zoo("import", "pwc", "--hf-endpoint", endpoint, "--db", db)
         elif how == "kaggle":
             done = zoo(
                 "crawl", "kaggle", "--kaggle-endpoint", endpoint, "--db", db,
