@@ -533,15 +533,15 @@ class HuggingFaceSource(Source):
                 what = (
                     f"silent for {min(self.timeout, deadline):g} s"
                     if silent
-                    else f"no complete answer within {deadline:g} s"
+                    else f"still incomplete after {deadline:g} s"
                 )
                 if slow >= self.slow_attempts:
                     raise HubTooSlow(
-                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last "
-                        f"{what}): the server hangs or sends too slowly; allow more time per request with "
+                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
+                        f"was {what}): the server hangs or sends too slowly; allow more time per request with "
                         f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
                     ) from None
-                if sizes is not None and self._step_down(sizes, notes, f"a request {what}", slow=True):
+                if sizes is not None and self._step_down(sizes, notes, what, slow=True):
                     failures = 0  # a smaller page is a new request, with its own retries
                     continue
                 wait = self._backoff(slow)
