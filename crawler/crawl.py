@@ -79,6 +79,14 @@ def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
         stop.set()
 
 
+class RepeatedCheckpoint(SourceError):
+    """A source yielded a checkpoint its run had already saved: its listing loops."""
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _secrets(source: Source) -> list[str]:
     try:
         return [v for v in source.secrets() if v]
@@ -151,15 +159,28 @@ def _crawl(
             notice=notice,
         )
         c = run.counters
+        unsaved = 0  # requests of a page taken from the source but not saved (yet)
         try:
             if not run.done:
                 if source.work_query is not None:  # an enrichment source: its work list, read-only
                     source.work = read_work(db, source.work_query)
+                passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
                 pages = source.pages(run.checkpoint)
                 for page in _prefetch(pages) if prefetch else pages:
-                    if secrets and page.warnings:
+                    unsaved = page.requests
+                    if page.checkpoint is not None:
+                        if page.checkpoint in passed:
+                            raise RepeatedCheckpoint(
+                                f"the listing came back to a position this run already passed "
+                                f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
+                                "circles"
+                            )
+                        passed.add(page.checkpoint)
+                    if secrets:
                         page.warnings = [scrub(w, secrets) for w in page.warnings]
+                        page.notes = [scrub(n, secrets) for n in page.notes]
                     run.save_page(page)
+                    unsaved = 0
                     if progress is not None:
                         progress(
                             Progress(
@@ -175,6 +196,7 @@ def _crawl(
                         )
             merged = run.finish()
         except KeyboardInterrupt:
+            run.add_requests(unsaved + source.meter.take())
             run.fail("interrupted by the user; the next crawl resumes from the last saved page")
             raise
         except Exception as exc:  # the run ends failed, its checkpoint kept
@@ -183,7 +205,7 @@ def _crawl(
             # requests spent on the page that failed: the meter counted them (a source that does not
             # meter its requests may still say how many on its error)
             spent = exc.requests if isinstance(exc, SourceError) else 0
-            run.add_requests(max(source.meter.take(), spent))
+            run.add_requests(unsaved + max(source.meter.take(), spent))
             run.fail(message)
             if not run.recorded:  # say so, after the error that made the run fail
                 message += (

@@ -46,6 +46,8 @@ from .sources.records import MODEL_COLUMNS, ModelRecord, Page
 DEFAULT_DB = "zoo.duckdb"
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
+#: Notes kept per run (``crawl_runs.notes``); later ones are counted in the last.
+NOTES_MAX = 50
 
 
 # Settings are read from the environment when they are used, never at import, so a process (or a test)
@@ -496,6 +498,8 @@ CREATE TABLE IF NOT EXISTS stage_models (
     page BIGINT, seq BIGINT, {_STAGE_COLUMNS}
 );
 CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
+CREATE TABLE IF NOT EXISTS stage_checkpoints (page BIGINT, checkpoint VARCHAR);
+CREATE TABLE IF NOT EXISTS stage_notes (page BIGINT, note VARCHAR);
 """
 #: The columns that say how a run ended when the main database could not be told (it was kept open by
 #: a reader, or could not be written); a staging file of an older zoo gets them when it is resumed.
@@ -531,6 +535,8 @@ class RunCounters:
     requests: int = 0
     warnings: int = 0
     warning_samples: list[str] = field(default_factory=list)
+    #: what the run did differently (``page 812: page size lowered from 1,000 to 500 (HTTP 504)``), oldest first
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -591,6 +597,13 @@ class Run:
         self.checkpoint = row[0]
         self.done = bool(row[1])
         self.counters = RunCounters(row[2], row[3], row[4], row[5], list(row[6] or []))
+        self.counters.notes = [
+            n for (n,) in self._stage.execute("SELECT note FROM stage_notes ORDER BY page, rowid").fetchall()
+        ]
+
+    def checkpoints(self) -> set[str]:
+        """Every checkpoint this run's saved pages ended on, across resumes (a repeat means a loop)."""
+        return {c for (c,) in self._stage.execute("SELECT checkpoint FROM stage_checkpoints").fetchall()}
 
     # -- pages
 
@@ -599,6 +612,9 @@ class Run:
         c = self.counters
         samples = c.warning_samples + page.warnings[: max(0, WARNING_SAMPLES - len(c.warning_samples))]
         page_no = c.pages + 1
+        notes = [f"page {page_no:,}: {n}" for n in page.notes]
+        if len(c.notes) + len(notes) > NOTES_MAX:
+            notes = notes[: max(0, NOTES_MAX - len(c.notes))]
         # items are records; a page of child rows only (Papers with Code links) counts those rows
         n_items = len(page.records) or sum(len(rows) for rows in page.children.values())
         table = records_to_arrow(page.records)
@@ -628,6 +644,10 @@ class Run:
                     con.register("_children", children)
                     con.execute("INSERT INTO stage_children SELECT * FROM _children")
                     con.unregister("_children")
+            if page.checkpoint is not None:
+                con.execute("INSERT INTO stage_checkpoints VALUES (?, ?)", [page_no, page.checkpoint])
+            for note in notes:
+                con.execute("INSERT INTO stage_notes VALUES (?, ?)", [page_no, note])
             con.execute(
                 "UPDATE stage_run SET checkpoint = ?, done = ?, pages = pages + 1, items = items + ?, "
                 "requests = requests + ?, warnings = warnings + ?, warning_samples = ?",
@@ -651,6 +671,7 @@ class Run:
         c.requests += page.requests
         c.warnings += len(page.warnings)
         c.warning_samples = samples
+        c.notes += notes
 
     def add_requests(self, n: int) -> None:
         """Count requests that produced no page (a failing attempt), so the run's total stays honest.
@@ -675,8 +696,19 @@ class Run:
         c = self.counters
         con.execute(
             "UPDATE crawl_runs SET status = ?, finished_at = ?, pages = ?, items = ?, requests = ?, "
-            "warnings = ?, warning_samples = ?, error = ? WHERE run_id = ?",
-            [status, ended, c.pages, c.items, c.requests, c.warnings, c.warning_samples, error, self.run_id],
+            "warnings = ?, warning_samples = ?, notes = ?, error = ? WHERE run_id = ?",
+            [
+                status,
+                ended,
+                c.pages,
+                c.items,
+                c.requests,
+                c.warnings,
+                c.warning_samples,
+                c.notes or None,
+                error,
+                self.run_id,
+            ],
         )
 
     def _close_stage(self) -> None:
@@ -940,6 +972,7 @@ def begin_run(
         )
         return Run(db, source, new_id, False, stage, policy, child_tables, notice)
     stage = _open(str(spath), False, lock_wait_seconds())
+    stage.execute(_STAGE_DDL)  # a staging file written by an older version lacks the newer tables
     stage.execute(_STAGE_END_COLUMNS)
     stage.execute(
         "UPDATE stage_run SET end_status = NULL, end_error = NULL, ended_at = NULL"

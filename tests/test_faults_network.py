@@ -7,11 +7,13 @@ is what the Hub saw: when each request arrived, what it was answered, and what t
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -187,3 +189,101 @@ def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> 
         0,
     )
     assert run["requests"] == len(seen)  # every attempt counted: 503s, re-asked bodies, the timeout
+
+
+# ------------------------------------------------------------ deep pages that answer 504 (a large limit)
+
+DEEP = 2000  # pages starting this deep answer 504 when they ask for more than 250 models
+
+
+def _limit(seen: Seen) -> int:
+    return int(parse_qs(urlsplit(seen.path).query)["limit"][0])
+
+
+def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(tmp_path: Path) -> None:
+    models = make_models(5000, seed=21)
+    faults = Faults()
+    with RecordingHub(models, faults=faults) as hub:
+        clean_db = str(tmp_path / "clean.duckdb")
+        assert zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
+        start = len(hub.seen())
+        faults.deep_504 = (DEEP, 250)
+        db = str(tmp_path / "deep.duckdb")
+        done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+        seen = hub.seen()[start:]
+        shown = zoo("runs", "--db", db, "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the same cursor asked with 1000 (twice), 500 (twice), then 250, and the rest of the listing at 250
+    assert [(s.status, _limit(s)) for s in seen[:7]] == [
+        (200, 1000), (200, 1000), (504, 1000), (504, 1000), (504, 500), (504, 500), (200, 250),
+    ]  # fmt: skip
+    assert len({s.page for s in seen[2:7]}) == 1
+    assert all(s.status == 200 and _limit(s) == 250 for s in seen[7:])
+    assert refetched_pages(seen) == {}
+    # exactly the clean result
+    assert model_rows(db) == model_rows(clean_db)
+    notes = [
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
+    ]
+    [run] = runs(db)
+    assert (run["status"], run["pages"], run["requests"], run["notes"]) == ("complete", 14, len(seen), notes)
+    assert "; ".join(notes) in done.stdout  # the summary line says so
+    [listed] = json.loads(shown.stdout)
+    assert listed["notes"] == notes and listed["status"] == "complete"
+
+
+def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(tmp_path: Path) -> None:
+    from tests.fakes.hostile import LinkHub
+
+    models = make_models(6000, seed=22)
+    with LinkHub(models) as hub:
+        clean_db = str(tmp_path / "clean.duckdb")
+        assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
+        start = len(hub.seen())
+        hub.faults.deep_504 = (DEEP, 250)
+        # requests: 2 pages, four 504s, 2 pages at 250, then two 500s end the run (1 retry allowed)
+        hub.answer_at = {start + 8: (500, {}), start + 9: (500, {})}
+        db = str(tmp_path / "zoo.duckdb")
+        first = crawl(fast_source(hub.url, page_size=1000, max_retries=1), db, prefetch=False)
+        assert first.status == "failed" and runs(db)[0]["pages"] == 4
+        middle = len(hub.seen())
+        second = crawl(fast_source(hub.url, page_size=1000), db, prefetch=False)
+        seen = hub.seen()
+    assert second.status == "complete", second.error
+    resumed = seen[middle:]
+    assert resumed and all(s.status == 200 and _limit(s) == 250 for s in resumed)  # carried on at 250
+    assert model_rows(db) == model_rows(clean_db)
+    [run] = runs(db)
+    assert run["resumed"] and run["requests"] == len(seen) - start
+    assert run["notes"] == [
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
+    ]
+
+
+def test_the_limit_goes_back_up_and_down_again_where_the_hub_still_fails(tmp_path: Path) -> None:
+    models = make_models(12000, seed=23)
+    faults = Faults()
+    with RecordingHub(models, faults=faults) as hub:
+        clean_db = str(tmp_path / "clean.duckdb")
+        assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
+        start = len(hub.seen())
+        faults.deep_504 = (DEEP, 250)
+        db = str(tmp_path / "zoo.duckdb")
+        result = crawl(fast_source(hub.url, page_size=1000), db)
+        seen = hub.seen()[start:]
+    assert result.status == "complete", result.error
+    asked = [(s.status, _limit(s)) for s in seen]
+    # 20 good pages at 250, then one try at 500 (a 504 sends it straight back), then 250 to the end
+    probe = asked.index((504, 500), 6)
+    assert asked[probe - 20 : probe] == [(200, 250)] * 20
+    assert asked[probe + 1 :] == [(200, 250)] * (len(asked) - probe - 1)
+    assert model_rows(db) == model_rows(clean_db)
+    [run] = runs(db)
+    assert run["notes"] == [
+        "page 3: page size lowered from 1,000 to 500 (HTTP 504)",
+        "page 3: page size lowered from 500 to 250 (HTTP 504)",
+        "page 22: page size raised back to 500 after 20 good pages",
+        "page 23: page size lowered from 500 to 250 (HTTP 504)",
+    ]

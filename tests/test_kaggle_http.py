@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -154,3 +156,72 @@ def test_the_session_identifies_zoo(fake: FakeKaggle) -> None:
     call(fake, RetryPolicy())
     assert fake.requests[0].user_agent == USER_AGENT
     assert make_session("other/1").headers["User-Agent"] == "other/1"
+
+
+class _Server(ThreadingHTTPServer):
+    """Records ``(method, path, Authorization)`` of every request; ``away`` is where ``/away`` points."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Redirecting)
+        self.seen: list[tuple[str, str, str | None]] = []
+        self.away = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    """``/here`` redirects (307) to ``/there`` on the same server, ``/away`` (302) to another server;
+    ``/there`` answers JSON."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self) -> None:
+        server = self.server
+        assert isinstance(server, _Server)
+        server.seen.append((self.command, self.path, self.headers.get("Authorization")))
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.path in ("/here", "/away"):
+            self.send_response(307 if self.path == "/here" else 302)
+            self.send_header("Location", "/there" if self.path == "/here" else server.away + "/there")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture
+def redirecting() -> Iterator[tuple[_Server, _Server]]:
+    home, foreign = _Server(), _Server()
+    home.away = foreign.url
+    for server in (home, foreign):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield home, foreign
+    for server in (home, foreign):
+        server.shutdown()
+        server.server_close()
+
+
+def test_redirects_are_followed_on_the_same_host_only(redirecting: tuple[_Server, _Server]) -> None:
+    home, foreign = redirecting
+    base = home.url
+    counter = Meter()
+    headers = {"Authorization": "Bearer kgat_redirect_secret"}
+    got = request_json(make_session(), "POST", base + "/here", counter=counter, headers=headers, json_body={})
+    assert got == {"ok": True} and counter.requests == 2
+    assert [(m, p) for m, p, _ in home.seen] == [("POST", "/here"), ("POST", "/there")]  # 307 keeps POST
+    with pytest.raises(HttpError, match="redirected to another host") as raised:
+        request_json(make_session(), "GET", base + "/away", counter=counter, headers=headers)
+    assert foreign.seen == []  # no request, so no credentials, went there
+    assert raised.value.requests == 1 and "kgat_redirect_secret" not in str(raised.value)

@@ -17,7 +17,7 @@ import typer
 
 from .. import stats
 from ..sources import registry
-from ..sources.base import Source
+from ..sources.base import NotConfigured, Source
 from ..sources.registry import Hub, Option
 from ..store import CrawlLocked, RunPolicy, StoreError, connect
 from .common import EXIT_FAILED, EXIT_LOCKED, EXIT_SUSPECT, DbOption, app, error, one_line
@@ -143,7 +143,11 @@ def hub_command(hub: Hub) -> Callable[..., None]:
         policy = None
         if hub.kind == "models":
             policy = RunPolicy(delete_after=values["delete_after"], max_drop=values["max_drop"])
-        source = hub.build(**{o.param: values[o.name] for o in hub.options})
+        try:
+            source = hub.build(**{o.param: values[o.name] for o in hub.options})
+        except NotConfigured as exc:  # an option the source refuses (credentials in an endpoint URL)
+            error(exc)
+            raise typer.Exit(EXIT_FAILED) from None
         run_source(source, values["db"], values["restart"], policy)
         _print_figures(hub, source, values["db"])
 

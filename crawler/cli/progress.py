@@ -41,6 +41,8 @@ def summary(result: RunResult) -> str:
         parts.append(
             "SUSPECT: far fewer models than the previous complete run, so nothing was marked absent or deleted"
         )
+    if c.notes:
+        parts.append("; ".join(c.notes))
     line = ", ".join(parts)
     if result.error:
         line += f" — {one_line(result.error)}"

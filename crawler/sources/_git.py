@@ -215,6 +215,14 @@ def sync(url: str, branch: str, cache_dir: str | os.PathLike[str], *, timeout: f
     cache.mkdir(parents=True, exist_ok=True)
     target = cache_path(cache, url)
     ref = f"refs/heads/{branch}"
+    try:
+        return _sync(url, target, ref, branch, timeout)
+    except GitError as exc:  # the clone or fetch that failed was sent all the same: count it on the run
+        exc.requests = max(exc.requests, 1)
+        raise
+
+
+def _sync(url: str, target: Path, ref: str, branch: str, timeout: float) -> Synced:
     with FileLock(str(target) + ".lock", timeout=CACHE_LOCK_SECONDS):
         if (target / "HEAD").exists():
             git(

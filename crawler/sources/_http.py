@@ -3,11 +3,17 @@
 
 * :func:`make_session` — a ``requests.Session`` with zoo's User-Agent (``zoo-crawler/<version>``) and
   nothing else (no urllib3 retries: retrying is this module's job, so every attempt is counted).
-* :func:`request_json` — one JSON request under a :class:`RetryPolicy` (tenacity). Connection errors,
-  timeouts, 5xx and 429 are retried with exponential backoff (jitter, a ceiling, a maximum number of
+* :func:`request_json` — one JSON request under a :class:`RetryPolicy` (tenacity). Timeouts, broken
+  connections, 5xx and 429 are retried with exponential backoff (jitter, a ceiling, a maximum number of
   attempts); a ``Retry-After`` header (seconds or an HTTP date) on a 429/503 is waited out instead. A 200
   whose body is not valid JSON (a truncated body) is asked again a smaller, separate number of times.
-  Other 4xx answers fail at once with :class:`HttpStatusError`.
+  Other 4xx answers fail at once with :class:`HttpStatusError`. Each attempt has a total deadline
+  (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``, default 60 s) besides the read time-out, and
+  ``slow_attempts`` time-outs in a row end the request (:class:`HttpTooSlow`), so a server that trickles
+  cannot hold a crawl. A server that cannot be reached at all (connection refused, a name that does not
+  resolve, no route) is tried for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable`
+  says ``cannot reach <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host
+  and port (credentials go nowhere else); one to another host fails the request, sending nothing there.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
 Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
@@ -21,17 +27,32 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
+import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
+from ._net import (
+    SLOW_ATTEMPTS,
+    UNREACHABLE_SECONDS,
+    DeadlineExceeded,
+    call_with_deadline,
+    request_deadline,
+    same_origin,
+    show_origin,
+    unreachable_reason,
+)
 from .base import Meter, SourceError
 
 log = logging.getLogger("crawler.http")
@@ -40,6 +61,8 @@ log = logging.getLogger("crawler.http")
 USER_AGENT = f"zoo-crawler/{__version__}"
 #: (connect, read) seconds; the read timeout is what a caller usually tunes.
 CONNECT_TIMEOUT = 10.0
+#: Redirects followed within one attempt (same scheme, host and port only).
+MAX_REDIRECTS = 5
 
 
 class HttpError(SourceError):
@@ -49,6 +72,10 @@ class HttpError(SourceError):
 
 class HttpUnreachable(HttpError):
     """The server could not be reached at all: every attempt ended in a connection error or a time-out."""
+
+
+class HttpTooSlow(HttpUnreachable):
+    """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
 
 
 class HttpStatusError(HttpError):
@@ -72,6 +99,15 @@ class _InvalidJson(_Retryable):
     pass
 
 
+class _Unreachable(Exception):
+    """Internal: no connection could be made (refused, DNS, no route, connect time-out)."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try. The defaults suit a public API; tests shrink the waits."""
@@ -88,12 +124,70 @@ class RetryPolicy:
     json_attempts: int = 3
     #: read timeout in seconds (connect timeout is ``CONNECT_TIMEOUT``)
     timeout: float = 60.0
+    #: total seconds one attempt may take; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read per request)
+    deadline: float | None = None
+    #: attempts in a row that time out (silence or the deadline) before the request fails
+    slow_attempts: int = SLOW_ATTEMPTS
+    #: seconds a server that cannot be reached at all is tried before the request fails
+    unreachable_after: float = UNREACHABLE_SECONDS
+
+
+#: The connection each request thread is using (thread id → urllib3 connection), so that an attempt
+#: abandoned at its deadline can have its socket shut down instead of trickling on in the background.
+_IN_FLIGHT: dict[int, Any] = {}
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, recording which thread sends on it."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _IN_FLIGHT[threading.get_ident()] = self
+        super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    """urllib3's TLS connection, recording which thread sends on it."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _IN_FLIGHT[threading.get_ident()] = self
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter, with connections whose sockets an abandoned attempt can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _drop(session: requests.Session, worker: threading.Thread) -> None:
+    """Shut down the socket ``worker`` is stuck on (its read returns at once), and close the session's
+    idle connections."""
+    conn = _IN_FLIGHT.pop(worker.ident or 0, None)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    session.close()
 
 
 def make_session(user_agent: str | None = None) -> requests.Session:
     """A ``requests.Session`` with zoo's User-Agent; no adapter-level retries."""
     session = requests.Session()
     session.headers["User-Agent"] = user_agent or USER_AGENT
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _Adapter())
     return session
 
 
@@ -136,7 +230,15 @@ class _WaitRetryAfterOrBackoff(wait_base):
 
 
 def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, _Retryable | requests.ConnectionError | requests.Timeout)
+    return isinstance(
+        exc, _Retryable | _Unreachable | DeadlineExceeded | requests.ConnectionError | requests.Timeout
+    )
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, for messages (no credentials, path or query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -212,23 +314,76 @@ def _send(
     missing_ok: bool,
 ) -> Any:
     policy = policy or RetryPolicy()
+    deadline = request_deadline(policy.deadline)
+    connect_timeout = min(CONNECT_TIMEOUT, deadline)
     json_failures = 0
     attempts = 0
+    hops = 0  # redirects followed: requests sent besides the attempts
+    slow = 0  # attempts in a row that timed out
+    unreachable_since: float | None = None
     label = f"{method} {url}"
 
     def attempt() -> Any:
-        nonlocal json_failures, attempts
+        nonlocal json_failures, attempts, slow, unreachable_since
         attempts += 1
         if counter is not None:
             counter.request()
-        response = session.request(
-            method,
-            url,
-            headers=dict(headers or {}),
-            json=json_body,
-            params=params,
-            timeout=(CONNECT_TIMEOUT, policy.timeout),
-        )
+
+        def send() -> requests.Response:
+            """One attempt, following redirects that stay on the URL's own scheme, host and port."""
+            nonlocal hops
+            target, how, body, query = url, method, json_body, params
+            try:
+                for _ in range(MAX_REDIRECTS + 1):
+                    response = session.request(
+                        how,
+                        target,
+                        headers=dict(headers or {}),
+                        json=body,
+                        params=query,
+                        timeout=(connect_timeout, min(policy.timeout, deadline)),
+                        allow_redirects=False,
+                    )
+                    location = response.headers.get("Location") if response.is_redirect else None
+                    if location is None:
+                        return response
+                    location = urljoin(response.url, location)
+                    if not same_origin(location, url):
+                        raise HttpError(
+                            f"{label} was redirected to another host ({show_origin(location)}); zoo sends "
+                            f"its requests, and the credentials, to {show_origin(url)} only, so nothing was "
+                            "sent there"
+                        )
+                    if response.status_code not in (307, 308):  # 301/302/303: asked again with GET
+                        how, body = "GET", None
+                    target, query = location, None
+                    hops += 1
+                    if counter is not None:
+                        counter.request()
+                raise HttpError(f"{label} was redirected more than {MAX_REDIRECTS} times")
+            finally:
+                _IN_FLIGHT.pop(threading.get_ident(), None)
+
+        try:
+            response = call_with_deadline(send, deadline, abandon=lambda worker: _drop(session, worker))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            reason = unreachable_reason(exc)
+            if reason is None and isinstance(exc, requests.ConnectTimeout):
+                reason = "connection timed out"
+            if reason is not None:
+                slow = 0
+                if unreachable_since is None:
+                    unreachable_since = time.monotonic()
+                raise _Unreachable(reason, type(exc).__name__) from None
+            unreachable_since = None
+            slow = slow + 1 if isinstance(exc, requests.Timeout) else 0
+            raise
+        except DeadlineExceeded:
+            unreachable_since = None
+            slow += 1
+            raise
+        slow = 0
+        unreachable_since = None
         status = response.status_code
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -247,12 +402,20 @@ def _send(
         if retry_state.attempt_number >= policy.max_attempts:
             return True
         exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _Unreachable) and unreachable_since is not None:
+            # give up now if the next attempt could not be over within the time an unreachable server gets
+            spent = time.monotonic() - unreachable_since
+            return spent + retry_state.upcoming_sleep + connect_timeout > policy.unreachable_after
+        if isinstance(exc, DeadlineExceeded | requests.Timeout) and slow >= policy.slow_attempts:
+            return True
         return isinstance(exc, _InvalidJson) and json_failures >= policy.json_attempts
 
     def before_sleep(retry_state: RetryCallState) -> None:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
-        reason = str(exc) if isinstance(exc, _Retryable) else type(exc).__name__
+        reason = (
+            str(exc) if isinstance(exc, _Retryable | _Unreachable | DeadlineExceeded) else type(exc).__name__
+        )
         if isinstance(exc, _Retryable) and exc.status == 429:
             log.warning("%s: rate limited (HTTP 429); waiting %.1f s", label, wait)
             if counter is not None:
@@ -277,16 +440,28 @@ def _send(
     )
     try:
         return retrying(attempt)
-    except HttpStatusError as exc:
-        exc.requests = attempts
+    except HttpError as exc:  # a status not worth retrying, a redirect elsewhere
+        exc.requests = attempts + hops
         raise
     except _Retryable as exc:
         message = f"{label} failed after {_attempts(attempts)}: last answer {exc}"
         if exc.status is not None:
-            raise HttpStatusError(message, exc.status, requests=attempts) from None
-        raise HttpError(message, requests=attempts) from None
-    except (requests.ConnectionError, requests.Timeout) as exc:
+            raise HttpStatusError(message, exc.status, requests=attempts + hops) from None
+        raise HttpError(message, requests=attempts + hops) from None
+    except _Unreachable as exc:
+        raise HttpUnreachable(
+            f"cannot reach {_origin(url)}: {exc.reason} ({label} failed after {_attempts(attempts)}: {exc.kind})",
+            requests=attempts + hops,
+        ) from None
+    except (DeadlineExceeded, requests.Timeout) as exc:
+        raise HttpTooSlow(
+            f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))} (the "
+            "server is silent or sends too slowly; allow more time with --timeout, or per request in all "
+            "with --request-deadline or ZOO_REQUEST_DEADLINE)",
+            requests=attempts + hops,
+        ) from None
+    except requests.ConnectionError as exc:
         raise HttpUnreachable(
             f"{label} failed after {_attempts(attempts)}: {type(exc).__name__}: {_short(str(exc))}",
-            requests=attempts,
+            requests=attempts + hops,
         ) from None

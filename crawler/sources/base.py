@@ -44,6 +44,11 @@ enrichment source's name and ``key`` = the model's key, and views join them to `
 ``full_listing = False``, so a run adds its rows and keeps those of earlier runs, and its registry entry
 has ``kind="enrichment"``, so ``zoo stats hubs`` does not list it as a hub.
 
+Checkpoints never repeat within a run: the runner fails a run whose source yields a checkpoint one of
+the run's saved pages already ended on (across resumes too), because such a listing goes round in
+circles. ``Page.notes`` tells of what the run did differently from the plan (a smaller page size, say):
+the runner keeps them on the run (``crawl_runs.notes``, ``zoo runs``).
+
 Errors: raise :class:`SourceError` (or a subclass) with a one-line message that tells the user what to
 do. ``requests`` is the number of HTTP requests spent on work no page reported (the failing page's), so
 the run's counter stays honest; the HTTP layer (:mod:`crawler.sources._http`) fills it in for its own

@@ -1,14 +1,27 @@
-"""The Hugging Face model listing, ``GET /api/models``, through huggingface_hub's own HTTP layer.
+"""The Hugging Face model listing, ``GET /api/models``, through huggingface_hub's own HTTP client.
 
 The listing is paged by hand (``limit=1000``) rather than with ``HfApi.list_models`` because the cursor
 must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the checkpoint that resumes a
-crawl. Requests go through ``huggingface_hub.utils.http_backoff`` on the library's shared session, so 429s
-are waited out as the ``RateLimit`` header says and 5xx/timeouts are retried with backoff; this module
-adds no retry loop of its own around it. Only huggingface_hub's public API is used, and its shared
-session is left as the library made it: each request carries an ``httpx2.Auth`` observer (httpx's public
-per-request hook) that counts it, retries and redirects included, on the run's meter and reports 429
-waits there. A 200 whose body is not valid JSON (a truncated body) is asked
-again, a bounded number of times, because no HTTP-level retry can see that failure.
+crawl. Requests go through huggingface_hub's shared ``httpx2`` session (``get_session()``, as the library
+made it; only its public API is used), one attempt at a time, under this module's retry loop
+(:meth:`HuggingFaceSource._get_json`):
+
+* a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
+  as huggingface_hub itself does; 5xx, 408 and broken connections are retried with exponential backoff
+  (``max_retries``); a 200 whose body is not valid JSON (a truncated body) is asked again;
+* every attempt has a total deadline (``--request-deadline``, see :mod:`crawler.sources._net`): a server
+  that hangs or trickles is given up after a bounded number of attempts (``SLOW_ATTEMPTS`` in a row);
+* a server that cannot be reached (refused, DNS, no route) is retried for 30 s at most, then the run
+  fails with ``cannot reach <endpoint>: <reason>``;
+* a listing page that keeps answering 504 (or timing out) is asked again, same cursor, with a smaller
+  ``limit`` (:class:`PageSizes`: 1000 → 500 → 250 → 100), and the listing carries on at that size, going
+  back up after a run of good pages; each change is a note on the run (``zoo runs``);
+* next-page links and redirects are followed only on the endpoint's own scheme, host and port, so the
+  token goes nowhere else; a cursor the Hub already gave, or far more pages than the Hub announced (when
+  it announces a total), fails the run instead of looping.
+
+Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
+run's meter.
 
 Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
 while the crawl runs appear before the cursor and cannot shift later pages, so nothing is skipped or
@@ -18,24 +31,39 @@ listed twice; the next crawl picks the newcomers up.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
 import orjson
 from huggingface_hub.utils import (
     build_hf_headers,
+    close_session,
+    get_session,
     get_token,
     hf_raise_for_status,
-    http_backoff,
     parse_ratelimit_headers,
 )
 
 from .. import __version__
+from ._http import parse_retry_after
+from ._net import (
+    DEADLINE_ENV,
+    SLOW_ATTEMPTS,
+    UNREACHABLE_SECONDS,
+    DeadlineExceeded,
+    call_with_deadline,
+    check_endpoint,
+    request_deadline,
+    same_origin,
+    show_origin,
+    unreachable_reason,
+)
 from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -80,12 +108,21 @@ def resolve_endpoint(endpoint: str | None = None) -> str:
 
 # ------------------------------------------------------------------------------------ HTTP observation
 
+log = logging.getLogger("crawler.http")
+
+#: Statuses asked again (with backoff, or as long as a 429 says).
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: Seconds a connection may take to open (a black-holed address fails in this time, not the read time-out).
+CONNECT_TIMEOUT = 10.0
+#: Redirects followed within one attempt (same origin only).
+MAX_REDIRECTS = 5
+
 
 class MeteredRequest(httpx2.Auth):
-    """Counts every request it is attached to on ``meter`` and reports the waits a 429 asks for.
+    """Counts every request it is attached to on ``meter``.
 
-    Passed as ``auth=`` to ``http_backoff``: each attempt (and redirect) goes through :meth:`auth_flow`.
-    It adds no header; the token is sent by ``build_hf_headers`` as huggingface_hub sends it.
+    Passed as ``auth=`` with each attempt: every request sent goes through :meth:`auth_flow`. It adds no
+    header; the token is sent by ``build_hf_headers`` as huggingface_hub sends it.
     """
 
     def __init__(self, meter: Meter) -> None:
@@ -93,11 +130,105 @@ class MeteredRequest(httpx2.Auth):
 
     def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
         self.meter.request()
-        response = yield request
-        if response.status_code == 429:
-            info = parse_ratelimit_headers(response.headers)
-            wait = float(info.reset_in_seconds + 1) if info is not None and info.remaining == 0 else 0.0
-            self.meter.waited("rate_limited", wait)
+        yield request
+
+
+class HubUnreachable(SourceError):
+    """The Hub could not be reached at all (refused, DNS, no route) for ``UNREACHABLE_SECONDS``."""
+
+
+class HubTooSlow(SourceError):
+    """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
+
+
+class ListingLoop(SourceError):
+    """The Hub's pagination went round in circles (a cursor again) or far past the total it announced."""
+
+
+#: The page sizes the listing steps down through when deep pages keep failing.
+PAGE_SIZES = (1000, 500, 250, 100)
+
+
+class PageSizes:
+    """The ``limit`` the listing asks for, stepping down when deep pages keep failing and back up later.
+
+    The Hub's listing times out (HTTP 504) on deep cursor pages when ``limit`` is large, more so the deeper
+    the page. Its cursor is a keyset (the sort key and ``_id`` of the last item), not an offset, so the
+    same cursor may be asked with any ``limit``. :meth:`failed` steps down one size after ``step_after``
+    504s in a row at a size, or after one time-out (each costs a whole deadline); :meth:`succeeded` steps
+    back up one size after ``up_after`` good pages, and a larger size that fails again at once doubles the
+    wait before the next try.
+    """
+
+    def __init__(self, largest: int, current: int | None = None, *, step_after: int = 2, up_after: int = 20):
+        self.sizes = [largest, *(s for s in PAGE_SIZES if s < largest)]
+        self.index = self.sizes.index(current) if current in self.sizes else 0
+        self.step_after = step_after
+        self.up_after = up_after
+        self._failures = 0
+        self._good = 0
+        self._probing = False
+
+    @property
+    def size(self) -> int:
+        return self.sizes[self.index]
+
+    def failed(self, *, slow: bool) -> bool:
+        """A page failed at this size (HTTP 504, or ``slow``: timed out). True if the size stepped down."""
+        self._failures += 1
+        if self.index + 1 >= len(self.sizes):
+            return False
+        if not (slow or self._probing or self._failures >= self.step_after):
+            return False
+        if self._probing:
+            self.up_after *= 2
+        self.index += 1
+        self._failures = self._good = 0
+        self._probing = False
+        return True
+
+    def succeeded(self) -> bool:
+        """A page came at this size. True if the next page is asked at the next larger size."""
+        self._failures = 0
+        self._probing = False
+        if self.index == 0:
+            return False
+        self._good += 1
+        if self._good < self.up_after:
+            return False
+        self.index -= 1
+        self._good = 0
+        self._probing = True
+        return True
+
+
+def _query(url: str, name: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None
+
+
+def _limit(url: str) -> int | None:
+    value = _query(url, "limit")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _with_limit(url: str, limit: int) -> str:
+    return url if _limit(url) == limit else str(httpx2.URL(url).copy_set_param("limit", str(limit)))
+
+
+def _cursor(url: str) -> str:
+    """What identifies a listing position: the ``cursor`` parameter (else the URL without ``limit``)."""
+    cursor = _query(url, "cursor")
+    return cursor if cursor is not None else str(httpx2.URL(url).copy_remove_param("limit"))
+
+
+def _tried(notes: list[str] | None) -> str:
+    """`` (page size lowered from 1,000 to 500 (HTTP 504); …)`` for a message, when the page size changed."""
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _short(url: str, limit: int = 160) -> str:
+    return url if len(url) <= limit else url[:limit] + "…"
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -331,13 +462,17 @@ class HuggingFaceSource(Source):
         json_attempts: int = 4,
         json_retry_wait: float = 1.0,
         backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        deadline: float | None = None,
+        slow_attempts: int = SLOW_ATTEMPTS,
+        unreachable_after: float = UNREACHABLE_SECONDS,
         files: bool | None = None,
     ) -> None:
         """``files``: list each repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
         (``0``/``false``/``no``/``off`` turn them off; default on)."""
         self.files = files_enabled() if files is None else files
         self.expand = EXPAND if self.files else [e for e in EXPAND if e != FILES_EXPAND]
-        self.endpoint = resolve_endpoint(endpoint)
+        self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.token = token
         self.timeout = timeout
         self.page_size = page_size
@@ -345,6 +480,11 @@ class HuggingFaceSource(Source):
         self.json_attempts = json_attempts
         self.json_retry_wait = json_retry_wait
         self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
+        self.deadline = deadline
+        self.slow_attempts = slow_attempts
+        self.unreachable_after = unreachable_after
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
@@ -367,50 +507,268 @@ class HuggingFaceSource(Source):
         query = httpx2.QueryParams({"limit": self.page_size, "sort": "createdAt", "expand": self.expand})
         return f"{self.endpoint}/api/models?{query}"
 
-    def _get_json(self, url: str, headers: dict[str, str]) -> tuple[Any, httpx2.Response]:
-        for attempt in range(1, self.json_attempts + 1):
-            response = http_backoff(
-                "GET",
-                url,
-                auth=MeteredRequest(self.meter),
-                headers=headers,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                base_wait_time=self.backoff_base,
-                max_wait_time=30,
-            )
+    # -- one request
+
+    def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
+        """One attempt at ``url`` (following same-origin redirects), abandoned after ``deadline`` seconds."""
+        timeout = httpx2.Timeout(
+            min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
+        )
+        auth = MeteredRequest(self.meter)
+
+        def send() -> httpx2.Response:
+            target = url
+            for _ in range(MAX_REDIRECTS + 1):
+                response = get_session().request(
+                    "GET", target, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
+                )
+                if not response.has_redirect_location:
+                    return response
+                location = urljoin(target, response.headers["Location"])
+                if not same_origin(location, self.endpoint):
+                    raise SourceError(
+                        f"{self.endpoint} redirected a request to another host ({show_origin(location)}); zoo "
+                        f"sends its requests, and the token, to {show_origin(self.endpoint)} only, so nothing "
+                        "was sent there (if the Hub moved, give its new address with --hf-endpoint)"
+                    )
+                target = location
+            raise SourceError(f"{self.endpoint} redirected {_short(url)} more than {MAX_REDIRECTS} times")
+
+        # past the deadline, closing the shared client drops the connection the attempt is stuck on
+        return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
+
+    def _backoff(self, n: int) -> float:
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
+
+    def _get_json(
+        self,
+        url: str,
+        headers: dict[str, str],
+        sizes: PageSizes | None = None,
+        notes: list[str] | None = None,
+    ) -> tuple[Any, httpx2.Response]:
+        """GET ``url`` and decode its JSON body, retrying as the module documentation says.
+
+        With ``sizes`` (a listing page), the request's ``limit`` follows it: a page that keeps failing
+        with 504 or time-outs is asked again with a smaller one, and ``notes`` is told of each change.
+        Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a 4xx or a last 5xx).
+        """
+        deadline = request_deadline(self.deadline)
+        failures = 0  # failed attempts at this page size that count against max_retries
+        json_failures = 0
+        slow = 0  # attempts in a row that timed out
+        unreachable_since: float | None = None
+        while True:
+            if sizes is not None:
+                url = _with_limit(url, sizes.size)
+            try:
+                response = self._attempt(url, headers, deadline)
+            except SourceError:
+                raise
+            except (DeadlineExceeded, httpx2.TimeoutException) as exc:
+                if isinstance(exc, httpx2.ConnectTimeout):
+                    unreachable_since = self._unreachable(unreachable_since, "connection timed out", failures)
+                    failures += 1
+                    continue
+                unreachable_since = None
+                slow += 1
+                silent = isinstance(exc, httpx2.TimeoutException)
+                what = (
+                    f"silent for {min(self.timeout, deadline):g} s"
+                    if silent
+                    else f"still incomplete after {deadline:g} s"
+                )
+                if slow >= self.slow_attempts:
+                    raise HubTooSlow(
+                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
+                        f"was {what}): the server hangs or sends too slowly; allow more time per request with "
+                        f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
+                    ) from None
+                if sizes is not None and self._step_down(sizes, notes, what, slow=True):
+                    failures = 0  # a smaller page is a new request, with its own retries
+                    continue
+                wait = self._backoff(slow)
+                log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
+                time.sleep(wait)
+                continue
+            except httpx2.TransportError as exc:
+                slow = 0
+                reason = unreachable_reason(exc)
+                if reason is not None:
+                    unreachable_since = self._unreachable(unreachable_since, reason, failures)
+                    failures += 1
+                    continue
+                unreachable_since = None
+                failures += 1
+                if failures > self.max_retries:
+                    raise SourceError(
+                        f"{self.endpoint} broke off {failures} requests in a row for {_short(url)}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                wait = self._backoff(failures)
+                log.info(
+                    "GET %s: %s: %s; retry %d/%d in %.1f s",
+                    _short(url),
+                    type(exc).__name__,
+                    exc,
+                    failures,
+                    self.max_retries,
+                    wait,
+                )
+                time.sleep(wait)
+                continue
+
+            slow = 0
+            unreachable_since = None
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                if (
+                    status == 504
+                    and sizes is not None
+                    and self._step_down(sizes, notes, "HTTP 504", slow=False)
+                ):
+                    failures = 0
+                    continue
+                failures += 1
+                if failures > self.max_retries:
+                    try:
+                        hf_raise_for_status(response)
+                    except Exception as exc:  # say which page sizes were tried, if any
+                        if notes:
+                            raise SourceError(f"{type(exc).__name__}: {exc}{_tried(notes)}") from None
+                        raise
+                    raise SourceError(
+                        f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
+                    )
+                wait = self._wait(response, failures)
+                log.info(
+                    "GET %s: HTTP %d; retry %d/%d in %.1f s",
+                    _short(url),
+                    status,
+                    failures,
+                    self.max_retries,
+                    wait,
+                )
+                time.sleep(wait)
+                continue
             hf_raise_for_status(response)
+            if status != 200:
+                raise SourceError(f"{self.endpoint} answered {_short(url)} with HTTP {status}, not a page")
             try:
                 return orjson.loads(response.content), response
             except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
-                if attempt == self.json_attempts:
+                json_failures += 1
+                if json_failures >= self.json_attempts:
                     raise SourceError(
-                        f"the Hub sent a body that is not valid JSON {attempt} times in a row for {url}: {exc}"
-                    ) from exc
-                time.sleep(self.json_retry_wait * attempt)
-        raise AssertionError("unreachable")
+                        f"the Hub sent a body that is not valid JSON {json_failures} times in a row for "
+                        f"{_short(url)}: {exc}"
+                    ) from None
+                log.info("GET %s: a body that is not valid JSON; asking again", _short(url))
+                time.sleep(self.json_retry_wait * json_failures)
+
+    def _wait(self, response: httpx2.Response, failures: int) -> float:
+        """How long to wait before asking again after a retryable status (a 429 says it itself)."""
+        if response.status_code == 429:
+            info = parse_ratelimit_headers(response.headers)
+            if info is not None and info.remaining == 0:
+                wait = float(info.reset_in_seconds + 1)  # +1 s against rounding, as huggingface_hub does
+            else:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                wait = retry_after + 1 if retry_after is not None else self._backoff(failures)
+            self.meter.waited("rate_limited", wait)
+            return wait
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return min(retry_after, 300.0) if retry_after is not None else self._backoff(failures)
+
+    def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
+        """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
+        now = time.monotonic()
+        since = now if since is None else since
+        wait = self._backoff(failures + 1)
+        if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
+            raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
+        log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
+        time.sleep(wait)
+        return since
+
+    @staticmethod
+    def _step_down(sizes: PageSizes, notes: list[str] | None, why: str, *, slow: bool) -> bool:
+        before = sizes.size
+        if not sizes.failed(slow=slow):
+            return False
+        note = f"page size lowered from {before:,} to {sizes.size:,} ({why})"
+        log.info("listing: %s", note)
+        if notes is not None:
+            notes.append(note)
+        return True
+
+    # -- the listing
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         # Built once: huggingface_hub may look up its user-agent registry the first time, and that
         # request must not be counted as part of the listing.
         headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
+        if checkpoint is not None and not same_origin(checkpoint, self.endpoint):
+            raise SourceError(
+                f"the interrupted run was listing {show_origin(checkpoint)}, not {show_origin(self.endpoint)}: "
+                "give that endpoint with --hf-endpoint to finish it, or start afresh with --restart"
+            )
         url: str | None = checkpoint or self.first_url()
+        sizes = PageSizes(self.page_size, _limit(checkpoint) if checkpoint else None)
+        followed = {_cursor(checkpoint)} if checkpoint else set()
+        asked = pages = 0  # listing slots asked (the sum of the limits) and pages, in this session
+        announced: int | None = None
         while url is not None:
-            data, response = self._get_json(url, headers)
+            notes: list[str] = []
+            data, response = self._get_json(url, headers, sizes, notes)
             received = time.monotonic()
-            next_url = response.links.get("next", {}).get("url")
-            if next_url is not None:
-                next_url = urljoin(url, next_url)  # the Hub sends it absolute; this only guards odd servers
+            pages += 1
+            asked += sizes.size
             warnings: list[str] = []
             if not isinstance(data, list):
                 raise SourceError(
-                    f"the Hub answered {url} with a {type(data).__name__}, not a list of models"
+                    f"the Hub answered {_short(url)} with a {type(data).__name__}, not a list of models"
+                )
+            next_url = response.links.get("next", {}).get("url")
+            if next_url is not None:
+                next_url = self._next(str(response.url), next_url, followed)
+                if sizes.succeeded():
+                    notes.append(
+                        f"page size raised back to {sizes.size:,} after {sizes.up_after:,} good pages"
+                    )
+                if sizes.size != self.page_size or _limit(next_url) is not None:
+                    next_url = _with_limit(next_url, sizes.size)  # the size the next request will ask
+            total = _int_header(response.headers.get("X-Total-Count"))
+            if total is not None:
+                announced = max(total, announced or 0)
+            if next_url is not None and announced is not None and asked > 4 * announced + 4 * self.page_size:
+                raise ListingLoop(
+                    f"the Hub announced {announced:,} models (X-Total-Count) but has already sent {pages:,} "
+                    f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
+                    "instead of paging without end"
                 )
             records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
-            yield Page(records, next_url, warnings, requests=max(1, self.meter.take()))
+            yield Page(records, next_url, warnings, requests=max(1, self.meter.take()), notes=notes)
             url = next_url
             if url is not None:
                 self._pace(response, received)
+
+    def _next(self, current: str, link: str, followed: set[str]) -> str:
+        """The next page's URL from a ``Link`` header: on the endpoint's origin, and not seen before."""
+        next_url = urljoin(current, link)  # the Hub sends it absolute; this only guards odd servers
+        if not same_origin(next_url, self.endpoint):
+            raise SourceError(
+                f"the Hub's next-page link points to another host ({show_origin(next_url)}); zoo follows "
+                f"links on {show_origin(self.endpoint)} only, so nothing was sent there and the crawl stopped"
+            )
+        cursor = _cursor(next_url)
+        if cursor in followed:
+            raise ListingLoop(
+                f"the Hub's next-page link repeats a cursor this run already followed ({_short(cursor, 60)}): "
+                "stopped instead of going round in circles; the next crawl resumes from the last saved page"
+            )
+        followed.add(cursor)
+        return next_url
 
     def _pace(self, response: httpx2.Response, received: float) -> None:
         """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
@@ -425,6 +783,12 @@ class HuggingFaceSource(Source):
         wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
         self.meter.waited("paced", wait)
         time.sleep(wait)
+
+
+def _int_header(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)
 
 
 register(
@@ -448,7 +812,24 @@ Example: zoo crawl hf --db zoo.duckdb""",
                 envvar="HF_ENDPOINT",
                 in_all="Hub for the huggingface source.",
             ),
-            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--timeout",
+                "timeout",
+                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
+                type=float,
+                default=60.0,
+            ),
+            Option(
+                "--request-deadline",
+                "deadline",
+                "Seconds one request may take in all, however slowly the answer trickles in (default: "
+                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
+                "Example: --request-deadline 120",
+                type=float,
+                envvar=DEADLINE_ENV,
+                metavar="SECONDS",
+                min=0.001,
+            ),
             Option(
                 "--files/--no-files",
                 "files",

@@ -55,6 +55,7 @@ from urllib.parse import quote
 import requests
 
 from ._http import HttpStatusError, RetryPolicy, make_session, request_json
+from ._net import DEADLINE_ENV, check_endpoint
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -603,7 +604,7 @@ class KaggleSource(Source):
         if page_size < 1 or instance_page_size < 1:
             raise ValueError("page sizes must be at least 1")
         self.api = api
-        self.endpoint = resolve_endpoint(endpoint, api)
+        self.endpoint = check_endpoint(resolve_endpoint(endpoint, api), "--kaggle-endpoint")
         self._credentials = credentials  # resolved lazily, so constructing a source never fails
         self.page_size = page_size
         self.instance_page_size = instance_page_size
@@ -737,6 +738,9 @@ class KaggleSource(Source):
         token = checkpoint or ""
         seen_tokens: set[str] = {token} if token else set()
         seen_keys: set[str] = set()
+        pages = 0  # pages listed in this session
+        widest = 1  # the most models one page held: the server's real page size, or less
+        announced: int | None = None  # the largest totalResults seen
         while True:
             try:
                 data = self._list_models(token, counter)
@@ -756,6 +760,15 @@ class KaggleSource(Source):
             if next_token is not None and not isinstance(next_token, str):
                 raise KaggleError(f"nextPageToken={next_token!r} is not a string")
             total = _as_int(data.get("totalResults"))
+            pages += 1
+            widest = max(widest, len(models))
+            if total is not None:
+                announced = max(announced or 0, total)
+            if next_token is not None and announced is not None and pages > 4 * -(-announced // widest) + 10:
+                raise KaggleError(
+                    f"Kaggle announced {announced:,} models (totalResults) but has already sent {pages:,} pages "
+                    "in this run and still gives a next page token: stopped instead of paging without end"
+                )
             warnings: list[str] = []
             records: list[ModelRecord] = []
             rows: list[dict] = []
@@ -799,8 +812,9 @@ def _source(
     timeout: float,
     max_attempts: int,
     backoff: float,
+    deadline: float | None = None,
 ) -> KaggleSource:
-    policy = RetryPolicy(max_attempts=max_attempts, backoff_base=backoff, timeout=timeout)
+    policy = RetryPolicy(max_attempts=max_attempts, backoff_base=backoff, timeout=timeout, deadline=deadline)
     return KaggleSource(
         endpoint, api=api, page_size=page_size, sort_by=sort_by, search=search, owner=owner, policy=policy
     )
@@ -851,11 +865,29 @@ Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb""",
             Option("--search", "search", "Only models matching this term."),
             Option("--owner", "owner", "Only models of this user or org."),
             Option("--page-size", "page_size", "Models asked per page.", type=int, default=PAGE_SIZE, min=1),
-            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--timeout",
+                "timeout",
+                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
+                type=float,
+                default=60.0,
+            ),
+            Option(
+                "--request-deadline",
+                "deadline",
+                "Seconds one request may take in all, however slowly the answer trickles in (default: "
+                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
+                "Example: --request-deadline 120",
+                type=float,
+                envvar=DEADLINE_ENV,
+                metavar="SECONDS",
+                min=0.001,
+            ),
             Option(
                 "--max-attempts",
                 "max_attempts",
-                "Attempts per request (5xx, 429, timeouts).",
+                "Attempts per request (5xx, 429, timeouts); a server that cannot be reached at all (refused, DNS) "
+                "is tried for 30 s only.",
                 type=int,
                 default=6,
                 min=1,

@@ -51,6 +51,7 @@ import ijson
 from huggingface_hub.utils import are_progress_bars_disabled
 from huggingface_hub.utils import tqdm as hf_tqdm
 
+from ._net import check_endpoint
 from .base import Source, SourceError
 from .records import Page
 from .registry import Hub, Option, register
@@ -393,7 +394,7 @@ class PapersWithCodeSource(Source):
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.files = [Path(f) for f in files or []]
-        self.endpoint = None if self.files else resolve_endpoint(endpoint)
+        self.endpoint = None if self.files else check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.cache_dir = cache_dir
         self.force_download = force_download
         self.page_size = page_size

@@ -37,6 +37,7 @@ import yaml
 
 from . import _git
 from ._http import HttpError, HttpUnreachable, RetryPolicy, make_session, request_text
+from ._net import DEADLINE_ENV
 from .base import Meter, Source
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -360,9 +361,12 @@ class HubconfFetcher:
         attempts: int = 4,
         token: str | None = None,
         meter: Meter | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.raw_base = raw_base.rstrip("/")
-        self.policy = RetryPolicy(max_attempts=attempts, backoff_base=0.5, backoff_max=10.0, timeout=timeout)
+        self.policy = RetryPolicy(
+            max_attempts=attempts, backoff_base=0.5, backoff_max=10.0, timeout=timeout, deadline=deadline
+        )
         self.meter = meter or Meter()
         self.session = make_session()
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -468,6 +472,7 @@ class PyTorchHubSource(_git.CatalogSource):
         timeout: float = 30.0,
         page_size: int = _git.PAGE_SIZE,
         git_timeout: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         super().__init__(
             repo, branch=branch, cache_dir=cache_dir, page_size=page_size, git_timeout=git_timeout
@@ -477,6 +482,8 @@ class PyTorchHubSource(_git.CatalogSource):
         self.child_tables = (ENTRYPOINTS_TABLE,) if entrypoints else ()
         self.raw_base = (raw_base or DEFAULT_RAW_BASE).rstrip("/")
         self.timeout = timeout
+        #: total seconds per hubconf.py request; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60
+        self.deadline = deadline
 
     def secrets(self) -> list[str]:
         """``$GITHUB_TOKEN``, sent with the ``hubconf.py`` downloads of ``--entrypoints``."""
@@ -518,7 +525,11 @@ class PyTorchHubSource(_git.CatalogSource):
         final_warnings: list[str] = []
         if self.entrypoints:
             fetcher = HubconfFetcher(
-                self.raw_base, timeout=self.timeout, token=github_token(), meter=self.meter
+                self.raw_base,
+                timeout=self.timeout,
+                token=github_token(),
+                meter=self.meter,
+                deadline=self.deadline,
             )
             children[ENTRYPOINTS_TABLE] = entrypoint_rows(records, fetcher, final_warnings)
         yield from _git.paginate(
@@ -576,6 +587,16 @@ Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
                 "Seconds before a hubconf.py request times out. Example: --timeout 60",
                 type=float,
                 default=30.0,
+            ),
+            Option(
+                "--request-deadline",
+                "deadline",
+                "Seconds one hubconf.py request may take in all, however slowly the answer trickles in "
+                "(default: $ZOO_REQUEST_DEADLINE, else 60). Example: --request-deadline 120",
+                type=float,
+                envvar=DEADLINE_ENV,
+                metavar="SECONDS",
+                min=0.001,
             ),
         ),
         secrets=("GITHUB_TOKEN",),

@@ -70,6 +70,9 @@ class Page:
     requests: int = 1
     #: Optional total the source expects (for progress bars), if the hub tells it.
     total_hint: int | None = None
+    #: What the run did differently from the plan, for people (``page size lowered from 1,000 to 500 (HTTP 504)``):
+    #: stored on the run (``crawl_runs.notes``, shown by ``zoo runs``), prefixed with the page number.
+    notes: list[str] = field(default_factory=list)
 
 
 #: Record fields logged in ``model_counters_log``: they change nearly every night.

@@ -3,8 +3,9 @@
 What it copies from the real API:
 
 * pages capped at 1,000 items (``limit``), an absolute ``Link: <…>; rel="next"`` with an opaque cursor;
-* ``sort=createdAt`` served newest first, and a cursor that is a position (not an offset), so models
-  created during a crawl do not shift later pages;
+* ``sort=createdAt`` served newest first, and a cursor that is a keyset position (the ``createdAt`` and
+  ``_id`` of the page's last model, not an offset), so models created during a crawl do not shift later
+  pages, and the same cursor may be asked again with another ``limit``;
 * with ``expand``, only ``_id``, ``id`` and the requested keys; a 400 for an unknown expand value;
 * the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
   same instant;
@@ -18,7 +19,9 @@ What it copies from the real API:
   is asked, as the real listing does (it serves the file names from its cache, nothing else). A model's
   ``siblings`` is kept here as a tuple of names (compact for a million models) and served as objects; an
   element that is already a dict is served as it is (tests use that for odd shapes);
-* on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs.
+* on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs,
+  and the Hub's ``504 Gateway Time-out`` on deep cursor pages asked with a large ``limit``
+  (``Faults.deep_504``).
 
 The synthetic models (``make_models``) carry files derived from their framework profile, as on the Hub,
 where the framework tags are themselves derived from the files; a share of repos show their framework
@@ -346,6 +349,9 @@ class Faults:
     bad_json_always: bool = False  # every page is invalid JSON
     quota: tuple[int, int] | None = None  # (requests, window seconds): a fixed-window rate limit
     latency: float = 0.0  # seconds added to every request
+    #: (depth, largest limit): a listing page that starts at least ``depth`` models deep and asks for more
+    #: than ``largest limit`` models answers 504 Gateway Time-out, as deep cursor pages of the Hub do
+    deep_504: tuple[int, int] | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
 
     def __post_init__(self) -> None:
@@ -458,6 +464,9 @@ class FakeHub:
                 return 400, {"error": "invalid cursor"}, None
             # everything strictly older than the cursor's item comes next
             start = len(models) - bisect_left(asc, (pos["c"], pos["i"]))
+        deep = self.faults.deep_504
+        if deep is not None and start >= deep[0] and limit > deep[1]:
+            return 504, {"error": "Gateway Time-out"}, None
         if any_private:  # skip the private models this user may not see (a page still holds `limit`)
 
             def shown(m: dict) -> bool:

@@ -1,0 +1,187 @@
+"""What both HTTP stacks share (huggingface_hub's httpx2 client for Hugging Face, requests for the other
+hubs): where a request may go, how long one may take in all, and how "the server cannot be reached" is
+told apart from "the server answered badly".
+
+* **Origins.** zoo sends a hub's requests, and the credentials that go with them, to the endpoint the user
+  named and nowhere else: a next-page link or a redirect is followed only when it keeps the endpoint's
+  scheme, host and port (:func:`same_origin`). Anything else ends the run with a one-line message, and
+  nothing is sent there.
+* **Credentials in an endpoint URL** (``http://user:pass@host``) are refused (:func:`check_endpoint`):
+  an endpoint is stored with every run and printed in messages and logs, where a password must never be.
+* **A total deadline per request** (:func:`call_with_deadline`). Read time-outs only bound the silence
+  between two packets, so a server that trickles a byte every few seconds would hold a request forever.
+  Each attempt runs in a helper thread and is abandoned when ``--request-deadline`` /
+  ``ZOO_REQUEST_DEADLINE`` seconds (default 60) have passed, however busy the connection is.
+* **Unreachable servers** (:func:`unreachable_reason`): connection refused, a name that does not resolve,
+  an unreachable network. These are retried only for :data:`UNREACHABLE_SECONDS` (30 s), and the run
+  fails with ``cannot reach <endpoint>: <reason>``; 5xx answers and 429s keep their longer retries.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import errno
+import os
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import NotConfigured
+
+T = TypeVar("T")
+
+#: Seconds one HTTP attempt may take in all (connecting, waiting, reading the whole body).
+DEFAULT_DEADLINE = 60.0
+DEADLINE_ENV = "ZOO_REQUEST_DEADLINE"
+#: How long a server that cannot be reached at all (refused, DNS, no route) is retried before the run fails.
+UNREACHABLE_SECONDS = 30.0
+#: Attempts in a row that time out (silence or the deadline) before the run fails: with the default
+#: deadline, a server that hangs or trickles fails the run within about four and a half minutes.
+SLOW_ATTEMPTS = 4
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+# ------------------------------------------------------------------------------------------- deadlines
+
+
+def request_deadline(value: float | None = None) -> float:
+    """The total seconds one request attempt may take: ``value``, else ``$ZOO_REQUEST_DEADLINE``, else 60."""
+    if value is None:
+        raw = os.environ.get(DEADLINE_ENV, "").strip()
+        if not raw:
+            return DEFAULT_DEADLINE
+        try:
+            value = float(raw)
+        except ValueError:
+            raise NotConfigured(f"{DEADLINE_ENV}={raw[:40]!r} is not a number of seconds") from None
+    if not value > 0:
+        raise NotConfigured(f"the request deadline must be a positive number of seconds, not {value}")
+    return float(value)
+
+
+class DeadlineExceeded(Exception):
+    """An attempt that did not finish within its deadline; it was abandoned."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+def call_with_deadline(
+    fn: Callable[[], T], seconds: float, *, abandon: Callable[[threading.Thread], None] | None = None
+) -> T:
+    """``fn()``, or :class:`DeadlineExceeded` once ``seconds`` have passed.
+
+    ``fn`` runs in a daemon thread (with the caller's context variables); past the deadline the caller
+    stops waiting, calls ``abandon(thread)`` (drop the connection that thread is stuck on) and raises.
+    The abandoned thread ends when its socket does; whatever it returns or raises then is ignored.
+    """
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            outcome["value"] = context.run(fn)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, name="zoo-request", daemon=True)
+    worker.start()
+    if not done.wait(seconds):
+        if abandon is not None:
+            try:
+                abandon(worker)
+            except Exception:  # closing a client must never hide why the request was given up
+                pass
+        raise DeadlineExceeded(seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+# ---------------------------------------------------------------------------------------------- origins
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of ``url``: the host lower-cased, the port explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def same_origin(url: str, endpoint: str) -> bool:
+    """Whether ``url`` has the scheme, host and port of ``endpoint``."""
+    return origin(url) == origin(endpoint)
+
+
+def show_origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, for messages (never a path, query or credentials)."""
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def redact(url: str) -> str:
+    """``url`` with any user name and password replaced by ``***``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def check_endpoint(url: str, flag: str) -> str:
+    """``url`` if it holds no credentials; else :class:`NotConfigured` with a message that shows none."""
+    if "@" in urlsplit(url).netloc:
+        raise NotConfigured(
+            f"{flag} {redact(url)} holds a user name or password: zoo refuses credentials in an endpoint URL, "
+            "because the endpoint is kept with every run and shown in messages; give the hub's token in "
+            "its environment variable instead"
+        )
+    return url
+
+
+# ---------------------------------------------------------------------------------------- unreachable
+
+_UNREACHABLE_ERRNOS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "no route to host",
+    errno.EHOSTDOWN: "host down",
+}
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it was raised from (``__cause__``, ``__context__``, urllib3's ``reason``)."""
+    out: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(out) < 20:
+        e = todo.pop()
+        if any(e is seen for seen in out):
+            continue
+        out.append(e)
+        reason = getattr(e, "reason", None)
+        nexts = [e.__cause__, e.__context__, reason if isinstance(reason, BaseException) else None]
+        nexts += [a for a in e.args if isinstance(a, BaseException)]
+        todo.extend(n for n in nexts if n is not None)
+    return out
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why no connection could be made, if that is what ``exc`` says (``connection refused``, ``the name
+    does not resolve (…)``, …); ``None`` for any other failure (the server answered, or broke off)."""
+    for e in _causes(exc):
+        if isinstance(e, socket.gaierror):
+            return f"the name does not resolve ({e.strerror or e})"
+        if isinstance(e, OSError) and e.errno in _UNREACHABLE_ERRNOS:
+            return _UNREACHABLE_ERRNOS[e.errno]
+    return None
