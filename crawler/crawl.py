@@ -144,6 +144,7 @@ def _crawl(
             restart=restart,
             policy=policy,
             child_tables=tuple(source.child_tables),
+            keep_child_rows=source.keep_child_rows,
         )
         c = run.counters
         try:
