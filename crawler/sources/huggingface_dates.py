@@ -218,7 +218,6 @@ class HuggingFaceDatesSource(Source):
         # Built once, before the first counted request (huggingface_hub may look up its user agent).
         self._headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
         todo = [row for row in self.work if checkpoint is None or str(row[0]) > checkpoint]
-        hint = len(todo) if self.max_requests is None else min(len(todo), self.max_requests)
         rows: list[dict[str, Any]] = []
         warnings: list[str] = []
         for i, (key, repo_id, sha) in enumerate(todo):
@@ -231,9 +230,17 @@ class HuggingFaceDatesSource(Source):
                 rows.append(row)
             done = i + 1
             if done % self.page_models == 0 and done < len(todo):
+                hint = self._hint(len(todo) - done)
                 yield Page([], str(key), warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=hint)
                 rows, warnings = [], []
-        yield Page([], None, warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=hint)
+        yield Page([], None, warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=self._hint(0))
+
+    def _hint(self, left: int) -> int:
+        """The rows this process will have stored when it ends, for a progress bar's ETA: those stored so
+        far plus one a model left to ask (about one request each), as far as the budget goes."""
+        if self.max_requests is not None:
+            left = min(left, max(0, self.max_requests - self.meter.requests))
+        return self.tally.dated + self.tally.after_placeholder + left
 
     # ------------------------------------------------------------------------------------ one model
 
