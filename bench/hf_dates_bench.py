@@ -7,8 +7,8 @@ dates the cohort with ``zoo crawl hf-dates`` (a subprocess, as cron runs it) and
   * requests per legacy model (the Hub's answers to the commits endpoint, counted by the fake);
   * models/s without a quota (the tool's own overhead: the real Hub is bound by its quota instead);
   * with ``--quota Q/W`` (e.g. 100/10), a second run against a fake that allows Q requests per W
-    seconds and says so in ``RateLimit`` headers: the measured requests per window against Q, and
-    whether a 429 was provoked;
+    seconds and says so in ``RateLimit`` headers: how many quota windows the requests took (against
+    the fewest possible), the most in one window, and whether a 429 was provoked;
   * by arithmetic from the measured requests per model: the wall time and the nights (at the nightly
     budget) for a cohort of 30,000 legacy models at the free-token quota (1,000 requests / 5 min) and
     anonymously (500 / 5 min).
@@ -19,18 +19,21 @@ Usage: python bench/hf_dates_bench.py [--n 20000] [--legacy-share 0.15] [--quota
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+from tests.fakes.faults import RecordingHub  # noqa: E402
 from tests.fakes.hub import SENTINEL, FakeHub, Faults, make_models  # noqa: E402
 
 COHORT = 30_000
@@ -93,18 +96,22 @@ def main() -> None:
         small = [m for m in models if m["createdAt"] != SENTINEL][:200] + [
             m for m in models if m["createdAt"] == SENTINEL
         ][: q * 3]
-        with tempfile.TemporaryDirectory() as tmp, FakeHub(small, faults=Faults()) as hub:
+        with tempfile.TemporaryDirectory() as tmp, RecordingHub(small, faults=Faults()) as hub:
             db = str(Path(tmp) / "zoo.duckdb")
             zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
-            hub.faults.quota = (q, w)
-            before = len(hub.requests)
+            before = len(hub.seen())
+            with hub._lock:  # the quota's first window starts now
+                hub.faults.quota = (q, w)
+                hub._window_start, hub._window_count = time.monotonic(), 0
+                start = hub._window_start
             seconds, _ = zoo("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
-            statuses = [s for _, s in hub.requests[before:]]
-        n = sum(1 for m in small if m["createdAt"] == SENTINEL)
+            seen = hub.seen()[before:]
+        statuses = [s.status for s in seen]
+        per_window = Counter(int((s.arrived - start) // w) for s in seen)
         print(
-            f"paced at {q} requests / {w} s: {n:,} models, {len(statuses):,} requests in {seconds:.1f} s = "
-            f"{len(statuses) / seconds * w:.0f} requests per window ({len(statuses) / seconds * w / q:.0%} of "
-            f"the quota), {statuses.count(429)} answers 429"
+            f"paced at {q} requests / {w} s: {len(seen):,} requests in {seconds:.1f} s, in {len(per_window)} "
+            f"quota windows (the fewest possible: {math.ceil(len(seen) / q)}), at most "
+            f"{max(per_window.values())} in one, {statuses.count(429)} answers 429"
         )
 
     for name, (q, w) in QUOTAS.items():
