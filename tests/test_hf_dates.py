@@ -170,6 +170,8 @@ def test_each_legacy_model_gets_its_first_commit_year_with_about_one_request_eac
     assert run[:3] == ("complete", len(old) + 1, len(old))
     assert json.loads(run[3])["path"] == "/api/models/{repo_id}/commits/{revision}"
     assert "legacy:" not in invoke("stats", "additions", "--db", db).stderr
+    hubs = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+    assert "huggingface-dates" not in {h["hub"] for h in hubs}  # an enrichment, not a hub
 
 
 def test_a_second_run_asks_nothing_and_a_second_listing_night_keeps_the_dates(db: str) -> None:
@@ -382,6 +384,40 @@ def test_a_redirect_off_the_endpoint_is_not_followed(db: str) -> None:
     assert victim["_id"] not in first_commits(db) and len(first_commits(db)) == len(legacy(models)) - 1
     [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
     assert any("redirected to http://elsewhere.invalid" in s and "not followed" in s for s in samples)
+
+
+class NoTotalHub(FakeHub):
+    """Sends no ``X-Total-Count`` (an odd server): only the ``Link`` pages lead to the first commit;
+    ``foreign`` makes one repo's next link point at another host."""
+
+    foreign = ""
+
+    def commits_page(self, path: str, query: dict[str, list[str]], user: str | None = None):
+        code, body, link, headers = super().commits_page(path, query, user)
+        headers.pop("X-Total-Count", None)
+        if link and self.foreign and path.startswith(f"/api/models/{self.foreign}/commits/"):
+            link = link.replace(self.url, "http://elsewhere.invalid:8080")
+        return code, body, link, headers
+
+
+def test_without_a_total_the_link_pages_are_followed_on_the_endpoint_only(db: str) -> None:
+    models = make_models(200, seed=26, sentinel_share=0.3)
+    old = legacy(models)
+    long, odd = old[0], old[1]
+    long["_commits"] = 2300
+    odd["_commits"] = 1200
+    with NoTotalHub(models) as hub:
+        hub.foreign = odd["id"]
+        crawl_hf(hub, db)
+        result, source = dates(hub, db)
+        asked = Counter(hub.commit_requests())
+    assert result.status == "complete" and source.tally.refused == 1
+    assert asked[long["id"]] == 3 and asked[odd["id"]] == 1  # three pages; the foreign link not followed
+    rows = first_commits(db)
+    assert rows[long["_id"]][:2] == (true_created_at(long), "first_commit") and rows[long["_id"]][3] is None
+    assert odd["_id"] not in rows and len(rows) == len(old) - 1
+    [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
+    assert any("Link leads to http://elsewhere.invalid:8080" in s for s in samples)
 
 
 def test_an_oldest_commit_that_is_not_the_initial_one(db: str) -> None:

@@ -96,6 +96,8 @@ INITIAL_TITLE = "initial commit"
 NIGHTLY_BUDGET = 2000
 #: redirects followed for one request (a repo renamed twice answers with one redirect, to its name now)
 MAX_REDIRECTS = 3
+#: pages followed by ``Link`` for a repo when the Hub sends no total (100,000 commits)
+MAX_LINK_PAGES = 100
 _SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -131,6 +133,11 @@ def _with_page(url: str, page: int) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "p"]
     return urlunsplit(parts._replace(query=urlencode([*query, ("p", str(page))])))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _iso(dt: datetime) -> str:
@@ -261,8 +268,20 @@ class HuggingFaceDatesSource(Source):
                 page = math.ceil(total / len(items)) - 1
                 response, items, url = self._get(_with_page(url, page), repo_id, warnings)
             elif total is None:  # no total: the Link pages, to the end
-                while (link := response.links.get("next", {}).get("url")) is not None:
-                    response, items, url = self._get(urljoin(url, link), repo_id, warnings)
+                for _ in range(MAX_LINK_PAGES):
+                    link = response.links.get("next", {}).get("url")
+                    if link is None:
+                        break
+                    target = urljoin(url, link)
+                    if not same_origin(target, self.endpoint):
+                        self.tally.refused += 1
+                        raise _Unsettled(
+                            f"the next page's Link leads to {_origin(target)}, not {self.endpoint}"
+                        )
+                    response, items, url = self._get(target, repo_id, warnings)
+                else:
+                    self.tally.other += 1
+                    raise _Unsettled(f"no total and more than {MAX_LINK_PAGES} pages of commits: not dated")
             oldest = _oldest(items)
         except _Unsettled as exc:
             warnings.append(f"{repo_id}: {exc}")
@@ -339,8 +358,7 @@ class HuggingFaceDatesSource(Source):
                 if not same_origin(target, self.endpoint):
                     self.tally.refused += 1
                     raise _Unsettled(
-                        f"the Hub redirected to {urlsplit(target).scheme}://{urlsplit(target).netloc}, "
-                        f"not {self.endpoint}: not followed, not dated"
+                        f"the Hub redirected to {_origin(target)}, not {self.endpoint}: not followed, not dated"
                     )
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
