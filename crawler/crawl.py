@@ -157,6 +157,7 @@ def _crawl(
             policy=policy,
             child_tables=tuple(source.child_tables),
             notice=notice,
+            keep_child_rows=source.keep_child_rows,
         )
         c = run.counters
         unsaved = 0  # requests of a page taken from the source but not saved (yet)

@@ -80,8 +80,9 @@ MODELS_TEXT = (
 )
 PERIOD_TEXT = (
     "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
-    "date is unknown (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022. "
-    "'unknown' = no creation date"
+    "date is not known yet (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022; "
+    "`zoo crawl hf-dates` dates them by their first commit, which puts them in their true period "
+    "(view dated_models). 'unknown' = no creation date"
 )
 
 
@@ -215,6 +216,65 @@ def crawl_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | N
     return []
 
 
+def legacy_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | None) -> list[str]:
+    """How many models of each hub's legacy cohort are not dated yet (view ``stats_legacy``), one note per
+    hub that has any: they are the period 'legacy' of a per-period table."""
+    try:
+        rows = con.execute(
+            "SELECT hub, undated, undatable FROM stats_legacy_at(?::DATE) WHERE undated > 0 "
+            "AND (? IS NULL OR hub = ?) ORDER BY hub",
+            [as_of, hub, hub],
+        ).fetchall()
+    except duckdb.CatalogException:  # a database older than the dates (opened read-only)
+        return []
+    notes = []
+    for name, undated, undatable in rows:
+        label = registry.label(name)
+        dater = next((h for h in registry.hubs("enrichment") if name in h.depends_on), None)
+        datable = int(undated) - int(undatable)
+        if datable > 0:
+            note = f"legacy: {undated:,} {label} models not yet dated" + (
+                f" (run `zoo crawl {dater.command}`)" if dater is not None else ""
+            )
+            if undatable:
+                note += f"; {undatable:,} of them cannot be dated (a history rewritten after 2022-03-02)"
+        else:
+            note = (
+                f"legacy: {undated:,} {label} models cannot be dated (a history rewritten after 2022-03-02)"
+            )
+        notes.append(note)
+    return notes
+
+
+@dataclass(frozen=True)
+class LegacyCohort:
+    """How much of a hub's legacy cohort (placeholder creation dates) is dated (view ``stats_legacy``)."""
+
+    hub: str
+    cohort: int
+    dated: int
+    undated: int
+    undatable: int
+
+    @property
+    def dated_share(self) -> float | None:
+        return self.dated / self.cohort if self.cohort else None
+
+
+def legacy_cohort(con: duckdb.DuckDBPyConnection, hub: str, as_of: date | str | None = None) -> LegacyCohort:
+    """The hub's legacy cohort among the counted models (now, or ``as_of`` with the dates known now):
+    how many there are, how many are dated by their first commit, and how many are not yet."""
+    as_of_date = parse_as_of(as_of)
+    try:
+        row = con.execute(
+            "SELECT cohort, dated, undated, undatable FROM stats_legacy_at(?::DATE) WHERE hub = ?",
+            [as_of_date, hub],
+        ).fetchone()
+    except duckdb.CatalogException:  # a database older than the dates (opened read-only)
+        row = None
+    return LegacyCohort(hub, *(int(v) for v in row)) if row else LegacyCohort(hub, 0, 0, 0, 0)
+
+
 # ---------------------------------------------------------------------------------------------- stats
 
 
@@ -251,7 +311,7 @@ def exclusivity(
         rows,
         f"Framework exclusivity ({definition} definition, {per[grain]})",
         caption,
-        crawl_notes(con, hub, as_of_date),
+        crawl_notes(con, hub, as_of_date) + (legacy_notes(con, hub, as_of_date) if grain != "none" else []),
     )
 
 
@@ -302,7 +362,7 @@ def additions(
         rows,
         title,
         caption,
-        crawl_notes(con, hub, as_of_date),
+        crawl_notes(con, hub, as_of_date) + legacy_notes(con, hub, as_of_date),
     )
 
 

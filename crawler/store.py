@@ -581,6 +581,8 @@ class Run:
     child_tables: tuple[str, ...] = ()
     #: told, in one line, what the run waits for (a reader that keeps the main database open)
     notice: Notify | None = None
+    #: add child rows only for keys not held yet, never replace one (Source.keep_child_rows)
+    keep_child_rows: bool = False
     checkpoint: str | None = field(init=False)
     done: bool = field(init=False)
     counters: RunCounters = field(init=False)
@@ -848,6 +850,12 @@ class Run:
         any, so a model staged on both sides of an interruption is not doubled. A table the source owns
         but sent nothing for is emptied for the hub. A partial listing (``policy.full`` false) replaces
         only the rows of the models it listed.
+
+        With ``keep_child_rows`` (an enrichment source whose facts never change once found) nothing is
+        deleted or replaced: a row is added only for a ``key`` the table does not hold yet for the hub,
+        and of a key staged twice the first page's rows are kept. A table with a ``run_id`` column gets
+        this run's id on the rows it adds (the source does not know its run), so each row names the run,
+        and through it the params and tool version, it came from.
         """
         sent = [r[0] for r in con.execute("SELECT DISTINCT tbl FROM stage.stage_children").fetchall()]
         for tbl in dict.fromkeys([*self.child_tables, *sent]):
@@ -862,21 +870,31 @@ class Run:
             structure = json.dumps({name: dtype for name, dtype in columns})
             names = ", ".join('"' + name.replace('"', '""') + '"' for name, _ in columns)
             ident = '"' + tbl.replace('"', '""') + '"'
-            if self.policy.full or "key" not in dict(columns):
+            keyed = "key" in dict(columns)
+            if self.keep_child_rows:
+                pass  # facts found once are kept: nothing is deleted or replaced
+            elif self.policy.full or not keyed:
                 con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
             else:  # a partial listing replaces the rows of the models it listed, and only those
                 con.execute(
                     f"DELETE FROM {ident} WHERE hub = ? AND key IN (SELECT key FROM stage.stage_models)",
                     [self.source],
                 )
+            keep = self.keep_child_rows and keyed
             con.execute(
                 f"INSERT INTO {ident} ({names}) "
                 f"SELECT unnest(json_transform(row_json, $structure)) FROM ("
                 "  SELECT row_json, page, json_extract_string(row_json, '$.key') AS k "
                 "  FROM stage.stage_children WHERE tbl = $tbl"
-                ") QUALIFY k IS NULL OR page = max(page) OVER (PARTITION BY k)",
-                {"structure": structure, "tbl": tbl},
+                f") WHERE {f'k IS NULL OR k NOT IN (SELECT key FROM {ident} WHERE hub = $hub AND key IS NOT NULL)' if keep else 'true'} "
+                f"QUALIFY k IS NULL OR page = {'min' if keep else 'max'}(page) OVER (PARTITION BY k)",
+                {"structure": structure, "tbl": tbl, **({"hub": self.source} if keep else {})},
             )
+            if "run_id" in dict(columns):
+                con.execute(
+                    f"UPDATE {ident} SET run_id = $run WHERE hub = $hub AND run_id IS NULL",
+                    {"run": self.run_id, "hub": self.source},
+                )
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -906,6 +924,7 @@ def begin_run(
     policy: RunPolicy | None = None,
     child_tables: tuple[str, ...] = (),
     notice: Notify | None = None,
+    keep_child_rows: bool = False,
 ) -> Run:
     """Resume the source's unfinished run, or start a new one.
 
@@ -970,14 +989,14 @@ def begin_run(
             "warnings, warning_samples) VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
-        return Run(db, source, new_id, False, stage, policy, child_tables, notice)
+        return Run(db, source, new_id, False, stage, policy, child_tables, notice, keep_child_rows)
     stage = _open(str(spath), False, lock_wait_seconds())
     stage.execute(_STAGE_DDL)  # a staging file written by an older version lacks the newer tables
     stage.execute(_STAGE_END_COLUMNS)
     stage.execute(
         "UPDATE stage_run SET end_status = NULL, end_error = NULL, ended_at = NULL"
     )  # running again
-    return Run(db, source, resume_id, True, stage, policy, child_tables, notice)
+    return Run(db, source, resume_id, True, stage, policy, child_tables, notice, keep_child_rows)
 
 
 @dataclass

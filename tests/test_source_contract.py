@@ -138,3 +138,46 @@ def test_the_pytorch_hub_source_declares_the_github_token(monkeypatch: pytest.Mo
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     assert PyTorchHubSource("/nowhere", entrypoints=True).secrets() == ["ghp_secret"]
     assert PyTorchHubSource("/nowhere").secrets() == []  # sent only with --entrypoints
+
+
+class Facts(Source):
+    """An enrichment whose facts never change once found: one row per key, as in hf_first_commits."""
+
+    name = "contract-facts"
+    full_listing = False
+    child_tables = ("hf_first_commits",)
+    keep_child_rows = True
+
+    def __init__(self, pages: list[list[tuple[str, str]]]) -> None:
+        self.to_send = pages
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        for i, rows in enumerate(self.to_send):
+            children = [
+                {"hub": self.name, "key": k, "repo_id": k, "revision": "main", "created_at_quality": q}
+                for k, q in rows
+            ]
+            last = i == len(self.to_send) - 1
+            yield Page([], None if last else str(i), children={"hf_first_commits": children}, requests=0)
+
+
+def test_facts_once_found_are_never_replaced_and_name_their_run(db: str) -> None:
+    first = crawl(Facts([[("a", "first_commit")], [("b", "first_commit"), ("a", "oldest_commit")]]), db)
+    second = crawl(Facts([[("b", "after_placeholder"), ("c", "first_commit")]]), db)
+    assert first.status == second.status == "complete"
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT key, created_at_quality, run_id FROM hf_first_commits ORDER BY key"
+        ).fetchall()
+    finally:
+        con.close()
+    # a: the first page's row wins over the later one of the same run; b: the later run adds nothing
+    assert rows == [
+        ("a", "first_commit", first.run_id),
+        ("b", "first_commit", first.run_id),
+        ("c", "first_commit", second.run_id),
+    ]

@@ -177,19 +177,34 @@ registry.subscribe(_add, _remove)
 # ------------------------------------------------------------------------------------------ crawl all
 
 
+def _all_values(hub: Hub, values: dict[str, Any]) -> dict[str, Any]:
+    """The hub's options as ``zoo crawl all`` gives them: its own options, else their nightly defaults."""
+    out: dict[str, Any] = {}
+    for o in hub.options:
+        if o.in_all:
+            out[o.param] = values[o.name]
+        elif o.all_default is not None:
+            out[o.param] = o.all_default()
+    return out
+
+
 def crawl_all(**values: Any) -> None:
     policy = RunPolicy(delete_after=values["delete_after"], max_drop=values["max_drop"])
     failed: list[str] = []
     suspect: list[str] = []
+    completed: set[str] = set()
     for hub in registry.hubs():
         if not hub.nightly:
             continue
         why = hub.why_unavailable()
+        if not why and any(d not in completed for d in hub.depends_on):
+            missing = [d for d in hub.depends_on if d not in completed]
+            why = f"the {', '.join(missing)} crawl did not complete tonight"
         if why:
             print(f"{hub.name}: skipped — {why}")
             continue
         try:
-            source = hub.build(**{o.param: values[o.name] for o in hub.options if o.in_all})
+            source = hub.build(**_all_values(hub, values))
             result = run_with_progress(source, values["db"], False, policy)
         except CrawlLocked as exc:
             error(exc)
@@ -201,7 +216,11 @@ def crawl_all(**values: Any) -> None:
         print(summary(result))
         if result.status != "complete":
             failed.append(hub.name)
-        elif result.suspect:
+            continue
+        completed.add(hub.name)
+        if hub.summary_in_all:
+            _print_figures(hub, source, values["db"])
+        if result.suspect:
             suspect.append(hub.name)
     if failed:
         print(f"zoo crawl all: {len(failed)} hub(s) failed: {', '.join(failed)}")
@@ -213,7 +232,10 @@ def crawl_all(**values: Any) -> None:
 
 def _add_crawl_all() -> None:
     nightly = [h for h in registry.hubs() if h.nightly]
-    options = [_typer_option(o, o.in_all) for h in nightly for o in h.options if o.in_all]
+    offered: dict[str, Option] = {}  # one option per name: the first hub's help text
+    for o in (o for h in nightly for o in h.options if o.in_all):
+        offered.setdefault(o.name, o)
+    options = [_typer_option(o, o.in_all) for o in offered.values() if o.in_all]
     _sign(
         crawl_all,
         [

@@ -7,7 +7,15 @@ import time
 
 import duckdb
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..crawl import Progress as CrawlProgress
 from ..crawl import crawl as run_crawl
@@ -65,25 +73,28 @@ def run_with_progress(
         )
     if interactive:
         # The bar starts with the first page, not before: work a source does before it (the Papers
-        # with Code download shows huggingface_hub's own bar) writes to the terminal undisturbed.
-        bar = Progress(
+        # with Code download shows huggingface_hub's own bar) writes to the terminal undisturbed. A
+        # source that knows its total (an enrichment's work list) gets an ETA column too.
+        columns: list[ProgressColumn] = [
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TextColumn("{task.fields[pages]:>6,} pages  {task.completed:>10,.0f} models"),
             TextColumn("{task.fields[rate]:>8,.0f} models/s"),
             TextColumn("rate-limit waits: {task.fields[waits]} ({task.fields[wait_s]:.0f} s)"),
             TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        )
+        ]
+        bars: list[Progress] = []
         tasks: list[TaskID] = []
 
         def show(p: CrawlProgress) -> None:
             if not tasks:
+                eta = [TextColumn("ETA"), TimeRemainingColumn()] if p.total_hint is not None else []
+                bars.append(Progress(*columns, *eta, console=err, transient=False))
+                bar = bars[0]
                 bar.start()
                 tasks.append(bar.add_task(source.name, total=None, pages=0, rate=0.0, waits=0, wait_s=0.0))
             elapsed = max(time.monotonic() - started, 1e-6)
-            bar.update(
+            bars[0].update(
                 tasks[0],
                 completed=p.items,
                 total=p.total_hint,
@@ -99,8 +110,8 @@ def run_with_progress(
                 source, db, restart=restart, progress=show, policy=policy, meter=meter, notice=error
             )
         finally:
-            if tasks:
-                bar.stop()
+            if bars:
+                bars[0].stop()
 
     def log(p: CrawlProgress) -> None:
         if p.pages % 100 == 0:

@@ -107,7 +107,7 @@ def stats_exclusivity(
         typer.Option(
             "--by",
             help="none = all models together; year or month = per creation period ('legacy' = HF repos "
-            "of unknown date before 2022-03-02). Example: --by year",
+            "created before 2022-03-02 and not dated yet by `zoo crawl hf-dates`). Example: --by year",
         ),
     ] = Grain.none,
     as_of: AsOfOption = None,
@@ -160,7 +160,9 @@ def stats_additions(
     """Models added per creation year or month, per hub (optionally per framework class).
 
     Models with the Hugging Face placeholder date (created before 2022-03-02, exact date unknown) form
-    the period 'legacy' and are never counted in 2022. Only models that still exist are counted.
+    the period 'legacy' and are never counted in 2022, until `zoo crawl hf-dates` dates them by their
+    first commit and they count in their true year (a note says how many are left). Only models that
+    still exist are counted.
 
     Example: zoo stats additions --hub huggingface --by year --by-class
     """

@@ -201,7 +201,7 @@ def figure_additions(table: StatTable | Any, hub: str = HUGGING_FACE) -> Figure:
     ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
     if "legacy" in periods:
         ax.axvline(0.5, color="#888", linewidth=0.8, linestyle="--")
-        ax.text(0, 0.97, "legacy: before\n2022-03-02,\ndate unknown", ha="center", va="top", fontsize=8,
+        ax.text(0, 0.97, "legacy: before\n2022-03-02,\nnot dated yet", ha="center", va="top", fontsize=8,
                 color="#555", transform=ax.get_xaxis_transform())  # fmt: skip
     from matplotlib.ticker import FuncFormatter
 

@@ -278,6 +278,20 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
     }
     got = {(d, r["period"], r["class"]): int(r["models"]) for d, t in tables.items() for r in t.records()}
     crawled = crawls.crawled(hub)
+    legacy = stats.legacy_cohort(con, hub, as_of)
+    if legacy.cohort == 0:
+        dating = "there is no legacy cohort (no placeholder creation date)"
+    elif legacy.undated == 0:
+        dating = (
+            f"all {legacy.cohort:,} legacy models are dated by their first commit and counted in their "
+            "true year"
+        )
+    else:
+        dating = (
+            f"{legacy.dated:,} of the {legacy.cohort:,} legacy models ({fmt_pct(legacy.dated_share)}) are "
+            f"dated by their first commit and counted in their true year; the {legacy.undated:,} not yet "
+            f"dated are not in it, so {year} is a lower bound (`zoo crawl hf-dates` dates them)"
+        )
     comparisons = []
     for definition in ("tags", "evidence"):
         for cls, label in (
@@ -291,8 +305,7 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
                     art.text if art else "—",
                     art.wording if art else "",
                     fmt_int(got.get((definition, year, cls), 0)) if crawled else crawls.status(hub),
-                    f"{definition} definition; models created in {year} (UTC) that still exist; the legacy "
-                    "cohort is not in it",
+                    f"{definition} definition; models created in {year} (UTC) that still exist; {dating}",
                     crawls.when(hub),
                     crawled,
                 )
@@ -308,8 +321,8 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
                 )
                 if crawled
                 else crawls.status(hub),
-                f"{definition} definition; repositories created before 2022-03-02, exact date unknown "
-                "(shown apart, never in 2022)",
+                f"{definition} definition; repositories created before 2022-03-02 whose date is not known "
+                f"yet ({legacy.undated:,} of the cohort of {legacy.cohort:,}; shown apart, never in 2022)",
                 crawls.when(hub),
                 crawled,
             )

@@ -35,14 +35,24 @@ member                 default and meaning
                        saved pages covered, and a budget (``--max-requests``) ends the run by
                        yielding a last page with ``checkpoint=None``.
 ``work``               ``[]``; set by the runner when ``work_query`` is set.
+``keep_child_rows``    ``False``. ``True`` for facts that never change once found (a creation
+                       date): the store then adds a child row only for a ``key`` its table does
+                       not hold yet for the source, never replaces or deletes one, so a later run
+                       (or a row staged twice across an interruption) cannot overwrite a fact.
 =====================  ==========================================================================
 
 An enrichment source yields pages **without records** (``Page.records`` is for the hub's own listing,
 which the store merges into ``models`` under the run's source name): its facts go to a child table of its
 own (a migration in ``sql/schema``, named in ``child_tables``), one row per model with ``hub`` = the
 enrichment source's name and ``key`` = the model's key, and views join them to ``models``. It sets
-``full_listing = False``, so a run adds its rows and keeps those of earlier runs, and its registry entry
-has ``kind="enrichment"``, so ``zoo stats hubs`` does not list it as a hub.
+``full_listing = False``, so a run adds its rows and keeps those of earlier runs (and
+``keep_child_rows = True`` when a fact, once found, must never be replaced), and its registry entry
+has ``kind="enrichment"``, so ``zoo stats hubs`` does not list it as a hub, and ``depends_on`` naming
+the hub whose models it walks, so ``zoo crawl all`` runs it only after that hub's crawl completed.
+Its work query should leave out what earlier runs settled, so a new run never asks for it again; a
+child table with a ``run_id`` column gets the id of the run that stored each row.
+``crawler/sources/huggingface_dates.py`` is the example: the first-commit dates of Hugging Face's
+legacy cohort, a page of a few dozen models at a time, with a request budget.
 
 Checkpoints never repeat within a run: the runner fails a run whose source yields a checkpoint one of
 the run's saved pages already ended on (across resumes too), because such a listing goes round in
@@ -139,6 +149,7 @@ class Source(ABC):
     full_listing: bool = True
     child_tables: tuple[str, ...] = ()
     work_query: ClassVar[str | None] = None
+    keep_child_rows: ClassVar[bool] = False
 
     _meter: Meter | None = None
     _work: list[tuple[Any, ...]] | None = None

@@ -488,10 +488,7 @@ class HuggingFaceSource(Source):
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
-        token = (
-            self.token if isinstance(self.token, str) else (get_token() if self.token is not False else None)
-        )
-        return [token] if token else []
+        return token_secrets(self.token)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -771,18 +768,30 @@ class HuggingFaceSource(Source):
         return next_url
 
     def _pace(self, response: httpx2.Response, received: float) -> None:
-        """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
+        pace(response, received, self.meter)
 
-        This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says
-        ``r=0``; it goes out when the window resets, ``t`` seconds after that answer arrived.
-        """
-        info = parse_ratelimit_headers(response.headers)
-        if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
-            return
-        # t counts from when the answer arrived; parsing and storing the page already took some of it
-        wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
-        self.meter.waited("paced", wait)
-        time.sleep(wait)
+
+def token_secrets(token: str | bool | None) -> list[str]:
+    """The token huggingface_hub sends for ``token`` (a token, ``None``: the user's, ``False``: none),
+    as a list of secrets for the runner to scrub."""
+    value = token if isinstance(token, str) else (get_token() if token is not False else None)
+    return [value] if value else []
+
+
+def pace(response: httpx2.Response, received: float, meter: Meter) -> None:
+    """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
+
+    This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
+    it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
+    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``.
+    """
+    info = parse_ratelimit_headers(response.headers)
+    if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
+        return
+    # t counts from when the answer arrived; parsing and storing the page already took some of it
+    wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
+    meter.waited("paced", wait)
+    time.sleep(wait)
 
 
 def _int_header(value: str | None) -> int | None:

@@ -40,7 +40,10 @@ class Option:
 
     ``param`` is the keyword the hub's factory receives. ``choices`` are checked before the database is
     opened (``zoo: --api must be one of rpc, legacy``, exit 1). ``in_all`` offers the option on
-    ``zoo crawl all`` too, with that help text.
+    ``zoo crawl all`` too, with that help text (two hubs may offer the same option: ``--hf-endpoint``
+    is one option of ``zoo crawl all``, handed to both). ``all_default``, for an option not offered
+    there, gives the value ``zoo crawl all`` uses instead of ``default``, read when it runs (a nightly
+    budget from the environment, while the hub's own command has no limit).
     """
 
     flag: str
@@ -55,6 +58,7 @@ class Option:
     choices: tuple[str, ...] = ()
     multiple: bool = False
     in_all: str | None = None
+    all_default: Callable[[], Any] | None = None
 
     @property
     def name(self) -> str:
@@ -101,6 +105,11 @@ class Hub:
     #: "models" (listed by ``zoo stats hubs`` even before its first crawl), "papers" (the Papers with
     #: Code import) or "enrichment" (facts about models another hub listed; never listed as a hub)
     kind: str = "models"
+    #: hubs whose crawl must have completed in the same ``zoo crawl all`` before this one runs (an
+    #: enrichment walks the models its hub just listed); it is skipped with a notice otherwise
+    depends_on: tuple[str, ...] = ()
+    #: whether ``zoo crawl all`` prints the ``summary`` line too (an enrichment says what is left to do)
+    summary_in_all: bool = False
 
     @property
     def name(self) -> str:

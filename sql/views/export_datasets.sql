@@ -8,7 +8,9 @@
 --   order: a partition written before a later run of its day finished is rewritten).
 --
 -- export_models(day): the state of every model at the end of `day` (UTC), one row per model that existed
---   then (models_as_of(day)), with the derived columns an engine without zoo's macros needs to compute
+--   then (models_as_of(day), through dated_models(day): created_at and created_at_quality are the best
+--   creation date known when the file is written, a Hugging Face legacy model's first commit once
+--   `zoo crawl hf-dates` found it), with the derived columns an engine without zoo's macros needs to compute
 --   every figure of `zoo stats` with a plain GROUP BY over one snapshot:
 --     counted         the model is in that day's statistics (a row of stats_models(day): seen by the
 --                     hub's complete runs, not deleted, and whatever else stats_models requires). Every
@@ -60,7 +62,7 @@ WITH snapshot AS (
             AS mask,
         lk.framework_bits, lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
         lk.core_mask, lk.multi_backend_mask, lk.neutral_mask, lk.other_mask
-    FROM models_as_of(day) AS m
+    FROM dated_models(day) AS m
     CROSS JOIN framework_lookup AS lk
 ),
 counted AS (

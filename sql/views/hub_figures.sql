@@ -7,7 +7,8 @@
 -- distinct public callables per repository, compared case-insensitively as GitHub does, and the
 -- repositories); versions / collections / publishers (tf_hub_* rows); links / repositories (pwc_links
 -- and the distinct normalised repositories of papers_links) and papers / dated_papers (pwc_papers, and
--- those with a date).
+-- those with a date); for the enrichment huggingface-dates: dated / undatable (hf_first_commits rows
+-- with and without a creation date) and undated (hf_dates_todo: legacy models not asked yet).
 --
 -- Columns: hub, figure, value.
 CREATE OR REPLACE VIEW hub_figures AS
@@ -24,4 +25,7 @@ UNION ALL SELECT hub, 'publishers', count(*) FROM tf_hub_publishers GROUP BY hub
 UNION ALL SELECT hub, 'links', count(*) FROM pwc_links GROUP BY hub
 UNION ALL SELECT hub, 'repositories', count(DISTINCT repo) FROM papers_links GROUP BY hub
 UNION ALL SELECT hub, 'papers', count(*) FROM pwc_papers GROUP BY hub
-UNION ALL SELECT hub, 'dated_papers', count(paper_date) FROM pwc_papers GROUP BY hub;
+UNION ALL SELECT hub, 'dated_papers', count(paper_date) FROM pwc_papers GROUP BY hub
+UNION ALL SELECT hub, 'dated', count(created_at) FROM hf_first_commits GROUP BY hub
+UNION ALL SELECT hub, 'undatable', count(*) - count(created_at) FROM hf_first_commits GROUP BY hub
+UNION ALL SELECT 'huggingface-dates', 'undated', count(*) FROM hf_dates_todo;

@@ -4,7 +4,9 @@
 --
 -- Definition (UTC):
 --   'legacy'   created_at_quality = 'sentinel': Hugging Face repos created before 2022-03-02, whose real
---              date the Hub no longer knows (it shows 2022-03-02T23:29:04Z): never counted in 2022
+--              date the Hub no longer shows (it shows 2022-03-02T23:29:04Z) and zoo has not recovered
+--              yet (dated_models gives a dated one its first commit's date and quality): never
+--              counted in 2022
 --   'unknown'  no created_at
 --   'YYYY'     the year of created_at, for grain 'year'
 --   'YYYY-MM'  the month of created_at, for grain 'month'

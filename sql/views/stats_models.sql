@@ -8,9 +8,15 @@
 -- frameworks, the report, the Python API). `private` NULL (the catalogs, which have no private entries)
 -- counts as public. With as_of, a model counts if it was public in the state known then.
 --
+-- Creation date: the best one zoo knows now, from dated_models (dated_models.sql): a Hugging Face legacy
+-- model (createdAt = the placeholder 2022-03-02T23:29:04Z) that `zoo crawl hf-dates` dated by its first
+-- commit has that date, created_at_quality 'first_commit' (or 'oldest_commit'), and counts in its true
+-- year. With as_of too: creation dates are facts about the past, so a day before the model was dated
+-- still gets the date known now; which models count then is models_as_of's rule, unchanged.
+--
 -- Periods (UTC), by the macro creation_period (period_macros.sql):
---   period_year   'YYYY' of created_at; 'legacy' when created_at_quality = 'sentinel' (Hugging Face
---                 repos created before 2022-03-02, whose real date is unknown: never counted in 2022);
+--   period_year   'YYYY' of created_at; 'legacy' when created_at_quality is still 'sentinel' (Hugging
+--                 Face repos created before 2022-03-02 that are not dated yet: never counted in 2022);
 --                 'unknown' when there is no created_at
 --   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
 --
@@ -22,12 +28,7 @@
 --          period_month, formats.
 CREATE OR REPLACE MACRO stats_models(as_of) AS TABLE
 WITH base AS (
-    SELECT * FROM (
-        SELECT * FROM current_models WHERE as_of IS NULL
-        UNION ALL
-        SELECT * FROM models_as_of(as_of) WHERE as_of IS NOT NULL
-    )
-    WHERE private IS NOT TRUE
+    SELECT * FROM dated_models(as_of) WHERE private IS NOT TRUE
 ),
 masked AS (
     SELECT

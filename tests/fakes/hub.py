@@ -21,7 +21,14 @@ What it copies from the real API:
   element that is already a dict is served as it is (tests use that for odd shapes);
 * on demand: 5xx, truncated bodies (short JSON, or a connection cut before the declared length), hangs,
   and the Hub's ``504 Gateway Time-out`` on deep cursor pages asked with a large ``limit``
-  (``Faults.deep_504``).
+  (``Faults.deep_504``);
+* the commits of a repo, ``GET /api/models/{repo_id}/commits/{revision}`` (see :meth:`FakeHub.commits_page`):
+  newest first, ``limit`` up to 1,000 (400 above), page ``p`` (from 0), the total in ``X-Total-Count``,
+  an absolute ``Link: <…>; rel="next"``; the oldest commit is the Hub's ``initial commit`` by ``system``,
+  made when the repo was created. A legacy repo (``createdAt`` the sentinel) has a hidden true creation
+  date (:func:`true_created_at`), drawn from the 2018–2022-03-02 distribution of real legacy repos. A
+  name a repo no longer has answers 307 to its new name, a repo that is gone 404 ``RepoNotFound``, an
+  unknown revision 404 ``RevisionNotFound``. The endpoint counts against the same quota as the listing.
 
 The synthetic models (``make_models``) carry files derived from their framework profile, as on the Hub,
 where the framework tags are themselves derived from the files; a share of repos show their framework
@@ -34,6 +41,8 @@ Used by the tests and by ``bench/``. It never touches the network beyond loopbac
 from __future__ import annotations
 
 import base64
+import hashlib
+import itertools
 import json
 import math
 import random
@@ -45,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 SENTINEL = "2022-03-02T23:29:04.000Z"
 _SENTINEL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=timezone.utc)
@@ -335,6 +344,75 @@ def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_ye
     return out
 
 
+#: When legacy repos (created before 2022-03-02T23:29:04Z, whose ``createdAt`` is the sentinel) were
+#: really created: repos per month in a listing of 2022 that still had true dates (2 significant digits).
+#: Synthetic legacy repos draw their hidden creation date from it.
+LEGACY_MONTHS: tuple[tuple[str, int], ...] = (
+    ("2018-11", 7), ("2019-01", 1), ("2019-02", 4), ("2019-05", 1), ("2019-06", 7), ("2019-07", 10),
+    ("2019-08", 8), ("2019-09", 2), ("2019-10", 4), ("2019-11", 11), ("2019-12", 43), ("2020-01", 47),
+    ("2020-02", 53), ("2020-03", 170), ("2020-04", 1000), ("2020-05", 350), ("2020-06", 280),
+    ("2020-07", 330), ("2020-08", 620), ("2020-09", 430), ("2020-10", 420), ("2020-11", 330),
+    ("2020-12", 490), ("2021-01", 500), ("2021-02", 770), ("2021-03", 1400), ("2021-04", 1300),
+    ("2021-05", 950), ("2021-06", 1000), ("2021-07", 1800), ("2021-08", 2000), ("2021-09", 2300),
+    ("2021-10", 2100), ("2021-11", 2400), ("2021-12", 2900), ("2022-01", 2900), ("2022-02", 3600),
+    ("2022-03", 290),
+)  # fmt: skip
+_LEGACY_CUMULATIVE = list(itertools.accumulate(n for _, n in LEGACY_MONTHS))
+
+
+def _model_rng(model: dict) -> random.Random:
+    """A generator seeded by the repo's ``_id``: its hidden facts do not depend on list order or seed."""
+    return random.Random(int(hashlib.sha256(model["_id"].encode()).hexdigest()[:16], 16))
+
+
+def true_created_at(model: dict) -> datetime:
+    """When the repo was really created: ``_created`` if the test set one, its ``createdAt`` if that is
+    not the sentinel, else a date drawn (per ``_id``) from :data:`LEGACY_MONTHS`, before the sentinel."""
+    if "_created" in model:
+        return datetime.fromisoformat(model["_created"])
+    if model["createdAt"] != SENTINEL:
+        return datetime.fromisoformat(model["createdAt"])
+    rng = _model_rng(model)
+    month = LEGACY_MONTHS[bisect_left(_LEGACY_CUMULATIVE, rng.randrange(_LEGACY_CUMULATIVE[-1]) + 1)][0]
+    start = datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
+    end = _SENTINEL_DT if month == "2022-03" else (start + timedelta(days=32)).replace(day=1)
+    return start + timedelta(milliseconds=rng.randrange(int((end - start).total_seconds() * 1000)))
+
+
+def commit_history(model: dict) -> list[dict]:
+    """The repo's commits as the Hub lists them, newest first (fields of ``list_repo_commits`` items).
+
+    ``_commits`` (a test's choice; else a few, drawn per ``_id``) commits from :func:`true_created_at`
+    to ``lastModified``; the head is the listing's ``sha``. The oldest is ``initial commit`` by
+    ``system``, unless the test set ``_first_title`` / ``_first_date`` (a rewritten history).
+    """
+    rng = _model_rng(model)
+    n = int(model.get("_commits", 1 + min(40, int(rng.paretovariate(1.2)))))
+    created = true_created_at(model)
+    last = max(created, datetime.fromisoformat(model.get("lastModified") or iso(created)))
+    out = []
+    for i in range(n):  # i = 0 is the oldest
+        when = created + (last - created) * (i / (n - 1) if n > 1 else 0)
+        commit_id = hashlib.sha1(f"{model['_id']}:{i}".encode()).hexdigest()
+        title, user = f"Upload {i}", model.get("author") or "user"
+        if i == 0:
+            title, user = model.get("_first_title", "initial commit"), "system"
+            if "_first_date" in model:
+                when = datetime.fromisoformat(model["_first_date"])
+        if i == n - 1 and model.get("sha"):
+            commit_id = model["sha"]
+        out.append(
+            {
+                "id": commit_id,
+                "title": title,
+                "message": "",
+                "authors": [{"user": user, "avatar": f"https://cdn-avatars.example/{user}.png"}],
+                "date": iso(when),
+            }
+        )
+    return out[::-1]
+
+
 @dataclass
 class Faults:
     """What the server does wrong. Lists are consumed one request at a time; rates use ``rng``."""
@@ -373,6 +451,8 @@ class FakeHub:
         self._window_count = 0
         self.over_quota_after_429 = 0
         self._seen_429 = False
+        self.renamed: dict[str, str] = {}  # a repo's former name -> its name now (the Hub redirects)
+        self.models: list[dict] = []
         self.set_models(models)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -383,7 +463,19 @@ class FakeHub:
 
     def set_models(self, models: list[dict]) -> None:
         ordered = sorted(models, key=lambda m: (m["createdAt"], m["_id"]), reverse=True)
+        by_id = {m["id"]: m for m in ordered}
         with self._lock:
+            names = {m["_id"]: m["id"] for m in ordered}
+            for m in self.models:  # a repo that kept its _id under another name was renamed
+                new = names.get(m["_id"])
+                if new is not None and new != m["id"]:
+                    self.renamed[m["id"]] = new
+            self.renamed = {old: new for old, new in self.renamed.items() if old not in by_id}
+            for old, new in self.renamed.items():  # renamed twice: the oldest name leads to the newest
+                while new in self.renamed and new not in by_id:
+                    new = self.renamed[new]
+                self.renamed[old] = new
+            self._by_id = by_id
             self.models = ordered
             # (createdAt, _id) ascending, for bisect: the listing is this order reversed
             self._asc = [(m["createdAt"], m["_id"]) for m in reversed(ordered)]
@@ -499,11 +591,72 @@ class FakeHub:
             next_link = f"{self.url}/api/models?{urlencode(params)}"
         return 200, body, next_link
 
+    def commits_page(
+        self, path: str, query: dict[str, list[str]], user: str | None = None
+    ) -> tuple[int, Any, str | None, dict[str, str]]:
+        """Answer ``GET /api/models/{repo_id}/commits/{revision}``: (status, body, next link, headers).
+
+        As the Hub does: ``limit`` (default 50, at most 1,000, else 400) commits of page ``p`` (from 0),
+        newest first; ``X-Total-Count`` is the number of commits of the revision's history; a next link
+        while more follow. A former name answers 307 with ``Location`` the same path (and query) under
+        the repo's name now; an unknown (or deleted, or someone else's private) repo 404 ``RepoNotFound``;
+        an unknown revision 404 ``RevisionNotFound``.
+        """
+        repo_id, _, revision = unquote(path.removeprefix("/api/models/")).partition("/commits/")
+        with self._lock:
+            model = self._by_id.get(repo_id)
+            new_name = self.renamed.get(repo_id)
+        if model is not None and model.get("private") and (user is None or model.get("author") != user):
+            model = None
+        if model is None:
+            if new_name is not None:
+                location = f"/api/models/{quote(new_name)}/commits/{quote(revision, safe='')}"
+                params = [(k, v) for k, vs in query.items() for v in vs]
+                location += f"?{urlencode(params)}" if params else ""
+                return 307, {"error": "Moved"}, None, {"Location": location}
+            message = "Repository not found"
+            return 404, {"error": message}, None, {"X-Error-Code": "RepoNotFound", "X-Error-Message": message}
+        try:
+            limit = int(query.get("limit", ["50"])[0])
+            page = int(query.get("p", ["0"])[0])
+        except ValueError:
+            return 400, {"error": "limit and p must be integers"}, None, {}
+        if not 1 <= limit <= MAX_LIMIT or page < 0:
+            return 400, {"error": f'"limit" must be between 1 and {MAX_LIMIT}, "p" at least 0'}, None, {}
+        history = commit_history(model)
+        if revision != "main":
+            start = next((i for i, c in enumerate(history) if c["id"] == revision), None)
+            if start is None:
+                message = f"Invalid rev id: {revision}"
+                headers = {"X-Error-Code": "RevisionNotFound", "X-Error-Message": message}
+                return 404, {"error": message}, None, headers
+            history = history[start:]
+        chunk = history[page * limit : (page + 1) * limit]
+        next_link = None
+        if (page + 1) * limit < len(history):
+            params = [(k, v) for k, vs in query.items() if k != "p" for v in vs] + [("p", str(page + 1))]
+            next_link = f"{self.url}{path}?{urlencode(params)}"
+        return 200, chunk, next_link, {"X-Total-Count": str(len(history))}
+
+    def commit_requests(self) -> list[str]:
+        """The repo ids whose commits were asked, in order (a redirect's new name counts again)."""
+        with self._lock:
+            paths = [p for p, _ in self.requests]
+        out = []
+        for p in paths:
+            path = unquote(urlsplit(p).path)
+            if path.startswith("/api/models/") and "/commits/" in path:
+                out.append(path.removeprefix("/api/models/").partition("/commits/")[0])
+        return out
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in separate writes: without TCP_NODELAY a keep-alive client waits
+            # out the delayed ACK (~40 ms) on every small answer, which no real server makes it do
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
@@ -534,7 +687,8 @@ class FakeHub:
                 if hang:
                     time.sleep(f.hang_seconds)
                 split = urlsplit(self.path)
-                if split.path != "/api/models":
+                commits = split.path.startswith("/api/models/") and "/commits/" in split.path
+                if split.path != "/api/models" and not commits:
                     self._send(404, b'{"error":"not found"}', {})
                     return
                 user = None
@@ -580,11 +734,13 @@ class FakeHub:
                         }
                     self._send(status, b'{"error":"injected failure"}', headers)
                     return
-                code, body, next_link = hub.page(
-                    dict(_multi(parse_qsl(split.query, keep_blank_values=True))), user
-                )
-                data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+                query = dict(_multi(parse_qsl(split.query, keep_blank_values=True)))
                 headers: dict[str, str] = {}
+                if commits:
+                    code, body, next_link, headers = hub.commits_page(split.path, query, user)
+                else:
+                    code, body, next_link = hub.page(query, user)
+                data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
                 if next_link:
                     headers["Link"] = f'<{next_link}>; rel="next"'
                 remaining = hub._remaining()

@@ -1,0 +1,520 @@
+"""True creation dates for Hugging Face's legacy cohort, from each repo's first commit (``zoo crawl hf-dates``).
+
+Every repo created before the Hub stored creation dates reports ``createdAt`` 2022-03-02T23:29:04Z (the
+listing marks it ``created_at_quality = 'sentinel'``; its ``_id`` timestamp is the same instant). The date
+survives elsewhere: when the Hub creates a repo it commits ``initial commit`` (author ``system``), and
+``GET /api/models/{repo_id}/commits/{revision}`` lists a revision's commits newest first, ``limit`` up to
+1,000 a page, page ``p`` (from 0), the total in ``X-Total-Count`` (huggingface_hub ``list_repo_commits``,
+huggingface.js ``listCommits``/``countCommits``). So one request with ``limit=1000`` dates almost every
+repo (the last item is the oldest commit); for the rare repo with more than 1,000 commits the total
+names the page that holds the first one, ``p = ceil(total / 1000) - 1``: two requests. Without a total
+(an odd server) the ``Link: rel="next"`` pages are followed to the end.
+
+An enrichment source (see :mod:`crawler.sources.base`):
+
+* **Work list**: the view ``hf_dates_todo``, i.e. the current (not deleted, not absent) public Hugging
+  Face models whose ``createdAt`` is the placeholder and that ``hf_first_commits`` does not hold yet, in
+  ``key`` order (the ``_id``: stable across renames). Models already dated are never asked again, by this
+  run or a later one; private repos are left out (no statistic counts them).
+* **Pages** of :data:`PAGE_MODELS` models, each saved with the key of its last model as the checkpoint,
+  so a kill -9 loses at most the page being stored and the one fetched ahead, and a resumed run starts
+  after the last saved key.
+* **Budget**: ``--max-requests N`` bounds this process's requests (the Hub's quota is 500 requests per 5
+  minutes anonymous, 1,000 with a free token, and the listing shares it). No new request is sent once N
+  are spent; the run then ends **complete** (not failed), having saved every model it finished, and the
+  next run goes on from the undated rest. (huggingface_hub's own retries of a request already sent, after
+  a 429 or a 5xx, count too and cannot be stopped midway, so a run can end a retry or two over N.)
+  ``zoo crawl all`` runs it after the listing with :func:`nightly_budget` (``$ZOO_HF_DATES_BUDGET``,
+  default 2,000): the cohort is dated over a few nights without anyone doing anything.
+* **Storage**: one row per settled model in ``hf_first_commits`` (``sql/schema/007_hf_first_commits.sql``
+  says what each column means), added and never replaced (``keep_child_rows``). The dates stay out of
+  ``models.created_at``: the listing keeps writing the placeholder there every night and cannot
+  overwrite a date; the view ``dated_models`` gives the statistics and the export the recovered date.
+
+What the oldest commit says (the quality stored with it):
+
+* ``first_commit``: it is titled ``initial commit``: the Hub's own commit at creation; its date is the
+  creation date.
+* ``oldest_commit``: another title, but dated before the placeholder (a history pushed from elsewhere,
+  or rewritten): not provably the creation, but the best date known and before the cutoff, so it is
+  used, with a warning naming the commit.
+* ``after_placeholder``: dated after 2022-03-02T23:29:04Z, so it cannot be the creation of a repo that
+  existed by then (the history was squashed or rewritten later): stored without a date, the model stays
+  in ``legacy``, and it is not asked again.
+
+Answers that settle nothing write nothing, count on the run as warnings and in the summary line, and are
+asked again another night: a repo that is gone (404 ``RepoNotFound``: the listing will mark it deleted,
+and it leaves the work list), a revision the repo no longer has (404 ``RevisionNotFound``: its history
+was rewritten since the listing; the next listing brings the new ``sha``), another 4xx, or a body that
+stays invalid JSON. A renamed repo answers 307 to its new name's URL: the redirect is followed when it
+stays on the endpoint's own scheme, host and port (and refused otherwise), and counted. The revision
+asked is the listing's ``sha`` (a commit id works as a revision), else ``main``: if a repo's old name
+were taken by another repo, that one would not hold the sha and would answer 404, never a wrong date.
+A 401 (a bad token) or a 5xx that outlasts huggingface_hub's retries fails the run, which resumes
+from its last saved page the next time.
+
+HTTP: the listing's way, through huggingface_hub's public helpers: ``http_backoff`` on the library's
+shared session (429s waited out as ``RateLimit`` says, 5xx and timeouts retried with backoff),
+``hf_raise_for_status`` for failures, the listing's ``MeteredRequest`` observer counting every attempt on
+the run's meter, and :func:`crawler.sources.huggingface.pace` before every request after an answer that
+said ``RateLimit: r=0`` (the wait for the window's reset instead of a 429). Requests are sent with
+``follow_redirects=False`` (a per-request setting of httpx; the shared session is left as the library
+made it), because a redirect here is information (a rename) and must be checked before it is followed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+import httpx2
+import orjson
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+
+from .. import __version__
+from .base import Source
+from .huggingface import HUB as LISTING_HUB
+from .huggingface import SENTINEL_CREATED_AT, MeteredRequest, pace, resolve_endpoint, token_secrets
+from .records import Page
+from .registry import Hub, Option, register
+
+HUB = "huggingface-dates"
+TABLE = "hf_first_commits"
+#: commits per request: the Hub's maximum, so one request holds the whole history of almost every repo
+COMMITS_LIMIT = 1000
+#: models per saved page: a kill loses little, and a page is still one short transaction
+PAGE_MODELS = 25
+#: what the Hub titles the commit it makes when it creates a repo
+INITIAL_TITLE = "initial commit"
+#: ``zoo crawl all``'s budget when ``$ZOO_HF_DATES_BUDGET`` is not set
+NIGHTLY_BUDGET = 2000
+#: redirects followed for one request (a repo renamed twice answers with one redirect, to its name now)
+MAX_REDIRECTS = 3
+#: pages followed by ``Link`` for a repo when the Hub sends no total (100,000 commits)
+MAX_LINK_PAGES = 100
+_SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def nightly_budget() -> int:
+    """The requests ``zoo crawl all`` lets ``hf-dates`` send: ``$ZOO_HF_DATES_BUDGET`` (read now), default
+    2,000 (0: none; the run only reports what is left)."""
+    text = os.environ.get("ZOO_HF_DATES_BUDGET", "").strip()
+    if not text:
+        return NIGHTLY_BUDGET
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"ZOO_HF_DATES_BUDGET must be a whole number of requests, not {text!r}") from None
+    if value < 0:
+        raise ValueError(f"ZOO_HF_DATES_BUDGET must be 0 or more, not {value}")
+    return value
+
+
+def same_origin(url: str, endpoint: str) -> bool:
+    """Whether ``url`` is on ``endpoint``'s scheme, host and port (default ports made explicit)."""
+
+    def origin(u: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(u)
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+    return origin(url) == origin(endpoint)
+
+
+def _with_page(url: str, page: int) -> str:
+    """``url`` with the query parameter ``p`` set to ``page`` (``limit`` and the rest kept)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "p"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("p", str(page))])))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat()
+
+
+class _BudgetSpent(Exception):
+    """The run's request budget is spent: no new request is sent."""
+
+
+class _Unsettled(Exception):
+    """This model's answer settles nothing tonight (the warning says why); it is asked again later."""
+
+
+@dataclass
+class Tally:
+    """What one process of the run did, for its summary line."""
+
+    asked: int = 0
+    first_commit: int = 0
+    oldest_commit: int = 0
+    after_placeholder: int = 0
+    gone: int = 0
+    renamed: int = 0
+    revision_missing: int = 0
+    refused: int = 0
+    other: int = 0
+    #: models of the work list not asked because the budget was spent (None: it was not)
+    left_at_budget: int | None = None
+
+    @property
+    def dated(self) -> int:
+        return self.first_commit + self.oldest_commit
+
+
+class HuggingFaceDatesSource(Source):
+    """Dates the legacy cohort of the Hugging Face listing by each repo's first commit."""
+
+    name = HUB
+    full_listing = False
+    child_tables = (TABLE,)
+    keep_child_rows = True
+    work_query = "SELECT key, id, sha FROM hf_dates_todo ORDER BY key"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        max_requests: int | None = None,
+        token: str | bool | None = None,
+        timeout: float = 60.0,
+        page_models: int = PAGE_MODELS,
+        max_retries: int = 8,
+        json_attempts: int = 3,
+        json_retry_wait: float = 1.0,
+        backoff_base: float = 1.0,
+    ) -> None:
+        self.endpoint = resolve_endpoint(endpoint)
+        self.max_requests = max_requests
+        self.token = token
+        self.timeout = timeout
+        self.page_models = page_models
+        self.max_retries = max_retries
+        self.json_attempts = json_attempts
+        self.json_retry_wait = json_retry_wait
+        self.backoff_base = backoff_base
+        self.tally = Tally()
+        self._last: tuple[httpx2.Response, float] | None = None  # the latest answer, for pacing
+        self._headers: dict[str, str] = {}
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "path": "/api/models/{repo_id}/commits/{revision}",
+            "limit": COMMITS_LIMIT,
+            "max_requests": self.max_requests,
+        }
+
+    def secrets(self) -> list[str]:
+        return token_secrets(self.token)
+
+    # -------------------------------------------------------------------------------------- pages
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        # Built once, before the first counted request (huggingface_hub may look up its user agent).
+        self._headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
+        todo = [row for row in self.work if checkpoint is None or str(row[0]) > checkpoint]
+        rows: list[dict[str, Any]] = []
+        warnings: list[str] = []
+        for i, (key, repo_id, sha) in enumerate(todo):
+            try:
+                row = self._date(str(key), str(repo_id), sha, warnings)
+            except _BudgetSpent:
+                self.tally.left_at_budget = len(todo) - i
+                break
+            if row is not None:
+                rows.append(row)
+            done = i + 1
+            if done % self.page_models == 0 and done < len(todo):
+                hint = self._hint(len(todo) - done)
+                yield Page([], str(key), warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=hint)
+                rows, warnings = [], []
+        yield Page([], None, warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=self._hint(0))
+
+    def _hint(self, left: int) -> int:
+        """The rows this process will have stored when it ends, for a progress bar's ETA: those stored so
+        far plus one a model left to ask (about one request each), as far as the budget goes."""
+        if self.max_requests is not None:
+            left = min(left, max(0, self.max_requests - self.meter.requests))
+        return self.tally.dated + self.tally.after_placeholder + left
+
+    # ------------------------------------------------------------------------------------ one model
+
+    def _date(self, key: str, repo_id: str, sha: Any, warnings: list[str]) -> dict[str, Any] | None:
+        """The row of one model, or None when its answer settles nothing tonight (with a warning)."""
+        revision = sha if isinstance(sha, str) and sha else "main"
+        spent = self.meter.requests
+        self.tally.asked += 1
+        url = (
+            f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}/commits/{quote(revision, safe='')}"
+            f"?limit={COMMITS_LIMIT}"
+        )
+        try:
+            response, items, url = self._get(url, repo_id, warnings)
+            total = _total(response)
+            if total is not None and total > len(items) > 0:  # the first commit is on the last page
+                # pages hold `limit` commits (a server that caps them lower still pages evenly)
+                page = math.ceil(total / len(items)) - 1
+                response, items, url = self._get(_with_page(url, page), repo_id, warnings)
+            elif total is None:  # no total: the Link pages, to the end
+                for _ in range(MAX_LINK_PAGES):
+                    link = response.links.get("next", {}).get("url")
+                    if link is None:
+                        break
+                    target = urljoin(url, link)
+                    if not same_origin(target, self.endpoint):
+                        self.tally.refused += 1
+                        raise _Unsettled(
+                            f"the next page's Link leads to {_origin(target)}, not {self.endpoint}"
+                        )
+                    response, items, url = self._get(target, repo_id, warnings)
+                else:
+                    self.tally.other += 1
+                    raise _Unsettled(f"no total and more than {MAX_LINK_PAGES} pages of commits: not dated")
+            oldest = _oldest(items)
+        except _Unsettled as exc:
+            warnings.append(f"{repo_id}: {exc}")
+            return None
+        date, title, commit_id, authors = oldest
+        if date > _SENTINEL_DT:
+            quality, created = "after_placeholder", None
+            self.tally.after_placeholder += 1
+            warnings.append(
+                f"{repo_id}: its oldest commit {commit_id[:12]} ({title!r}) is dated {_iso(date)}, after "
+                f"the placeholder {SENTINEL_CREATED_AT}: its history was rewritten, so it cannot say when "
+                "the repo was created (left in 'legacy', not asked again)"
+            )
+        elif title.strip().lower() == INITIAL_TITLE:
+            quality, created = "first_commit", date
+            self.tally.first_commit += 1
+        else:
+            quality, created = "oldest_commit", date
+            self.tally.oldest_commit += 1
+            warnings.append(
+                f"{repo_id}: its oldest commit {commit_id[:12]} is titled {title!r}, not {INITIAL_TITLE!r} "
+                f"(a history pushed from elsewhere or rewritten); its date {_iso(date)} is the best known"
+            )
+        return {
+            "hub": HUB,
+            "key": key,
+            "repo_id": repo_id,
+            "revision": revision,
+            "created_at": _iso(created) if created is not None else None,
+            "created_at_quality": quality,
+            "commit_id": commit_id,
+            "commit_title": title,
+            "commit_authors": authors,
+            "commit_date": _iso(date),
+            "total_commits": total,
+            "requests": self.meter.requests - spent,
+            "dated_at": _iso(datetime.now(timezone.utc)),
+        }
+
+    def _before_request(self) -> None:
+        """Stop at the budget; else wait if the latest answer said the quota window is used up."""
+        if self.max_requests is not None and self.meter.requests >= self.max_requests:
+            raise _BudgetSpent
+        if self._last is not None:
+            response, received = self._last
+            self._last = None
+            pace(response, received, self.meter)
+
+    def _get(self, url: str, repo_id: str, warnings: list[str]) -> tuple[httpx2.Response, list[Any], str]:
+        """One page of commits: (the answer, its items, the URL that answered, after redirects).
+
+        Raises :class:`_Unsettled` for an answer that settles nothing tonight, :class:`_BudgetSpent`
+        before a request the budget does not allow; a 401 or a lasting 5xx raises huggingface_hub's
+        error, which fails the run.
+        """
+        redirects = bad_bodies = 0
+        while True:
+            self._before_request()
+            response = http_backoff(
+                "GET",
+                url,
+                auth=MeteredRequest(self.meter),
+                headers=self._headers,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                base_wait_time=self.backoff_base,
+                max_wait_time=30,
+                follow_redirects=False,
+            )
+            self._last = (response, time.monotonic())
+            status = response.status_code
+            if status in _REDIRECTS:
+                target = urljoin(url, response.headers.get("location", ""))
+                if not same_origin(target, self.endpoint):
+                    self.tally.refused += 1
+                    raise _Unsettled(
+                        f"the Hub redirected to {_origin(target)}, not {self.endpoint}: not followed, not dated"
+                    )
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    self.tally.other += 1
+                    raise _Unsettled(f"more than {MAX_REDIRECTS} redirects: not dated")
+                if redirects == 1:
+                    self.tally.renamed += 1
+                    new_name = urlsplit(target).path.removeprefix("/api/models/").partition("/commits/")[0]
+                    warnings.append(
+                        f"{repo_id}: renamed: the Hub answered {status} to {new_name}; followed (same repo, "
+                        "same _id)"
+                    )
+                url = target
+                continue
+            if status == 404:
+                code = response.headers.get("x-error-code") or "no X-Error-Code"
+                if code == "RevisionNotFound":
+                    self.tally.revision_missing += 1
+                    raise _Unsettled(
+                        "404 RevisionNotFound: the repo no longer has the listing's revision (its history "
+                        "was rewritten); asked again after the next listing"
+                    )
+                self.tally.gone += 1
+                raise _Unsettled(
+                    f"gone (404 {code}): not dated; the listing marks it deleted once it stays missing"
+                )
+            if status == 401 or status >= 500:
+                hf_raise_for_status(response)  # the token or the Hub is wrong for every model: fail
+            if status != 200:
+                self.tally.other += 1
+                why = response.headers.get("x-error-message") or response.reason_phrase
+                raise _Unsettled(f"HTTP {status} ({why}): not dated tonight")
+            try:
+                data = orjson.loads(response.content)
+            except ValueError:  # a truncated body: no HTTP-level retry sees it
+                bad_bodies += 1
+                if bad_bodies >= self.json_attempts:
+                    self.tally.other += 1
+                    raise _Unsettled(
+                        f"the Hub sent a body that is not valid JSON {bad_bodies} times: not dated tonight"
+                    ) from None
+                time.sleep(self.json_retry_wait * bad_bodies)
+                continue
+            if not isinstance(data, list):
+                self.tally.other += 1
+                raise _Unsettled(f"the Hub answered with a {type(data).__name__}, not a list of commits")
+            return response, data, url
+
+
+def _total(response: httpx2.Response) -> int | None:
+    try:
+        return int(response.headers["x-total-count"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _oldest(items: list[Any]) -> tuple[datetime, str, str, list[str]]:
+    """(date, title, id, author names) of the last item of a page of commits, checked."""
+    if not items:
+        raise _Unsettled("the Hub listed no commit: not dated")
+    item = items[-1]
+    if not isinstance(item, dict):
+        raise _Unsettled(f"the oldest commit is not an object: {str(item)[:100]}")
+    commit_id, date, title = item.get("id"), item.get("date"), item.get("title")
+    if not isinstance(commit_id, str) or not isinstance(date, str):
+        raise _Unsettled(f"the oldest commit has no id or date: {orjson.dumps(item).decode()[:200]}")
+    try:
+        when = datetime.fromisoformat(date)
+    except ValueError:
+        raise _Unsettled(f"the oldest commit's date {date!r} is not an ISO date") from None
+    if when.tzinfo is None:
+        raise _Unsettled(f"the oldest commit's date {date!r} has no time zone")
+    authors = item.get("authors")
+    if not isinstance(authors, list):
+        authors = []
+    names = [a["user"] for a in authors if isinstance(a, dict) and isinstance(a.get("user"), str)]
+    return when, title if isinstance(title, str) else "", commit_id, names
+
+
+# ------------------------------------------------------------------------------------------ the entry
+
+
+def summary(source: Source, figures: Mapping[str, int]) -> str | None:
+    """The line after a complete run: what this process settled, and what is left for later nights."""
+    if not isinstance(source, HuggingFaceDatesSource):
+        return None
+    t = source.tally
+    dated = f"{t.dated:,} models dated"
+    if t.oldest_commit:
+        dated += f" ({t.first_commit:,} by their initial commit, {t.oldest_commit:,} by an older commit)"
+    parts = [dated]
+    for n, text in (
+        (t.after_placeholder, "with a history rewritten after 2022-03-02 (not datable, kept in legacy)"),
+        (t.gone, "gone (404)"),
+        (t.renamed, "renamed (redirect followed)"),
+        (t.revision_missing, "whose listed revision is gone (asked again after the next listing)"),
+        (t.refused, "redirected to another host (refused)"),
+        (t.other, "with another odd answer"),
+    ):
+        if n:
+            parts.append(f"{n:,} {text}")
+    line = f"{HUB}: " + ", ".join(parts)
+    if t.left_at_budget is not None:
+        line += f"; stopped at its budget of {source.max_requests:,} requests"
+    left = int(figures["undated"])
+    line += f"; {left:,} Hugging Face models not yet dated" + (
+        " (the next run goes on)" if left else " — the legacy cohort is dated"
+    )
+    return line
+
+
+register(
+    Hub(
+        HuggingFaceDatesSource,
+        label="Hugging Face creation dates",
+        command="hf-dates",
+        order=6,
+        kind="enrichment",
+        depends_on=(LISTING_HUB,),
+        help="""Recover the true creation dates of Hugging Face's legacy models from their first commit.
+
+Repos created before 2022-03-02 all show createdAt 2022-03-02T23:29:04Z ('legacy' in the statistics).
+For each such model of the last listing that is not dated yet, this asks its commits
+(GET /api/models/{id}/commits/{sha}?limit=1000, about one request a model) and stores the date of its
+oldest commit, the Hub's `initial commit`; the statistics then count the model in its true year.
+Dates are never asked for again or changed. --max-requests bounds the run (the quota is 500 requests
+per 5 minutes anonymous, 1,000 with HF_TOKEN); a run that stops there is complete and the next one goes
+on. `zoo crawl all` runs it after the listing with $ZOO_HF_DATES_BUDGET requests (default 2,000). An
+interrupted run resumes from its last saved page; --restart abandons it.
+
+Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
+        options=(
+            Option(
+                "--hf-endpoint",
+                "endpoint",
+                "Hub to ask (default: $HF_ENDPOINT, else https://huggingface.co). "
+                "Example: --hf-endpoint http://127.0.0.1:8000",
+                envvar="HF_ENDPOINT",
+                in_all="Hub for the huggingface source.",
+            ),
+            Option(
+                "--max-requests",
+                "max_requests",
+                "Send at most N requests (a share of the quota); the run then ends complete and the next "
+                "run goes on. Default: no limit (zoo crawl all: $ZOO_HF_DATES_BUDGET, else 2,000). "
+                "Example: --max-requests 2000",
+                type=int,
+                min=0,
+                metavar="N",
+                all_default=nightly_budget,
+            ),
+            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+        ),
+        secrets=("HF_TOKEN",),
+        summary=summary,
+        summary_in_all=True,
+        unit="one row = one Hugging Face model dated by its first commit",
+    )
+)
