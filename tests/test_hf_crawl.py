@@ -110,6 +110,18 @@ def test_cli_crawl_stores_every_model_with_dates_and_tags(fake_hub, hub_models, 
         assert status == 200 and "limit=1000" in path and "sort=createdAt" in path and "expand=sha" in path
 
 
+def test_the_fake_listing_refuses_what_the_real_listing_refuses(fake_hub):
+    """The real listing refuses expand values only a single model's info takes; zoo asks none of them."""
+    import requests
+
+    for field in ("baseModels", "childrenModelCount", "usedStorage"):
+        answer = requests.get(f"{fake_hub.url}/api/models", params={"expand": field}, timeout=10)
+        assert answer.status_code == 400 and field in answer.json()["error"]
+    asked = HuggingFaceSource(fake_hub.url).expand
+    answer = requests.get(f"{fake_hub.url}/api/models", params={"expand": asked, "limit": 5}, timeout=10)
+    assert answer.status_code == 200 and len(answer.json()) == 5
+
+
 def test_second_crawl_keeps_first_seen_and_advances_last_seen(fake_hub, hub_models, db):
     assert crawl(fast_source(fake_hub.url), db).status == "complete"
     newcomer = make_models(10, seed=99)

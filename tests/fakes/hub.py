@@ -6,7 +6,8 @@ What it copies from the real API:
 * ``sort=createdAt`` served newest first, and a cursor that is a keyset position (the ``createdAt`` and
   ``_id`` of the page's last model, not an offset), so models created during a crawl do not shift later
   pages, and the same cursor may be asked again with another ``limit``;
-* with ``expand``, only ``_id``, ``id`` and the requested keys; a 400 for an unknown expand value;
+* with ``expand``, only ``_id``, ``id`` and the requested keys; a 400 for an unknown expand value, and
+  for ``baseModels``, ``childrenModelCount`` and ``usedStorage``, which only a single model's info takes;
 * the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
   same instant;
 * a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``;
@@ -60,9 +61,7 @@ SENTINEL = "2022-03-02T23:29:04.000Z"
 _SENTINEL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=timezone.utc)
 EXPANDABLE = {
     "author",
-    "baseModels",
     "cardData",
-    "childrenModelCount",
     "config",
     "createdAt",
     "disabled",
@@ -88,9 +87,10 @@ EXPANDABLE = {
     "tags",
     "transformersInfo",
     "trendingScore",
-    "usedStorage",
     "widgetData",
 }
+#: Valid in a single model's ``expand`` (``model_info``) but refused by the listing, as on the real Hub.
+NOT_IN_LISTING = {"baseModels", "childrenModelCount", "usedStorage"}
 DEFAULT_FIELDS = ["likes", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt"]
 MAX_LIMIT = 1000
 
