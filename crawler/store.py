@@ -265,7 +265,11 @@ def _open(
     told: set[str] = set()
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
+            con = duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
+            # DuckDB draws a progress bar on standard output for a query that runs a few seconds,
+            # terminal or not: it would land in the middle of `zoo sql -f csv > out.csv`
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise StoreError(f"cannot open the database {path}: {exc}") from exc

@@ -113,3 +113,12 @@ def test_a_large_query_spills_within_the_memory_limit(zoo_db: str) -> None:
     assert bad.returncode == 2 and lines(bad) == [
         "zoo: --memory-limit 'lots' is not a size DuckDB reads (e.g. 512MB, 2GB)"
     ]
+
+
+def test_no_progress_bar_of_duckdb_in_the_output(zoo_db: str) -> None:
+    """DuckDB draws a progress bar on standard output for a query past two seconds, terminal or not; zoo's
+    output (a CSV piped to a file) must carry the answer or the error and nothing else."""
+    done = zoo("sql", ENDLESS, "--timeout", "3.5", "--db", zoo_db, "-f", "csv")
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert "▕" not in done.stderr and "%" not in done.stderr
