@@ -267,8 +267,12 @@ def _open(
         try:
             con = duckdb.connect(path, read_only=read_only, config={} if read_only else _writer_config())
             # DuckDB draws a progress bar on standard output for a query that runs a few seconds,
-            # terminal or not: it would land in the middle of `zoo sql -f csv > out.csv`
-            con.execute("SET enable_progress_bar = false")
+            # terminal or not: it would land in the middle of `zoo sql -f csv > out.csv`. In Jupyter
+            # DuckDB refuses any change to it without ipywidgets; a notebook keeps its own default.
+            try:
+                con.execute("SET enable_progress_bar = false")
+            except duckdb.InvalidInputException:
+                pass
             return con
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
