@@ -36,7 +36,7 @@ from tests.fakes.faults import (
 )
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hostile import EndlessHub, EndlessKaggle, LinkHub, TrickleServer, cursor_of
-from tests.fakes.hub import make_models
+from tests.fakes.hub import SENTINEL, make_models
 from tests.fakes.kaggle import make_kaggle_models
 
 TOKEN = "hf_zooHOSTILEtoken0123456789abcdef"
@@ -241,6 +241,46 @@ def test_a_trickling_server_fails_the_hf_crawl_after_a_bounded_number_of_attempt
     assert run["status"] == "failed" and run["requests"] == 4
 
 
+def listed(db: str, n: int = 300, seed: int = 19) -> list[dict]:
+    """A database with a complete Hugging Face listing whose legacy models ``zoo crawl hf-dates`` asks
+    about; returns those legacy models."""
+    models = make_models(n, seed=seed, sentinel_share=0.3)
+    with RecordingHub(models) as hub:
+        done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    old = [m for m in models if m["createdAt"] == SENTINEL]
+    assert old
+    return old
+
+
+@pytest.mark.parametrize("where", ["body", "status"])
+def test_a_trickling_server_fails_hf_dates_after_a_bounded_number_of_attempts(
+    where: str, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "zoo.duckdb")
+    old = listed(db)
+    with TrickleServer(where=where, interval=0.2) as server:
+        if where == "body":  # the option
+            args, env = ["--request-deadline", "1"], zoo_env()
+        else:  # the environment variable
+            args, env = [], zoo_env(ZOO_REQUEST_DEADLINE="1")
+        done = zoo("crawl", "hf-dates", "--hf-endpoint", server.url, "--db", db, *args, env=env, timeout=120)
+        connections = server.wait_closed(4, 10)
+    line = one_line(done)
+    assert done.returncode == 1
+    assert line.startswith("huggingface-dates: run 2 failed")
+    assert "HubTooSlow" in line and "gave no complete answer to 4 requests in a row" in line
+    assert "the last one was still incomplete after 1 s" in line and "--request-deadline" in line
+    assert len(connections) == 4
+    first = min(old, key=lambda m: m["_id"])  # the work list's first model, asked four times
+    for c in connections:  # each attempt was abandoned at its deadline, though bytes kept coming
+        assert c["closed"] is not None and 0.8 <= c["closed"] - c["opened"] < 3.0
+        assert c["request"].startswith(f"GET /api/models/{first['id']}/commits/{first['sha']}?".encode())
+    [_, run] = runs(db)
+    assert (run["source"], run["status"], run["requests"]) == ("huggingface-dates", "failed", 4)
+    assert query(db, "SELECT count(*) FROM hf_first_commits") == [(0,)]
+
+
 def test_a_trickling_server_fails_the_kaggle_crawl(tmp_path: Path) -> None:
     db = str(tmp_path / "zoo.duckdb")
     with TrickleServer(interval=0.2) as server:
@@ -319,6 +359,25 @@ def test_crawl_all_goes_on_after_hubs_that_refuse_connections(tmp_path: Path) ->
     assert counted["huggingface"] >= 2 and counted["kaggle"] >= 2 and counted["pytorch-hub"] == 1
 
 
+def test_hf_dates_against_a_hub_that_refuses_connections_fails_fast(tmp_path: Path) -> None:
+    db = str(tmp_path / "zoo.duckdb")
+    listed(db)
+    port = closed_port()
+    env = zoo_env(NO_PROXY="127.0.0.1")
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+        env.pop(name, None)
+    done = zoo("crawl", "hf-dates", "--hf-endpoint", f"http://127.0.0.1:{port}", "--db", db, env=env)
+    line = one_line(done)
+    assert done.returncode == 1
+    assert line.startswith("huggingface-dates: run 2 failed")
+    assert line.endswith(f"cannot reach http://127.0.0.1:{port}: connection refused")
+    assert run_seconds(line) < 30
+    [_, run] = runs(db)
+    assert (run["source"], run["status"]) == ("huggingface-dates", "failed")
+    assert run["requests"] >= 2  # it did try again, briefly, and counted each attempt
+    assert query(db, "SELECT count(*) FROM hf_first_commits") == [(0,)]
+
+
 def _netns_works() -> bool:
     if shutil.which("unshare") is None:
         return False
@@ -356,7 +415,7 @@ def test_with_no_network_every_hub_fails_fast_with_the_dns_reason(tmp_path: Path
 # ------------------------------------------------------ 17.8: credentials in an endpoint are refused
 
 
-@pytest.mark.parametrize("how", ["option", "environment", "kaggle", "pwc", "crawl all"])
+@pytest.mark.parametrize("how", ["option", "environment", "kaggle", "pwc", "crawl all", "hf-dates"])
 def test_credentials_in_an_endpoint_are_refused_and_never_shown(how: str, tmp_path: Path) -> None:
     secret = "zooPASSWORD0123456789"
     db = str(tmp_path / "zoo.duckdb")
@@ -368,6 +427,8 @@ def test_credentials_in_an_endpoint_are_refused_and_never_shown(how: str, tmp_pa
             done = zoo("crawl", "hf", "--db", db, env=zoo_env(HF_ENDPOINT=endpoint))
         elif how == "pwc":
             done = zoo("import", "pwc", "--hf-endpoint", endpoint, "--db", db)
+        elif how == "hf-dates":
+            done = zoo("crawl", "hf-dates", "--hf-endpoint", endpoint, "--db", db)
         elif how == "kaggle":
             done = zoo(
                 "crawl", "kaggle", "--kaggle-endpoint", endpoint, "--db", db,

@@ -1,7 +1,7 @@
 """Network faults under the Hugging Face crawl: 429 storms, 5xx, truncated JSON and a hanging request.
 
 Every fault is injected by the fake Hub on 127.0.0.1 (a real HTTP server); the crawler's own HTTP stack
-(huggingface_hub's ``http_backoff`` on its shared httpx client) handles them unmodified. What is checked
+(``HubClient`` on huggingface_hub's shared httpx client) handles them unmodified. What is checked
 is what the Hub saw: when each request arrived, what it was answered, and what the crawler stored.
 """
 

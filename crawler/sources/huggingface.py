@@ -4,7 +4,7 @@ The listing is paged by hand (``limit=1000``) rather than with ``HfApi.list_mode
 must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the checkpoint that resumes a
 crawl. Requests go through huggingface_hub's shared ``httpx2`` session (``get_session()``, as the library
 made it; only its public API is used), one attempt at a time, under this module's retry loop
-(:meth:`HuggingFaceSource._get_json`):
+(:class:`HubClient`, which ``zoo crawl hf-dates`` sends its requests through too):
 
 * a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
   as huggingface_hub itself does; 5xx, 408 and broken connections are retried with exponential backoff
@@ -229,6 +229,232 @@ def _tried(notes: list[str] | None) -> str:
 
 def _short(url: str, limit: int = 160) -> str:
     return url if len(url) <= limit else url[:limit] + "…"
+
+
+class HubClient:
+    """Sends one GET to the Hub, with retries: the one way zoo's Hugging Face requests go out.
+
+    Both the listing (:class:`HuggingFaceSource`) and ``zoo crawl hf-dates``
+    (:mod:`crawler.sources.huggingface_dates`) send every request through :meth:`get`, on huggingface_hub's
+    shared session (``get_session()``, as the library made it), one attempt at a time:
+
+    * every attempt has a total deadline (``deadline``; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 s)
+      besides ``timeout`` (seconds of silence); ``slow_attempts`` time-outs in a row raise
+      :class:`HubTooSlow`;
+    * a Hub that cannot be reached (refused, DNS, no route, a connection that never opens) is tried
+      again for ``unreachable_after`` seconds, then :class:`HubUnreachable`
+      (``cannot reach <endpoint>: <reason>``);
+    * 408, 429 and 5xx answers and broken connections are asked again, ``max_retries`` times: a 429 after
+      the wait its ``RateLimit`` header (or ``Retry-After``) says plus 1 s, counted on the meter as
+      ``rate_limited``; the others after an exponential backoff (``backoff_base`` doubling up to
+      ``backoff_max``). The last such answer raises huggingface_hub's ``HfHubHTTPError``;
+    * each attempt carries a :class:`MeteredRequest`, so every request sent is counted on ``meter``.
+
+    Any other answer is returned as it is (the caller decides what a 4xx means). ``follow_redirects``:
+    redirects are followed within an attempt when they stay on the endpoint's scheme, host and port (any
+    other ends the run, nothing sent there), as the listing wants; ``False`` returns them to the caller
+    (``zoo crawl hf-dates``: a 307 is a rename, checked and counted before it is followed).
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        meter: Meter,
+        *,
+        timeout: float = 60.0,
+        deadline: float | None = None,
+        max_retries: int = 8,
+        backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        slow_attempts: int = SLOW_ATTEMPTS,
+        unreachable_after: float = UNREACHABLE_SECONDS,
+        follow_redirects: bool = True,
+    ) -> None:
+        self.endpoint = endpoint
+        self.meter = meter
+        self.timeout = timeout
+        self.deadline = deadline
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.slow_attempts = slow_attempts
+        self.unreachable_after = unreachable_after
+        self.follow_redirects = follow_redirects
+
+    def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
+        """One attempt at ``url`` (following same-origin redirects if asked), abandoned after ``deadline``
+        seconds."""
+        timeout = httpx2.Timeout(
+            min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
+        )
+        auth = MeteredRequest(self.meter)
+
+        def send() -> httpx2.Response:
+            target = url
+            for _ in range(MAX_REDIRECTS + 1):
+                response = get_session().request(
+                    "GET", target, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
+                )
+                if not (self.follow_redirects and response.has_redirect_location):
+                    return response
+                location = urljoin(target, response.headers["Location"])
+                if not same_origin(location, self.endpoint):
+                    raise SourceError(
+                        f"{self.endpoint} redirected a request to another host ({show_origin(location)}); zoo "
+                        f"sends its requests, and the token, to {show_origin(self.endpoint)} only, so nothing "
+                        "was sent there (if the Hub moved, give its new address with --hf-endpoint)"
+                    )
+                target = location
+            raise SourceError(f"{self.endpoint} redirected {_short(url)} more than {MAX_REDIRECTS} times")
+
+        # past the deadline, closing the shared client drops the connection the attempt is stuck on
+        return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
+
+    def _backoff(self, n: int) -> float:
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
+
+    def get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        sizes: PageSizes | None = None,
+        notes: list[str] | None = None,
+    ) -> httpx2.Response:
+        """GET ``url`` until an answer comes that is not retried, and return it.
+
+        With ``sizes`` (a listing page), the request's ``limit`` follows it: a page that keeps failing
+        with 504 or time-outs is asked again with a smaller one, and ``notes`` is told of each change.
+        Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a last 5xx or 429).
+        """
+        deadline = request_deadline(self.deadline)
+        failures = 0  # failed attempts at this page size that count against max_retries
+        slow = 0  # attempts in a row that timed out
+        unreachable_since: float | None = None
+        while True:
+            if sizes is not None:
+                url = _with_limit(url, sizes.size)
+            try:
+                response = self._attempt(url, headers, deadline)
+            except SourceError:
+                raise
+            except (DeadlineExceeded, httpx2.TimeoutException) as exc:
+                if isinstance(exc, httpx2.ConnectTimeout):
+                    unreachable_since = self._unreachable(unreachable_since, "connection timed out", failures)
+                    failures += 1
+                    continue
+                unreachable_since = None
+                slow += 1
+                silent = isinstance(exc, httpx2.TimeoutException)
+                what = (
+                    f"silent for {min(self.timeout, deadline):g} s"
+                    if silent
+                    else f"still incomplete after {deadline:g} s"
+                )
+                if slow >= self.slow_attempts:
+                    raise HubTooSlow(
+                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
+                        f"was {what}): the server hangs or sends too slowly; allow more time per request with "
+                        f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
+                    ) from None
+                if sizes is not None and self._step_down(sizes, notes, what, slow=True):
+                    failures = 0  # a smaller page is a new request, with its own retries
+                    continue
+                wait = self._backoff(slow)
+                log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
+                time.sleep(wait)
+                continue
+            except httpx2.TransportError as exc:
+                slow = 0
+                reason = unreachable_reason(exc)
+                if reason is not None:
+                    unreachable_since = self._unreachable(unreachable_since, reason, failures)
+                    failures += 1
+                    continue
+                unreachable_since = None
+                failures += 1
+                if failures > self.max_retries:
+                    raise SourceError(
+                        f"{self.endpoint} broke off {failures} requests in a row for {_short(url)}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                wait = self._backoff(failures)
+                log.info(
+                    "GET %s: %s: %s; retry %d/%d in %.1f s",
+                    _short(url),
+                    type(exc).__name__,
+                    exc,
+                    failures,
+                    self.max_retries,
+                    wait,
+                )
+                time.sleep(wait)
+                continue
+
+            slow = 0
+            unreachable_since = None
+            status = response.status_code
+            if status not in RETRY_STATUSES:
+                return response
+            if status == 504 and sizes is not None and self._step_down(sizes, notes, "HTTP 504", slow=False):
+                failures = 0
+                continue
+            failures += 1
+            if failures > self.max_retries:
+                try:
+                    hf_raise_for_status(response)
+                except Exception as exc:  # say which page sizes were tried, if any
+                    if notes:
+                        raise SourceError(f"{type(exc).__name__}: {exc}{_tried(notes)}") from None
+                    raise
+                raise SourceError(
+                    f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
+                )
+            wait = self._wait(response, failures)
+            log.info(
+                "GET %s: HTTP %d; retry %d/%d in %.1f s",
+                _short(url),
+                status,
+                failures,
+                self.max_retries,
+                wait,
+            )
+            time.sleep(wait)
+
+    def _wait(self, response: httpx2.Response, failures: int) -> float:
+        """How long to wait before asking again after a retryable status (a 429 says it itself)."""
+        if response.status_code == 429:
+            info = parse_ratelimit_headers(response.headers)
+            if info is not None and info.remaining == 0:
+                wait = float(info.reset_in_seconds + 1)  # +1 s against rounding, as huggingface_hub does
+            else:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                wait = retry_after + 1 if retry_after is not None else self._backoff(failures)
+            self.meter.waited("rate_limited", wait)
+            return wait
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return min(retry_after, 300.0) if retry_after is not None else self._backoff(failures)
+
+    def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
+        """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
+        now = time.monotonic()
+        since = now if since is None else since
+        wait = self._backoff(failures + 1)
+        if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
+            raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
+        log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
+        time.sleep(wait)
+        return since
+
+    @staticmethod
+    def _step_down(sizes: PageSizes, notes: list[str] | None, why: str, *, slow: bool) -> bool:
+        before = sizes.size
+        if not sizes.failed(slow=slow):
+            return False
+        note = f"page size lowered from {before:,} to {sizes.size:,} ({why})"
+        log.info("listing: %s", note)
+        if notes is not None:
+            notes.append(note)
+        return True
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -506,36 +732,19 @@ class HuggingFaceSource(Source):
 
     # -- one request
 
-    def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
-        """One attempt at ``url`` (following same-origin redirects), abandoned after ``deadline`` seconds."""
-        timeout = httpx2.Timeout(
-            min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
+    def _client(self) -> HubClient:
+        """The request helper, with this source's settings and the run's meter."""
+        return HubClient(
+            self.endpoint,
+            self.meter,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+            slow_attempts=self.slow_attempts,
+            unreachable_after=self.unreachable_after,
         )
-        auth = MeteredRequest(self.meter)
-
-        def send() -> httpx2.Response:
-            target = url
-            for _ in range(MAX_REDIRECTS + 1):
-                response = get_session().request(
-                    "GET", target, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
-                )
-                if not response.has_redirect_location:
-                    return response
-                location = urljoin(target, response.headers["Location"])
-                if not same_origin(location, self.endpoint):
-                    raise SourceError(
-                        f"{self.endpoint} redirected a request to another host ({show_origin(location)}); zoo "
-                        f"sends its requests, and the token, to {show_origin(self.endpoint)} only, so nothing "
-                        "was sent there (if the Hub moved, give its new address with --hf-endpoint)"
-                    )
-                target = location
-            raise SourceError(f"{self.endpoint} redirected {_short(url)} more than {MAX_REDIRECTS} times")
-
-        # past the deadline, closing the shared client drops the connection the attempt is stuck on
-        return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
-
-    def _backoff(self, n: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
 
     def _get_json(
         self,
@@ -544,113 +753,19 @@ class HuggingFaceSource(Source):
         sizes: PageSizes | None = None,
         notes: list[str] | None = None,
     ) -> tuple[Any, httpx2.Response]:
-        """GET ``url`` and decode its JSON body, retrying as the module documentation says.
-
-        With ``sizes`` (a listing page), the request's ``limit`` follows it: a page that keeps failing
-        with 504 or time-outs is asked again with a smaller one, and ``notes`` is told of each change.
-        Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a 4xx or a last 5xx).
-        """
-        deadline = request_deadline(self.deadline)
-        failures = 0  # failed attempts at this page size that count against max_retries
+        """GET ``url`` (through :class:`HubClient`) and decode its JSON body, asking again for a body that
+        is not valid JSON. A 4xx raises huggingface_hub's ``HfHubHTTPError``; see :meth:`HubClient.get`
+        for the rest."""
+        client = self._client()
         json_failures = 0
-        slow = 0  # attempts in a row that timed out
-        unreachable_since: float | None = None
         while True:
-            if sizes is not None:
-                url = _with_limit(url, sizes.size)
-            try:
-                response = self._attempt(url, headers, deadline)
-            except SourceError:
-                raise
-            except (DeadlineExceeded, httpx2.TimeoutException) as exc:
-                if isinstance(exc, httpx2.ConnectTimeout):
-                    unreachable_since = self._unreachable(unreachable_since, "connection timed out", failures)
-                    failures += 1
-                    continue
-                unreachable_since = None
-                slow += 1
-                silent = isinstance(exc, httpx2.TimeoutException)
-                what = (
-                    f"silent for {min(self.timeout, deadline):g} s"
-                    if silent
-                    else f"still incomplete after {deadline:g} s"
-                )
-                if slow >= self.slow_attempts:
-                    raise HubTooSlow(
-                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
-                        f"was {what}): the server hangs or sends too slowly; allow more time per request with "
-                        f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
-                    ) from None
-                if sizes is not None and self._step_down(sizes, notes, what, slow=True):
-                    failures = 0  # a smaller page is a new request, with its own retries
-                    continue
-                wait = self._backoff(slow)
-                log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
-                time.sleep(wait)
-                continue
-            except httpx2.TransportError as exc:
-                slow = 0
-                reason = unreachable_reason(exc)
-                if reason is not None:
-                    unreachable_since = self._unreachable(unreachable_since, reason, failures)
-                    failures += 1
-                    continue
-                unreachable_since = None
-                failures += 1
-                if failures > self.max_retries:
-                    raise SourceError(
-                        f"{self.endpoint} broke off {failures} requests in a row for {_short(url)}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from None
-                wait = self._backoff(failures)
-                log.info(
-                    "GET %s: %s: %s; retry %d/%d in %.1f s",
-                    _short(url),
-                    type(exc).__name__,
-                    exc,
-                    failures,
-                    self.max_retries,
-                    wait,
-                )
-                time.sleep(wait)
-                continue
-
-            slow = 0
-            unreachable_since = None
-            status = response.status_code
-            if status in RETRY_STATUSES:
-                if (
-                    status == 504
-                    and sizes is not None
-                    and self._step_down(sizes, notes, "HTTP 504", slow=False)
-                ):
-                    failures = 0
-                    continue
-                failures += 1
-                if failures > self.max_retries:
-                    try:
-                        hf_raise_for_status(response)
-                    except Exception as exc:  # say which page sizes were tried, if any
-                        if notes:
-                            raise SourceError(f"{type(exc).__name__}: {exc}{_tried(notes)}") from None
-                        raise
-                    raise SourceError(
-                        f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
-                    )
-                wait = self._wait(response, failures)
-                log.info(
-                    "GET %s: HTTP %d; retry %d/%d in %.1f s",
-                    _short(url),
-                    status,
-                    failures,
-                    self.max_retries,
-                    wait,
-                )
-                time.sleep(wait)
-                continue
+            response = client.get(url, headers, sizes, notes)
             hf_raise_for_status(response)
-            if status != 200:
-                raise SourceError(f"{self.endpoint} answered {_short(url)} with HTTP {status}, not a page")
+            if response.status_code != 200:
+                raise SourceError(
+                    f"{self.endpoint} answered {_short(str(response.url))} with HTTP {response.status_code}, "
+                    "not a page"
+                )
             try:
                 return orjson.loads(response.content), response
             except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
@@ -658,46 +773,10 @@ class HuggingFaceSource(Source):
                 if json_failures >= self.json_attempts:
                     raise SourceError(
                         f"the Hub sent a body that is not valid JSON {json_failures} times in a row for "
-                        f"{_short(url)}: {exc}"
+                        f"{_short(str(response.url))}: {exc}"
                     ) from None
-                log.info("GET %s: a body that is not valid JSON; asking again", _short(url))
+                log.info("GET %s: a body that is not valid JSON; asking again", _short(str(response.url)))
                 time.sleep(self.json_retry_wait * json_failures)
-
-    def _wait(self, response: httpx2.Response, failures: int) -> float:
-        """How long to wait before asking again after a retryable status (a 429 says it itself)."""
-        if response.status_code == 429:
-            info = parse_ratelimit_headers(response.headers)
-            if info is not None and info.remaining == 0:
-                wait = float(info.reset_in_seconds + 1)  # +1 s against rounding, as huggingface_hub does
-            else:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                wait = retry_after + 1 if retry_after is not None else self._backoff(failures)
-            self.meter.waited("rate_limited", wait)
-            return wait
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return min(retry_after, 300.0) if retry_after is not None else self._backoff(failures)
-
-    def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
-        """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
-        now = time.monotonic()
-        since = now if since is None else since
-        wait = self._backoff(failures + 1)
-        if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
-            raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
-        log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
-        time.sleep(wait)
-        return since
-
-    @staticmethod
-    def _step_down(sizes: PageSizes, notes: list[str] | None, why: str, *, slow: bool) -> bool:
-        before = sizes.size
-        if not sizes.failed(slow=slow):
-            return False
-        note = f"page size lowered from {before:,} to {sizes.size:,} ({why})"
-        log.info("listing: %s", note)
-        if notes is not None:
-            notes.append(note)
-        return True
 
     # -- the listing
 

@@ -22,8 +22,8 @@ An enrichment source (see :mod:`crawler.sources.base`):
 * **Budget**: ``--max-requests N`` bounds this process's requests (the Hub's quota is 500 requests per 5
   minutes anonymous, 1,000 with a free token, and the listing shares it). No new request is sent once N
   are spent; the run then ends **complete** (not failed), having saved every model it finished, and the
-  next run goes on from the undated rest. (huggingface_hub's own retries of a request already sent, after
-  a 429 or a 5xx, count too and cannot be stopped midway, so a run can end a retry or two over N.)
+  next run goes on from the undated rest. (The retries of a request already sent, after a 429, a 5xx
+  or a time-out, count too and are not stopped midway, so a run can end a retry or two over N.)
   ``zoo crawl all`` runs it after the listing with :func:`nightly_budget` (``$ZOO_HF_DATES_BUDGET``,
   default 2,000): the cohort is dated over a few nights without anyone doing anything.
 * **Storage**: one row per settled model in ``hf_first_commits`` (``sql/schema/007_hf_first_commits.sql``
@@ -50,16 +50,20 @@ stays invalid JSON. A renamed repo answers 307 to its new name's URL: the redire
 stays on the endpoint's own scheme, host and port (and refused otherwise), and counted. The revision
 asked is the listing's ``sha`` (a commit id works as a revision), else ``main``: if a repo's old name
 were taken by another repo, that one would not hold the sha and would answer 404, never a wrong date.
-A 401 (a bad token) or a 5xx that outlasts huggingface_hub's retries fails the run, which resumes
-from its last saved page the next time.
+A 401 (a bad token) or a 5xx that outlasts the retries fails the run, which resumes from its last
+saved page the next time.
 
-HTTP: the listing's way, through huggingface_hub's public helpers: ``http_backoff`` on the library's
-shared session (429s waited out as ``RateLimit`` says, 5xx and timeouts retried with backoff),
-``hf_raise_for_status`` for failures, the listing's ``MeteredRequest`` observer counting every attempt on
-the run's meter, and :func:`crawler.sources.huggingface.pace` before every request after an answer that
-said ``RateLimit: r=0`` (the wait for the window's reset instead of a 429). Requests are sent with
-``follow_redirects=False`` (a per-request setting of httpx; the shared session is left as the library
-made it), because a redirect here is information (a rename) and must be checked before it is followed.
+HTTP: every request goes through the listing's request helper,
+:class:`crawler.sources.huggingface.HubClient`, on huggingface_hub's shared session: 429s waited out as
+``RateLimit`` says (and counted on the run's meter as ``rate_limited``), 5xx, 408 and broken connections
+retried with backoff, a total deadline per attempt (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``,
+60 s; 4 time-outs in a row fail the run), a Hub that cannot be reached failing the run within 30 s
+(``cannot reach <endpoint>: <reason>``), and every attempt counted on the run's meter. The helper is
+asked to return redirects and 4xx answers instead of following or raising them, because here a redirect
+is information (a rename, checked before it is followed) and a 404 says what became of the repo;
+``hf_raise_for_status`` fails the run on a 401. :func:`crawler.sources.huggingface.pace` runs before
+every request after an answer that said ``RateLimit: r=0`` (the wait for the window's reset instead of a
+429). An endpoint with a user name or password in it is refused, as the listing refuses it.
 """
 
 from __future__ import annotations
@@ -75,12 +79,13 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 
 import httpx2
 import orjson
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
+from ._net import DEADLINE_ENV, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
 from .base import Source
 from .huggingface import HUB as LISTING_HUB
-from .huggingface import SENTINEL_CREATED_AT, MeteredRequest, pace, resolve_endpoint, token_secrets
+from .huggingface import SENTINEL_CREATED_AT, HubClient, pace, resolve_endpoint, token_secrets
 from .records import Page
 from .registry import Hub, Option, register
 
@@ -115,17 +120,6 @@ def nightly_budget() -> int:
     if value < 0:
         raise ValueError(f"ZOO_HF_DATES_BUDGET must be 0 or more, not {value}")
     return value
-
-
-def same_origin(url: str, endpoint: str) -> bool:
-    """Whether ``url`` is on ``endpoint``'s scheme, host and port (default ports made explicit)."""
-
-    def origin(u: str) -> tuple[str, str, int | None]:
-        parts = urlsplit(u)
-        scheme = parts.scheme.lower()
-        return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
-
-    return origin(url) == origin(endpoint)
 
 
 def _with_page(url: str, page: int) -> str:
@@ -194,8 +188,12 @@ class HuggingFaceDatesSource(Source):
         json_attempts: int = 3,
         json_retry_wait: float = 1.0,
         backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        deadline: float | None = None,
+        slow_attempts: int = SLOW_ATTEMPTS,
+        unreachable_after: float = UNREACHABLE_SECONDS,
     ) -> None:
-        self.endpoint = resolve_endpoint(endpoint)
+        self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.max_requests = max_requests
         self.token = token
         self.timeout = timeout
@@ -204,6 +202,11 @@ class HuggingFaceDatesSource(Source):
         self.json_attempts = json_attempts
         self.json_retry_wait = json_retry_wait
         self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
+        self.deadline = deadline
+        self.slow_attempts = slow_attempts
+        self.unreachable_after = unreachable_after
         self.tally = Tally()
         self._last: tuple[httpx2.Response, float] | None = None  # the latest answer, for pacing
         self._headers: dict[str, str] = {}
@@ -330,27 +333,34 @@ class HuggingFaceDatesSource(Source):
             self._last = None
             pace(response, received, self.meter)
 
+    def _client(self) -> HubClient:
+        """The listing's request helper, with this source's settings and the run's meter; redirects and
+        4xx answers come back to :meth:`_get`."""
+        return HubClient(
+            self.endpoint,
+            self.meter,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+            slow_attempts=self.slow_attempts,
+            unreachable_after=self.unreachable_after,
+            follow_redirects=False,
+        )
+
     def _get(self, url: str, repo_id: str, warnings: list[str]) -> tuple[httpx2.Response, list[Any], str]:
         """One page of commits: (the answer, its items, the URL that answered, after redirects).
 
         Raises :class:`_Unsettled` for an answer that settles nothing tonight, :class:`_BudgetSpent`
         before a request the budget does not allow; a 401 or a lasting 5xx raises huggingface_hub's
-        error, which fails the run.
+        error, and a Hub that hangs or cannot be reached raises :class:`SourceError`: these fail the run.
         """
+        client = self._client()
         redirects = bad_bodies = 0
         while True:
             self._before_request()
-            response = http_backoff(
-                "GET",
-                url,
-                auth=MeteredRequest(self.meter),
-                headers=self._headers,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                base_wait_time=self.backoff_base,
-                max_wait_time=30,
-                follow_redirects=False,
-            )
+            response = client.get(url, self._headers)
             self._last = (response, time.monotonic())
             status = response.status_code
             if status in _REDIRECTS:
@@ -510,7 +520,24 @@ Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
                 metavar="N",
                 all_default=nightly_budget,
             ),
-            Option("--timeout", "timeout", "Seconds before a request times out.", type=float, default=60.0),
+            Option(
+                "--timeout",
+                "timeout",
+                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
+                type=float,
+                default=60.0,
+            ),
+            Option(
+                "--request-deadline",
+                "deadline",
+                "Seconds one request may take in all, however slowly the answer trickles in (default: "
+                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
+                "Example: --request-deadline 120",
+                type=float,
+                envvar=DEADLINE_ENV,
+                metavar="SECONDS",
+                min=0.001,
+            ),
         ),
         secrets=("HF_TOKEN",),
         summary=summary,
