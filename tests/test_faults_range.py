@@ -244,7 +244,13 @@ FAST = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05, timeout=
 
 @pytest.mark.parametrize(
     ("field", "value", "likes"),
-    [("voteCount", 2**70, None), ("voteCount", "9223372036854775808", None), ("voteCount", "42", 42)],
+    [
+        ("voteCount", 2**70, None),
+        ("voteCount", "9223372036854775808", None),
+        ("voteCount", math.nan, None),
+        ("voteCount", 12.5, None),
+        ("voteCount", "42", 42),  # proto JSON may send a number as a string
+    ],
 )
 def test_kaggle_out_of_range_counts_and_dates_are_warnings(
     db: str, tmp_path: Path, field: str, value: Any, likes: int | None

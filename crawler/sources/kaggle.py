@@ -349,6 +349,14 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _count(value: Any, name: str, warn: Callable[[str], None]) -> int | None:
+    """A count (``_as_int``); anything else sent (``12.5``, ``NaN``, ``"many"``) is NULL with a warning."""
+    count = _as_int(value)
+    if count is None and value is not None:
+        warn(f"{name}={str(value)[:60]!r} is not an integer; stored as NULL")
+    return count
+
+
 def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -565,7 +573,7 @@ def normalise_model(
         last_modified=last_modified,
         tags=_tags(item.get("tags"), warn),
         downloads=None,  # Kaggle's listing has no download count (module doc)
-        likes=_as_int(item.get("voteCount")),
+        likes=_count(item.get("voteCount"), "voteCount", warn),
         private=private,
         formats=formats,
         extra=extra,
