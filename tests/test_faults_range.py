@@ -34,9 +34,10 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources._http import RetryPolicy
 from crawler.sources.huggingface import HuggingFaceSource
+from crawler.sources.huggingface_dates import HuggingFaceDatesSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from tests.fakes.faults import query, runs
-from tests.fakes.hub import FakeHub, make_models
+from tests.fakes.hub import SENTINEL, FakeHub, make_models
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models
 
 runner = CliRunner()
@@ -273,3 +274,31 @@ def test_kaggle_out_of_range_counts_and_dates_are_warnings(
     assert rows[str(dated["id"])][1:] == (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "out_of_range")
     additions = _stats(db, "additions", "--hub", "kaggle")
     assert {r["period"]: r["models"] for r in additions}.get("unknown") == 1
+
+
+def test_hf_dates_oldest_commits_before_2000_are_not_creation_dates(db: str) -> None:
+    """``zoo crawl hf-dates`` reads commit dates too: one of year 1 or 1970 dates no repo (quality
+    out_of_range, no date, the model stays 'legacy', not asked again), and nothing fails."""
+    models = make_models(120, seed=23, sentinel_share=0.3)
+    old = [m for m in models if m["createdAt"] == SENTINEL]
+    year1, epoch = old[0], old[1]
+    year1["_first_date"] = "0001-01-01T00:00:00.000Z"
+    epoch["_first_date"] = "1970-01-01T00:00:00.000Z"
+    with FakeHub(models) as hub:
+        assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
+        result = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05), db)
+        asked = len(hub.commit_requests())
+        again = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05), db)
+        assert len(hub.commit_requests()) == asked  # settled: not asked again
+    assert result.status == again.status == "complete", (result.error, again.error)
+    rows = {
+        r[0]: r[1:]
+        for r in query(db, "SELECT key, created_at, created_at_quality, commit_date FROM hf_first_commits")
+    }
+    assert rows[year1["_id"]] == (None, "out_of_range", datetime(1, 1, 1, tzinfo=UTC))
+    assert rows[epoch["_id"]] == (None, "out_of_range", datetime(1970, 1, 1, tzinfo=UTC))
+    assert sum(1 for r in rows.values() if r[1] == "first_commit") == len(old) - 2
+    [(samples,)] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[:1]
+    assert any(year1["id"] in s and "before 2000-01-01" in s for s in samples), samples
+    periods = {r["period"]: r["models"] for r in _stats(db, "additions", "--hub", "hf")}
+    assert periods["legacy"] == 2 and not {"1", "0001", "1970"} & set(periods)

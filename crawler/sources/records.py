@@ -165,7 +165,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
-def _in_utc(value: Any) -> datetime | None:
+def in_utc(value: Any) -> datetime | None:
     """The instant in UTC, or ``None`` when a ``datetime`` cannot hold it (year 1 at +02:00 is year 0)."""
     if not isinstance(value, datetime):
         return None
@@ -215,7 +215,7 @@ def check_page(page: Page, now: datetime | None = None) -> None:
             if value is None:
                 continue
             fits = type(value) is datetime and value.tzinfo is not None and 1 < value.year < 9999
-            utc = value if fits else _in_utc(value)
+            utc = value if fits else in_utc(value)
             if utc is None:
                 setattr(record, name, None)
                 if name == "created_at" and record.created_at_quality == "exact":
