@@ -165,6 +165,12 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
+def _model(record: ModelRecord) -> str:
+    """The model's name for a warning, at most twice ``_SHOWN`` characters."""
+    name = record.id
+    return name if len(name) <= 2 * _SHOWN else name[: 2 * _SHOWN - 1] + "…"
+
+
 def in_utc(value: Any) -> datetime | None:
     """The instant in UTC, or ``None`` when a ``datetime`` cannot hold it (year 1 at +02:00 is year 0)."""
     if not isinstance(value, datetime):
@@ -200,14 +206,13 @@ def check_page(page: Page, now: datetime | None = None) -> None:
     until = now + PLAUSIBLE_AHEAD
     warnings = page.warnings
     for record in page.records:
-        model = record.id if len(record.id) <= 2 * _SHOWN else record.id[: 2 * _SHOWN - 1] + "…"
         for name, low, high in _INT_CHECKS:
             value = getattr(record, name)
             if value is None or (type(value) is int and low <= value <= high):
                 continue
             setattr(record, name, None)
             warnings.append(
-                f"{model}: {name}={_shown(value)} is not an integer in the column's range "
+                f"{_model(record)}: {name}={_shown(value)} is not an integer in the column's range "
                 f"({low:,} … {high:,}); stored as NULL"
             )
         for name in _TIME_COLUMNS:
@@ -221,13 +226,13 @@ def check_page(page: Page, now: datetime | None = None) -> None:
                 if name == "created_at" and record.created_at_quality == "exact":
                     record.created_at_quality = "out_of_range"
                 warnings.append(
-                    f"{model}: {name}={_shown(value)} is not a representable date; stored as NULL"
+                    f"{_model(record)}: {name}={_shown(value)} is not a representable date; stored as NULL"
                 )
             elif name == "created_at" and not (PLAUSIBLE_SINCE <= utc <= until):
                 flag = record.created_at_quality == "exact"
                 if flag:
                     record.created_at_quality = "out_of_range"
                 warnings.append(
-                    f"{model}: created_at={_shown(value)} is outside {PLAUSIBLE_SINCE.date()} … the crawl + 1 "
+                    f"{_model(record)}: created_at={_shown(value)} is outside {PLAUSIBLE_SINCE.date()} … the crawl + 1 "
                     f"day; stored as given{', quality out_of_range (in no creation period)' if flag else ''}"
                 )
