@@ -261,19 +261,22 @@ def test_kaggle_out_of_range_counts_and_dates_are_warnings(
     """Kaggle shares the check: its vote count (stored as likes; proto JSON may send int64 as a string)
     and its publish time (year 9999) are checked against the same columns."""
     models = make_kaggle_models(12, seed=21, hidden_share=0.0, strip_share=0.0, unknown_every=10**9)
-    target, dated = models[0], models[1]
+    target, dated, year0 = models[0], models[1], models[2]
     target[field] = value
     dated["publishTime"] = "9999-12-31T23:59:59Z"
+    year0["updateTime"] = "0001-01-01T00:00:00+02:00"  # year 0 in UTC: NULL and a warning
     with FakeKaggle(models) as fake:
         credentials = KaggleCredentials("bearer", fake.token or "", origin="test")
         result = crawl(KaggleSource(fake.url, credentials, policy=FAST), db)
     assert result.status == "complete", result.error
-    assert result.counters.warnings == (1 if likes is None else 0) + 1
+    assert result.counters.warnings == (1 if likes is None else 0) + 2
     rows = dict(
-        (r[0], r[1:]) for r in query(db, "SELECT key, likes, created_at, created_at_quality FROM models")
+        (r[0], r[1:])
+        for r in query(db, "SELECT key, likes, created_at, created_at_quality, last_modified FROM models")
     )
+    assert rows[str(year0["id"])][3] is None and rows[str(year0["id"])][2] == "exact"
     assert rows[str(target["id"])][0] == likes
-    assert rows[str(dated["id"])][1:] == (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "out_of_range")
+    assert rows[str(dated["id"])][1:3] == (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "out_of_range")
     additions = _stats(db, "additions", "--hub", "kaggle")
     assert {r["period"]: r["models"] for r in additions}.get("unknown") == 1
 

@@ -330,7 +330,10 @@ def parse_time(value: Any) -> datetime | None:
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+    try:
+        dt = dt.astimezone(timezone.utc)
+    except OverflowError:  # year 1 at +02:00 is year 0 in UTC
+        raise ValueError(f"{value!r} is not a time a datetime holds in UTC") from None
     if dt.year <= 1:
         return None
     return dt
