@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .sources.base import Meter, Source, SourceError
-from .sources.records import Page
+from .sources.records import Page, check_page
 from .store import CrawlLock, RunPolicy, RunResult, begin_run, read_work, resolve_db
 
 
@@ -177,6 +177,7 @@ def _crawl(
                                 "circles"
                             )
                         passed.add(page.checkpoint)
+                    check_page(page)  # a value its column cannot hold is a warning, never a failed run
                     if secrets:
                         page.warnings = [scrub(w, secrets) for w in page.warnings]
                         page.notes = [scrub(n, secrets) for n in page.notes]

@@ -104,6 +104,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
         mp.setenv("HF_HOME", str(tmp / "hf_home"))
         mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
         models = make_models(1500, seed=31)
+        for m, odd in zip(models[:2], ("0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"), strict=True):
+            m["createdAt"] = odd  # dates outside reality: stored as given, period 'unknown'
         with FakeHub(models) as hub:
             date_run(db, crawl(HuggingFaceSource(hub.url), db).run_id, 0, 3)
             with FakeKaggle(make_kaggle_models(120, seed=8)) as kaggle:
@@ -268,6 +270,15 @@ def test_spark_reads_the_export_with_portable_types(spark, exported):
     assert {r["hub"]: r["models"] for r in counted} == hubs and len(hubs) == 3
 
 
+def test_spark_reads_dates_outside_reality(spark, exported):
+    """Year 1 and 9999 ``createdAt`` (quality out_of_range) are read as they were stored, in no year."""
+    rows = spark.sql(
+        "SELECT DISTINCT year(created_at) AS y, created_period, created_month FROM zoo_models "
+        "WHERE created_at_quality = 'out_of_range' ORDER BY y"
+    ).collect()
+    assert [tuple(r) for r in rows] == [(1, "unknown", "unknown"), (9999, "unknown", "unknown")]
+
+
 def test_spark_gives_zoo_figures_now(spark, exported):
     db, out, _ = exported
     compare(spark, db, out, None, FIGURES)
@@ -288,4 +299,5 @@ def test_the_readme_script_prints_the_table(spark, exported, capsys):
     rows = zoo_rows(db, "stats", "exclusivity", "--hub", "huggingface")
     pytorch_only = next(r["models"] for r in rows if r["class"] == "pytorch_only")
     assert f"|huggingface|all   |pytorch_only   |{pytorch_only:<6}|" in printed
-    assert "Models added per year" in printed and "|pytorch-hub|2019  |all  |1     |" in printed
+    # (the period column is as wide as 'unknown', the period of the two dates outside reality)
+    assert "Models added per year" in printed and "|pytorch-hub|2019   |all  |1     |" in printed

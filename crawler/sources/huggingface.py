@@ -469,6 +469,16 @@ def _parse_dt(value: Any) -> datetime | None:
     return dt
 
 
+def _loads(content: bytes) -> Any:
+    """A listing body → Python values: orjson, else Python's json for the numbers orjson refuses (``NaN``,
+    ``Infinity``, ``1e400``: not JSON, but what some JSON writers send). Such a number is then one odd
+    field of one model (a warning), not a page the run cannot get past."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
 def _opt_int(item: dict[str, Any], name: str, warn: Callable[[str], None]) -> int | None:
     value = item.get(name)
     if value is None:
@@ -767,8 +777,8 @@ class HuggingFaceSource(Source):
                     "not a page"
                 )
             try:
-                return orjson.loads(response.content), response
-            except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
+                return _loads(response.content), response
+            except ValueError as exc:  # json's and orjson's JSONDecodeError are ValueErrors
                 json_failures += 1
                 if json_failures >= self.json_attempts:
                     raise SourceError(

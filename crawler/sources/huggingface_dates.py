@@ -41,6 +41,8 @@ What the oldest commit says (the quality stored with it):
 * ``after_placeholder``: dated after 2022-03-02T23:29:04Z, so it cannot be the creation of a repo that
   existed by then (the history was squashed or rewritten later): stored without a date, the model stays
   in ``legacy``, and it is not asked again.
+* ``out_of_range``: dated before 2000-01-01 (``records.PLAUSIBLE_SINCE``; year 1, 1970) or at an instant
+  no ``datetime`` holds in UTC: not a creation date either; stored the same way, with a warning.
 
 Answers that settle nothing write nothing, count on the run as warnings and in the summary line, and are
 asked again another night: a repo that is gone (404 ``RepoNotFound``: the listing will mark it deleted,
@@ -86,7 +88,7 @@ from ._net import DEADLINE_ENV, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoi
 from .base import Source
 from .huggingface import HUB as LISTING_HUB
 from .huggingface import SENTINEL_CREATED_AT, HubClient, pace, resolve_endpoint, token_secrets
-from .records import Page
+from .records import PLAUSIBLE_SINCE, Page, in_utc
 from .registry import Hub, Option, register
 
 HUB = "huggingface-dates"
@@ -154,6 +156,7 @@ class Tally:
     first_commit: int = 0
     oldest_commit: int = 0
     after_placeholder: int = 0
+    out_of_range: int = 0
     gone: int = 0
     renamed: int = 0
     revision_missing: int = 0
@@ -290,7 +293,15 @@ class HuggingFaceDatesSource(Source):
             warnings.append(f"{repo_id}: {exc}")
             return None
         date, title, commit_id, authors = oldest
-        if date > _SENTINEL_DT:
+        utc = in_utc(date)
+        if utc is None or utc < PLAUSIBLE_SINCE:  # year 1, 1970: no repo of the Hub was created then
+            quality, created = "out_of_range", None
+            self.tally.out_of_range += 1
+            warnings.append(
+                f"{repo_id}: its oldest commit {commit_id[:12]} is dated {date.isoformat()}, before "
+                f"{PLAUSIBLE_SINCE.date()}: not a creation date (left in 'legacy', not asked again)"
+            )
+        elif date > _SENTINEL_DT:
             quality, created = "after_placeholder", None
             self.tally.after_placeholder += 1
             warnings.append(
@@ -318,7 +329,7 @@ class HuggingFaceDatesSource(Source):
             "commit_id": commit_id,
             "commit_title": title,
             "commit_authors": authors,
-            "commit_date": _iso(date),
+            "commit_date": None if utc is None else _iso(utc),
             "total_commits": total,
             "requests": self.meter.requests - spent,
             "dated_at": _iso(datetime.now(timezone.utc)),
@@ -462,6 +473,7 @@ def summary(source: Source, figures: Mapping[str, int]) -> str | None:
     parts = [dated]
     for n, text in (
         (t.after_placeholder, "with a history rewritten after 2022-03-02 (not datable, kept in legacy)"),
+        (t.out_of_range, "with an oldest commit dated before 2000 (not datable, kept in legacy)"),
         (t.gone, "gone (404)"),
         (t.renamed, "renamed (redirect followed)"),
         (t.revision_missing, "whose listed revision is gone (asked again after the next listing)"),

@@ -330,7 +330,10 @@ def parse_time(value: Any) -> datetime | None:
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+    try:
+        dt = dt.astimezone(timezone.utc)
+    except OverflowError:  # year 1 at +02:00 is year 0 in UTC
+        raise ValueError(f"{value!r} is not a time a datetime holds in UTC") from None
     if dt.year <= 1:
         return None
     return dt
@@ -347,6 +350,14 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value.strip())
     return None
+
+
+def _count(value: Any, name: str, warn: Callable[[str], None]) -> int | None:
+    """A count (``_as_int``); anything else sent (``12.5``, ``NaN``, ``"many"``) is NULL with a warning."""
+    count = _as_int(value)
+    if count is None and value is not None:
+        warn(f"{name}={str(value)[:60]!r} is not an integer; stored as NULL")
+    return count
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -565,7 +576,7 @@ def normalise_model(
         last_modified=last_modified,
         tags=_tags(item.get("tags"), warn),
         downloads=None,  # Kaggle's listing has no download count (module doc)
-        likes=_as_int(item.get("voteCount")),
+        likes=_count(item.get("voteCount"), "voteCount", warn),
         private=private,
         formats=formats,
         extra=extra,

@@ -8,14 +8,20 @@ transaction, which is what makes every source resumable and traceable in the sam
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, get_args, get_type_hints
 
 #: Quality of ``created_at``. ``exact`` is the hub's own timestamp; ``sentinel`` is the Hugging Face
 #: placeholder for repos created before the Hub stored creation dates (the real date is unknown);
 #: ``git_first_commit`` is the landing date of the entry on a catalog's default branch; ``unknown`` means
-#: no date could be read.
-CREATED_AT_QUALITIES = ("exact", "sentinel", "git_first_commit", "unknown")
+#: no date could be read; ``out_of_range`` is a hub's own timestamp outside :data:`PLAUSIBLE_SINCE` …
+#: crawl time + :data:`PLAUSIBLE_AHEAD` (kept as given when a ``datetime`` can hold it in UTC, else NULL;
+#: never counted in a creation period, see :func:`check_page`).
+CREATED_AT_QUALITIES = ("exact", "sentinel", "git_first_commit", "unknown", "out_of_range")
+#: The window of believable model dates: no hub zoo knows existed before 2000, and no date lies more than a
+#: day after the crawl (clock skew and time zones aside).
+PLAUSIBLE_SINCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+PLAUSIBLE_AHEAD = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -139,3 +145,94 @@ MODEL_COLUMNS: tuple[Column, ...] = _columns()
 ATTR_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "attr")
 COUNTER_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "counter")
 FILE_COLUMNS: tuple[str, ...] = tuple(c.name for c in MODEL_COLUMNS if c.role == "files")
+
+# ------------------------------------------------------------------------------------------ value checks
+
+#: The values a column's DuckDB type holds (and its Arrow staging type: BIGINT is int64).
+_SQL_RANGES: dict[str, tuple[int, int]] = {"BIGINT": (-(2**63), 2**63 - 1)}
+_INT_CHECKS = tuple((c.name, *_SQL_RANGES[c.sql]) for c in MODEL_COLUMNS if c.sql in _SQL_RANGES)
+_TIME_COLUMNS = tuple(c.name for c in MODEL_COLUMNS if c.sql == "TIMESTAMPTZ")
+_SHOWN = 60
+
+
+def _shown(value: Any) -> str:
+    """A value for a warning, at most ``_SHOWN`` characters (an integer of thousands of digits too)."""
+    if type(value) is int and value.bit_length() > 128:  # 1e300 read as an integer: shown as 1e+300
+        return (
+            f"{float(value):g}" if value.bit_length() < 1000 else f"<an integer of {value.bit_length()} bits>"
+        )
+    text = value.isoformat() if isinstance(value, datetime) else repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def _model(record: ModelRecord) -> str:
+    """The model's name for a warning, at most twice ``_SHOWN`` characters."""
+    name = record.id
+    return name if len(name) <= 2 * _SHOWN else name[: 2 * _SHOWN - 1] + "…"
+
+
+def in_utc(value: Any) -> datetime | None:
+    """The instant in UTC, or ``None`` when a ``datetime`` cannot hold it (year 1 at +02:00 is year 0)."""
+    if not isinstance(value, datetime):
+        return None
+    try:
+        return (
+            value.astimezone(timezone.utc) if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        )
+    except OverflowError:
+        return None
+
+
+def check_page(page: Page, now: datetime | None = None) -> None:
+    """Check every record of a page against its columns' ranges, in place; each finding is a warning.
+
+    The one place where a value a hub sent meets the column that stores it, for every source:
+
+    * a number column (``BIGINT``: downloads, downloads_all_time, likes) holds -2**63 … 2**63-1; a value
+      outside (``2**70``, ``1e300`` read as an integer) or not an integer is stored as NULL. A negative
+      count is in range and kept as sent: the column's type, not a guess about the hub, sets the range.
+    * a date column holds what a ``datetime`` holds in UTC (years 1 … 9999); a date outside (year 1 at
+      +02:00) is stored as NULL.
+    * ``created_at`` outside :data:`PLAUSIBLE_SINCE` … ``now`` + :data:`PLAUSIBLE_AHEAD` is kept as
+      given (when representable) with a warning; a hub's own date (quality ``exact``) there gets the
+      quality ``out_of_range``, which the statistics never count in a creation period
+      (``sql/views/period_macros.sql``). Other dates (``last_modified``: no statistic reads it) are
+      stored as the hub gives them.
+
+    Warnings name the model, the field and the value (shortened), so a bad value costs one field of one
+    model, never the page or the run.
+    """
+    now = now or datetime.now(timezone.utc)
+    until = now + PLAUSIBLE_AHEAD
+    warnings = page.warnings
+    for record in page.records:
+        for name, low, high in _INT_CHECKS:
+            value = getattr(record, name)
+            if value is None or (type(value) is int and low <= value <= high):
+                continue
+            setattr(record, name, None)
+            warnings.append(
+                f"{_model(record)}: {name}={_shown(value)} is not an integer in the column's range "
+                f"({low:,} … {high:,}); stored as NULL"
+            )
+        for name in _TIME_COLUMNS:
+            value = getattr(record, name)
+            if value is None:
+                continue
+            fits = type(value) is datetime and value.tzinfo is not None and 1 < value.year < 9999
+            utc = value if fits else in_utc(value)
+            if utc is None:
+                setattr(record, name, None)
+                if name == "created_at" and record.created_at_quality == "exact":
+                    record.created_at_quality = "out_of_range"
+                warnings.append(
+                    f"{_model(record)}: {name}={_shown(value)} is not a representable date; stored as NULL"
+                )
+            elif name == "created_at" and not (PLAUSIBLE_SINCE <= utc <= until):
+                flag = record.created_at_quality == "exact"
+                if flag:
+                    record.created_at_quality = "out_of_range"
+                warnings.append(
+                    f"{_model(record)}: created_at={_shown(value)} is outside {PLAUSIBLE_SINCE.date()} … the crawl + 1 "
+                    f"day; stored as given{', quality out_of_range (in no creation period)' if flag else ''}"
+                )

@@ -23,6 +23,9 @@
 --                      'after_placeholder': the oldest commit is dated after 2022-03-02T23:29:04Z, so it
 --                      is not the creation (the history was squashed or rewritten later): created_at
 --                      NULL, the model stays in the period 'legacy', and it is not asked again
+--                      'out_of_range': the oldest commit is dated before 2000-01-01 (year 1, 1970), or at
+--                      an instant no datetime holds in UTC: not the creation either; created_at NULL
+--                      (commit_date too when not representable), the model stays 'legacy', not asked again
 --   commit_id, commit_title, commit_authors, commit_date    the oldest commit as the Hub listed it
 --   total_commits      X-Total-Count of the revision's history (NULL if the Hub sent none)
 --   requests           HTTP requests this model took (redirects and retries included)

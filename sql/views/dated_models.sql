@@ -6,9 +6,9 @@
 --   instant, created_at_quality 'sentinel'), dated by `zoo crawl hf-dates` from each repo's oldest
 --   commit (table hf_first_commits). One row per model (the first one stored wins: dates never change
 --   once found). created_at is NULL for 'after_placeholder' (a history rewritten after the placeholder
---   says nothing about the creation).
+--   says nothing about the creation) and 'out_of_range' (an oldest commit dated before 2000-01-01).
 --   Columns: hub (the model's hub, 'huggingface'), key, created_at, created_at_quality ('first_commit' |
---   'oldest_commit' | 'after_placeholder'), commit_id, run_id (the run that found it).
+--   'oldest_commit' | 'after_placeholder' | 'out_of_range'), commit_id, run_id (the run that found it).
 --
 -- dated_models(as_of): the models that exist now (as_of NULL: current_models) or existed at the end of
 --   that day (models_as_of(as_of)), every column of `models`, where a model whose created_at is the

@@ -16,7 +16,8 @@
 --                     hub's complete runs, not deleted, and whatever else stats_models requires). Every
 --                     figure counts only `counted` rows.
 --     tags_class, evidence_class    the classes of `zoo stats exclusivity` (framework_classes)
---     created_period  the period of `zoo stats --by year`: 'YYYY', 'legacy' or 'unknown'
+--     created_period  the period of `zoo stats --by year`: 'YYYY', 'legacy' or 'unknown' (also for a
+--                     created_at outside reality, created_at_quality 'out_of_range': exported as stored)
 --     created_month   the period of `--by month`: 'YYYY-MM', 'legacy' or 'unknown'
 --     pytorch, tensorflow, jax, keras, safetensors, onnx, gguf    framework flags (some evidence of the
 --                     model maps to that framework, as in model_frameworks)

@@ -7,7 +7,9 @@
 --              date the Hub no longer shows (it shows 2022-03-02T23:29:04Z) and zoo has not recovered
 --              yet (dated_models gives a dated one its first commit's date and quality): never
 --              counted in 2022
---   'unknown'  no created_at
+--   'unknown'  no created_at, or created_at_quality = 'out_of_range': a date the hub gave that lies before
+--              2000-01-01 or more than a day after the crawl that stored it (year 1, 9999, …; kept in
+--              created_at as given, warned about by the crawl): never counted in its year or month
 --   'YYYY'     the year of created_at, for grain 'year'
 --   'YYYY-MM'  the month of created_at, for grain 'month'
 -- Denominator: none (a per-model value).
@@ -15,7 +17,7 @@
 CREATE OR REPLACE MACRO creation_period(created_at, created_at_quality, grain) AS
     CASE
         WHEN created_at_quality = 'sentinel' THEN 'legacy'
-        WHEN created_at IS NULL THEN 'unknown'
+        WHEN created_at IS NULL OR created_at_quality = 'out_of_range' THEN 'unknown'
         WHEN grain = 'month' THEN strftime(make_timestamp(epoch_us(created_at)), '%Y-%m')
         ELSE CAST(year(make_timestamp(epoch_us(created_at))) AS VARCHAR)
     END;

@@ -10,7 +10,7 @@
 --                          pytorch_only, tensorflow_only, jax_only, multi, other, agnostic, none
 -- Models counted: stats_models (current_models: seen by the latest complete crawl of their hub, not
 -- deleted; public only, private models are left out), grouped by the period of created_at (stats_models:
--- 'legacy' = HF sentinel date).
+-- 'legacy' = HF sentinel date; 'unknown' = no created_at, or one outside reality, quality 'out_of_range').
 -- Denominator of `share`: all counted models of that hub in that period (all classes of the definition
 -- together), so the shares of one (definition, grain, hub, period) add up to 1. Every class of the
 -- definition is listed for every (hub, period), with 0 models if none.

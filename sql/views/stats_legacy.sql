@@ -8,7 +8,8 @@
 -- Definition, per hub with a legacy cohort: cohort = dated + undated; dated = counted models whose date
 -- was recovered (created_at_quality 'first_commit' or 'oldest_commit'); undated = counted models still
 -- in the period 'legacy'; undatable = those of undated whose oldest commit is dated after the
--- placeholder (a rewritten history: they stay 'legacy' and are not asked again).
+-- placeholder (a rewritten history) or before 2000-01-01 (quality 'out_of_range'): they stay 'legacy'
+-- and are not asked again.
 -- Denominator of dated_share: the cohort.
 --
 -- Columns: hub, cohort, dated, undated, undatable, dated_share (0–1).

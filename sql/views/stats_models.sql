@@ -17,7 +17,8 @@
 -- Periods (UTC), by the macro creation_period (period_macros.sql):
 --   period_year   'YYYY' of created_at; 'legacy' when created_at_quality is still 'sentinel' (Hugging
 --                 Face repos created before 2022-03-02 that are not dated yet: never counted in 2022);
---                 'unknown' when there is no created_at
+--                 'unknown' when there is no created_at or its quality is 'out_of_range' (a hub's date
+--                 before 2000-01-01 or after the crawl: never counted in a year)
 --   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
 --
 -- Classes: framework_tags_class / framework_evidence_class of the model's mask; the file evidence comes

@@ -96,7 +96,8 @@ MAX_LIMIT = 1000
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """As JavaScript's ``toISOString`` writes it: UTC, milliseconds, ``Z``, four-digit years (year 1 too)."""
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def object_id(dt: datetime, counter: int) -> str:
