@@ -53,7 +53,7 @@ from huggingface_hub.utils import (
 from .. import __version__
 from ._http import parse_retry_after
 from ._net import (
-    DEADLINE_ENV,
+    HTTP_OPTIONS,
     SLOW_ATTEMPTS,
     UNREACHABLE_SECONDS,
     DeadlineExceeded,
@@ -910,24 +910,7 @@ Example: zoo crawl hf --db zoo.duckdb""",
                 envvar="HF_ENDPOINT",
                 in_all="Hub for the huggingface source.",
             ),
-            Option(
-                "--timeout",
-                "timeout",
-                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
-                type=float,
-                default=60.0,
-            ),
-            Option(
-                "--request-deadline",
-                "deadline",
-                "Seconds one request may take in all, however slowly the answer trickles in (default: "
-                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
-                "Example: --request-deadline 120",
-                type=float,
-                envvar=DEADLINE_ENV,
-                metavar="SECONDS",
-                min=0.001,
-            ),
+            *HTTP_OPTIONS,
             Option(
                 "--files/--no-files",
                 "files",

@@ -84,7 +84,7 @@ import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
-from ._net import DEADLINE_ENV, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
+from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
 from .base import Source
 from .huggingface import HUB as LISTING_HUB
 from .huggingface import SENTINEL_CREATED_AT, HubClient, pace, resolve_endpoint, token_secrets
@@ -532,24 +532,7 @@ Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
                 metavar="N",
                 all_default=nightly_budget,
             ),
-            Option(
-                "--timeout",
-                "timeout",
-                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
-                type=float,
-                default=60.0,
-            ),
-            Option(
-                "--request-deadline",
-                "deadline",
-                "Seconds one request may take in all, however slowly the answer trickles in (default: "
-                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
-                "Example: --request-deadline 120",
-                type=float,
-                envvar=DEADLINE_ENV,
-                metavar="SECONDS",
-                min=0.001,
-            ),
+            *HTTP_OPTIONS,
         ),
         secrets=("HF_TOKEN",),
         summary=summary,

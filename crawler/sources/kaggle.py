@@ -55,7 +55,7 @@ from urllib.parse import quote
 import requests
 
 from ._http import HttpStatusError, RetryPolicy, make_session, request_json
-from ._net import DEADLINE_ENV, check_endpoint
+from ._net import HTTP_OPTIONS, check_endpoint
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -876,24 +876,7 @@ Example: KAGGLE_API_TOKEN=... zoo crawl kaggle --db zoo.duckdb""",
             Option("--search", "search", "Only models matching this term."),
             Option("--owner", "owner", "Only models of this user or org."),
             Option("--page-size", "page_size", "Models asked per page.", type=int, default=PAGE_SIZE, min=1),
-            Option(
-                "--timeout",
-                "timeout",
-                "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
-                type=float,
-                default=60.0,
-            ),
-            Option(
-                "--request-deadline",
-                "deadline",
-                "Seconds one request may take in all, however slowly the answer trickles in (default: "
-                "$ZOO_REQUEST_DEADLINE, else 60); after 4 such attempts in a row the run fails. "
-                "Example: --request-deadline 120",
-                type=float,
-                envvar=DEADLINE_ENV,
-                metavar="SECONDS",
-                min=0.001,
-            ),
+            *HTTP_OPTIONS,
             Option(
                 "--max-attempts",
                 "max_attempts",
