@@ -626,8 +626,8 @@ class Run:
         if len(c.notes) + len(notes) > NOTES_MAX:
             notes = notes[: max(0, NOTES_MAX - len(c.notes))]
         # items are records; a page of child rows only (Papers with Code links) counts those rows
-        n_items = len(page.records) or sum(len(rows) for rows in page.children.values())
-        table = records_to_arrow(page.records)
+        table = records_to_arrow(page.records) if page.table is None else page.table
+        n_items = len(page.records) or table.num_rows or sum(len(rows) for rows in page.children.values())
         n = table.num_rows
         table = table.add_column(0, "seq", pa.array(range(n), pa.int64()))
         table = table.add_column(
