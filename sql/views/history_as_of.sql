@@ -43,20 +43,32 @@ present AS (
           WHERE a.mid = m.mid AND a.from_run <= r.run_id AND (a.to_run IS NULL OR a.to_run > r.run_id)
       )
 ),
-attrs AS (  -- every attribute column of the log, as the log defines them
-    SELECT l.mid, arg_max_null(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
+attrs_runs AS (  -- the latest attribute row of each model at or before its as-of run
+    SELECT l.mid, max(l.run_id) AS run_id
     FROM model_attrs_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
     GROUP BY l.mid
 ),
-counters AS (  -- every counter column of the log
-    SELECT l.mid, arg_max_null(COLUMNS(l.* EXCLUDE (mid, run_id)), l.run_id)
+attrs AS (  -- every attribute column of that row, as the log defines them
+    SELECT l.* EXCLUDE (run_id)
+    FROM model_attrs_log l JOIN attrs_runs r ON l.mid = r.mid AND l.run_id = r.run_id
+),
+counters_runs AS (  -- the latest counters row
+    SELECT l.mid, max(l.run_id) AS run_id
     FROM model_counters_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
     GROUP BY l.mid
 ),
-files AS (  -- the file names and their cached evidence, taken together from one row
-    SELECT l.mid, arg_max({'files': l.files, 'bits': l.file_bits, 'rules': l.file_bits_rules}, l.run_id) AS v
+counters AS (  -- every counter column of that row
+    SELECT l.* EXCLUDE (run_id)
+    FROM model_counters_log l JOIN counters_runs r ON l.mid = r.mid AND l.run_id = r.run_id
+),
+files_runs AS (  -- the latest files row of each model at or before its as-of run
+    SELECT l.mid, max(l.run_id) AS run_id
     FROM model_files_log l JOIN present p ON l.mid = p.mid AND l.run_id <= p.as_of_run
     GROUP BY l.mid
+),
+files AS (  -- its file names and their cached evidence (read from the row, not carried through an aggregate)
+    SELECT l.mid, {'files': l.files, 'bits': l.file_bits, 'rules': l.file_bits_rules} AS v
+    FROM model_files_log l JOIN files_runs r ON l.mid = r.mid AND l.run_id = r.run_id
 )
 SELECT m.*
 FROM models m, cutoff
