@@ -285,9 +285,11 @@ def main() -> None:
             )
 
         # 1: pipelining, 100 ms of latency per page
-        lat_pages = 20 if args.quick else 50
+        # as many pages as the hub has, up to 200 (20 s of latency alone); --quick: 50. The crawl's
+        # fixed costs (start-up, merge: about 1.5 s) weigh more the fewer pages there are.
+        lat_pages = max(1, min(50 if args.quick else 200, n // 1000))
         print(f"pipelining: {lat_pages} pages at 100 ms latency…", file=sys.stderr)
-        bare_l, crawl_l, _ = pipelining(models, min(lat_pages, n // 1000), files, tmp)
+        bare_l, crawl_l, _ = pipelining(models, lat_pages, files, tmp)
         rows.append(
             (
                 f"1 pipelining: crawl ÷ bare download, 100 ms latency ({lat_pages} pages)",

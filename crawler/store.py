@@ -143,8 +143,10 @@ _ZOO_META_DDL = "CREATE TABLE IF NOT EXISTS zoo_meta (key VARCHAR PRIMARY KEY, v
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Apply pending schema migrations in order, then (re)create every view.
 
-    Migrations are recorded in ``schema_migrations``; each runs in its own transaction. Views are always
-    recreated, so a database written by an older version gets the current definitions (they self-heal).
+    Migrations are recorded in ``schema_migrations``; each runs in its own transaction. Views are
+    recreated whenever the SQL definitions differ from those the database last got (``zoo_meta``'s
+    ``sql_fingerprint``) or one of them is missing, so a database written by an older version gets the
+    current definitions (they self-heal).
     When the SQL changed, the cached file evidence is brought up to date too (a file rule may have changed).
     """
     con.execute(
@@ -165,9 +167,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             _rollback(con)
             raise
     stored = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchone()
-    create_views(con)
+    current = stored is not None and stored[0] == _sql_fingerprint()
+    if not current or _view_count(con) < _expected_view_count():
+        create_views(con)  # (re)creating every view costs half a second: only when they changed
     seed_hubs(con)
-    if stored is None or stored[0] != _sql_fingerprint():
+    if not current:
         con.execute("BEGIN")
         try:
             refresh_file_bits(con)
@@ -177,6 +181,24 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             raise
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
+
+
+def _expected_view_count() -> int:
+    """How many views and macros ``sql/views`` creates."""
+    return sum(len(_CREATE.findall(text)) for _, text in _view_files())
+
+
+def _view_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many views and macros the database holds (a dropped one makes :func:`migrate` recreate them)."""
+    (n,) = one_row(
+        con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+            "        AND NOT internal AND NOT temporary)"
+            " + (SELECT count(DISTINCT function_name) FROM duckdb_functions() "
+            "    WHERE database_name = current_database() AND NOT internal AND function_type LIKE '%macro%')"
+        )
+    )
+    return int(n)
 
 
 def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,8 +10,8 @@ import os
 import orjson
 import pytest
 
+from crawler.sources._hf_pages import PageReader
 from crawler.sources.huggingface import EXPAND, FILES_EXPAND, HUB, SENTINEL_CREATED_AT, normalise
-from crawler.sources.huggingface_pages import PageReader
 from crawler.store import _MODEL_SCHEMA, records_to_arrow
 from tests.fakes.hub import FakeHub, make_models
 

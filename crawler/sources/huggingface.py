@@ -52,6 +52,7 @@ from huggingface_hub.utils import (
 )
 
 from .. import __version__
+from ._hf_pages import PageReader
 from ._http import parse_retry_after
 from ._net import (
     HTTP_OPTIONS,
@@ -66,7 +67,6 @@ from ._net import (
     unreachable_reason,
 )
 from .base import Meter, Source, SourceError
-from .huggingface_pages import PageReader
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
 
