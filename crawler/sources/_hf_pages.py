@@ -8,7 +8,8 @@ casts it into the model's columns in C++, outside the GIL, in a few milliseconds
 to the store.
 
 **Where validation happens.** The field rules (what is an odd value, what is dropped, which warning says
-so) live in one place, :func:`crawler.sources.huggingface.normalise`. This module never warns and never
+so) live in the Python code: :func:`crawler.sources.huggingface.normalise` (types, names, dates) and
+:func:`crawler.sources.records.check_page` (column ranges, plausible dates, for every source). This module never warns and never
 drops anything: it only *accepts* a page whose every item is certainly clean, i.e. one on which the
 Python rules would keep every value as it is and warn about nothing, and it gives ``None`` for any other
 page, which then goes through the Python normaliser item by item (same rows, same warnings). A page is
@@ -18,11 +19,12 @@ accepted when
   listing's fields, each with the JSON type of a clean value (:data:`_CLEAN_TYPES`; numbers that are not
   64-bit integers, strings where a number belongs, lists of something else... all leave the fast path),
 * and every row passes :data:`_ROW_OK` (names present and non-empty, dates in the Hub's ISO form with a
-  time zone, no null tag or file name, ``gated`` a boolean or a string),
+  time zone, ``created_at`` within :func:`~crawler.sources.records.check_page`'s plausible window and
+  ``last_modified`` in years 1000 … 9998, no null tag or file name, ``gated`` a boolean or a string),
 * and DuckDB read it without an error (a value out of BIGINT's range, malformed JSON).
 
-A rule added to the Python normaliser (a range for counters or dates, say) must be mirrored here as a
-condition that sends the page to the Python path (:data:`_ROW_OK`, or :data:`_CLEAN_TYPES`); the test
+A rule added to either must be mirrored here as a condition that sends the page to the Python path
+(:data:`_ROW_OK`, or :data:`_CLEAN_TYPES`; BIGINT's range needs none: DuckDB's cast fails beyond it); the test
 ``tests/test_hf_pages.py`` checks that both paths give the same rows on clean pages and that odd pages
 leave the fast path.
 """
@@ -34,11 +36,14 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .records import PLAUSIBLE_AHEAD, PLAUSIBLE_SINCE
 
 #: The JSON types (as ``json_structure`` names them) of clean values, per field. A field absent from the
 #: page is fine (the Python path reads it as missing too); ``modelId`` is ignored by both paths.
@@ -100,7 +105,9 @@ def _iso_ok(column: str) -> str:
 _ROW_OK = f"""
     "_id" IS NOT NULL AND "_id" <> '' AND id IS NOT NULL AND id <> ''
     AND createdAt IS NOT NULL AND {_iso_ok("createdAt")}
+    AND CAST(createdAt AS TIMESTAMPTZ) BETWEEN TIMESTAMPTZ '{PLAUSIBLE_SINCE.isoformat()}' AND $until
     AND lastModified IS NOT NULL AND {_iso_ok("lastModified")}
+    AND year(CAST(lastModified AS TIMESTAMPTZ)) BETWEEN 1000 AND 9998
     AND tags IS NOT NULL AND list_count(tags) = len(tags)
     AND (files IS NULL OR list_count(files) = len(files))
     AND (gated IS NULL OR json_type(gated) IN ('BOOLEAN', 'VARCHAR'))
@@ -182,7 +189,8 @@ class PageReader:
             ).fetchall()
             if len(rows) != 1 or rows[0][0] is None or not _clean_structure(json.loads(rows[0][0])):
                 return None
-            table = con.sql(self._sql, params={"path": path}).to_arrow_table()
+            until = datetime.now(timezone.utc) + PLAUSIBLE_AHEAD  # check_page's window for created_at
+            table = con.sql(self._sql, params={"path": path, "until": until}).to_arrow_table()
         except duckdb.Error:
             return None
         if table.num_rows and not pc.all(table.column("ok")).as_py():
