@@ -180,9 +180,12 @@ class PageReader:
     def read(self, body: bytes) -> pa.Table | None:
         """The page's rows as an Arrow table in the model's columns, or ``None`` when the page is not
         certainly clean (or not JSON at all): the Python path then reads it and says what is odd."""
-        con, path = self._con()
-        with open(path, "wb") as f:
-            f.write(body)
+        try:
+            con, path = self._con()
+            with open(path, "wb") as f:
+                f.write(body)
+        except (OSError, duckdb.Error):  # no room for the page (a full disk): the Python path needs none
+            return None
         try:
             rows = con.execute(
                 "SELECT json_structure(json) FROM read_json_objects(?, format = 'unstructured')", [path]
