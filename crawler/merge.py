@@ -91,7 +91,7 @@ def merge_run(
 ) -> MergeResult:
     """Merge ``incoming`` (this run's rows of ``hub``) into ``models`` and the logs."""
     p = {"run": run_id, "hub": hub}
-    # One narrow row per incoming model: its key, its stored mid (if any) and what changed.
+    # One narrow row per incoming model: its key, its stored mid (NULL for a new model) and what changed.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE changes AS
@@ -111,13 +111,6 @@ def merge_run(
         """,
         {"hub": hub},
     )
-    base = one_row(con.execute("SELECT coalesce(max(mid), 0) FROM models"))[0]
-    con.execute(
-        "UPDATE changes SET mid = n.mid FROM ("
-        "  SELECT key, $base + row_number() OVER () AS mid FROM changes WHERE mid IS NULL"
-        ") n WHERE changes.key = n.key",
-        {"base": base},
-    )
     n_models, n_new, n_changed = one_row(
         con.execute(
             "SELECT count(*), count(*) FILTER (is_new), "
@@ -135,29 +128,45 @@ def merge_run(
 
     attrs = ", ".join(f"i.{c}" for c in ATTR_COLUMNS)
     counters = ", ".join(f"i.{c}" for c in COUNTER_COLUMNS)
-    con.execute(
-        f"INSERT INTO models BY NAME SELECT c.mid, i.hub, i.key, {attrs}, {counters}, i.files, "
-        "c.counters_hash, c.attrs_hash, c.files_hash, $run AS first_seen_run, $run AS last_seen_run, "
-        "i.deleted_at, CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
-        "FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new",
-        {"run": run_id},
+    # New models get the next free mids here, their hashes computed again from their rows (cheaper than
+    # joining the run's rows back to `changes` on the key: on a first night that join holds every model).
+    # Which rows are new: those whose key the hub does not hold (few keys to look up on a first night),
+    # else those `changes` says are new (few on any later night).
+    base = one_row(con.execute("SELECT coalesce(max(mid), 0) FROM models"))[0]
+    new_rows = (
+        "i.key NOT IN (SELECT key FROM models WHERE hub = $hub)"
+        if n_new * 2 > n_models
+        else "i.key IN (SELECT key FROM changes WHERE is_new)"
     )
+    con.execute(
+        f"INSERT INTO models BY NAME SELECT $base + row_number() OVER () AS mid, i.hub, i.key, {attrs}, "
+        f"{counters}, i.files, {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash, "
+        f"{_FILES_HASH} AS files_hash, $run AS first_seen_run, $run AS last_seen_run, "
+        "i.deleted_at, CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
+        f"FROM incoming i WHERE {new_rows}",
+        {"run": run_id, "base": base, **({"hub": hub} if "$hub" in new_rows else {})},
+    )
+    # The first log rows of a new model are its row in models; later ones are the changed values.
+    new_models = "FROM models WHERE hub = $hub AND first_seen_run = $run"
     # Files: a first row for a new model that has any, then a row whenever the set of names changed.
     con.execute(
-        "INSERT INTO model_files_log BY NAME SELECT c.mid, $run AS run_id, i.sha, i.files "
-        "FROM incoming i JOIN changes c ON c.key = i.key "
-        "WHERE (c.is_new AND len(i.files) > 0) OR c.files_changed",
-        {"run": run_id},
+        f"INSERT INTO model_files_log BY NAME SELECT mid, $run AS run_id, sha, files {new_models} "
+        "AND len(files) > 0 "
+        "UNION ALL SELECT c.mid, $run AS run_id, i.sha, i.files "
+        "FROM incoming i JOIN changes c ON c.key = i.key WHERE c.files_changed",
+        p,
     )
     con.execute(
-        f"INSERT INTO model_counters_log BY NAME SELECT c.mid, $run AS run_id, {counters} "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new OR c.counters_changed",
-        {"run": run_id},
+        f"INSERT INTO model_counters_log BY NAME SELECT mid, $run AS run_id, {', '.join(COUNTER_COLUMNS)} "
+        f"{new_models} UNION ALL SELECT c.mid, $run AS run_id, {counters} "
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.counters_changed",
+        p,
     )
     con.execute(
-        f"INSERT INTO model_attrs_log BY NAME SELECT c.mid, $run AS run_id, {attrs} "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.is_new OR c.attrs_changed",
-        {"run": run_id},
+        f"INSERT INTO model_attrs_log BY NAME SELECT mid, $run AS run_id, {', '.join(ATTR_COLUMNS)} "
+        f"{new_models} UNION ALL SELECT c.mid, $run AS run_id, {attrs} "
+        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.attrs_changed",
+        p,
     )
     con.execute(
         "UPDATE models m SET "
@@ -208,8 +217,8 @@ def merge_run(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE gone AS SELECT m.mid FROM models m "
             "WHERE m.hub = $hub AND m.absent_since_run IS NULL AND m.deleted_at IS NULL "
-            "AND m.mid NOT IN (SELECT mid FROM changes)",
-            {"hub": hub},
+            "AND m.last_seen_run <> $run",  # every model this run listed has last_seen_run = $run by now
+            p,
         )
         n_absent = one_row(con.execute("SELECT count(*) FROM gone"))[0]
         con.execute("INSERT INTO model_absences SELECT mid, $hub, $run, NULL, NULL FROM gone", p)

@@ -143,8 +143,10 @@ _ZOO_META_DDL = "CREATE TABLE IF NOT EXISTS zoo_meta (key VARCHAR PRIMARY KEY, v
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Apply pending schema migrations in order, then (re)create every view.
 
-    Migrations are recorded in ``schema_migrations``; each runs in its own transaction. Views are always
-    recreated, so a database written by an older version gets the current definitions (they self-heal).
+    Migrations are recorded in ``schema_migrations``; each runs in its own transaction. Views are
+    recreated whenever the SQL definitions differ from those the database last got (``zoo_meta``'s
+    ``sql_fingerprint``) or one of them is missing, so a database written by an older version gets the
+    current definitions (they self-heal).
     When the SQL changed, the cached file evidence is brought up to date too (a file rule may have changed).
     """
     con.execute(
@@ -165,9 +167,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             _rollback(con)
             raise
     stored = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchone()
-    create_views(con)
+    current = stored is not None and stored[0] == _sql_fingerprint()
+    if not current or _view_count(con) < _expected_view_count():
+        create_views(con)  # (re)creating every view costs half a second: only when they changed
     seed_hubs(con)
-    if stored is None or stored[0] != _sql_fingerprint():
+    if not current:
         con.execute("BEGIN")
         try:
             refresh_file_bits(con)
@@ -177,6 +181,24 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             raise
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
+
+
+def _expected_view_count() -> int:
+    """How many views and macros ``sql/views`` creates."""
+    return sum(len(_CREATE.findall(text)) for _, text in _view_files())
+
+
+def _view_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many views and macros the database holds (a dropped one makes :func:`migrate` recreate them)."""
+    (n,) = one_row(
+        con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+            "        AND NOT internal AND NOT temporary)"
+            " + (SELECT count(DISTINCT function_name) FROM duckdb_functions() "
+            "    WHERE database_name = current_database() AND NOT internal AND function_type LIKE '%macro%')"
+        )
+    )
+    return int(n)
 
 
 def seed_hubs(con: duckdb.DuckDBPyConnection) -> None:
@@ -626,8 +648,8 @@ class Run:
         if len(c.notes) + len(notes) > NOTES_MAX:
             notes = notes[: max(0, NOTES_MAX - len(c.notes))]
         # items are records; a page of child rows only (Papers with Code links) counts those rows
-        n_items = len(page.records) or sum(len(rows) for rows in page.children.values())
-        table = records_to_arrow(page.records)
+        table = records_to_arrow(page.records) if page.table is None else page.table
+        n_items = len(page.records) or table.num_rows or sum(len(rows) for rows in page.children.values())
         n = table.num_rows
         table = table.add_column(0, "seq", pa.array(range(n), pa.int64()))
         table = table.add_column(
@@ -795,6 +817,9 @@ class Run:
         now = _now()
         try:
             con.execute("SET memory_limit = ?", [merge_memory_limit()])
+            # One thread: each thread's join and insert buffers come out of the same limit; with two, a
+            # first night of 3 million models with file names ran out of memory at 120MB.
+            con.execute("SET threads = 1")
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
@@ -923,6 +948,18 @@ def _remove_staging(db: str, source: str) -> None:
         p.unlink(missing_ok=True)
 
 
+#: WAL size after which the staging file is checkpointed (DuckDB's default is 16MB): each checkpoint of
+#: the staging file costs a fixed share of work, and pages are committed one by one.
+STAGE_CHECKPOINT_THRESHOLD = "64MB"
+
+
+def _open_stage(spath: Path) -> duckdb.DuckDBPyConnection:
+    """Open a staging file for writing (waiting like for the main file while `zoo runs` reads it)."""
+    stage = _open(str(spath), False, lock_wait_seconds())
+    stage.execute(f"SET checkpoint_threshold = '{STAGE_CHECKPOINT_THRESHOLD}'")
+    return stage
+
+
 def begin_run(
     db: str | None,
     source: str,
@@ -990,7 +1027,7 @@ def begin_run(
     if resume_id is None:
         _remove_staging(db, source)
         spath.parent.mkdir(parents=True, exist_ok=True)
-        stage = _open(str(spath), False, lock_wait_seconds())
+        stage = _open_stage(spath)
         stage.execute(_STAGE_DDL)
         stage.execute(
             "INSERT INTO stage_run (run_id, source, params, checkpoint, done, pages, items, requests, "
@@ -998,7 +1035,7 @@ def begin_run(
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
         return Run(db, source, new_id, False, stage, policy, child_tables, notice, keep_child_rows)
-    stage = _open(str(spath), False, lock_wait_seconds())
+    stage = _open_stage(spath)
     stage.execute(_STAGE_DDL)  # a staging file written by an older version lacks the newer tables
     stage.execute(_STAGE_END_COLUMNS)
     stage.execute(
@@ -1110,6 +1147,13 @@ def sql_memory_limit() -> str:
     """DuckDB memory limit of a ``zoo sql`` query (``$ZOO_SQL_MEMORY_LIMIT``, default 1GB); larger work
     spills to a private temporary folder."""
     return os.environ.get("ZOO_SQL_MEMORY_LIMIT", "1GB")
+
+
+def stats_memory_limit() -> str:
+    """DuckDB memory of a ``zoo stats`` command (``$ZOO_STATS_MEMORY_LIMIT``, default 200MB); larger work
+    spills to a temporary folder. 200MB keeps a statistic of 3 million models with 30 nights of history
+    (``--as-of``) within 400 MB of peak RSS."""
+    return os.environ.get("ZOO_STATS_MEMORY_LIMIT", "200MB")
 
 
 def user_query(

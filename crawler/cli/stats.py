@@ -3,6 +3,7 @@ JSON, each with its definition and denominator."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, TypeVar
@@ -14,6 +15,7 @@ from .. import stats
 from ..output import Format, render, shown
 from ..sources import registry
 from ..stats import AdditionsGrain, Definition, Grain, StatTable
+from ..store import stats_memory_limit
 from .common import EXIT_FAILED, EXIT_USAGE, AsOfOption, ReadDbOption, app, err, error, read
 
 T = TypeVar("T")
@@ -63,15 +65,30 @@ StatsFormatOption = Annotated[
 
 def answer(db: str | None, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """``compute`` on the database opened read-only; a question the statistics cannot answer (an
-    unknown hub, a bad date) exits 2 with the reason."""
+    unknown hub, a bad date) exits 2 with the reason.
+
+    DuckDB may use :func:`~crawler.store.stats_memory_limit` of memory (``$ZOO_STATS_MEMORY_LIMIT``); a
+    query that needs more spills into a temporary folder of its own, removed afterwards (never next to
+    the database, which a reading command leaves untouched)."""
     con = read(db)
     try:
-        return compute(con)
+        with tempfile.TemporaryDirectory(prefix="zoo-stats-") as spill:
+            try:
+                try:
+                    con.execute("SET memory_limit = ?", [stats_memory_limit()])
+                except duckdb.Error:
+                    error(
+                        f"ZOO_STATS_MEMORY_LIMIT={stats_memory_limit()!r} is not a size DuckDB reads "
+                        "(e.g. 200MB, 1GB)"
+                    )
+                    raise typer.Exit(EXIT_USAGE) from None
+                con.execute("SET temp_directory = ?", [spill])
+                return compute(con)
+            finally:
+                con.close()
     except stats.StatsError as exc:
         error(exc)
         raise typer.Exit(EXIT_USAGE) from None
-    finally:
-        con.close()
 
 
 def _show(table: StatTable, fmt: Format, extra_lines: list[str] | None = None) -> None:

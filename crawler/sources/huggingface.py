@@ -41,6 +41,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
 import orjson
+import pyarrow as pa
 from huggingface_hub.utils import (
     build_hf_headers,
     close_session,
@@ -51,6 +52,7 @@ from huggingface_hub.utils import (
 )
 
 from .. import __version__
+from ._hf_pages import PageReader
 from ._http import parse_retry_after
 from ._net import (
     HTTP_OPTIONS,
@@ -762,10 +764,12 @@ class HuggingFaceSource(Source):
         headers: dict[str, str],
         sizes: PageSizes | None = None,
         notes: list[str] | None = None,
+        parse: Callable[[bytes], Any] = _loads,
     ) -> tuple[Any, httpx2.Response]:
         """GET ``url`` (through :class:`HubClient`) and decode its JSON body, asking again for a body that
-        is not valid JSON. A 4xx raises huggingface_hub's ``HfHubHTTPError``; see :meth:`HubClient.get`
-        for the rest."""
+        is not valid JSON. ``parse`` turns the body into what is returned; a ``ValueError`` from it means
+        the body is not valid JSON. A 4xx raises huggingface_hub's ``HfHubHTTPError``; see
+        :meth:`HubClient.get` for the rest."""
         client = self._client()
         json_failures = 0
         while True:
@@ -777,7 +781,7 @@ class HuggingFaceSource(Source):
                     "not a page"
                 )
             try:
-                return _loads(response.content), response
+                return parse(response.content), response
             except ValueError as exc:  # json's and orjson's JSONDecodeError are ValueErrors
                 json_failures += 1
                 if json_failures >= self.json_attempts:
@@ -802,16 +806,35 @@ class HuggingFaceSource(Source):
         url: str | None = checkpoint or self.first_url()
         sizes = PageSizes(self.page_size, _limit(checkpoint) if checkpoint else None)
         followed = {_cursor(checkpoint)} if checkpoint else set()
+        reader = PageReader(HUB, SENTINEL_CREATED_AT)
+        try:
+            yield from self._listing(url, headers, sizes, followed, reader)
+        finally:
+            reader.close()
+
+    def _listing(
+        self,
+        url: str | None,
+        headers: dict[str, str],
+        sizes: PageSizes,
+        followed: set[str],
+        reader: PageReader,
+    ) -> Iterator[Page]:
+        def parse(body: bytes) -> Any:
+            """A clean page as DuckDB reads it (an Arrow table), any other as Python objects."""
+            table = reader.read(body)
+            return table if table is not None else _loads(body)
+
         asked = pages = 0  # listing slots asked (the sum of the limits) and pages, in this session
         announced: int | None = None
         while url is not None:
             notes: list[str] = []
-            data, response = self._get_json(url, headers, sizes, notes)
+            data, response = self._get_json(url, headers, sizes, notes, parse)
             received = time.monotonic()
             pages += 1
             asked += sizes.size
             warnings: list[str] = []
-            if not isinstance(data, list):
+            if not isinstance(data, (list, pa.Table)):
                 raise SourceError(
                     f"the Hub answered {_short(url)} with a {type(data).__name__}, not a list of models"
                 )
@@ -833,8 +856,14 @@ class HuggingFaceSource(Source):
                     f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
                     "instead of paging without end"
                 )
-            records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
-            yield Page(records, next_url, warnings, requests=max(1, self.meter.take()), notes=notes)
+            if isinstance(data, pa.Table):  # every item clean: nothing to check or warn about
+                page = Page(
+                    [], next_url, warnings, requests=max(1, self.meter.take()), notes=notes, table=data
+                )
+            else:
+                records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
+                page = Page(records, next_url, warnings, requests=max(1, self.meter.take()), notes=notes)
+            yield page
             url = next_url
             if url is not None:
                 self._pace(response, received)

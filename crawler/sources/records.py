@@ -79,6 +79,9 @@ class Page:
     #: What the run did differently from the plan, for people (``page size lowered from 1,000 to 500 (HTTP 504)``):
     #: stored on the run (``crawl_runs.notes``, shown by ``zoo runs``), prefixed with the page number.
     notes: list[str] = field(default_factory=list)
+    #: The page's models already in columns, instead of ``records``: an Arrow table with the columns of
+    #: ``MODEL_COLUMNS`` in their order (a source that lets DuckDB parse its pages hands these over).
+    table: Any = None
 
 
 #: Record fields logged in ``model_counters_log``: they change nearly every night.

@@ -18,6 +18,8 @@
 --   then (seen by a complete crawl by then, …) stays models_as_of's rule. A date the hub itself gives
 --   (quality other than 'sentinel') is never replaced. The listing keeps writing the placeholder to
 --   models.created_at every night; this view is why it cannot overwrite a recovered date.
+--   With `counters := false` (the statistics, which count models) and as_of, the counters (downloads,
+--   downloads_all_time, likes) are NULL: models_as_of then leaves their log alone.
 --   Denominator: none (per-model rows).
 --
 -- hf_dates_todo: the work list of `zoo crawl hf-dates`: the current (not deleted, not absent) public
@@ -28,7 +30,7 @@ SELECT 'huggingface' AS hub, key, created_at, created_at_quality, commit_id, run
 FROM hf_first_commits
 QUALIFY row_number() OVER (PARTITION BY key ORDER BY run_id NULLS LAST, dated_at, commit_id) = 1;
 
-CREATE OR REPLACE MACRO dated_models(as_of) AS TABLE
+CREATE OR REPLACE MACRO dated_models(as_of, counters := true) AS TABLE
 SELECT m.* REPLACE (
     CASE WHEN m.created_at_quality = 'sentinel' AND d.created_at IS NOT NULL
         THEN d.created_at ELSE m.created_at END AS created_at,
@@ -38,7 +40,7 @@ SELECT m.* REPLACE (
 FROM (
     SELECT * FROM current_models WHERE as_of IS NULL
     UNION ALL
-    SELECT * FROM models_as_of(as_of) WHERE as_of IS NOT NULL
+    SELECT * FROM models_as_of(as_of, counters := counters) WHERE as_of IS NOT NULL
 ) AS m
 LEFT JOIN model_created_dates AS d ON d.hub = m.hub AND d.key = m.key;
 

@@ -58,7 +58,8 @@ CREATE OR REPLACE MACRO framework_mask(
     hub, library_name, tags, formats, files, tag_bits, library_bits, format_bits, hub_bits, file_patterns
 ) AS
     coalesce(list_aggregate(list_transform(tags, lambda t:
-        (coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT)) | coalesce(tag_bits[t], 0)), 'bit_or'), 0)
+        CASE WHEN t = lower(t) THEN coalesce(tag_bits[t], 0)
+             ELSE coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT) END), 'bit_or'), 0)
     | coalesce(library_bits[lower(library_name)], 0)
     | coalesce(list_aggregate(list_transform(formats, lambda t: format_bits[lower(t)]), 'bit_or'), 0)
     | framework_file_bits(files, file_patterns)

@@ -29,7 +29,7 @@
 --          period_month, formats.
 CREATE OR REPLACE MACRO stats_models(as_of) AS TABLE
 WITH base AS (
-    SELECT * FROM dated_models(as_of) WHERE private IS NOT TRUE
+    SELECT * FROM dated_models(as_of, counters := false) WHERE private IS NOT TRUE
 ),
 masked AS (
     SELECT

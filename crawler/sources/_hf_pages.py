@@ -1,0 +1,214 @@
+"""The fast path of the Hugging Face listing: DuckDB turns a page's raw JSON into Arrow rows.
+
+A listing page with file names is about 800 kB of JSON holding some 12,000 small objects. Building a
+Python object for each of them (``orjson.loads``), checking it (:func:`~.huggingface.normalise`) and
+turning the records back into Arrow columns cost about 25 ms of CPU per page of 1,000 models. Here
+DuckDB's JSON reader (``read_json`` with the columns given, so nothing is sniffed) parses the page and
+casts it into the model's columns in C++, outside the GIL, in a few milliseconds, and hands an Arrow table
+to the store.
+
+**Where validation happens.** The field rules (what is an odd value, what is dropped, which warning says
+so) live in the Python code: :func:`crawler.sources.huggingface.normalise` (types, names, dates) and
+:func:`crawler.sources.records.check_page` (column ranges, plausible dates, for every source). This module never warns and never
+drops anything: it only *accepts* a page whose every item is certainly clean, i.e. one on which the
+Python rules would keep every value as it is and warn about nothing, and it gives ``None`` for any other
+page, which then goes through the Python normaliser item by item (same rows, same warnings). A page is
+accepted when
+
+* the page's JSON structure (``json_structure``, the union of every item's keys and types) has only the
+  listing's fields, each with the JSON type of a clean value (:data:`_CLEAN_TYPES`; numbers that are not
+  64-bit integers, strings where a number belongs, lists of something else... all leave the fast path),
+* and every row passes :data:`_ROW_OK` (names present and non-empty, dates in the Hub's ISO form with a
+  time zone, ``created_at`` within :func:`~crawler.sources.records.check_page`'s plausible window and
+  ``last_modified`` in years 1000 … 9998, no null tag or file name, ``gated`` a boolean or a string),
+* and DuckDB read it without an error (a value out of BIGINT's range, malformed JSON).
+
+A rule added to either must be mirrored here as a condition that sends the page to the Python path
+(:data:`_ROW_OK`, or :data:`_CLEAN_TYPES`; BIGINT's range needs none: DuckDB's cast fails beyond it); the test
+``tests/test_hf_pages.py`` checks that both paths give the same rows on clean pages and that odd pages
+leave the fast path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .records import PLAUSIBLE_AHEAD, PLAUSIBLE_SINCE
+
+#: The JSON types (as ``json_structure`` names them) of clean values, per field. A field absent from the
+#: page is fine (the Python path reads it as missing too); ``modelId`` is ignored by both paths.
+_STR = frozenset({"VARCHAR", "NULL"})
+_INT = frozenset({"UBIGINT", "BIGINT", "NULL"})
+_CLEAN_TYPES: dict[str, Any] = {
+    "_id": frozenset({"VARCHAR"}),
+    "id": frozenset({"VARCHAR"}),
+    "modelId": None,  # any
+    "createdAt": frozenset({"VARCHAR"}),
+    "lastModified": frozenset({"VARCHAR"}),
+    "library_name": _STR,
+    "pipeline_tag": _STR,
+    "author": _STR,
+    "sha": _STR,
+    "tags": (["VARCHAR"], ["NULL"]),
+    "downloads": _INT,
+    "downloadsAllTime": _INT,
+    "likes": _INT,
+    "private": frozenset({"BOOLEAN", "NULL"}),
+    "gated": None,  # checked per row (a boolean or a string)
+    "siblings": ([{"rfilename": "VARCHAR"}], ["NULL"], "NULL"),
+}
+
+#: The columns DuckDB reads (no sniffing); ``gated`` stays JSON so its type can be checked per row.
+_READ_COLUMNS = {
+    "_id": "VARCHAR",
+    "id": "VARCHAR",
+    "createdAt": "VARCHAR",
+    "lastModified": "VARCHAR",
+    "library_name": "VARCHAR",
+    "pipeline_tag": "VARCHAR",
+    "author": "VARCHAR",
+    "sha": "VARCHAR",
+    "tags": "VARCHAR[]",
+    "downloads": "BIGINT",
+    "downloadsAllTime": "BIGINT",
+    "likes": "BIGINT",
+    "private": "BOOLEAN",
+    "gated": "JSON",
+    "siblings": "STRUCT(rfilename VARCHAR)[]",
+}
+
+#: An ISO date as the Hub writes it, with a time zone; DuckDB and ``datetime.fromisoformat`` read such a
+#: string alike.
+_ISO = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})"
+
+
+def _iso_ok(column: str) -> str:
+    """``column`` is a date in the Hub's form (milliseconds, ``Z``), else of the general ISO shape; a
+    string of that shape that is no date makes the cast fail, and the page leaves the fast path."""
+    return (
+        f"({column} LIKE '____-__-__T__:__:__.___Z' OR {column} LIKE '____-__-__T__:__:__Z' "
+        f"OR regexp_full_match({column}, '{_ISO}'))"
+    )
+
+
+#: Per row: every value is one the Python rules keep unchanged without a warning.
+_ROW_OK = f"""
+    "_id" IS NOT NULL AND "_id" <> '' AND id IS NOT NULL AND id <> ''
+    AND createdAt IS NOT NULL AND {_iso_ok("createdAt")}
+    AND CAST(createdAt AS TIMESTAMPTZ) BETWEEN TIMESTAMPTZ '{PLAUSIBLE_SINCE.isoformat()}' AND $until
+    AND lastModified IS NOT NULL AND {_iso_ok("lastModified")}
+    AND year(CAST(lastModified AS TIMESTAMPTZ)) BETWEEN 1000 AND 9998
+    AND tags IS NOT NULL AND list_count(tags) = len(tags)
+    AND (files IS NULL OR list_count(files) = len(files))
+    AND (gated IS NULL OR json_type(gated) IN ('BOOLEAN', 'VARCHAR'))
+"""
+
+
+def _select(hub: str, sentinel: str) -> str:
+    """The page's rows in the model's columns (the order of ``MODEL_COLUMNS``), and ``ok``."""
+    return f"""
+    SELECT '{hub}' AS hub, "_id" AS key, id, author,
+           CAST(createdAt AS TIMESTAMPTZ) AS created_at,
+           CASE WHEN createdAt = '{sentinel}' OR CAST(createdAt AS TIMESTAMPTZ) = TIMESTAMPTZ '{sentinel}'
+                THEN 'sentinel' ELSE 'exact' END AS created_at_quality,
+           CAST(lastModified AS TIMESTAMPTZ) AS last_modified,
+           library_name, pipeline_tag, tags, downloads, downloadsAllTime AS downloads_all_time, likes,
+           sha, private,
+           CASE json_type(gated) WHEN 'BOOLEAN' THEN gated::VARCHAR WHEN 'VARCHAR' THEN gated ->> '$' END
+               AS gated,
+           []::VARCHAR[] AS formats, files, NULL::TIMESTAMPTZ AS deleted_at, NULL::VARCHAR AS extra,
+           {_ROW_OK} AS ok
+    FROM (
+        SELECT *, CASE WHEN siblings IS NOT NULL THEN list_transform(siblings, lambda s: s.rfilename) END
+                  AS files
+        FROM read_json($path, columns = {_READ_COLUMNS!r}, format = 'array')
+    )
+    """
+
+
+def _clean_structure(structure: Any) -> bool:
+    """True if ``json_structure`` of a page says: a list of objects with clean field types only."""
+    if structure == ["NULL"]:  # an empty page
+        return True
+    if not (isinstance(structure, list) and len(structure) == 1 and isinstance(structure[0], dict)):
+        return False
+    for name, kind in structure[0].items():
+        if name not in _CLEAN_TYPES:
+            return False  # an unknown field: the Python path keeps it in extra, with a warning
+        allowed = _CLEAN_TYPES[name]
+        if allowed is not None and kind not in allowed:
+            return False
+    return True
+
+
+class PageReader:
+    """Reads listing pages with DuckDB, one in-memory connection per thread; :meth:`close` when done.
+
+    Each page is written to a private temporary folder (DuckDB's reader reads files) and read from there.
+    """
+
+    def __init__(self, hub: str, sentinel: str) -> None:
+        self._sql = _select(hub, sentinel)
+        self._local = threading.local()
+        self._folder: str | None = None
+        self._lock = threading.Lock()
+        self._cons: list[duckdb.DuckDBPyConnection] = []
+
+    def _con(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            with self._lock:
+                if self._folder is None:
+                    self._folder = tempfile.mkdtemp(prefix="zoo-pages-")
+                path = os.path.join(self._folder, f"page-{threading.get_ident()}.json")
+            con = duckdb.connect(":memory:", config={"threads": 1})
+            con.execute("SET TimeZone = 'UTC'")
+            self._cons.append(con)
+            self._local.con, self._local.path = con, path
+        return con, self._local.path
+
+    def read(self, body: bytes) -> pa.Table | None:
+        """The page's rows as an Arrow table in the model's columns, or ``None`` when the page is not
+        certainly clean (or not JSON at all): the Python path then reads it and says what is odd."""
+        try:
+            con, path = self._con()
+            with open(path, "wb") as f:
+                f.write(body)
+        except (OSError, duckdb.Error):  # no room for the page (a full disk): the Python path needs none
+            return None
+        try:
+            rows = con.execute(
+                "SELECT json_structure(json) FROM read_json_objects(?, format = 'unstructured')", [path]
+            ).fetchall()
+            if len(rows) != 1 or rows[0][0] is None or not _clean_structure(json.loads(rows[0][0])):
+                return None
+            until = datetime.now(timezone.utc) + PLAUSIBLE_AHEAD  # check_page's window for created_at
+            table = con.sql(self._sql, params={"path": path, "until": until}).to_arrow_table()
+        except duckdb.Error:
+            return None
+        if table.num_rows and not pc.all(table.column("ok")).as_py():
+            return None
+        return table.drop_columns(["ok"])
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._cons:
+                try:
+                    con.close()
+                except duckdb.Error:
+                    pass
+            self._cons.clear()
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
+        self._local = threading.local()
