@@ -38,6 +38,8 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 _DONE = object()
+#: Seconds a finished crawl waits for its prefetch worker to leave the page it is fetching.
+PREFETCH_JOIN = 10.0
 
 
 def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
@@ -77,6 +79,15 @@ def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
             yield item
     finally:
         stop.set()
+        # Wait for the worker to leave the page it is on: a thread still inside DuckDB's C++ code (the
+        # page reader) when the interpreter exits aborts the process ("exception not rethrown"). A page
+        # takes milliseconds; a worker stuck in a hung request is left behind after PREFETCH_JOIN.
+        while True:
+            try:
+                slot.get_nowait()
+            except queue.Empty:
+                break
+        thread.join(PREFETCH_JOIN)
 
 
 class RepeatedCheckpoint(SourceError):
