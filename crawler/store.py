@@ -8,10 +8,14 @@ Layout on disk, for a database ``zoo.duckdb``:
     An OS file lock held by the one crawl that may run on this database. The kernel releases it when
     the process dies, so a kill -9 never leaves a stale lock behind.
 ``zoo.duckdb.staging/<source>.duckdb``
-    The running crawl's pages and checkpoint. Each page is written there in one transaction together
-    with the checkpoint that resumes after it, so an interrupted crawl continues where it stopped. When
-    the source is exhausted, the staged rows are merged into the main database in **one** transaction,
-    which also marks the run complete; then the staging file is removed.
+    The running crawl's checkpoint, counters, notes and child rows. Each page is committed there in one
+    transaction together with the checkpoint that resumes after it, so an interrupted crawl continues
+    where it stopped. When the source is exhausted, the staged rows are merged into the main database
+    in **one** transaction, which also marks the run complete; then the staging files are removed.
+``zoo.duckdb.staging/<source>.parts/<page>.parquet``
+    Each page's model rows, one Parquet file per page, written (and fsync'd) just before the page's
+    transaction commits. A page is saved when its checkpoint is committed: a part numbered above the
+    committed page count (the crawl died between the two) is deleted when the run resumes.
 
 Staging keeps the main database closed during the long fetch, so readers (``zoo stats``, ``zoo sql``,
 notebooks) can open it read-only while a crawl runs. A DuckDB file allows one writing process at a time,
@@ -24,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -37,6 +42,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from . import __version__
@@ -497,6 +503,8 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "JSON": pa.string(),
 }
 _MODEL_SCHEMA = pa.schema([(c.name, _ARROW_TYPES[c.sql]) for c in MODEL_COLUMNS])
+#: A staged part's columns: the page number, the row's place on the page, the model's columns.
+_PART_SCHEMA = pa.schema([("page", pa.int64()), ("seq", pa.int64()), *_MODEL_SCHEMA])
 
 
 def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
@@ -517,6 +525,8 @@ def records_to_arrow(records: Sequence[ModelRecord]) -> pa.Table:
 # ---------------------------------------------------------------------------------------------- staging
 
 #: The staged record columns: the model's columns with their types (extra as text, cast when merged).
+#: ``stage_models`` stays empty: model rows are staged as Parquet parts. Staging files of an older zoo hold
+#: their pages' rows there, and the merge reads them together with the parts of the pages staged since.
 _STAGE_COLUMNS = ", ".join(f"{c.name} {'VARCHAR' if c.sql == 'JSON' else c.sql}" for c in MODEL_COLUMNS)
 _STAGE_DDL = f"""
 CREATE TABLE IF NOT EXISTS stage_run (
@@ -545,6 +555,73 @@ FAIL_RECORD_WAIT = 5.0
 
 def staging_path(db: str, source: str) -> Path:
     return Path(db + ".staging") / f"{source}.duckdb"
+
+
+def parts_folder(stage_file: str | os.PathLike[str]) -> Path:
+    """The folder of a staging file's Parquet parts (``<source>.parts`` beside ``<source>.duckdb``)."""
+    return Path(stage_file).with_suffix(".parts")
+
+
+#: A staged part's name: the page number, 8 digits. Anything else in the folder is not a part (a
+#: ``.tmp`` file is a part being written, or left behind by a crawl that died while writing it).
+_PART_NAME = re.compile(r"(\d{8})\.parquet")
+#: Parquet options of a part, the cheapest in CPU measured on pages of 1,000 models with file names
+#: (a part is written once and read once, by the merge): LZ4, no dictionary, no statistics, the page as
+#: one row group. 2.4–2.5 ms per page with the fsyncs (uncompressed 2.8–3.2, snappy 2.9–3.4, with
+#: dictionaries 3.4–4.9, with statistics +1 ms), 133 kB per page (uncompressed 542 kB).
+_PART_OPTIONS: dict[str, Any] = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
+
+
+def committed_parts(folder: Path, pages: int) -> list[Path]:
+    """The parts of pages 1…``pages`` (the committed ones) in ``folder``, by page number."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = _PART_NAME.fullmatch(path.name)
+        if match is not None and int(match[1]) <= pages:
+            found.append((int(match[1]), path))
+    return [path for _, path in sorted(found)]
+
+
+def _prune_parts(folder: Path, pages: int) -> None:
+    """Delete the parts of pages that were never committed (above ``pages``) and unfinished parts."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        match = _PART_NAME.fullmatch(path.name)
+        if (match is not None and int(match[1]) > pages) or (
+            path.name.endswith(".parquet.tmp") and _PART_NAME.fullmatch(path.name[: -len(".tmp")])
+        ):
+            path.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_part(folder: Path, page_no: int, table: pa.Table) -> None:
+    """Write a page's rows as its part, durably: a temporary name, fsync, rename, fsync of the folder."""
+    path = folder / f"{page_no:08d}.parquet"
+    tmp = folder / f"{page_no:08d}.parquet.tmp"
+    try:
+        with open(tmp, "wb") as out:
+            pq.write_table(table, out, row_group_size=max(1, table.num_rows), **_PART_OPTIONS)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        reason = exc.strerror or str(exc)
+        raise StoreError(f'could not write the staged page "{path}": {reason}') from exc
 
 
 @dataclass
@@ -621,6 +698,11 @@ class Run:
     unrecorded: str | None = field(init=False, default=None)
     _stage_open: bool = field(init=False, default=True)
 
+    @property
+    def parts(self) -> Path:
+        """The folder of this run's staged parts."""
+        return parts_folder(staging_path(self.db, self.source))
+
     def __post_init__(self) -> None:
         row = self._stage.execute(
             "SELECT checkpoint, done, pages, items, requests, warnings, warning_samples FROM stage_run"
@@ -640,7 +722,11 @@ class Run:
     # -- pages
 
     def save_page(self, page: Page) -> None:
-        """Store a page's rows and the checkpoint after it, in one transaction of the staging DB."""
+        """Store a page's model rows as its part, then its child rows, notes and the checkpoint after it
+        in one transaction of the staging DB: the page is saved when that transaction commits.
+
+        The part is durable (fsync'd, renamed, its folder fsync'd) before the commit, so a committed page
+        always has its rows; a part whose page never committed is deleted when the run resumes."""
         c = self.counters
         samples = c.warning_samples + page.warnings[: max(0, WARNING_SAMPLES - len(c.warning_samples))]
         page_no = c.pages + 1
@@ -655,13 +741,13 @@ class Run:
         table = table.add_column(
             0, "page", pa.repeat(pa.scalar(page_no, pa.int64()), n) if n else pa.array([], pa.int64())
         )
+        if n:
+            if not table.schema.equals(_PART_SCHEMA):
+                table = table.cast(_PART_SCHEMA)
+            _write_part(self.parts, page_no, table)
         con = self._stage
         con.execute("BEGIN")
         try:
-            if table.num_rows:
-                con.register("_page", table)
-                con.execute("INSERT INTO stage_models SELECT * FROM _page")
-                con.unregister("_page")
             for tbl, rows in page.children.items():
                 if rows:
                     children = pa.table(
@@ -823,21 +909,20 @@ class Run:
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
+                self._stage_rows_view(con)
                 # A model listed twice (it moved between pages) keeps the later page's values. That is
                 # rare, so the run's rows are read in place unless there is a duplicate to drop.
-                (dups,) = one_row(
-                    con.execute("SELECT count(*) - count(DISTINCT key) FROM stage.stage_models")
-                )
+                (dups,) = one_row(con.execute("SELECT count(*) - count(DISTINCT key) FROM staged_rows"))
                 if dups:
                     con.execute(
                         "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
-                        "extra::JSON AS extra FROM stage.stage_models QUALIFY row_number() OVER "
+                        "extra::JSON AS extra FROM staged_rows QUALIFY row_number() OVER "
                         "(PARTITION BY key ORDER BY page DESC, seq DESC) = 1"
                     )
                 else:
                     con.execute(
                         "CREATE OR REPLACE TEMP VIEW incoming AS SELECT * EXCLUDE (page, seq, extra), "
-                        "extra::JSON AS extra FROM stage.stage_models"
+                        "extra::JSON AS extra FROM staged_rows"
                     )
                 merged = merge_run(
                     con,
@@ -865,6 +950,8 @@ class Run:
                     ],
                 )
                 con.execute(f"DROP {'TABLE' if dups else 'VIEW'} incoming")
+                con.execute("DROP VIEW staged_rows")
+                con.execute("RESET VARIABLE zoo_parts")
                 con.execute("COMMIT")
             except BaseException:
                 _rollback(con)  # a failed COMMIT already ended the transaction: keep its error
@@ -874,6 +961,26 @@ class Run:
             con.close()
         _remove_staging(self.db, self.source)
         return merged
+
+    def _stage_rows_view(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the TEMP view ``staged_rows``: every staged model row (``page``, ``seq`` and the model's
+        columns), read from the committed parts (their paths in the session variable ``zoo_parts``) and
+        from ``stage_models`` of the attached staging file (``stage``), where a staging file of an older
+        zoo holds the rows of the pages it staged."""
+        parts = [str(p) for p in committed_parts(self.parts, self.counters.pages)]
+        con.execute("SET VARIABLE zoo_parts = ?", [parts])
+        (old_rows,) = one_row(con.execute("SELECT count(*) FROM stage.stage_models"))
+        if not parts:
+            con.execute("CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM stage.stage_models")
+        elif not old_rows:
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM read_parquet(getvariable('zoo_parts'))"
+            )
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM stage.stage_models "
+                "UNION ALL BY NAME SELECT * FROM read_parquet(getvariable('zoo_parts'))"
+            )
 
     def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
         """Replace this hub's rows in every child table the run sent rows for or declares it owns.
@@ -910,7 +1017,7 @@ class Run:
                 con.execute(f"DELETE FROM {ident} WHERE hub = ?", [self.source])
             else:  # a partial listing replaces the rows of the models it listed, and only those
                 con.execute(
-                    f"DELETE FROM {ident} WHERE hub = ? AND key IN (SELECT key FROM stage.stage_models)",
+                    f"DELETE FROM {ident} WHERE hub = ? AND key IN (SELECT key FROM incoming)",
                     [self.source],
                 )
             keep = self.keep_child_rows and keyed
@@ -946,6 +1053,7 @@ def _remove_staging(db: str, source: str) -> None:
     path = staging_path(db, source)
     for p in (path, Path(str(path) + ".wal")):
         p.unlink(missing_ok=True)
+    shutil.rmtree(parts_folder(path), ignore_errors=True)
 
 
 #: WAL size after which the staging file is checkpointed (DuckDB's default is 16MB): each checkpoint of
@@ -1026,7 +1134,7 @@ def begin_run(
     # `zoo runs` may be reading the staging file for a moment: wait for it like for the main file
     if resume_id is None:
         _remove_staging(db, source)
-        spath.parent.mkdir(parents=True, exist_ok=True)
+        parts_folder(spath).mkdir(parents=True, exist_ok=True)
         stage = _open_stage(spath)
         stage.execute(_STAGE_DDL)
         stage.execute(
@@ -1041,6 +1149,10 @@ def begin_run(
     stage.execute(
         "UPDATE stage_run SET end_status = NULL, end_error = NULL, ended_at = NULL"
     )  # running again
+    (pages,) = one_row(stage.execute("SELECT pages FROM stage_run"))
+    parts = parts_folder(spath)
+    parts.mkdir(exist_ok=True)  # a staging file of an older zoo has none yet
+    _prune_parts(parts, int(pages))  # the crawl died after writing a page's part, before committing it
     return Run(db, source, resume_id, True, stage, policy, child_tables, notice, keep_child_rows)
 
 

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
+from crawler.store import committed_parts, parts_folder
 from tests.fakes.hub import FakeHub, Faults
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -289,7 +290,10 @@ def staged_state(stage_file: str | Path) -> dict | None:
     """``stage_run`` and the staged row counts of a staging file, read from a copy of it.
 
     A crawler killed with -9 leaves the file and its WAL as they were; copying both first guarantees
-    that reading them here replays or changes nothing the next crawl will see.
+    that reading them here replays or changes nothing the next crawl will see. The rows counted are
+    those of the committed pages: the Parquet parts of pages 1…``pages`` (a part above that was
+    written by a crawl that died before committing it) and any rows in ``stage_models`` (where a
+    staging file of an older zoo keeps them).
     """
     stage_file = Path(stage_file)
     if not stage_file.exists():
@@ -305,10 +309,17 @@ def staged_state(stage_file: str | Path) -> dict | None:
             row = con.execute(
                 "SELECT run_id, checkpoint, done, pages, items, requests FROM stage_run"
             ).fetchone()
-            staged = con.execute("SELECT count(*), count(DISTINCT page) FROM stage_models").fetchone()
+            assert row is not None
+            parts = [str(p) for p in committed_parts(parts_folder(stage_file), int(row[3]))]
+            rows = "SELECT page FROM stage_models"
+            if parts:
+                rows += " UNION ALL SELECT page FROM read_parquet(?)"
+            staged = con.execute(
+                f"SELECT count(*), count(DISTINCT page) FROM ({rows})", [parts] if parts else []
+            ).fetchone()
         finally:
             con.close()
-    assert row is not None and staged is not None
+    assert staged is not None
     return {
         "run_id": row[0],
         "checkpoint": row[1],
