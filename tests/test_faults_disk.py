@@ -3,7 +3,10 @@ checkpoint intact, and the next run (space and permissions back) resumes and com
 
 * Disk full: the crawler runs with ``RLIMIT_FSIZE`` (SIGXFSZ ignored), so a write past the limit fails
   with EFBIG exactly where a full disk fails with ENOSPC. Three limits put the failure in three places:
-  the main database's first write, the staging file mid-crawl, and the final merge into the main file.
+  staging at the very start (the first page), staging mid-crawl, and the final merge into the main file.
+  A page's model rows are staged as a Parquet part of their own, so the write that fails while staging
+  is the part of a page larger than any written before it (the Hub's pages differ in size: repos with
+  many files); the fake Hub here serves two such pages (:data:`HEAVY_PAGES`).
 * Read-only: the database file made immutable (``chattr +i``) while the crawl runs, so the final merge
   cannot open it; and the database folder bind-mounted read-only in a private mount namespace.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import resource
 import shutil
@@ -22,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import staging_path
+from crawler.store import parts_folder, staging_path
 from tests.fakes.faults import (
     RecordingHub,
     has_traceback,
@@ -39,20 +43,47 @@ from tests.fakes.hub import make_models
 
 N_PAGES = 20
 N_MODELS = N_PAGES * 1000
-#: RLIMIT_FSIZE that makes the first write past it fail, by where it fails (sizes of DuckDB 2.0 files
-#: holding these 20 pages; the test checks that the failure really happened in that place)
+#: Pages whose repos hold more files: extra file names per model. A page of these 1,000 models stages as
+#: a part of ~130 kB; page 1's part is ~0.5 MB and page 8's ~1.6 MB, so a full disk can strike while
+#: staging the first page, or mid-crawl after seven pages were saved.
+HEAVY_PAGES = {1: 10, 8: 40}
+#: RLIMIT_FSIZE that makes the first write past it fail, by where it fails (sizes of the files zoo writes
+#: for these 20 pages; the test checks that the failure really happened in that place). Before the model
+#: rows were staged as parts, one staging DuckDB file held every page and grew past 300 kB on the first
+#: page and past 3 MB mid-crawl; the parts are the staging writes that grow with a page now.
 LIMITS = {
-    "main database at start": 300_000,  # the first migration (schema and views) writes about 200 KB
-    "staging file mid-crawl": 3_000_000,
-    "merge into the main database": 21_000_000,  # the pages with their file names stage within 18 MB
+    # the first migration (schema and views) writes about 200 KB; the first page's part (~0.5 MB) fails
+    "main database at start": 300_000,
+    # pages 1-7 stage within 0.6 MB per file; page 8's part (~1.6 MB) fails
+    "staging file mid-crawl": 1_000_000,
+    # every part is far below; the merge's writes to the main database pass 21 MB
+    "merge into the main database": 21_000_000,
 }
 CAUSE = re.compile(r"File too large|No space left on device")
 
 
+def _models() -> list[dict]:
+    """The synthetic models, newest first as listed, with the repos of :data:`HEAVY_PAGES` given more
+    (distinct) file names."""
+    models = make_models(N_MODELS, seed=1)
+    for i, model in enumerate(models):
+        extra = HEAVY_PAGES.get(i // 1000 + 1, 0)
+        if extra:
+            rng = random.Random(i)
+            shards = [f"shards/{rng.getrandbits(128):032x}.safetensors" for _ in range(extra)]
+            model["siblings"] = (*model["siblings"], *shards)
+    return models
+
+
 @pytest.fixture(scope="module")
 def hub() -> Iterator[RecordingHub]:
-    with RecordingHub(make_models(N_MODELS, seed=1)) as server:
+    with RecordingHub(_models()) as server:
         yield server
+
+
+def _staged_part(db: str) -> re.Pattern[str]:
+    """A part of the staging of ``db``'s Hugging Face run: the file a full disk stops while staging."""
+    return re.compile(re.escape(str(parts_folder(staging_path(db, "huggingface")))) + r"/\d{8}\.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -154,18 +185,19 @@ def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path
 def test_disk_full_reports_the_first_error_and_ends_the_run_failed(
     where: str, hub: RecordingHub, tmp_path: Path
 ) -> None:
-    """The staging file is the one that filled up: the line names it (not the main database, whose
-    write while recording the failure came second), and the run is recorded failed, not running."""
+    """The staging is what filled up: the line names the file (the part of the page being staged, not
+    the main database, whose write while recording the failure came second), and the run is recorded
+    failed, not running."""
     db = str(tmp_path / "zoo.duckdb")
     done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, preexec_fn=_limited(LIMITS[where]))
     assert done.returncode == 1
     [line] = _lines(done)
     assert line.startswith("huggingface: run 1 failed") and CAUSE.search(line), line
-    assert str(staging_path(db, "huggingface")) in line, line
+    assert _staged_part(db).search(line), line
     assert f'"{db}.wal"' not in line, line
     [run] = runs(db)
     assert run["status"] == "failed" and run["finished_at"] is not None
-    assert str(staging_path(db, "huggingface")) in run["error"] and CAUSE.search(run["error"])
+    assert _staged_part(db).search(run["error"]) and CAUSE.search(run["error"])
 
 
 # ------------------------------------------------------------------------------------------ read-only
