@@ -126,8 +126,9 @@ def crawl(
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
-    ``meter`` is handed to the source (a new one if not given): a progress display listens to it for
-    rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
+    ``prefetch``: fetch the next page while this one is stored (``False``: one page at a time, and the
+    source is told not to read ahead either, see ``Source.read_ahead``). ``meter`` is handed to the
+    source (a new one if not given): a progress display listens to it for rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
     database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
     warning is scrubbed of the source's secrets here, once. Raises
     :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
@@ -156,6 +157,8 @@ def _crawl(
     notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     policy = policy or RunPolicy()
+    if not prefetch:  # nothing is asked before the runner took the page before it
+        source.read_ahead = False
     if not source.full_listing:  # a partial listing judges no absences
         policy = replace(policy, full=False)
     secrets = _secrets(source)

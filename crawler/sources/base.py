@@ -35,6 +35,11 @@ member                 default and meaning
                        saved pages covered, and a budget (``--max-requests``) ends the run by
                        yielding a last page with ``checkpoint=None``.
 ``work``               ``[]``; set by the runner when ``work_query`` is set.
+``read_ahead``         ``True``: the source may send the request for its next page before the
+                       runner took the page before it (the Hugging Face listing asks for page
+                       *n+1* while it parses page *n*). The runner sets it ``False`` when asked for
+                       no prefetch (``crawl(…, prefetch=False)``): then nothing is asked before
+                       the page before it was taken, one page at a time.
 ``keep_child_rows``    ``False``. ``True`` for facts that never change once found (a creation
                        date): the store then adds a child row only for a ``key`` its table does
                        not hold yet for the source, never replaces or deletes one, so a later run
@@ -122,10 +127,14 @@ class Meter:
             self.requests += n
             self._untaken += n
 
-    def take(self) -> int:
-        """The requests counted since the last call (what the page being yielded cost)."""
+    def take(self, at_most: int | None = None) -> int:
+        """The requests counted since the last call (what the page being yielded cost).
+
+        ``at_most``: take only that many (a page's own requests, when those of the next page, already
+        asked, are being counted too); the rest stays for the next call."""
         with self._lock:
-            n, self._untaken = self._untaken, 0
+            n = self._untaken if at_most is None else max(0, min(at_most, self._untaken))
+            self._untaken -= n
         return n
 
     def waited(self, kind: str, seconds: float) -> None:
@@ -150,6 +159,7 @@ class Source(ABC):
     child_tables: tuple[str, ...] = ()
     work_query: ClassVar[str | None] = None
     keep_child_rows: ClassVar[bool] = False
+    read_ahead: bool = True
 
     _meter: Meter | None = None
     _work: list[tuple[Any, ...]] | None = None
