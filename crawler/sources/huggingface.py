@@ -57,7 +57,6 @@ from huggingface_hub.utils import (
 
 from .. import __version__
 from ._hf_pages import PageReader
-from ._http import parse_retry_after
 from ._net import (
     HTTP_OPTIONS,
     SLOW_ATTEMPTS,
@@ -65,6 +64,7 @@ from ._net import (
     DeadlineExceeded,
     call_with_deadline,
     check_endpoint,
+    parse_retry_after,
     request_deadline,
     same_origin,
     show_origin,
