@@ -21,7 +21,15 @@ made it; only its public API is used), one attempt at a time, under this module'
   it announces a total), fails the run instead of looping.
 
 Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
-run's meter.
+run's meter, and on the meter of the page it is for: each page reports its own requests.
+
+The request for page *n+1* goes out as soon as page *n*'s ``Link`` header names it (after pacing on page
+*n*'s ``RateLimit``), in a background thread, while page *n*'s body is parsed, checked and handed on; so
+a page costs the server's latency, not the latency plus the parse. Requests still go one at a time (a
+page whose body must be asked again waits for the request already out), an error of the request sent
+ahead fails the run when the listing reaches that page (the pages before it are saved), and a listing
+closed early leaves that request behind, which then gives up instead of retrying. ``read_ahead = False``
+(``crawl(…, prefetch=False)``) asks for each page only once the one before it was taken.
 
 Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
 while the crawl runs appear before the cursor and cannot shift later pages, so nothing is skipped or
