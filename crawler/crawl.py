@@ -126,8 +126,9 @@ def crawl(
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
-    ``prefetch``: fetch the next page while this one is stored (``False``: one page at a time, and the
-    source is told not to read ahead either, see ``Source.read_ahead``). ``meter`` is handed to the
+    ``prefetch``: fetch the next page while this one is stored, in a thread (a source that asks for its
+    next page itself, ``Source.read_ahead``, is read in this one); ``False``: one page at a time, and the
+    source is told not to read ahead either. ``meter`` is handed to the
     source (a new one if not given): a progress display listens to it for rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
     database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
     warning is scrubbed of the source's secrets here, once. Raises
@@ -181,7 +182,10 @@ def _crawl(
                     source.work = read_work(db, source.work_query)
                 passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
                 pages = source.pages(run.checkpoint)
-                for page in _prefetch(pages) if prefetch else pages:
+                # a source that asks for its next page itself is read here: its request for page n+1
+                # is out while page n is read and stored, and at most those two are not yet saved
+                ahead = prefetch and not source.read_ahead
+                for page in _prefetch(pages) if ahead else pages:
                     unsaved = page.requests
                     if page.checkpoint is not None:
                         if page.checkpoint in passed:

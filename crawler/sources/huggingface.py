@@ -24,12 +24,13 @@ Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hoo
 run's meter, and on the meter of the page it is for: each page reports its own requests.
 
 The request for page *n+1* goes out as soon as page *n*'s ``Link`` header names it (after pacing on page
-*n*'s ``RateLimit``), in a background thread, while page *n*'s body is parsed, checked and handed on; so
-a page costs the server's latency, not the latency plus the parse. Requests still go one at a time (a
+*n*'s ``RateLimit``), in a background thread, while page *n*'s body is parsed, checked and stored (the
+runner reads this source in its own thread, ``read_ahead``: so no more than pages *n* and *n+1* are ever
+answered and not yet saved); a page costs the server's latency, not the latency plus the parse and store. Requests still go one at a time (a
 page whose body must be asked again waits for the request already out), an error of the request sent
 ahead fails the run when the listing reaches that page (the pages before it are saved), and a listing
-closed early leaves that request behind, which then gives up instead of retrying. ``read_ahead = False``
-(``crawl(…, prefetch=False)``) asks for each page only once the one before it was taken.
+closed early leaves that request behind, which then gives up instead of retrying. With ``read_ahead``
+off (``crawl(…, prefetch=False)``) each page is asked only once the one before it was taken.
 
 Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
 while the crawl runs appear before the cursor and cannot shift later pages, so nothing is skipped or
@@ -778,6 +779,7 @@ class HuggingFaceSource(Source):
     """Lists every public model of a Hub, a page of 1,000 at a time."""
 
     name = HUB
+    read_ahead = True  # page n+1 is asked while page n is read and stored
 
     def __init__(
         self,
@@ -941,7 +943,7 @@ class HuggingFaceSource(Source):
     ) -> Iterator[Page]:
         """The pages from ``url`` on. With ``read_ahead``, the request for page *n+1* goes out (after
         :func:`pace`) as soon as page *n*'s headers name it, in a background thread, while page *n*'s body
-        is parsed, checked and handed on; its answer, or its error, is taken when the listing reaches
+        is parsed, checked, handed on and stored; its answer, or its error, is taken when the listing reaches
         it. Requests still go one at a time, and each page reports the requests it cost itself."""
 
         def parse(body: bytes) -> Any:
