@@ -2,7 +2,8 @@
 
 This is the one place that gives every source provenance, resumability, progress and secret scrubbing
 (see :mod:`crawler.sources.base` for the contract a source fulfils). Pages are fetched one ahead in a
-background thread, so the network and the store work at the same time.
+background thread, so the network and the store work at the same time; a source that asks for its next
+page itself (``Source.read_ahead``, the Hugging Face listing) is read in the crawl's own thread instead.
 """
 
 from __future__ import annotations
