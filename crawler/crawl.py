@@ -2,7 +2,8 @@
 
 This is the one place that gives every source provenance, resumability, progress and secret scrubbing
 (see :mod:`crawler.sources.base` for the contract a source fulfils). Pages are fetched one ahead in a
-background thread, so the network and the store work at the same time.
+background thread, so the network and the store work at the same time; a source that asks for its next
+page itself (``Source.read_ahead``, the Hugging Face listing) is read in the crawl's own thread instead.
 """
 
 from __future__ import annotations
@@ -126,8 +127,10 @@ def crawl(
 ) -> RunResult:
     """Crawl ``source`` into ``db`` and return how the run ended (it never raises for a source failure).
 
-    ``meter`` is handed to the source (a new one if not given): a progress display listens to it for
-    rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
+    ``prefetch``: fetch the next page while this one is stored, in a thread (a source that asks for its
+    next page itself, ``Source.read_ahead``, is read in this one); ``False``: one page at a time, and the
+    source is told not to read ahead either. ``meter`` is handed to the
+    source (a new one if not given): a progress display listens to it for rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
     database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
     warning is scrubbed of the source's secrets here, once. Raises
     :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
@@ -156,6 +159,8 @@ def _crawl(
     notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     policy = policy or RunPolicy()
+    if not prefetch:  # nothing is asked before the runner took the page before it
+        source.read_ahead = False
     if not source.full_listing:  # a partial listing judges no absences
         policy = replace(policy, full=False)
     secrets = _secrets(source)
@@ -178,7 +183,10 @@ def _crawl(
                     source.work = read_work(db, source.work_query)
                 passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
                 pages = source.pages(run.checkpoint)
-                for page in _prefetch(pages) if prefetch else pages:
+                # a source that asks for its next page itself is read here: its request for page n+1
+                # is out while page n is read and stored, and at most those two are not yet saved
+                ahead = prefetch and not source.read_ahead
+                for page in _prefetch(pages) if ahead else pages:
                     unsaved = page.requests
                     if page.checkpoint is not None:
                         if page.checkpoint in passed:

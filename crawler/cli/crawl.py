@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import stats
 from ..sources import registry
 from ..sources.base import NotConfigured, Source
 from ..sources.registry import Hub, Option
@@ -110,6 +109,8 @@ def _print_figures(hub: Hub, source: Source, db: str | None) -> None:
         con = connect(db, read_only=True)
     except StoreError:
         return
+    from .. import stats  # the statistics API, only after a complete crawl
+
     try:
         figures = stats.hub_figures(con, hub.name)
     finally:

@@ -24,15 +24,11 @@ here logs or raises request headers, so credentials sent in them stay out of log
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -43,17 +39,21 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
-from ._net import (
-    SLOW_ATTEMPTS,
-    UNREACHABLE_SECONDS,
+from ._net import (  # the errors and the policy live there, light to import; named here as always
     DeadlineExceeded,
+    HttpError,
+    HttpStatusError,
+    HttpTooSlow,
+    HttpUnreachable,
+    RetryPolicy,
     call_with_deadline,
+    parse_retry_after,
     request_deadline,
     same_origin,
     show_origin,
     unreachable_reason,
 )
-from .base import Meter, SourceError
+from .base import Meter
 
 log = logging.getLogger("crawler.http")
 
@@ -63,27 +63,6 @@ USER_AGENT = f"zoo-crawler/{__version__}"
 CONNECT_TIMEOUT = 10.0
 #: Redirects followed within one attempt (same scheme, host and port only).
 MAX_REDIRECTS = 5
-
-
-class HttpError(SourceError):
-    """A request that failed for good (after retries, or at once for a 4xx); the message says why.
-    ``requests`` is the number of attempts it made."""
-
-
-class HttpUnreachable(HttpError):
-    """The server could not be reached at all: every attempt ended in a connection error or a time-out."""
-
-
-class HttpTooSlow(HttpUnreachable):
-    """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
-
-
-class HttpStatusError(HttpError):
-    """The server answered with an error status that is not worth retrying (or kept answering one)."""
-
-    def __init__(self, message: str, status: int, *, requests: int = 0) -> None:
-        super().__init__(message, requests=requests)
-        self.status = status
 
 
 class _Retryable(Exception):
@@ -106,30 +85,6 @@ class _Unreachable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try. The defaults suit a public API; tests shrink the waits."""
-
-    #: attempts per request, the first included
-    max_attempts: int = 6
-    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
-    backoff_base: float = 1.0
-    #: ceiling of one backoff wait, in seconds
-    backoff_max: float = 60.0
-    #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again
-    retry_after_max: float = 300.0
-    #: attempts for a 200 whose body is not valid JSON (within ``max_attempts``)
-    json_attempts: int = 3
-    #: read timeout in seconds (connect timeout is ``CONNECT_TIMEOUT``)
-    timeout: float = 60.0
-    #: total seconds one attempt may take; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read per request)
-    deadline: float | None = None
-    #: attempts in a row that time out (silence or the deadline) before the request fails
-    slow_attempts: int = SLOW_ATTEMPTS
-    #: seconds a server that cannot be reached at all is tried before the request fails
-    unreachable_after: float = UNREACHABLE_SECONDS
 
 
 #: The connection each request thread is using (thread id → urllib3 connection), so that an attempt
@@ -189,28 +144,6 @@ def make_session(user_agent: str | None = None) -> requests.Session:
     for prefix in ("http://", "https://"):
         session.mount(prefix, _Adapter())
     return session
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if unusable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 class _WaitRetryAfterOrBackoff(wait_base):

@@ -20,15 +20,19 @@ told apart from "the server answered badly".
 from __future__ import annotations
 
 import contextvars
+import email.utils
 import errno
+import math
 import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import NotConfigured
+from .base import NotConfigured, SourceError
 from .registry import Option
 
 T = TypeVar("T")
@@ -104,6 +108,76 @@ def call_with_deadline(
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+# ------------------------------------------------- errors and retry policy of the HTTP layer (_http)
+
+
+class HttpError(SourceError):
+    """A request that failed for good (after retries, or at once for a 4xx); the message says why.
+    ``requests`` is the number of attempts it made."""
+
+
+class HttpUnreachable(HttpError):
+    """The server could not be reached at all: every attempt ended in a connection error or a time-out."""
+
+
+class HttpTooSlow(HttpUnreachable):
+    """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
+
+
+class HttpStatusError(HttpError):
+    """The server answered with an error status that is not worth retrying (or kept answering one)."""
+
+    def __init__(self, message: str, status: int, *, requests: int = 0) -> None:
+        super().__init__(message, requests=requests)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. The defaults suit a public API; tests shrink the waits."""
+
+    #: attempts per request, the first included
+    max_attempts: int = 6
+    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
+    backoff_base: float = 1.0
+    #: ceiling of one backoff wait, in seconds
+    backoff_max: float = 60.0
+    #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again
+    retry_after_max: float = 300.0
+    #: attempts for a 200 whose body is not valid JSON (within ``max_attempts``)
+    json_attempts: int = 3
+    #: read timeout in seconds (connect timeout is ``CONNECT_TIMEOUT``)
+    timeout: float = 60.0
+    #: total seconds one attempt may take; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read per request)
+    deadline: float | None = None
+    #: attempts in a row that time out (silence or the deadline) before the request fails
+    slow_attempts: int = SLOW_ATTEMPTS
+    #: seconds a server that cannot be reached at all is tried before the request fails
+    unreachable_after: float = UNREACHABLE_SECONDS
 
 
 # ---------------------------------------------------------------------------------------------- origins

@@ -35,10 +35,13 @@ member                 default and meaning
                        saved pages covered, and a budget (``--max-requests``) ends the run by
                        yielding a last page with ``checkpoint=None``.
 ``work``               ``[]``; set by the runner when ``work_query`` is set.
-``keep_child_rows``    ``False``. ``True`` for facts that never change once found (a creation
-                       date): the store then adds a child row only for a ``key`` its table does
-                       not hold yet for the source, never replaces or deletes one, so a later run
-                       (or a row staged twice across an interruption) cannot overwrite a fact.
+``read_ahead``         ``False``. ``True`` when the source itself asks for its next page while the
+                       page before it is read and stored (the Hugging Face listing sends the request
+                       for page *n+1* as soon as page *n*'s headers name it). The runner then reads
+                       the source in its own thread, without a prefetch thread, so no more than two
+                       pages are ever answered and not yet saved (what a kill can lose). The
+                       runner sets it ``False`` when asked for no prefetch (``crawl(…,
+                       prefetch=False)``): one page at a time.
 =====================  ==========================================================================
 
 An enrichment source yields pages **without records** (``Page.records`` is for the hub's own listing,
@@ -122,10 +125,14 @@ class Meter:
             self.requests += n
             self._untaken += n
 
-    def take(self) -> int:
-        """The requests counted since the last call (what the page being yielded cost)."""
+    def take(self, at_most: int | None = None) -> int:
+        """The requests counted since the last call (what the page being yielded cost).
+
+        ``at_most``: take only that many (a page's own requests, when those of the next page, already
+        asked, are being counted too); the rest stays for the next call."""
         with self._lock:
-            n, self._untaken = self._untaken, 0
+            n = self._untaken if at_most is None else max(0, min(at_most, self._untaken))
+            self._untaken -= n
         return n
 
     def waited(self, kind: str, seconds: float) -> None:
@@ -150,6 +157,7 @@ class Source(ABC):
     child_tables: tuple[str, ...] = ()
     work_query: ClassVar[str | None] = None
     keep_child_rows: ClassVar[bool] = False
+    read_ahead: bool = False
 
     _meter: Meter | None = None
     _work: list[tuple[Any, ...]] | None = None

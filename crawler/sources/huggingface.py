@@ -21,7 +21,16 @@ made it; only its public API is used), one attempt at a time, under this module'
   it announces a total), fails the run instead of looping.
 
 Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
-run's meter.
+run's meter, and on the meter of the page it is for: each page reports its own requests.
+
+The request for page *n+1* goes out as soon as page *n*'s ``Link`` header names it (after pacing on page
+*n*'s ``RateLimit``), in a background thread, while page *n*'s body is parsed, checked and stored (the
+runner reads this source in its own thread, ``read_ahead``: so no more than pages *n* and *n+1* are ever
+answered and not yet saved); a page costs the server's latency, not the latency plus the parse and store. Requests still go one at a time (a
+page whose body must be asked again waits for the request already out), an error of the request sent
+ahead fails the run when the listing reaches that page (the pages before it are saved), and a listing
+closed early leaves that request behind, which then gives up instead of retrying. With ``read_ahead``
+off (``crawl(…, prefetch=False)``) each page is asked only once the one before it was taken.
 
 Pages are ordered by ``sort=createdAt`` (the Hub serves it newest first). With a cursor, models created
 while the crawl runs appear before the cursor and cannot shift later pages, so nothing is skipped or
@@ -30,11 +39,15 @@ listed twice; the next crawl picks the newcomers up.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -53,7 +66,6 @@ from huggingface_hub.utils import (
 
 from .. import __version__
 from ._hf_pages import PageReader
-from ._http import parse_retry_after
 from ._net import (
     HTTP_OPTIONS,
     SLOW_ATTEMPTS,
@@ -61,6 +73,7 @@ from ._net import (
     DeadlineExceeded,
     call_with_deadline,
     check_endpoint,
+    parse_retry_after,
     request_deadline,
     same_origin,
     show_origin,
@@ -141,6 +154,10 @@ class HubUnreachable(SourceError):
 
 class HubTooSlow(SourceError):
     """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
+
+
+class ListingClosed(SourceError):
+    """The listing was closed (the run ended) while a request for its next page was still being retried."""
 
 
 class ListingLoop(SourceError):
@@ -255,7 +272,9 @@ class HubClient:
     Any other answer is returned as it is (the caller decides what a 4xx means). ``follow_redirects``:
     redirects are followed within an attempt when they stay on the endpoint's scheme, host and port (any
     other ends the run, nothing sent there), as the listing wants; ``False`` returns them to the caller
-    (``zoo crawl hf-dates``: a 307 is a rename, checked and counted before it is followed).
+    (``zoo crawl hf-dates``: a 307 is a rename, checked and counted before it is followed). ``stop``: an
+    event that, once set, makes the requests still being retried give up (:class:`ListingClosed`)
+    instead of asking again (a listing closed while its next page was being asked).
     """
 
     def __init__(
@@ -271,6 +290,7 @@ class HubClient:
         slow_attempts: int = SLOW_ATTEMPTS,
         unreachable_after: float = UNREACHABLE_SECONDS,
         follow_redirects: bool = True,
+        stop: threading.Event | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.meter = meter
@@ -282,6 +302,14 @@ class HubClient:
         self.slow_attempts = slow_attempts
         self.unreachable_after = unreachable_after
         self.follow_redirects = follow_redirects
+        self.stop = stop
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
+        if self.stop is None:
+            time.sleep(seconds)
+        elif self.stop.wait(seconds):
+            raise ListingClosed("the listing was closed")
 
     def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
         """One attempt at ``url`` (following same-origin redirects if asked), abandoned after ``deadline``
@@ -333,6 +361,8 @@ class HubClient:
         slow = 0  # attempts in a row that timed out
         unreachable_since: float | None = None
         while True:
+            if self.stop is not None and self.stop.is_set():
+                raise ListingClosed("the listing was closed")
             if sizes is not None:
                 url = _with_limit(url, sizes.size)
             try:
@@ -363,7 +393,7 @@ class HubClient:
                     continue
                 wait = self._backoff(slow)
                 log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
-                time.sleep(wait)
+                self._sleep(wait)
                 continue
             except httpx2.TransportError as exc:
                 slow = 0
@@ -389,7 +419,7 @@ class HubClient:
                     self.max_retries,
                     wait,
                 )
-                time.sleep(wait)
+                self._sleep(wait)
                 continue
 
             slow = 0
@@ -420,7 +450,7 @@ class HubClient:
                 self.max_retries,
                 wait,
             )
-            time.sleep(wait)
+            self._sleep(wait)
 
     def _wait(self, response: httpx2.Response, failures: int) -> float:
         """How long to wait before asking again after a retryable status (a 429 says it itself)."""
@@ -444,7 +474,7 @@ class HubClient:
         if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
             raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
         log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
-        time.sleep(wait)
+        self._sleep(wait)
         return since
 
     @staticmethod
@@ -457,6 +487,67 @@ class HubClient:
         if notes is not None:
             notes.append(note)
         return True
+
+
+class _PageMeter(Meter):
+    """The requests of one listing page, counted here and on the run's meter at once (so the run's total
+    holds even for a request still in flight when the run ends); waits are reported on the run's meter."""
+
+    def __init__(self, run: Meter) -> None:
+        super().__init__()
+        self.run = run
+
+    def request(self, n: int = 1) -> None:
+        super().request(n)
+        self.run.request(n)
+
+    def waited(self, kind: str, seconds: float) -> None:
+        self.run.waited(kind, seconds)
+
+
+@dataclass
+class _Answer:
+    """A listing page's answer: the URL asked, the response (status 200), when it arrived, the meter
+    its requests were counted on and the notes on what was done differently (a smaller page size)."""
+
+    url: str
+    response: httpx2.Response
+    received: float
+    meter: _PageMeter
+    notes: list[str]
+
+
+class _Ahead:
+    """The request for the next listing page, sent in a background (daemon) thread while this page is
+    parsed. :meth:`answer` waits for it and returns its answer or raises its error; a listing closed
+    before then leaves it behind (its ``stop`` event makes it give up at its next retry or wait)."""
+
+    def __init__(self, ask: Callable[[], _Answer]) -> None:
+        self._done = threading.Event()
+        self._answer: _Answer | None = None
+        self._error: BaseException | None = None
+        context = contextvars.copy_context()
+
+        def run() -> None:
+            try:
+                self._answer = context.run(ask)
+            except BaseException as exc:  # handed to the listing when it reaches this page
+                self._error = exc
+            finally:
+                self._done.set()
+
+        threading.Thread(target=run, name="zoo-hf-next-page", daemon=True).start()
+
+    def wait(self) -> _Answer | None:
+        """Wait for the request to end: its answer, or ``None`` if it failed (:meth:`answer` raises it)."""
+        self._done.wait()
+        return self._answer
+
+    def answer(self) -> _Answer:
+        self._done.wait()
+        if self._answer is None:
+            raise self._error or SourceError("the request for the next page ended without an answer")
+        return self._answer
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -688,6 +779,7 @@ class HuggingFaceSource(Source):
     """Lists every public model of a Hub, a page of 1,000 at a time."""
 
     name = HUB
+    read_ahead = True  # page n+1 is asked while page n is read and stored
 
     def __init__(
         self,
@@ -744,11 +836,11 @@ class HuggingFaceSource(Source):
 
     # -- one request
 
-    def _client(self) -> HubClient:
-        """The request helper, with this source's settings and the run's meter."""
+    def _client(self, meter: Meter, stop: threading.Event | None = None) -> HubClient:
+        """The request helper, with this source's settings, counting on ``meter``."""
         return HubClient(
             self.endpoint,
-            self.meter,
+            meter,
             timeout=self.timeout,
             deadline=self.deadline,
             max_retries=self.max_retries,
@@ -756,41 +848,70 @@ class HuggingFaceSource(Source):
             backoff_max=self.backoff_max,
             slow_attempts=self.slow_attempts,
             unreachable_after=self.unreachable_after,
+            stop=stop,
         )
 
-    def _get_json(
+    def _ask(
         self,
         url: str,
         headers: dict[str, str],
-        sizes: PageSizes | None = None,
-        notes: list[str] | None = None,
-        parse: Callable[[bytes], Any] = _loads,
-    ) -> tuple[Any, httpx2.Response]:
-        """GET ``url`` (through :class:`HubClient`) and decode its JSON body, asking again for a body that
-        is not valid JSON. ``parse`` turns the body into what is returned; a ``ValueError`` from it means
-        the body is not valid JSON. A 4xx raises huggingface_hub's ``HfHubHTTPError``; see
-        :meth:`HubClient.get` for the rest."""
-        client = self._client()
-        json_failures = 0
+        sizes: PageSizes,
+        meter: _PageMeter,
+        notes: list[str],
+        stop: threading.Event | None = None,
+    ) -> _Answer:
+        """GET a listing page (through :class:`HubClient`) until an answer comes that is a page (its body
+        is not read here). A 4xx raises huggingface_hub's ``HfHubHTTPError``, another status than 200 a
+        :class:`SourceError`; see :meth:`HubClient.get` for the rest."""
+        response = self._client(meter, stop).get(url, headers, sizes, notes)
+        hf_raise_for_status(response)
+        if response.status_code != 200:
+            raise SourceError(
+                f"{self.endpoint} answered {_short(str(response.url))} with HTTP {response.status_code}, "
+                "not a page"
+            )
+        return _Answer(url, response, time.monotonic(), meter, notes)
+
+    def _ask_next(
+        self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
+    ) -> _Answer:
+        """The next page: paced by the ``RateLimit`` of the last answer (:func:`pace`), then asked."""
+        pace(previous.response, previous.received, self.meter, stop)
+        return self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
+
+    def _read(
+        self,
+        answer: _Answer,
+        headers: dict[str, str],
+        sizes: PageSizes,
+        parse: Callable[[bytes], Any],
+        ahead: _Ahead | None,
+        stop: threading.Event,
+    ) -> tuple[Any, _Answer]:
+        """Decode a page's body with ``parse`` (a ``ValueError`` from it means the body is not valid
+        JSON), asking the page again for a body that is not, ``json_attempts`` times in all. Returns the
+        decoded page and the answer it came in.
+
+        The next page's request (``ahead``), already sent, stays valid (its URL came from the headers):
+        it is answered before this page is asked again, so requests still go one at a time, and the
+        quota its answer leaves is respected."""
+        failures = 0
         while True:
-            response = client.get(url, headers, sizes, notes)
-            hf_raise_for_status(response)
-            if response.status_code != 200:
-                raise SourceError(
-                    f"{self.endpoint} answered {_short(str(response.url))} with HTTP {response.status_code}, "
-                    "not a page"
-                )
             try:
-                return parse(response.content), response
+                return parse(answer.response.content), answer
             except ValueError as exc:  # json's and orjson's JSONDecodeError are ValueErrors
-                json_failures += 1
-                if json_failures >= self.json_attempts:
+                failures += 1
+                url = _short(str(answer.response.url))
+                if failures >= self.json_attempts:
                     raise SourceError(
-                        f"the Hub sent a body that is not valid JSON {json_failures} times in a row for "
-                        f"{_short(str(response.url))}: {exc}"
+                        f"the Hub sent a body that is not valid JSON {failures} times in a row for {url}: {exc}"
                     ) from None
-                log.info("GET %s: a body that is not valid JSON; asking again", _short(str(response.url)))
-                time.sleep(self.json_retry_wait * json_failures)
+                log.info("GET %s: a body that is not valid JSON; asking again", url)
+                time.sleep(self.json_retry_wait * failures)
+                later = ahead.wait() if ahead is not None else None
+                if later is not None:
+                    pace(later.response, later.received, self.meter, stop)
+                answer = self._ask(answer.url, headers, sizes, answer.meter, answer.notes, stop)
 
     # -- the listing
 
@@ -803,7 +924,7 @@ class HuggingFaceSource(Source):
                 f"the interrupted run was listing {show_origin(checkpoint)}, not {show_origin(self.endpoint)}: "
                 "give that endpoint with --hf-endpoint to finish it, or start afresh with --restart"
             )
-        url: str | None = checkpoint or self.first_url()
+        url = checkpoint or self.first_url()
         sizes = PageSizes(self.page_size, _limit(checkpoint) if checkpoint else None)
         followed = {_cursor(checkpoint)} if checkpoint else set()
         reader = PageReader(HUB, SENTINEL_CREATED_AT)
@@ -814,59 +935,95 @@ class HuggingFaceSource(Source):
 
     def _listing(
         self,
-        url: str | None,
+        url: str,
         headers: dict[str, str],
         sizes: PageSizes,
         followed: set[str],
         reader: PageReader,
     ) -> Iterator[Page]:
+        """The pages from ``url`` on. With ``read_ahead``, the request for page *n+1* goes out (after
+        :func:`pace`) as soon as page *n*'s headers name it, in a background thread, while page *n*'s body
+        is parsed, checked, handed on and stored; its answer, or its error, is taken when the listing reaches
+        it. Requests still go one at a time, and each page reports the requests it cost itself."""
+
         def parse(body: bytes) -> Any:
             """A clean page as DuckDB reads it (an Arrow table), any other as Python objects."""
             table = reader.read(body)
             return table if table is not None else _loads(body)
 
+        stop = threading.Event()  # set when the listing is closed: a request still in flight gives up
         asked = pages = 0  # listing slots asked (the sum of the limits) and pages, in this session
         announced: int | None = None
-        while url is not None:
-            notes: list[str] = []
-            data, response = self._get_json(url, headers, sizes, notes, parse)
-            received = time.monotonic()
-            pages += 1
-            asked += sizes.size
-            warnings: list[str] = []
-            if not isinstance(data, (list, pa.Table)):
-                raise SourceError(
-                    f"the Hub answered {_short(url)} with a {type(data).__name__}, not a list of models"
-                )
-            next_url = response.links.get("next", {}).get("url")
-            if next_url is not None:
-                next_url = self._next(str(response.url), next_url, followed)
-                if sizes.succeeded():
-                    notes.append(
-                        f"page size raised back to {sizes.size:,} after {sizes.up_after:,} good pages"
+        try:
+            answer = self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
+            while True:
+                pages += 1
+                asked += sizes.size
+                next_url: str | None = None
+                refused: SourceError | None = None  # raised once the body was read, as it always was
+                try:
+                    next_url, announced = self._next_page(answer, sizes, followed, announced, asked, pages)
+                except SourceError as exc:
+                    refused = exc
+                ahead = None
+                if next_url is not None and self.read_ahead:
+                    ahead = _Ahead(functools.partial(self._ask_next, next_url, answer, headers, sizes, stop))
+                data, answer = self._read(answer, headers, sizes, parse, ahead, stop)
+                if not isinstance(data, (list, pa.Table)):
+                    raise SourceError(
+                        f"the Hub answered {_short(answer.url)} with a {type(data).__name__}, not a list of "
+                        "models"
                     )
-                if sizes.size != self.page_size or _limit(next_url) is not None:
-                    next_url = _with_limit(next_url, sizes.size)  # the size the next request will ask
-            total = _int_header(response.headers.get("X-Total-Count"))
-            if total is not None:
-                announced = max(total, announced or 0)
-            if next_url is not None and announced is not None and asked > 4 * announced + 4 * self.page_size:
-                raise ListingLoop(
-                    f"the Hub announced {announced:,} models (X-Total-Count) but has already sent {pages:,} "
-                    f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
-                    "instead of paging without end"
+                if refused is not None:
+                    raise refused
+                warnings: list[str] = []
+                requests = max(1, self.meter.take(answer.meter.requests))  # this page's own
+                if isinstance(data, pa.Table):  # every item clean: nothing to check or warn about
+                    page = Page([], next_url, warnings, requests=requests, notes=answer.notes, table=data)
+                else:
+                    records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
+                    page = Page(records, next_url, warnings, requests=requests, notes=answer.notes)
+                yield page
+                if next_url is None:
+                    return
+                if ahead is not None:
+                    answer = ahead.answer()
+                else:
+                    answer = self._ask_next(next_url, answer, headers, sizes, stop)
+        finally:
+            stop.set()
+
+    def _next_page(
+        self,
+        answer: _Answer,
+        sizes: PageSizes,
+        followed: set[str],
+        announced: int | None,
+        asked: int,
+        pages: int,
+    ) -> tuple[str | None, int | None]:
+        """The next page's URL from an answer's headers (``None``: the last page), checked, at the size the
+        next request will ask, and the total the Hub announced so far."""
+        response = answer.response
+        next_url = response.links.get("next", {}).get("url")
+        if next_url is not None:
+            next_url = self._next(str(response.url), next_url, followed)
+            if sizes.succeeded():
+                answer.notes.append(
+                    f"page size raised back to {sizes.size:,} after {sizes.up_after:,} good pages"
                 )
-            if isinstance(data, pa.Table):  # every item clean: nothing to check or warn about
-                page = Page(
-                    [], next_url, warnings, requests=max(1, self.meter.take()), notes=notes, table=data
-                )
-            else:
-                records = [r for r in (normalise(item, warnings) for item in data) if r is not None]
-                page = Page(records, next_url, warnings, requests=max(1, self.meter.take()), notes=notes)
-            yield page
-            url = next_url
-            if url is not None:
-                self._pace(response, received)
+            if sizes.size != self.page_size or _limit(next_url) is not None:
+                next_url = _with_limit(next_url, sizes.size)  # the size the next request will ask
+        total = _int_header(response.headers.get("X-Total-Count"))
+        if total is not None:
+            announced = max(total, announced or 0)
+        if next_url is not None and announced is not None and asked > 4 * announced + 4 * self.page_size:
+            raise ListingLoop(
+                f"the Hub announced {announced:,} models (X-Total-Count) but has already sent {pages:,} "
+                f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
+                "instead of paging without end"
+            )
+        return next_url, announced
 
     def _next(self, current: str, link: str, followed: set[str]) -> str:
         """The next page's URL from a ``Link`` header: on the endpoint's origin, and not seen before."""
@@ -885,9 +1042,6 @@ class HuggingFaceSource(Source):
         followed.add(cursor)
         return next_url
 
-    def _pace(self, response: httpx2.Response, received: float) -> None:
-        pace(response, received, self.meter)
-
 
 def token_secrets(token: str | bool | None) -> list[str]:
     """The token huggingface_hub sends for ``token`` (a token, ``None``: the user's, ``False``: none),
@@ -896,12 +1050,15 @@ def token_secrets(token: str | bool | None) -> list[str]:
     return [value] if value else []
 
 
-def pace(response: httpx2.Response, received: float, meter: Meter) -> None:
+def pace(
+    response: httpx2.Response, received: float, meter: Meter, stop: threading.Event | None = None
+) -> None:
     """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
 
     This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
     it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
-    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``.
+    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
+    an event that ends the wait (raising :class:`ListingClosed`) once set.
     """
     info = parse_ratelimit_headers(response.headers)
     if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
@@ -909,7 +1066,10 @@ def pace(response: httpx2.Response, received: float, meter: Meter) -> None:
     # t counts from when the answer arrived; parsing and storing the page already took some of it
     wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
     meter.waited("paced", wait)
-    time.sleep(wait)
+    if stop is None:
+        time.sleep(wait)
+    elif stop.wait(wait):
+        raise ListingClosed("the listing was closed")
 
 
 def _int_header(value: str | None) -> int | None:

@@ -49,16 +49,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
-
-from ._http import HttpStatusError, RetryPolicy, make_session, request_json
-from ._net import HTTP_OPTIONS, check_endpoint
+from ._net import HTTP_OPTIONS, HttpStatusError, RetryPolicy, check_endpoint
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
+
+if TYPE_CHECKING:
+    import requests
 
 HUB = "kaggle"
 DEFAULT_ENDPOINT = "https://api.kaggle.com"
@@ -656,6 +656,8 @@ class KaggleSource(Source):
     # -- HTTP
 
     def _call(self, method: str, path: str, counter: Meter, **kwargs: Any) -> Any:
+        from ._http import make_session, request_json  # requests and tenacity: loaded when first used
+
         session = self._session or make_session()
         self._session = session
         data = request_json(

@@ -36,8 +36,7 @@ from typing import Any
 import yaml
 
 from . import _git
-from ._http import HttpError, HttpUnreachable, RetryPolicy, make_session, request_text
-from ._net import DEADLINE_ENV
+from ._net import DEADLINE_ENV, HttpError, HttpUnreachable, RetryPolicy
 from .base import Meter, Source
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -368,6 +367,8 @@ class HubconfFetcher:
             max_attempts=attempts, backoff_base=0.5, backoff_max=10.0, timeout=timeout, deadline=deadline
         )
         self.meter = meter or Meter()
+        from ._http import make_session  # requests and tenacity: loaded when first used
+
         self.session = make_session()
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
@@ -376,6 +377,8 @@ class HubconfFetcher:
 
     def fetch(self, github_id: str, ref: str = "HEAD") -> str | None:
         """The text of the repository's ``hubconf.py`` at ``ref``, or ``None`` if there is none (404)."""
+        from ._http import request_text
+
         return request_text(
             self.session,
             self.url(github_id, ref),
