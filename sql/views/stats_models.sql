@@ -21,9 +21,10 @@
 --                 before 2000-01-01 or after the crawl: never counted in a year)
 --   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
 --
--- Classes: framework_tags_class / framework_evidence_class of the model's mask; the file evidence comes
--- from the cache beside the file names when it is current (framework_file_mask), which keeps a million
--- repos' files from being matched name by name on every query.
+-- Classes: framework_tags_class / framework_evidence_class of the model's mask; the attribute evidence
+-- and the file evidence come from the caches beside them when they are current (framework_attr_mask,
+-- framework_file_mask), which keeps a million models' tags and files from being looked up one by one
+-- on every query.
 --
 -- Columns: hub, key, id, created_at, created_at_quality, tags_class, evidence_class, period_year,
 --          period_month, formats.
@@ -39,8 +40,8 @@ masked AS (
         b.created_at,
         b.created_at_quality,
         b.formats,
-        framework_mask(b.hub, b.library_name, b.tags, b.formats, NULL,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        framework_attr_mask(b.hub, b.library_name, b.tags, b.formats, b.attr_bits, b.attr_bits_rules,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.attr_rules_key)
         | framework_file_mask(b.files, b.file_bits, b.file_bits_rules, lk.file_patterns, lk.file_rules_key)
             AS mask,
         lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
