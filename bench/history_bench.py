@@ -232,7 +232,9 @@ def main() -> None:
     parser.add_argument("--db", help="database to build (default: a temporary file, removed afterwards)")
     parser.add_argument("--reuse", action="store_true", help="use --db as it is (built before)")
     parser.add_argument(
-        "--in-process", action="store_true", help="also time each statistic in this process (after one warm-up)"
+        "--in-process",
+        action="store_true",
+        help="also time each statistic in this process (after one warm-up)",
     )
     parser.add_argument("--build-only", action="store_true", help="build --db, time nothing")
     args = parser.parse_args()
