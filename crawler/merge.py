@@ -265,9 +265,9 @@ def merge_run(
 
 
 def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill the file-evidence cache (``file_bits``, ``file_bits_rules``) of every non-empty file list in
-    ``models`` and ``model_files_log`` that has none, or one computed under other file rules; returns how
-    many lists were computed.
+    """Fill the file-evidence cache (``file_bits``, ``file_bits_rules``) of every row of ``models`` and
+    ``model_files_log`` that has none, or one computed under other file rules (an empty file list, or
+    one never listed, gets 0); returns how many rows were computed.
 
     Each distinct file name is matched once against the file patterns (``framework_file_name_bits``, the
     very macro the views use), then the bits are OR-ed per list through a join: matching a million repos'
@@ -276,7 +276,9 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
     merge (the models it changed) and after an upgrade of the views (all lists, when a file rule changed).
     """
     params = {"key": one_row(con.execute("SELECT file_rules_key FROM framework_lookup"))[0]}
-    stale = "len(files) > 0 AND file_bits_rules IS DISTINCT FROM $key"
+    # every row, an empty or unlisted file list included (bits 0): the views read the cache alone for a
+    # model none of whose rows is stale (framework_cache_stale)
+    stale = "file_bits_rules IS DISTINCT FROM $key"
     done = 0
     for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
         cols = ", ".join(keys)

@@ -53,10 +53,12 @@ present AS (
       AND m.last_seen_run >= r.baseline_run
       AND m.mid NOT IN (SELECT mid FROM absent)
 ),
--- the models with a log row after the (earliest) as-of run, each with its hub's as-of run
+-- the models present then (first seen by their hub's as-of run) with a log row after the (earliest)
+-- as-of run, each with that as-of run
 attrs_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE m.mid IN (SELECT l.mid FROM model_attrs_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_attrs_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 attrs AS (  -- their latest attribute row at or before it
     SELECT l.* EXCLUDE (run_id)
@@ -65,7 +67,8 @@ attrs AS (  -- their latest attribute row at or before it
 ),
 counters_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE counters AND m.mid IN (SELECT l.mid FROM model_counters_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE counters AND m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_counters_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 counters_ AS (
     SELECT l.* EXCLUDE (run_id)
@@ -74,7 +77,8 @@ counters_ AS (
 ),
 files_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE m.mid IN (SELECT l.mid FROM model_files_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_files_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 files AS (  -- the file names and their cached evidence, or NULL when it had no files row by then
     SELECT t.mid, l.files, l.file_bits, l.file_bits_rules
