@@ -337,20 +337,32 @@ def refresh_attr_bits(con: duckdb.DuckDBPyConnection) -> int:
     row with ``framework_attr_bits``, the very macro the views use. Runs in the caller's transaction.
     """
     params = {"key": one_row(con.execute("SELECT attr_rules_key FROM framework_lookup"))[0]}
-    n_models = one_row(
+    # what is stale, on one column of each table (after a merge: nothing, and no UPDATE runs)
+    stale_models, stale_log = one_row(
         con.execute(
-            f"UPDATE models m SET attr_bits = {_MODEL_ATTR_BITS}, attr_bits_rules = lk.attr_rules_key "
-            "FROM framework_lookup lk WHERE m.attr_bits_rules IS DISTINCT FROM lk.attr_rules_key"
-        )
-    )[0]
-    n_log = one_row(
-        con.execute(
-            "UPDATE model_attrs_log t SET attr_bits = x.bits, attr_bits_rules = $key FROM ("
-            f"  SELECT a.mid, a.run_id, {_LOG_ATTR_BITS} AS bits FROM model_attrs_log a "
-            "   JOIN models m ON m.mid = a.mid CROSS JOIN framework_lookup lk "
-            "   WHERE a.attr_bits_rules IS DISTINCT FROM $key"
-            ") x WHERE t.mid = x.mid AND t.run_id = x.run_id",
+            "SELECT (SELECT count(*) FROM models WHERE attr_bits_rules IS DISTINCT FROM $key), "
+            "(SELECT count(*) FROM model_attrs_log WHERE attr_bits_rules IS DISTINCT FROM $key)",
             params,
         )
-    )[0]
+    )
+    n_models = n_log = 0
+    if stale_models:
+        n_models = one_row(
+            con.execute(
+                f"UPDATE models m SET attr_bits = {_MODEL_ATTR_BITS}, attr_bits_rules = $key "
+                "FROM framework_lookup lk WHERE m.attr_bits_rules IS DISTINCT FROM $key",
+                params,
+            )
+        )[0]
+    if stale_log:
+        n_log = one_row(
+            con.execute(
+                "UPDATE model_attrs_log t SET attr_bits = x.bits, attr_bits_rules = $key FROM ("
+                f"  SELECT a.mid, a.run_id, {_LOG_ATTR_BITS} AS bits FROM model_attrs_log a "
+                "   JOIN models m ON m.mid = a.mid CROSS JOIN framework_lookup lk "
+                "   WHERE a.attr_bits_rules IS DISTINCT FROM $key"
+                ") x WHERE t.mid = x.mid AND t.run_id = x.run_id",
+                params,
+            )
+        )[0]
     return int(n_models) + int(n_log)
