@@ -10,6 +10,9 @@
 --   refresh_attr_bits). NULL: not computed yet (rows written before this migration, until then).
 -- model_attrs_log.attr_bits / attr_bits_rules: the same cache for each logged state of the attributes,
 --   so models_as_of classifies a model whose attributes changed since without computing it again.
+-- The file evidence cache of 006 (file_bits / file_bits_rules) is now filled for every row, an empty or
+--   never-listed file list getting 0, so that the statistics can tell from the keys alone that every
+--   cache is current (view framework_cache_current) and then read no tags or file names at all.
 ALTER TABLE models ADD COLUMN IF NOT EXISTS attr_bits UBIGINT;
 ALTER TABLE models ADD COLUMN IF NOT EXISTS attr_bits_rules UBIGINT;
 ALTER TABLE model_attrs_log ADD COLUMN IF NOT EXISTS attr_bits UBIGINT;
