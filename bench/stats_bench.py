@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler import stats  # noqa: E402
-from crawler.merge import refresh_file_bits  # noqa: E402
+from crawler.merge import refresh_attr_bits, refresh_file_bits  # noqa: E402
 from crawler.output import render  # noqa: E402
 from crawler.store import connect  # noqa: E402
 from tests.fakes.hub import PROFILES as HUB_PROFILES  # noqa: E402
@@ -118,6 +118,7 @@ def build(db: str, n: int, with_files: bool = True) -> float:
         )
         con.unregister("repos")
         refresh_file_bits(con)  # as the store does after a merge: the file evidence, once per name
+        refresh_attr_bits(con)  # and the evidence of the attributes
         con.execute("CHECKPOINT")
     finally:
         con.close()

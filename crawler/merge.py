@@ -27,7 +27,9 @@ the merge's memory small.
 
 The framework evidence of file names is cached beside them (``file_bits``, see :func:`refresh_file_bits`):
 matching every file of a million repos against the file patterns takes seconds, matching each distinct
-name once takes a fraction of one.
+name once takes a fraction of one. The evidence of the attributes (hub, library_name, tags, formats) is
+cached the same way (``attr_bits``, see :func:`refresh_attr_bits`), computed as the new or changed
+attributes are written: the statistics then read two numbers per model instead of looking up its tags.
 
 A run is **suspect** when it saw more than ``max_drop`` fewer models than the hub's previous complete,
 non-suspect run. It still records what it saw, but opens no absences and deletes nothing.
@@ -59,6 +61,13 @@ _ATTRS_HASH = (
 _FILES_HASH = "CASE WHEN i.files IS NOT NULL THEN hash(list_sort(i.files)) END"
 #: What a stored files_hash of NULL (never listed, or a database older than model_files_log) stands for.
 _NO_FILES_HASH = "hash([]::VARCHAR[])"
+#: The framework evidence of an incoming row's attributes (its files apart), as the views compute it
+#: (framework_attr_mask), and the key of the rules it is computed under; needs ``framework_lookup lk``.
+_ATTR_BITS = (
+    "framework_attr_bits(i.hub, i.library_name, i.tags, i.formats, "
+    "lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits) AS attr_bits, "
+    "lk.attr_rules_key AS attr_bits_rules"
+)
 
 
 def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
@@ -142,8 +151,8 @@ def merge_run(
         f"INSERT INTO models BY NAME SELECT $base + row_number() OVER () AS mid, i.hub, i.key, {attrs}, "
         f"{counters}, i.files, {_COUNTERS_HASH} AS counters_hash, {_ATTRS_HASH} AS attrs_hash, "
         f"{_FILES_HASH} AS files_hash, $run AS first_seen_run, $run AS last_seen_run, "
-        "i.deleted_at, CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run "
-        f"FROM incoming i WHERE {new_rows}",
+        "i.deleted_at, CASE WHEN i.deleted_at IS NOT NULL THEN $run END AS deleted_run, "
+        f"{_ATTR_BITS} FROM incoming i CROSS JOIN framework_lookup lk WHERE {new_rows}",
         {"run": run_id, "base": base, **({"hub": hub} if "$hub" in new_rows else {})},
     )
     # The first log rows of a new model are its row in models; later ones are the changed values.
@@ -163,9 +172,9 @@ def merge_run(
         p,
     )
     con.execute(
-        f"INSERT INTO model_attrs_log BY NAME SELECT mid, $run AS run_id, {', '.join(ATTR_COLUMNS)} "
-        f"{new_models} UNION ALL SELECT c.mid, $run AS run_id, {attrs} "
-        f"FROM incoming i JOIN changes c ON c.key = i.key WHERE c.attrs_changed",
+        f"INSERT INTO model_attrs_log BY NAME SELECT mid, $run AS run_id, {', '.join(ATTR_COLUMNS)}, "
+        f"attr_bits, attr_bits_rules {new_models} UNION ALL SELECT c.mid, $run AS run_id, {attrs}, {_ATTR_BITS} "
+        "FROM incoming i JOIN changes c ON c.key = i.key CROSS JOIN framework_lookup lk WHERE c.attrs_changed",
         p,
     )
     con.execute(
@@ -179,9 +188,9 @@ def merge_run(
     con.execute(
         "UPDATE models m SET "
         + ", ".join(f"{col} = x.{col}" for col in ATTR_COLUMNS)
-        + ", attrs_hash = x.attrs_hash FROM ("
-        f"  SELECT c.mid, c.attrs_hash, {attrs} FROM incoming i JOIN changes c ON c.key = i.key "
-        "  WHERE c.attrs_changed"
+        + ", attrs_hash = x.attrs_hash, attr_bits = x.attr_bits, attr_bits_rules = x.attr_bits_rules FROM ("
+        f"  SELECT c.mid, c.attrs_hash, {attrs}, {_ATTR_BITS} FROM incoming i JOIN changes c ON c.key = i.key "
+        "  CROSS JOIN framework_lookup lk WHERE c.attrs_changed"
         ") x WHERE m.mid = x.mid"
     )
     con.execute(
@@ -251,13 +260,14 @@ def merge_run(
         con.execute("DROP TABLE judging")
     con.execute("DROP TABLE changes")
     refresh_file_bits(con)
+    refresh_attr_bits(con)
     return MergeResult(int(n_models), int(n_new), int(n_changed), int(n_absent), int(n_deleted or 0), suspect)
 
 
 def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill the file-evidence cache (``file_bits``, ``file_bits_rules``) of every non-empty file list in
-    ``models`` and ``model_files_log`` that has none, or one computed under other file rules; returns how
-    many lists were computed.
+    """Fill the file-evidence cache (``file_bits``, ``file_bits_rules``) of every row of ``models`` and
+    ``model_files_log`` that has none, or one computed under other file rules (an empty file list, or
+    one never listed, gets 0); returns how many rows were computed.
 
     Each distinct file name is matched once against the file patterns (``framework_file_name_bits``, the
     very macro the views use), then the bits are OR-ed per list through a join: matching a million repos'
@@ -266,7 +276,9 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
     merge (the models it changed) and after an upgrade of the views (all lists, when a file rule changed).
     """
     params = {"key": one_row(con.execute("SELECT file_rules_key FROM framework_lookup"))[0]}
-    stale = "len(files) > 0 AND file_bits_rules IS DISTINCT FROM $key"
+    # every row, an empty or unlisted file list included (bits 0): the views read the cache alone for a
+    # model none of whose rows is stale (framework_cache_stale)
+    stale = "file_bits_rules IS DISTINCT FROM $key"
     done = 0
     for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
         cols = ", ".join(keys)
@@ -299,3 +311,58 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("DROP TABLE file_bits_hits")
         done += int(n[0])
     return done
+
+
+#: framework_attr_bits of a row's attributes, the views' framework_attr_mask without the cache (``m``: the
+#: model, for its hub; ``a``: the row holding the attributes, ``models`` itself or its log;
+#: ``lk``: framework_lookup).
+_MODEL_ATTR_BITS = (
+    "framework_attr_bits(m.hub, m.library_name, m.tags, m.formats, "
+    "lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits)"
+)
+_LOG_ATTR_BITS = (
+    "framework_attr_bits(m.hub, a.library_name, a.tags, a.formats, "
+    "lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits)"
+)
+
+
+def refresh_attr_bits(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill the attribute-evidence cache (``attr_bits``, ``attr_bits_rules``) of every row of ``models``
+    and ``model_attrs_log`` that has none, or one computed under other rules; returns how many rows were
+    computed.
+
+    The merge computes the cache as it writes new or changed attributes, so after a merge this finds
+    nothing to do (a scan of one column); after an upgrade (a database older than the cache, or a tag,
+    library, format or hub rule that changed: a new ``framework_lookup.attr_rules_key``) it computes every
+    row with ``framework_attr_bits``, the very macro the views use. Runs in the caller's transaction.
+    """
+    params = {"key": one_row(con.execute("SELECT attr_rules_key FROM framework_lookup"))[0]}
+    # what is stale, on one column of each table (after a merge: nothing, and no UPDATE runs)
+    stale_models, stale_log = one_row(
+        con.execute(
+            "SELECT (SELECT count(*) FROM models WHERE attr_bits_rules IS DISTINCT FROM $key), "
+            "(SELECT count(*) FROM model_attrs_log WHERE attr_bits_rules IS DISTINCT FROM $key)",
+            params,
+        )
+    )
+    n_models = n_log = 0
+    if stale_models:
+        n_models = one_row(
+            con.execute(
+                f"UPDATE models m SET attr_bits = {_MODEL_ATTR_BITS}, attr_bits_rules = $key "
+                "FROM framework_lookup lk WHERE m.attr_bits_rules IS DISTINCT FROM $key",
+                params,
+            )
+        )[0]
+    if stale_log:
+        n_log = one_row(
+            con.execute(
+                "UPDATE model_attrs_log t SET attr_bits = x.bits, attr_bits_rules = $key FROM ("
+                f"  SELECT a.mid, a.run_id, {_LOG_ATTR_BITS} AS bits FROM model_attrs_log a "
+                "   JOIN models m ON m.mid = a.mid CROSS JOIN framework_lookup lk "
+                "   WHERE a.attr_bits_rules IS DISTINCT FROM $key"
+                ") x WHERE t.mid = x.mid AND t.run_id = x.run_id",
+                params,
+            )
+        )[0]
+    return int(n_models) + int(n_log)

@@ -203,7 +203,7 @@ def as_of_text(as_of: date | None) -> str:
 
 def crawl_notes(con: duckdb.DuckDBPyConnection, hub: str | None, as_of: date | None) -> list[str]:
     """Remarks about hubs whose figures are missing because they have no complete crawl."""
-    rows = con.execute("SELECT hub, status FROM stats_hubs_at(?::DATE)", [as_of]).fetchall()
+    rows = con.execute("SELECT hub, status FROM stats_hub_status_at(?::DATE)", [as_of]).fetchall()
     by_hub = dict(rows)
     when = "" if as_of is None else f" by {as_of.isoformat()}"
     if hub is not None:

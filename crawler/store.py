@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from . import __version__
-from .merge import MergeResult, merge_run, one_row, refresh_file_bits
+from .merge import MergeResult, merge_run, one_row, refresh_attr_bits, refresh_file_bits
 from .sources.records import MODEL_COLUMNS, ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
@@ -154,7 +154,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     recreated whenever the SQL definitions differ from those the database last got (``zoo_meta``'s
     ``sql_fingerprint``) or one of them is missing, so a database written by an older version gets the
     current definitions (they self-heal).
-    When the SQL changed, the cached file evidence is brought up to date too (a file rule may have changed).
+    When the SQL changed, the cached file and attribute evidence is brought up to date too (a rule may
+    have changed).
     """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, "
@@ -182,6 +183,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("BEGIN")
         try:
             refresh_file_bits(con)
+            refresh_attr_bits(con)
             con.execute("COMMIT")
         except Exception:
             _rollback(con)

@@ -33,7 +33,8 @@ def test_the_tables_have_the_records_columns(db: str) -> None:
         con.close()
     for column in MODEL_COLUMNS:
         assert models[column.name] == declared[column.name], column
-    assert [name for name, _ in attrs] == ["mid", "run_id", *ATTR_COLUMNS]
+    # model_attrs_log: the attributes, then the cache of their framework evidence
+    assert [name for name, _ in attrs] == ["mid", "run_id", *ATTR_COLUMNS, "attr_bits", "attr_bits_rules"]
     assert [name for name, _ in counters] == ["mid", "run_id", *COUNTER_COLUMNS]
     assert FILE_COLUMNS == ("files",)  # model_files_log: the names, the sha they were listed at, the cache
     assert [name for name, _ in files] == [

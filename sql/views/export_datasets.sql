@@ -57,8 +57,8 @@ CREATE OR REPLACE MACRO export_models(day) AS TABLE
 WITH snapshot AS (
     SELECT
         m.*,
-        framework_mask(m.hub, m.library_name, m.tags, m.formats, NULL,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        framework_attr_mask(m.hub, m.library_name, m.tags, m.formats, m.attr_bits, m.attr_bits_rules,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.attr_rules_key)
         | framework_file_mask(m.files, m.file_bits, m.file_bits_rules, lk.file_patterns, lk.file_rules_key)
             AS mask,
         lk.framework_bits, lk.pytorch_bit, lk.tensorflow_bit, lk.jax_bit,
@@ -119,7 +119,7 @@ SELECT
     m.hub,
     m.key,
     coalesce(a.run_id, c.run_id, f.run_id) AS run_id,
-    a.* EXCLUDE (mid, run_id, extra),
+    a.* EXCLUDE (mid, run_id, extra, attr_bits, attr_bits_rules),
     f.files,
     CAST(a.extra AS VARCHAR) AS extra,
     c.downloads,

@@ -18,6 +18,9 @@
 --                    `specificity` counts the characters of `value` that are not wildcards
 --   file_rules_key   a hash of file_patterns: the cached file evidence (models.file_bits, see
 --                    framework_file_mask) is valid only while it equals the key it was computed under
+--   attr_rules_key   a hash of the tag, library, format and hub rules (value and bits) and of the version
+--                    of framework_attr_bits: the cached attribute evidence (models.attr_bits, see
+--                    framework_attr_mask) is valid only while it equals the key it was computed under
 --   framework_bits   list of {framework, bit} for every framework
 --   pytorch_bit, tensorflow_bit, jax_bit             the bits of the three core frameworks
 --   core_mask, multi_backend_mask, neutral_mask, other_mask   bits of the frameworks of each role
@@ -56,7 +59,12 @@ maps AS (
 ),
 rules AS (
     SELECT hash(coalesce(list({'v': value, 'b': bits} ORDER BY value) FILTER (WHERE kind = 'file'), []))
-        AS file_rules_key
+        AS file_rules_key,
+        -- 'framework_attr_bits 1': the version of framework_attr_bits (framework_macros.sql); change it
+        -- together with that macro so that every cached attr_bits is computed again
+        hash('framework_attr_bits 1',
+             coalesce(list({'k': kind, 'v': value, 'b': bits} ORDER BY kind, value) FILTER (WHERE kind <> 'file'), []))
+        AS attr_rules_key
     FROM e
 ),
 masks AS (

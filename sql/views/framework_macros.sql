@@ -1,4 +1,4 @@
--- framework_mask, framework_file_name_bits, framework_file_bits, framework_file_mask,
+-- framework_mask, framework_attr_bits, framework_attr_mask, framework_file_name_bits, framework_file_bits, framework_file_mask,
 -- framework_tags_class, framework_evidence_class: the classification rules, as scalar macros, so
 -- model_frameworks and the stats views apply the very same rules row by row. Call them with the columns
 -- of framework_lookup (cross join it as `lk`):
@@ -10,6 +10,16 @@
 --       `tags` definition only when spelled exactly as the Hub's filter matches them (`pytorch`, not
 --       `PyTorch`); for the evidence bits every kind is compared case-insensitively. Pass files = NULL and
 --       OR in framework_file_mask to use the cached file evidence (much faster on many files).
+--   framework_attr_bits(hub, library_name, tags, formats,
+--                       lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits) → UBIGINT
+--       the part of framework_mask that reads the attributes (everything but the files).
+--   framework_attr_mask(hub, library_name, tags, formats, attr_bits, attr_bits_rules,
+--                       lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.attr_rules_key) → UBIGINT
+--       framework_attr_bits, answered from the cache the store keeps beside the attributes
+--       (models.attr_bits, model_attrs_log.attr_bits) when it was computed under the current rules
+--       (attr_bits_rules = lk.attr_rules_key), else computed here. OR it with framework_file_mask for the
+--       whole mask. The store computes the cache with framework_attr_bits (crawler/merge.py). When
+--       framework_attr_bits' logic changes, change the version in framework_lookup's attr_rules_key too.
 --   framework_file_rule(file, lk.file_patterns) → STRUCT (an element of file_patterns) or NULL
 --       the file pattern that decides for ONE file name: the most specific one that matches it.
 --   framework_file_name_bits(file, lk.file_patterns) → UBIGINT
@@ -54,16 +64,30 @@ CREATE OR REPLACE MACRO framework_file_mask(files, file_bits, file_bits_rules, f
         ELSE framework_file_bits(files, file_patterns)
     END;
 
-CREATE OR REPLACE MACRO framework_mask(
-    hub, library_name, tags, formats, files, tag_bits, library_bits, format_bits, hub_bits, file_patterns
+CREATE OR REPLACE MACRO framework_attr_bits(
+    hub, library_name, tags, formats, tag_bits, library_bits, format_bits, hub_bits
 ) AS
     coalesce(list_aggregate(list_transform(tags, lambda t:
         CASE WHEN t = lower(t) THEN coalesce(tag_bits[t], 0)
              ELSE coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT) END), 'bit_or'), 0)
     | coalesce(library_bits[lower(library_name)], 0)
     | coalesce(list_aggregate(list_transform(formats, lambda t: format_bits[lower(t)]), 'bit_or'), 0)
-    | framework_file_bits(files, file_patterns)
     | coalesce(hub_bits[lower(hub)], 0);
+
+CREATE OR REPLACE MACRO framework_mask(
+    hub, library_name, tags, formats, files, tag_bits, library_bits, format_bits, hub_bits, file_patterns
+) AS
+    framework_attr_bits(hub, library_name, tags, formats, tag_bits, library_bits, format_bits, hub_bits)
+    | framework_file_bits(files, file_patterns);
+
+CREATE OR REPLACE MACRO framework_attr_mask(
+    hub, library_name, tags, formats, attr_bits, attr_bits_rules,
+    tag_bits, library_bits, format_bits, hub_bits, attr_rules_key
+) AS
+    CASE
+        WHEN attr_bits_rules = attr_rules_key THEN attr_bits
+        ELSE framework_attr_bits(hub, library_name, tags, formats, tag_bits, library_bits, format_bits, hub_bits)
+    END;
 
 CREATE OR REPLACE MACRO framework_tags_class(mask, pytorch_bit, tensorflow_bit) AS
     CASE

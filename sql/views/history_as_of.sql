@@ -22,7 +22,8 @@
 --   rows of the change logs (model_attrs_log, model_counters_log) at or before R (a model always has
 --   both: its first rows are written with it); last_seen_run is R. Its files (with their cached
 --   evidence file_bits, file_bits_rules) are those of its latest model_files_log row at or before R,
---   NULL when it has none by then (its file names were not listed yet, or it had none).
+--   NULL when it has none by then (its file names were not listed yet, or it had none). The cached
+--   attribute evidence (attr_bits, attr_bits_rules) comes with the attributes it belongs to.
 --   A hub with no complete run by then has no models: "not crawled" then, never zero.
 -- * git catalogs (PyTorch Hub, TF Hub; created_at_quality = 'git_first_commit'): the catalog's own
 --   history answers, so the first crawl already knows the past. An entry existed if it landed on the
@@ -52,10 +53,12 @@ present AS (
       AND m.last_seen_run >= r.baseline_run
       AND m.mid NOT IN (SELECT mid FROM absent)
 ),
--- the models with a log row after the (earliest) as-of run, each with its hub's as-of run
+-- the models present then (first seen by their hub's as-of run) with a log row after the (earliest)
+-- as-of run, each with that as-of run
 attrs_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE m.mid IN (SELECT l.mid FROM model_attrs_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_attrs_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 attrs AS (  -- their latest attribute row at or before it
     SELECT l.* EXCLUDE (run_id)
@@ -64,7 +67,8 @@ attrs AS (  -- their latest attribute row at or before it
 ),
 counters_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE counters AND m.mid IN (SELECT l.mid FROM model_counters_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE counters AND m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_counters_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 counters_ AS (
     SELECT l.* EXCLUDE (run_id)
@@ -73,7 +77,8 @@ counters_ AS (
 ),
 files_todo AS (
     SELECT m.mid, r.run_id AS as_of_run FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE m.mid IN (SELECT l.mid FROM model_files_log l, earliest e WHERE l.run_id > e.run_id)
+    WHERE m.first_seen_run <= r.run_id
+      AND m.mid IN (SELECT l.mid FROM model_files_log l, earliest e WHERE l.run_id > e.run_id)
 ),
 files AS (  -- the file names and their cached evidence, or NULL when it had no files row by then
     SELECT t.mid, l.files, l.file_bits, l.file_bits_rules
@@ -113,6 +118,8 @@ SELECT m.mid, m.hub, m.key,
        CASE WHEN f.mid IS NOT NULL THEN f.file_bits_rules
             WHEN len(m.files) > 0 OR m.mid IN (SELECT mid FROM files_emptied) THEN m.file_bits_rules END AS file_bits_rules,
        m.counters_hash, m.attrs_hash, m.files_hash, m.first_seen_run,
+       CASE WHEN a.mid IS NULL THEN m.attr_bits ELSE a.attr_bits END AS attr_bits,
+       CASE WHEN a.mid IS NULL THEN m.attr_bits_rules ELSE a.attr_bits_rules END AS attr_bits_rules,
        m.as_of_run AS last_seen_run,
        NULL::BIGINT AS absent_since_run,
        NULL::TIMESTAMPTZ AS deleted_at,

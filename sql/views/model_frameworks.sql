@@ -43,8 +43,8 @@ WITH found AS (
         m.tags,
         m.formats,
         m.files,
-        framework_mask(m.hub, m.library_name, m.tags, m.formats, NULL,
-            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns)
+        framework_attr_mask(m.hub, m.library_name, m.tags, m.formats, m.attr_bits, m.attr_bits_rules,
+            lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.attr_rules_key)
         | framework_file_mask(m.files, m.file_bits, m.file_bits_rules, lk.file_patterns, lk.file_rules_key)
             AS mask,
         flatten([

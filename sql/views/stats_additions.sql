@@ -16,46 +16,48 @@
 -- Class rows list every class of the definition for every (hub, period), with 0 models if none; the
 -- 'all' rows (the same for both definitions) are repeated under each definition.
 --
+-- The counts are sums over stats_model_cells(as_of), which are stats_models(as_of)'s counts per class and
+-- period.
 -- Columns: definition, grain ('year' | 'month'), hub, period ('YYYY', 'YYYY-MM', 'legacy', 'unknown'),
 --          class ('all' or a class of framework_classes), models, sort_order.
 CREATE OR REPLACE MACRO stats_additions_at(as_of, definition_filter, grain_filter, by_class) AS TABLE
-WITH models_ AS NOT MATERIALIZED (
-    SELECT * FROM stats_models(as_of)
+WITH models_ AS MATERIALIZED (
+    SELECT * FROM stats_model_cells(as_of)
 ),
 defs AS (
     SELECT d AS definition FROM (VALUES ('tags'), ('evidence')) AS t(d)
     WHERE coalesce(definition_filter, d) = d
 ),
 totals AS (
-    SELECT 'year' AS grain, hub, period_year AS period, count(*) AS models
+    SELECT 'year' AS grain, hub, period_year AS period, CAST(sum(models) AS BIGINT) AS models
     FROM models_ WHERE coalesce(grain_filter, 'year') = 'year' AND NOT coalesce(by_class, false)
     GROUP BY ALL
     UNION ALL
-    SELECT 'month', hub, period_month, count(*)
+    SELECT 'month', hub, period_month, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(grain_filter, 'month') = 'month' AND NOT coalesce(by_class, false)
     GROUP BY ALL
 ),
 counted AS (
     SELECT 'tags' AS definition, 'year' AS grain, hub, period_year AS period, tags_class AS class,
-        count(*) AS models
+        CAST(sum(models) AS BIGINT) AS models
     FROM models_
     WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'year') = 'year'
         AND coalesce(by_class, true)
     GROUP BY ALL
     UNION ALL
-    SELECT 'tags', 'month', hub, period_month, tags_class, count(*)
+    SELECT 'tags', 'month', hub, period_month, tags_class, CAST(sum(models) AS BIGINT)
     FROM models_
     WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'month') = 'month'
         AND coalesce(by_class, true)
     GROUP BY ALL
     UNION ALL
-    SELECT 'evidence', 'year', hub, period_year, evidence_class, count(*)
+    SELECT 'evidence', 'year', hub, period_year, evidence_class, CAST(sum(models) AS BIGINT)
     FROM models_
     WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'year') = 'year'
         AND coalesce(by_class, true)
     GROUP BY ALL
     UNION ALL
-    SELECT 'evidence', 'month', hub, period_month, evidence_class, count(*)
+    SELECT 'evidence', 'month', hub, period_month, evidence_class, CAST(sum(models) AS BIGINT)
     FROM models_
     WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'month') = 'month'
         AND coalesce(by_class, true)

@@ -11,6 +11,8 @@
 -- Models counted: stats_models (current_models: seen by the latest complete crawl of their hub, not
 -- deleted; public only, private models are left out), grouped by the period of created_at (stats_models:
 -- 'legacy' = HF sentinel date; 'unknown' = no created_at, or one outside reality, quality 'out_of_range').
+-- The counts are sums over stats_model_cells(as_of), which are stats_models(as_of)'s counts per class and
+-- period.
 -- Denominator of `share`: all counted models of that hub in that period (all classes of the definition
 -- together), so the shares of one (definition, grain, hub, period) add up to 1. Every class of the
 -- definition is listed for every (hub, period), with 0 models if none.
@@ -19,31 +21,31 @@
 -- Columns: definition, grain ('none' | 'year' | 'month'), hub, period ('all' for grain 'none', 'YYYY',
 --          'YYYY-MM', 'legacy', 'unknown'), class, models, denominator, share (0–1), sort_order.
 CREATE OR REPLACE MACRO stats_exclusivity_at(as_of, definition_filter, grain_filter) AS TABLE
-WITH models_ AS NOT MATERIALIZED (
-    SELECT * FROM stats_models(as_of)
+WITH models_ AS MATERIALIZED (
+    SELECT * FROM stats_model_cells(as_of)
 ),
 counted AS (
-    SELECT 'tags' AS definition, 'none' AS grain, hub, 'all' AS period, tags_class AS class, count(*) AS models
+    SELECT 'tags' AS definition, 'none' AS grain, hub, 'all' AS period, tags_class AS class, CAST(sum(models) AS BIGINT) AS models
     FROM models_ WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'none') = 'none'
     GROUP BY ALL
     UNION ALL
-    SELECT 'tags', 'year', hub, period_year, tags_class, count(*)
+    SELECT 'tags', 'year', hub, period_year, tags_class, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'year') = 'year'
     GROUP BY ALL
     UNION ALL
-    SELECT 'tags', 'month', hub, period_month, tags_class, count(*)
+    SELECT 'tags', 'month', hub, period_month, tags_class, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(definition_filter, 'tags') = 'tags' AND coalesce(grain_filter, 'month') = 'month'
     GROUP BY ALL
     UNION ALL
-    SELECT 'evidence', 'none', hub, 'all', evidence_class, count(*)
+    SELECT 'evidence', 'none', hub, 'all', evidence_class, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'none') = 'none'
     GROUP BY ALL
     UNION ALL
-    SELECT 'evidence', 'year', hub, period_year, evidence_class, count(*)
+    SELECT 'evidence', 'year', hub, period_year, evidence_class, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'year') = 'year'
     GROUP BY ALL
     UNION ALL
-    SELECT 'evidence', 'month', hub, period_month, evidence_class, count(*)
+    SELECT 'evidence', 'month', hub, period_month, evidence_class, CAST(sum(models) AS BIGINT)
     FROM models_ WHERE coalesce(definition_filter, 'evidence') = 'evidence' AND coalesce(grain_filter, 'month') = 'month'
     GROUP BY ALL
 ),

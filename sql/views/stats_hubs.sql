@@ -14,7 +14,11 @@
 --
 -- Columns: hub, status ('crawled' | 'not crawled' | 'no complete crawl'), models, last_complete_crawl
 --          (finished_at of that run), run_id, sort_order.
-CREATE OR REPLACE MACRO stats_hubs_at(as_of) AS TABLE
+--
+-- stats_hub_status_at(as_of): the same rows without `models` (which crawl stands for each hub then, and
+-- its status), for what needs no count: it reads crawl_runs alone, never the models.
+-- Columns: hub, status, last_complete_crawl, run_id, sort_order.
+CREATE OR REPLACE MACRO stats_hub_status_at(as_of) AS TABLE
 WITH listed AS (
     SELECT hub, sort_order FROM hubs WHERE kind = 'models'
     UNION
@@ -45,9 +49,6 @@ used AS (
     FROM runs_then AS t
     WHERE as_of IS NOT NULL AND t.hub NOT IN (SELECT hub FROM catalogs)
 ),
-counts AS (
-    SELECT hub, count(*) AS models FROM stats_models(as_of) GROUP BY hub
-),
 attempts AS (
     SELECT c.source AS hub, count(*) AS runs
     FROM crawl_runs AS c, bound
@@ -61,14 +62,27 @@ SELECT
         WHEN a.runs > 0 THEN 'no complete crawl'
         ELSE 'not crawled'
     END AS status,
-    CASE WHEN u.run_id IS NOT NULL THEN coalesce(c.models, 0) END AS models,
     u.finished_at AS last_complete_crawl,
     u.run_id,
     h.sort_order
 FROM listed AS h
 LEFT JOIN used AS u USING (hub)
-LEFT JOIN counts AS c USING (hub)
 LEFT JOIN attempts AS a USING (hub)
 ORDER BY h.sort_order, h.hub;
+
+CREATE OR REPLACE MACRO stats_hubs_at(as_of) AS TABLE
+WITH counts AS (
+    SELECT hub, count(*) AS models FROM stats_models(as_of) GROUP BY hub
+)
+SELECT
+    s.hub,
+    s.status,
+    CASE WHEN s.run_id IS NOT NULL THEN coalesce(c.models, 0) END AS models,
+    s.last_complete_crawl,
+    s.run_id,
+    s.sort_order
+FROM stats_hub_status_at(as_of) AS s
+LEFT JOIN counts AS c USING (hub)
+ORDER BY s.sort_order, s.hub;
 
 CREATE OR REPLACE VIEW stats_hubs AS SELECT * FROM stats_hubs_at(NULL);

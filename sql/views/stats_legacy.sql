@@ -23,7 +23,10 @@ SELECT
     count(*) FILTER (s.period_year <> 'legacy') / count(*) AS dated_share
 FROM stats_models(as_of) AS s
 LEFT JOIN model_created_dates AS d ON d.hub = s.hub AND d.key = s.key AND d.created_at IS NULL
-WHERE s.period_year = 'legacy' OR s.created_at_quality IN ('first_commit', 'oldest_commit')
+-- the same rows as period_year = 'legacy' OR created_at_quality IN ('first_commit', 'oldest_commit'):
+-- period_year is 'legacy' exactly when the quality is 'sentinel' (creation_period); a filter on the
+-- quality alone leaves the periods of every other model uncomputed
+WHERE s.created_at_quality IN ('sentinel', 'first_commit', 'oldest_commit')
 GROUP BY s.hub
 ORDER BY s.hub;
 
