@@ -1,8 +1,8 @@
 """Merging one complete run into the current state and its change-only history (part of the store).
 
-Runs inside the caller's transaction. The run's rows are in ``stage.stage_models`` (the attached staging
-file); the caller names them ``incoming`` (a view, or a deduplicated temp table when a model was listed
-twice).
+Runs inside the caller's transaction. The run's rows are in its staging Parquet parts (and, for a run
+staged by an older zoo, in ``stage.stage_models`` of the attached staging file); the caller names them
+``incoming`` (a view, or a deduplicated temp table when a model was listed twice).
 
 What it writes, and why it stays compact:
 
