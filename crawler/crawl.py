@@ -129,9 +129,9 @@ def crawl(
 
     ``prefetch``: fetch the next page while this one is stored, in a thread (a source that asks for its
     next page itself, ``Source.read_ahead``, is read in this one); ``False``: one page at a time, and the
-    source is told not to read ahead either. ``meter`` is handed to the
-    source (a new one if not given): a progress display listens to it for rate-limit waits. ``notice`` is told, in one line, when the run waits for a reader that has the
-    database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
+    source is told not to read ahead either. ``meter`` is handed to the source (a new one if not given):
+    a progress display listens to it for rate-limit waits. ``notice`` is told, in one line, when the run
+    waits for a reader that has the database open (at its start or its merge, up to ``$ZOO_MERGE_WAIT``). Every error message and
     warning is scrubbed of the source's secrets here, once. Raises
     :class:`~crawler.store.CrawlLocked` at once, touching nothing, if another crawl holds the DB.
     """

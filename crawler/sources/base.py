@@ -35,6 +35,10 @@ member                 default and meaning
                        saved pages covered, and a budget (``--max-requests``) ends the run by
                        yielding a last page with ``checkpoint=None``.
 ``work``               ``[]``; set by the runner when ``work_query`` is set.
+``keep_child_rows``    ``False``. ``True`` for facts that never change once found (a creation
+                       date): the store then adds a child row only for a ``key`` its table does
+                       not hold yet for the source, never replaces or deletes one, so a later run
+                       (or a row staged twice across an interruption) cannot overwrite a fact.
 ``read_ahead``         ``False``. ``True`` when the source itself asks for its next page while the
                        page before it is read and stored (the Hugging Face listing sends the request
                        for page *n+1* as soon as page *n*'s headers name it). The runner then reads
