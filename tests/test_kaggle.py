@@ -22,6 +22,7 @@ from crawler.sources.kaggle import (
     KaggleError,
     KaggleSource,
     find_kaggle_credentials,
+    find_legacy_key,
     kaggle_credentials_available,
     kaggle_credentials_problem,
     normalise_framework,
@@ -385,6 +386,129 @@ def test_wrong_credentials_fail_at_once_without_leaking(fake: FakeKaggle, db: st
     assert b"kgat_wrong" not in Path(db).read_bytes()
 
 
+def test_a_refused_token_falls_back_to_the_legacy_key(
+    fake: FakeKaggle, kaggle_models, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As kaggle-cli: a token Kaggle calls invalid is dropped for the legacy key, when one is configured."""
+    assert fake.username and fake.key
+    monkeypatch.setenv("KAGGLE_API_TOKEN", "kgat_revoked-token-77")
+    monkeypatch.setenv("KAGGLE_USERNAME", fake.username)
+    monkeypatch.setenv("KAGGLE_KEY", fake.key)
+    result = runner.invoke(
+        app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
+    )
+    assert result.exit_code == 0, result.output
+    note = (
+        "Kaggle refused the token from KAGGLE_API_TOKEN (HTTP 401); the legacy key from "
+        "KAGGLE_USERNAME/KAGGLE_KEY was used instead"
+    )
+    assert note in result.stdout
+    basic = KaggleCredentials("basic", fake.key, username=fake.username)
+    # the token once, refused; then the key for every request, the refused one asked again first
+    assert [r.status for r in fake.requests[:2]] == [401, 200]
+    assert fake.requests[0].authorization == "Bearer kgat_revoked-token-77"
+    assert {r.authorization for r in fake.requests[1:]} == {basic.header()["Authorization"]}
+    assert fake.count(status=401) == 1
+    assert kaggle_rows(db, "select count(*) from models")[0][0] == N_MODELS
+    notes = kaggle_rows(db, "select notes from crawl_runs")[0][0]
+    assert any(note in n for n in notes)
+    stored = Path(db).read_bytes().decode("latin-1")
+    for secret in ["kgat_revoked-token-77", *basic.secrets()]:
+        assert secret not in stored and secret not in result.output
+
+
+def test_the_fallback_key_may_come_from_kaggle_json(fake: FakeKaggle, db: str, tmp_path: Path) -> None:
+    config = _write(
+        tmp_path / "cfg" / "kaggle.json", json.dumps({"username": fake.username, "key": fake.key})
+    )
+    env = {"KAGGLE_CONFIG_DIR": str(config.parent), "HOME": str(Path.home())}
+    key = find_legacy_key(env)
+    assert key is not None and key.origin == str(config)
+    revoked = KaggleCredentials("bearer", "kgat_revoked-token-78", origin="~/.kaggle/access_token")
+    result = crawl(source(fake, credentials=revoked, fallback=key), db)
+    assert result.status == "complete", result.error
+    notes = kaggle_rows(db, "select notes from crawl_runs")[0][0]
+    assert any(f"the legacy key from {config} was used instead" in n for n in notes)
+
+
+def test_a_refused_token_and_a_refused_key_name_both(fake: FakeKaggle, db: str) -> None:
+    revoked = KaggleCredentials("bearer", "kgat_revoked-token-79", origin="KAGGLE_API_TOKEN")
+    wrong = KaggleCredentials("basic", "wrong-key-1", username="alice", origin="KAGGLE_USERNAME/KAGGLE_KEY")
+    result = crawl(source(fake, credentials=revoked, fallback=wrong), db)
+    assert result.status == "failed"
+    assert fake.count() == fake.count(status=401) == 2  # each tried once
+    assert (
+        "Kaggle refused the token from KAGGLE_API_TOKEN and then the legacy key from "
+        "KAGGLE_USERNAME/KAGGLE_KEY (HTTP 401)"
+    ) in (result.error or "")
+    assert "kgat_revoked" not in (result.error or "") and "wrong-key" not in (result.error or "")
+
+
+def test_a_refused_legacy_key_has_nothing_to_fall_back_on(
+    fake: FakeKaggle, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAGGLE_USERNAME", "alice")
+    monkeypatch.setenv("KAGGLE_KEY", "wrong-key-2")
+    assert fake.token is not None
+    _write(Path.home() / ".kaggle" / "kaggle.json", json.dumps({"username": "alice", "key": "other-key"}))
+    result = crawl(KaggleSource(fake.url, policy=FAST), db)
+    assert result.status == "failed"
+    assert fake.count() == fake.count(status=401) == 1
+    assert "refused the credentials from KAGGLE_USERNAME/KAGGLE_KEY (HTTP 401)" in (result.error or "")
+
+
+def test_a_broken_kaggle_json_is_named_when_the_token_is_refused(
+    fake: FakeKaggle, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAGGLE_API_TOKEN", "kgat_revoked-token-80")
+    _write(Path.home() / ".kaggle" / "kaggle.json", '{"username": "alice", "key": "sekrit-')
+    result = crawl(KaggleSource(fake.url, policy=FAST), db)
+    assert result.status == "failed"
+    assert fake.count() == 1
+    error = result.error or ""
+    assert "refused the credentials from KAGGLE_API_TOKEN" in error
+    assert "no legacy key to fall back on" in error and "is not valid JSON" in error
+    assert "sekrit" not in error and "kgat_revoked" not in error
+
+
+@pytest.mark.parametrize("page", [0, 2])
+def test_a_200_whose_body_is_an_error_fails_the_run(
+    fake: FakeKaggle, kaggle_models, db: str, page: int
+) -> None:
+    """kagglesdk raises for any JSON answer with "code" >= 400: it is not an empty last page."""
+    if page:
+        pages = source(fake).pages(None)
+        for _ in range(page):
+            next(pages)
+        fake.faults.error_body_next.append(500)
+        with pytest.raises(HttpStatusError) as failed:
+            next(pages)
+        assert failed.value.status == 500
+        assert "answered HTTP 200 with an error in its body: code 500" in str(failed.value)
+        return
+    fake.faults.error_body_next.append(503)
+    result = crawl(source(fake), db)
+    assert result.status == "failed"
+    assert "answered HTTP 200 with an error in its body: code 503: injected error" in (result.error or "")
+    assert fake.count() == 1  # not retried, as in kagglesdk
+    assert kaggle_rows(db, "select count(*) from models")[0][0] == 0
+
+
+def test_a_200_error_body_speaks_for_its_code(fake: FakeKaggle, kaggle_models, db: str) -> None:
+    """A 401 in a body is a refusal; a 404 in a ListModelInstances body is a model gone meanwhile."""
+    fake.faults.error_body_next.append(401)
+    refused = crawl(source(fake), db)
+    assert refused.status == "failed"
+    assert "refused the credentials from test (HTTP 401)" in (refused.error or "")
+
+    stripped = next(m for m in visible(kaggle_models) if m["_strip_instances"] and m["instances"])
+    fake.models = [stripped]
+    fake.faults.instances_error_body_next.append(404)
+    page = next(iter(source(fake).pages(None)))
+    assert [r.id for r in page.records] == [stripped["ref"]] and page.records[0].formats == []
+    assert any("instances not found (HTTP 404)" in w for w in page.warnings)
+
+
 def test_persistent_failure_fails_the_run_and_the_next_crawl_resumes(
     fake: FakeKaggle, kaggle_models, db: str
 ) -> None:
@@ -522,9 +646,13 @@ def test_credentials_are_looked_up_in_the_official_clients_order(
     # 4. the legacy key: KAGGLE_USERNAME + KAGGLE_KEY
     assert found() == ("basic", "env-key", "envuser", "KAGGLE_USERNAME/KAGGLE_KEY")
     # 5. kaggle.json in $KAGGLE_CONFIG_DIR, then in ~/.kaggle
+    # (KAGGLE_USERNAME without KAGGLE_KEY is ignored: the file is used as a whole, as both official
+    # clients do, and the origin says so)
     monkeypatch.delenv("KAGGLE_KEY")
-    assert found() == ("basic", "conf-key", "conf", str(tmp_path / "cfg" / "kaggle.json"))
+    alone = " (KAGGLE_USERNAME alone is ignored)"
+    assert found() == ("basic", "conf-key", "conf", str(tmp_path / "cfg" / "kaggle.json") + alone)
     monkeypatch.delenv("KAGGLE_CONFIG_DIR")
+    monkeypatch.delenv("KAGGLE_USERNAME")
     assert found() == ("basic", "home-key", "homer", str(home / ".kaggle" / "kaggle.json"))
 
 

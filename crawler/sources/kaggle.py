@@ -231,15 +231,34 @@ def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCrede
     found, why = _access_token(env)
     if found is not None:
         return found
+    key = find_legacy_key(env)
+    if key is not None:
+        return key
+    username = (env.get("KAGGLE_USERNAME") or "").strip()
+    hint = " (KAGGLE_USERNAME is set but KAGGLE_KEY is not)" if username and not env.get("KAGGLE_KEY") else ""
+    if not username and (env.get("KAGGLE_KEY") or "").strip():
+        hint = " (KAGGLE_KEY is set but KAGGLE_USERNAME is not)"
+    raise CredentialsError(_NO_CREDENTIALS.format(dir=kaggle_config_dir(env)) + hint + why)
+
+
+def find_legacy_key(env: Mapping[str, str] | None = None) -> KaggleCredentials | None:
+    """The legacy API key (Basic), as the official client finds it, or ``None`` when none is configured.
+
+    ``KAGGLE_USERNAME`` and ``KAGGLE_KEY`` are used when *both* are set; otherwise ``kaggle.json`` is read
+    and used as a whole. This is what kaggle-cli does (``read_config_environment`` fills the two values
+    from the environment; when one is missing, ``read_config_file`` replaces them with the file's
+    content, so a lone ``KAGGLE_USERNAME`` or ``KAGGLE_KEY`` is ignored), and what kagglehub does
+    (``get_kaggle_credentials``). Raises :class:`CredentialsError` for a ``kaggle.json`` that cannot be
+    used (unreadable, not JSON, without a username or key).
+    """
+    env = os.environ if env is None else env
     username = (env.get("KAGGLE_USERNAME") or "").strip()
     key = (env.get("KAGGLE_KEY") or "").strip()
     if username and key:
         return KaggleCredentials("basic", key, username=username, origin="KAGGLE_USERNAME/KAGGLE_KEY")
-    directory = kaggle_config_dir(env)
-    path = directory / "kaggle.json"
+    path = kaggle_config_dir(env) / "kaggle.json"
     if not path.is_file():
-        hint = " (KAGGLE_USERNAME is set but KAGGLE_KEY is not)" if username and not key else ""
-        raise CredentialsError(_NO_CREDENTIALS.format(dir=directory) + hint + why)
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -257,7 +276,11 @@ def find_kaggle_credentials(env: Mapping[str, str] | None = None) -> KaggleCrede
         or not file_key.strip()
     ):
         raise CredentialsError(f'{path} lacks a "username" or a "key" string')
-    return KaggleCredentials("basic", file_key.strip(), username=file_username.strip(), origin=str(path))
+    origin = str(path)
+    if username or key:  # one of the pair alone: the official clients ignore it, and so does zoo
+        alone = "KAGGLE_USERNAME" if username else "KAGGLE_KEY"
+        origin += f" ({alone} alone is ignored)"
+    return KaggleCredentials("basic", file_key.strip(), username=file_username.strip(), origin=origin)
 
 
 def kaggle_credentials_problem(env: Mapping[str, str] | None = None) -> str | None:
@@ -309,6 +332,15 @@ def normalise_framework(value: Any) -> tuple[str | None, bool]:
     if known is not None:
         return known, True
     return value, False
+
+
+def body_error_code(data: Mapping[str, Any]) -> int | None:
+    """The error code of an answer whose body is an error (``{"code": 401, "message": …}``, ``code`` at
+    least 400), whatever its HTTP status; ``None`` for any other answer. kagglesdk's client reads every
+    JSON answer this way (``"code" in resp and resp["code"] >= 400``); no field of a listing is named
+    ``code``."""
+    code = _as_int(data.get("code"))
+    return code if code is not None and code >= 400 else None
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -599,6 +631,7 @@ class KaggleSource(Source):
         endpoint: str | None = None,
         credentials: KaggleCredentials | None = None,
         *,
+        fallback: KaggleCredentials | None = None,
         api: str = "rpc",
         page_size: int = PAGE_SIZE,
         instance_page_size: int = INSTANCE_PAGE_SIZE,
@@ -617,6 +650,13 @@ class KaggleSource(Source):
         self.api = api
         self.endpoint = check_endpoint(resolve_endpoint(endpoint, api), "--kaggle-endpoint")
         self._credentials = credentials  # resolved lazily, so constructing a source never fails
+        #: the legacy key to use when Kaggle refuses the token: looked up lazily (like the credentials)
+        #: when the credentials are too, else only the one given
+        self._fallback = fallback
+        self._fallback_known = credentials is not None or fallback is not None
+        self._fallback_problem = ""  # why a configured legacy key cannot be used (broken kaggle.json)
+        self._refused: KaggleCredentials | None = None  # the token Kaggle refused, once it did
+        self._notes: list[str] = []  # for the next page's notes
         self.page_size = page_size
         self.instance_page_size = instance_page_size
         self.sort_by = sort_by
@@ -636,9 +676,29 @@ class KaggleSource(Source):
             self._credentials = find_kaggle_credentials()
         return self._credentials
 
+    @property
+    def fallback(self) -> KaggleCredentials | None:
+        """The legacy key (Basic) to use if Kaggle refuses the token, ``None`` when there is none to use:
+        no key configured, credentials that are a key already, or a token already refused."""
+        if not self._fallback_known:
+            self._fallback_known = True
+            if self.credentials.kind == "bearer":
+                try:
+                    self._fallback = find_legacy_key()
+                except CredentialsError as exc:
+                    self._fallback_problem = str(exc)
+        if self._fallback is not None and self._fallback.kind != "basic":
+            return None
+        return self._fallback
+
     def secrets(self) -> list[str]:
-        """The credentials and the header forms they are sent in."""
-        return self.credentials.secrets()
+        """The credentials (the token and the legacy key it may fall back to) and the header forms they
+        are sent in."""
+        out = self.credentials.secrets()
+        for other in (self.fallback, self._refused):
+            if other is not None:
+                out.extend(other.secrets())
+        return out
 
     def params(self) -> dict[str, Any]:
         """What is asked: endpoint, API form and listing options. Never the credentials."""
@@ -656,6 +716,30 @@ class KaggleSource(Source):
     # -- HTTP
 
     def _call(self, method: str, path: str, counter: Meter, **kwargs: Any) -> Any:
+        """One request; when Kaggle refuses a token (401, 403) and a legacy key is configured, the request
+        is sent again with the key, which serves the rest of the run (a note on the page says so).
+
+        kaggle-cli does the same in effect: it asks Kaggle about the token first (``IntrospectToken``)
+        and, when Kaggle says it is invalid or expired, ignores it and authenticates with the legacy key.
+        zoo asks no extra question: the first refusal is the answer.
+        """
+        try:
+            return self._request(method, path, counter, **kwargs)
+        except HttpStatusError as exc:
+            if exc.status not in (401, 403) or self.credentials.kind != "bearer":
+                raise
+            fallback = self.fallback
+            if fallback is None:
+                raise
+            refused = self.credentials
+            self._refused, self._credentials, self._fallback = refused, fallback, None
+            self._notes.append(
+                f"Kaggle refused the token from {refused.origin} (HTTP {exc.status}); the legacy key from "
+                f"{fallback.origin} was used instead, as Kaggle's own client does"
+            )
+            return self._request(method, path, counter, **kwargs)
+
+    def _request(self, method: str, path: str, counter: Meter, **kwargs: Any) -> Any:
         from ._http import make_session, request_json  # requests and tenacity: loaded when first used
 
         session = self._session or make_session()
@@ -671,6 +755,17 @@ class KaggleSource(Source):
         )
         if not isinstance(data, dict):
             raise KaggleError(f"Kaggle answered {method} {path} with a {type(data).__name__}, not an object")
+        code = body_error_code(data)
+        if code is not None:
+            # kagglesdk (KaggleHttpClient._prepare_response) raises for such a body whatever the status:
+            # it is an error, never an empty page. Not retried, as there.
+            message = data.get("message")
+            text = message if isinstance(message, str) else json.dumps(message, default=str)
+            raise HttpStatusError(
+                f"{method} {self.endpoint}{path} answered HTTP 200 with an error in its body: code {code}: "
+                f"{text[:120]}",
+                code,
+            )
         return data
 
     def _list_models(self, token: str, counter: Meter) -> dict[str, Any]:
@@ -741,9 +836,18 @@ class KaggleSource(Source):
         except HttpStatusError as exc:
             if exc.status not in (401, 403):
                 raise
+            if self._refused is not None:
+                what = (
+                    f"the token from {self._refused.origin} and then the legacy key from "
+                    f"{self.credentials.origin}"
+                )
+            else:
+                what = f"the credentials from {self.credentials.origin}"
+            if self._fallback_problem:
+                what += f" (no legacy key to fall back on: {self._fallback_problem})"
             raise KaggleError(
-                f"Kaggle refused the credentials from {self.credentials.origin} (HTTP {exc.status}); "
-                "check them, or create a new API token on kaggle.com/settings",
+                f"Kaggle refused {what} (HTTP {exc.status}); check them, or create a new API token on "
+                "kaggle.com/settings",
                 requests=exc.requests,
             ) from None
 
@@ -806,7 +910,16 @@ class KaggleSource(Source):
                     seen_keys.add(record.key)
                     rows.extend(instance_rows)
             children = {"kaggle_instances": rows} if rows else {}
-            yield Page(records, next_token, warnings, children, requests=counter.take(), total_hint=total)
+            notes, self._notes = self._notes, []
+            yield Page(
+                records,
+                next_token,
+                warnings,
+                children,
+                requests=counter.take(),
+                total_hint=total,
+                notes=notes,
+            )
             if next_token is None:
                 return
             if next_token in seen_tokens:

@@ -20,8 +20,8 @@ What it copies from the real API:
 * field names: only those of kagglesdk's ``ApiModel``, ``ApiModelInstance``, ``ModelInstance`` and
   ``ApiCategory`` (``MODEL_FIELDS``, ``API_INSTANCE_FIELDS``, ``INSTANCE_FIELDS``, ``CATEGORY_FIELDS``
   list them; a test holds the fake to them). There is no download count and no TF-Hub flag;
-* on demand: any status for the next requests (429 with ``Retry-After``, 5xx), a persistent failure from
-  a given listing page on, bodies that are not valid JSON.
+* on demand: any status for the next requests (429 with ``Retry-After``, 5xx), a 200 whose body is an
+  error object, a persistent failure from a given listing page on, bodies that are not valid JSON.
 
 Keys starting with ``_`` in a model dict are the fake's own bookkeeping and are never sent.
 """
@@ -303,6 +303,10 @@ class KaggleFaults:
     fail_status: int = 500
     bad_json_next: int = 0  # the next N answers are cut short (not valid JSON)
     instances_status_next: deque[int] = field(default_factory=deque)  # for ListModelInstances only
+    #: codes for the next answers (any path) sent as HTTP 200 whose body is an error object
+    #: ``{"code": N, "message": …}``, the shape kagglesdk's client checks every JSON answer for
+    error_body_next: deque[int] = field(default_factory=deque)
+    instances_error_body_next: deque[int] = field(default_factory=deque)  # the same, ListModelInstances only
     #: (page index, model): once that listing page is served, the model is inserted at the head of the
     #: listing, so every later page shifts by one and repeats the previous page's last model
     insert_after_page: tuple[int, dict] | None = None
@@ -497,6 +501,15 @@ class FakeKaggle:
                 f = fake.faults
                 if not fake.authorized(self.headers.get("Authorization")):
                     self._send(401, {"code": 401, "message": "Unauthenticated"}, path, body)
+                    return
+                with fake._lock:
+                    body_code = f.error_body_next.popleft() if f.error_body_next else None
+                    if body_code is None and path == LIST_INSTANCES and f.instances_error_body_next:
+                        body_code = f.instances_error_body_next.popleft()
+                if body_code is not None:
+                    self._send(
+                        200, {"code": body_code, "message": "injected error in a 200 body"}, path, body
+                    )
                     return
                 with fake._lock:
                     status = f.status_next.popleft() if f.status_next else None
