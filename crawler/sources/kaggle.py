@@ -111,6 +111,12 @@ FRAMEWORKS: dict[str, int] = {
     # it has no row in framework_evidence_map
     "vllm": 23,
 }
+#: Frameworks that are no evidence for any framework, so framework_evidence_map has no row for them (a
+#: test holds every other entry of ``FRAMEWORKS`` to have one): no framework declared (``unspecified``,
+#: ``other``), a hosted API (``api``), a library or engine that runs several frameworks' weights
+#: (``transformers``: PyTorch, TensorFlow or Flax; ``triton``, ``vllm``: serving engines) and Gemma's C++
+#: runtime (``gemmaCpp``).
+NO_FRAMEWORK_EVIDENCE = ("unspecified", "other", "api", "transformers", "triton", "vllm", "gemmaCpp")
 #: Frameworks the stats views count as TensorFlow (documentation; the views own the definition).
 TENSORFLOW_FRAMEWORKS = ("tensorFlow1", "tensorFlow2", "tfLite", "tfJs", "coral")
 _ALIASES = {"tensorflowlite": "tfLite", "tensorflowjs": "tfJs", "sklearn": "scikitLearn"}

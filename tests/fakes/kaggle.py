@@ -13,7 +13,8 @@ What it copies from the real API:
   ``_strip_instances`` are listed without ``instances`` (as proto JSON does when the list is empty) and
   must be completed with it;
 * the legacy REST form: ``GET /api/v1/models/list?pageSize=&pageToken=…`` and
-  ``GET /api/v1/models/{owner}/{slug}/get`` (the model with all its instances);
+  ``GET /api/v1/models/{owner}/{slug}/get`` (the model with all its instances), its instances in the shape
+  of the one recorded real answer of that form (``legacy_instance``);
 * authentication: ``Authorization: Bearer <token>`` or ``Basic base64(username:key)``, else 401;
 * frameworks sent as camelCase (``tensorFlow2``) or as enum names (``MODEL_FRAMEWORK_TENSOR_FLOW_2``),
   plus values no client knows;
@@ -73,6 +74,10 @@ INSTANCE_FIELDS = frozenset(
     "baseModelInstanceId baseModelInstanceInformation externalBaseModelUrl modelId downloadSummary "
     "totalUncompressedBytes sigstoreState createdByKernelId creatorUserId attestationKernelUrl".split()
 )
+#: The REST form (``GET /api/v1/models/{owner}/{slug}/get``, ``/models/list``) answers instances with one
+#: field more, as recorded (Kaggle's answer for tensorflow/ssd-mobilenet-v1 quoted in kaggle-cli issue 586,
+#: 2024-06-02): ``hasBaseModelInstanceInformation``, sent first.
+LEGACY_INSTANCE_FIELDS = API_INSTANCE_FIELDS | {"hasBaseModelInstanceInformation"}
 CATEGORY_FIELDS = frozenset(
     "ref name description fullPath competitionCount datasetCount scriptCount totalCount".split()
 )
@@ -122,6 +127,17 @@ FRAMEWORK_WEIGHTS = [
 UNKNOWN_FRAMEWORKS = ["quantumFlow", "MODEL_FRAMEWORK_NEURO_SYMBOLIC"]
 TF_FRAMEWORKS = {"tensorFlow1", "tensorFlow2", "tfLite", "tfJs", "coral"}
 OWNERS = ["google", "tensorflow", "keras", "metaresearch", "alice", "bob-lab", "deepmind"]
+#: ``author`` is the owner's display name, not its slug: the recorded answer for
+#: ``tensorflow/ssd-mobilenet-v1`` says ``"author": "TensorFlow"`` (kaggle-cli issue 586, 2024-06-02).
+AUTHOR_NAMES = {
+    "google": "Google",
+    "tensorflow": "TensorFlow",
+    "keras": "Keras",
+    "metaresearch": "Meta Research",
+    "alice": "Alice A.",
+    "bob-lab": "Bob's Lab",
+    "deepmind": "DeepMind",
+}
 
 
 def iso(dt: datetime, nanos: bool = False) -> str:
@@ -201,7 +217,7 @@ def make_kaggle_models(
             "ref": f"{owner}/{slug}",
             "title": f"Model {model_id}",
             "subtitle": "A model",
-            "author": owner,
+            "author": AUTHOR_NAMES[owner],
             "slug": slug,
             "isPrivate": False,
             "description": "# A description",
@@ -241,6 +257,60 @@ def _public(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_public(v) for v in obj]
     return obj
+
+
+_INSTANCE_TYPE_CAMEL = {
+    "MODEL_INSTANCE_TYPE_UNSPECIFIED": "unspecified",
+    "MODEL_INSTANCE_TYPE_BASE_MODEL": "baseModel",
+    "MODEL_INSTANCE_TYPE_KAGGLE_VARIANT": "kaggleVariant",
+    "MODEL_INSTANCE_TYPE_EXTERNAL_VARIANT": "externalVariant",
+}
+
+
+def legacy_instance(model: dict, inst: Any) -> Any:
+    """An instance as the REST form sends it, in the recorded shape (kaggle-cli issue 586, 2024-06-02):
+    ``hasBaseModelInstanceInformation`` first; ``framework`` and ``modelInstanceType`` camelCase
+    (``"tensorFlow2"``, ``"tfJs"``, ``"unspecified"``); ``trainingData`` sent even when empty;
+    ``baseModelInstanceInformation`` null and ``externalBaseModelUrl`` empty when there is none;
+    ``downloadUrl`` relative (``/models/tensorflow/ssd-mobilenet-v1/TfLite/metadata/2/download``, the
+    framework in PascalCase), ``url`` absolute. A framework no client knows is sent as it is."""
+    if not isinstance(inst, dict):
+        return inst
+    public = _public(inst)
+    framework = ENUM_TO_CAMEL.get(str(public.get("framework")), public.get("framework"))
+    owner, _, slug = model["ref"].partition("/")
+    path_framework = str(framework)[:1].upper() + str(framework)[1:]
+    kind = public.get("modelInstanceType")
+    out = {  # the recorded order
+        "hasBaseModelInstanceInformation": False,
+        "id": public.get("id"),
+        "slug": public.get("slug"),
+        "framework": framework,
+        "fineTunable": public.get("fineTunable"),
+        "overview": public.get("overview"),
+        "usage": public.get("usage"),
+        "downloadUrl": f"/models/{owner}/{slug}/{path_framework}/{public.get('slug')}/"
+        f"{public.get('versionNumber')}/download",
+        "versionId": public.get("versionId"),
+        "versionNumber": public.get("versionNumber"),
+        "trainingData": public.get("trainingData") or [],
+        "url": f"https://www.kaggle.com/models/{owner}/{slug}/{path_framework}/{public.get('slug')}",
+        "licenseName": public.get("licenseName"),
+        "modelInstanceType": _INSTANCE_TYPE_CAMEL.get(str(kind), kind),
+        "baseModelInstanceInformation": public.get("baseModelInstanceInformation"),
+        "externalBaseModelUrl": public.get("externalBaseModelUrl") or "",
+    }
+    # Deliberately unlike the recording: kagglesdk's ApiModelInstance has gained totalUncompressedBytes
+    # since (the 2024 answer has no such field); the fake sends it as the newer API would.
+    if "totalUncompressedBytes" in public:
+        out["totalUncompressedBytes"] = public["totalUncompressedBytes"]
+    return out
+
+
+def _legacy_model(model: dict) -> dict:
+    item = _public(model)
+    item["instances"] = [legacy_instance(model, i) for i in model["instances"]]
+    return item
 
 
 def model_instance(model: dict, inst: Any) -> Any:
@@ -405,7 +475,7 @@ class FakeKaggle:
             return header == f"Basic {pair}"
         return False
 
-    def list_models(self, body: dict) -> tuple[int, Any]:
+    def list_models(self, body: dict, legacy: bool = False) -> tuple[int, Any]:
         size = body.get("pageSize") or 20
         token = body.get("pageToken") or ""
         if not isinstance(size, int) or size < 1:
@@ -423,14 +493,15 @@ class FakeKaggle:
         pool = [
             m
             for m in self.models
-            if (not owner or m["author"] == owner) and (not search or search.lower() in m["title"].lower())
+            if (not owner or m["ref"].partition("/")[0] == owner)
+            and (not search or search.lower() in m["title"].lower())
         ]
         window = pool[offset : offset + size]
         shown = []
         for m in window:
             if m.get("_hidden"):
                 continue
-            item = _public(m)
+            item = _legacy_model(m) if legacy else _public(m)
             if m.get("_strip_instances"):
                 del item["instances"]
             shown.append(item)
@@ -566,7 +637,7 @@ class FakeKaggle:
                         "owner": query.get("owner") or "",
                         "search": query.get("search") or "",
                     }
-                    self._answer(path, body, lambda: fake.list_models(body))
+                    self._answer(path, body, lambda: fake.list_models(body, legacy=True))
                     return
                 parts = [unquote(p) for p in path.split("/")]
                 # /api/v1/models/{owner}/{slug}/get
@@ -577,7 +648,7 @@ class FakeKaggle:
                         model = fake._find(owner, slug)
                         if model is None:
                             return 404, {"code": 404, "message": "model not found"}
-                        return 200, _public(model)
+                        return 200, _legacy_model(model)
 
                     self._answer(path, query, get_model)
                     return
