@@ -32,10 +32,15 @@ official client (kaggle-api 1.8.3 with kagglesdk 0.1.15) looks, in its order: th
 or the path of a file holding it; ``~/.kaggle/access_token`` (or ``access_token.txt``) — then the legacy
 API key (Basic): ``KAGGLE_USERNAME`` + ``KAGGLE_KEY``, else ``kaggle.json`` in ``$KAGGLE_CONFIG_DIR``,
 else in ``~/.kaggle``, else (on Linux, when ``~/.kaggle`` does not exist) in ``$XDG_CONFIG_HOME/kaggle``
-or ``~/.config/kaggle``. Unlike the official client, zoo does not ask Kaggle whether a token is valid
-before using it (an invalid one fails the crawl with a 401 naming where it came from), and does not read
-the OAuth ``credentials.json`` of ``KAGGLE_ENABLE_OAUTH``. Credentials are sent in a header only: never in
-``params()``, logs, records or error messages.
+or ``~/.config/kaggle``. ``KAGGLE_USERNAME`` and ``KAGGLE_KEY`` count only as a pair (:func:`find_legacy_key`).
+Unlike the official client, zoo does not ask Kaggle whether a token is valid before using it; when Kaggle
+refuses it (401, 403) and a legacy key is configured, the request is sent again with the key, which
+serves the rest of the run (the official client, told the token is invalid, uses the key too), and a
+page note says so. It does not read the OAuth ``credentials.json`` of ``KAGGLE_ENABLE_OAUTH``. Credentials
+are sent in a header only: never in ``params()``, logs, records or error messages.
+
+An answer whose JSON body is an error object (``{"code": N, "message": …}`` with N ≥ 400), whatever its HTTP
+status, is that error (:func:`body_error_code`), as kagglesdk's client reads it; never an empty page.
 """
 
 from __future__ import annotations
@@ -964,8 +969,9 @@ register(
 Credentials, looked up where and in the order Kaggle's own client looks: an API token (Bearer) from
 KAGGLE_API_TOKEN (the token, or the path of a file holding it), else ~/.kaggle/access_token; else the
 legacy key (Basic): KAGGLE_USERNAME and KAGGLE_KEY, else kaggle.json in $KAGGLE_CONFIG_DIR, ~/.kaggle
-or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). Without them the command exits 1 before opening the
-database. Each model's instance frameworks go to models.formats and the kaggle_instances table
+or $XDG_CONFIG_HOME/kaggle (~/.config/kaggle). A token Kaggle refuses is replaced by the legacy key
+when one is configured (the run's notes say so). Without credentials the command exits 1 before opening
+the database. Each model's instance frameworks go to models.formats and the kaggle_instances table
 (Kaggle's API gives no download count, so downloads stay empty; voteCount is stored as likes). An
 interrupted crawl resumes at the next page token; --restart abandons it. Exit code 0 means the run
 completed.
