@@ -656,6 +656,32 @@ def test_credentials_are_looked_up_in_the_official_clients_order(
     assert found() == ("basic", "home-key", "homer", str(home / ".kaggle" / "kaggle.json"))
 
 
+def test_the_environment_key_counts_only_as_a_pair(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """kaggle-cli reads kaggle.json *instead of* the environment when KAGGLE_USERNAME or KAGGLE_KEY is
+    missing (read_config_file replaces what read_config_environment found), and kagglehub takes the
+    environment only when both are set: neither merges them key by key, so neither does zoo."""
+    config = _write(tmp_path / "cfg" / "kaggle.json", json.dumps({"username": "conf", "key": "conf-key"}))
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(config.parent))
+    monkeypatch.setenv("KAGGLE_KEY", "env-key")
+    creds = find_kaggle_credentials()
+    assert (creds.username, creds.secret) == ("conf", "conf-key")
+    assert creds.origin == f"{config} (KAGGLE_KEY alone is ignored)"
+    monkeypatch.setenv("KAGGLE_USERNAME", "envuser")
+    creds = find_kaggle_credentials()
+    assert (creds.username, creds.secret, creds.origin) == (
+        "envuser",
+        "env-key",
+        "KAGGLE_USERNAME/KAGGLE_KEY",
+    )
+    # without the file, the lone variable is named in the one-line reason
+    config.unlink()
+    monkeypatch.delenv("KAGGLE_USERNAME")
+    with pytest.raises(CredentialsError) as none:
+        find_kaggle_credentials()
+    assert "(KAGGLE_KEY is set but KAGGLE_USERNAME is not)" in str(none.value)
+    assert "env-key" not in str(none.value)
+
+
 def test_kaggle_api_token_may_be_the_token_or_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KAGGLE_API_TOKEN", "kgat_literal")
     assert find_kaggle_credentials().header() == {"Authorization": "Bearer kgat_literal"}
