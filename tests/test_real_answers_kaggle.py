@@ -7,8 +7,8 @@ the first instance's ``overview`` and resumes inside a later instance (the TF Li
 from its ``usage`` on). What lies between is unknown and is left out here, never guessed; texts the quote
 cuts are cut where it cuts them.
 
-The framework spellings come from kagglesdk's ``ModelFramework`` enum (kagglesdk/models/types/
-model_enums.py, as of January 2026) and from how the official clients write it: proto enum names
+The framework spellings come from kagglesdk's ``ModelFramework`` enum (kagglesdk 0.1.38, kagglesdk/
+models/types/model_enums.py) and from how the official clients write it: proto enum names
 (``MODEL_FRAMEWORK_TENSOR_FLOW_2``), the REST answer's camelCase (``tensorFlow2``, ``tfJs``, recorded),
 the PascalCase of its URLs (``/TfLite/``, recorded), kaggle-cli's short name (``short_enum_name``:
 ``tensor_flow_2``) and the number.
@@ -96,8 +96,8 @@ RECORDED_TFJS_HEAD = {
 #: The keys of one REST instance, in the recorded order (the heads and the tail together).
 RECORDED_INSTANCE_KEYS = list(dict.fromkeys([*RECORDED_TFJS_HEAD, *RECORDED_TFLITE_TAIL]))
 
-#: kagglesdk's ModelFramework enum as it stands (January 2026), plus MODEL_FRAMEWORK_VLLM = 23, which zoo
-#: knows from Kaggle's newer enum (not yet in that kagglesdk).
+#: kagglesdk's ModelFramework enum, copied from kagglesdk 0.1.38 (PyPI; kagglesdk/models/types/
+#: model_enums.py): 0 to 23, MODEL_FRAMEWORK_VLLM the newest.
 MODEL_FRAMEWORK = {
     "MODEL_FRAMEWORK_UNSPECIFIED": 0,
     "MODEL_FRAMEWORK_TENSOR_FLOW_1": 1,

@@ -112,8 +112,8 @@ FRAMEWORKS: dict[str, int] = {
     "tensorRtLlm": 20,
     "gguf": 21,
     "triton": 22,
-    # MODEL_FRAMEWORK_VLLM (newer than kagglesdk 0.1.15): a serving engine, so, like triton or gemmaCpp,
-    # it has no row in framework_evidence_map
+    # MODEL_FRAMEWORK_VLLM (in kagglesdk 0.1.38, not yet in 0.1.15): a serving engine, so, like triton or
+    # gemmaCpp, it has no row in framework_evidence_map
     "vllm": 23,
 }
 #: Frameworks that are no evidence for any framework, so framework_evidence_map has no row for them (a
