@@ -114,10 +114,6 @@ def max_answer_bytes(value: float | None = None) -> int:
     return max(1, int(min(mb, 2.0**40) * 2**20))
 
 
-class RateWaitTooLong(SourceError):
-    """A server asked for a wait longer than ``ZOO_MAX_RATE_WAIT``: the run fails instead of sleeping."""
-
-
 def _value(text: str, limit: int = 80) -> str:
     """A header value for a message: cut, control characters escaped (``repr``)."""
     return repr(text if len(text) <= limit else text[:limit] + "…")
@@ -132,10 +128,6 @@ def check_rate_wait(seconds: float, header: str, value: str, limit: float, who: 
             f"zoo waits for a rate limit ({RATE_WAIT_ENV}): stopped instead of sleeping that long; the next "
             "crawl tries again"
         )
-
-
-class AnswerTooLarge(SourceError):
-    """An answer body grew past ``ZOO_MAX_ANSWER_MB``: the request failed, the body was not kept."""
 
 
 def _mb(n: int) -> str:
@@ -267,6 +259,14 @@ class HttpStatusError(HttpError):
     def __init__(self, message: str, status: int, *, requests: int = 0) -> None:
         super().__init__(message, requests=requests)
         self.status = status
+
+
+class RateWaitTooLong(HttpError):
+    """A server asked for a wait longer than ``ZOO_MAX_RATE_WAIT``: the run fails instead of sleeping."""
+
+
+class AnswerTooLarge(HttpError):
+    """An answer body grew past ``ZOO_MAX_ANSWER_MB``: the request failed, the body was not kept."""
 
 
 @dataclass(frozen=True)
