@@ -131,7 +131,7 @@ def check_rate_wait(seconds: float, header: str, value: str, limit: float, who: 
 
 
 def _mb(n: int) -> str:
-    return f"{n / 2**20:,.1f} MB"
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n / 2**10:,.1f} KB"
 
 
 def too_large(url: str, limit: int, declared: int | None = None) -> AnswerTooLarge:

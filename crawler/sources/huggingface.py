@@ -899,6 +899,9 @@ class HuggingFaceSource(Source):
         self.max_answer_mb = max_answer_mb
         self.rate_window = rate_window
         self.first_bound = first_bound
+        # a bad $ZOO_MAX_RATE_WAIT / $ZOO_MAX_ANSWER_MB is refused now, in one line, before a run begins
+        max_rate_wait(max_wait)
+        max_answer_bytes(max_answer_mb)
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
