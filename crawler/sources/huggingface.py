@@ -1186,7 +1186,7 @@ def pace(
         show_origin(str(response.url)),
     )
     # t counts from when the answer arrived; parsing and storing the page already took some of it
-    wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
+    wait = min(float(info.reset_in_seconds), max(0.0, info.reset_in_seconds - (time.monotonic() - received)))
     meter.waited("paced", wait)
     if stop is None:
         time.sleep(wait)
