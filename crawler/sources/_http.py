@@ -14,6 +14,9 @@
   resolve, no route) is tried for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable`
   says ``cannot reach <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host
   and port (credentials go nowhere else); one to another host fails the request, sending nothing there.
+  A ``Retry-After`` beyond ``ZOO_MAX_RATE_WAIT`` (900 s) fails the request at once
+  (:class:`~crawler.sources._net.RateWaitTooLong`), and every body is read in chunks and given up past
+  ``ZOO_MAX_ANSWER_MB`` (64 MB, :class:`~crawler.sources._net.AnswerTooLarge`), never held whole.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
 Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports

@@ -7,8 +7,14 @@ made it; only its public API is used), one attempt at a time, under this module'
 (:class:`HubClient`, which ``zoo crawl hf-dates`` sends its requests through too):
 
 * a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
-  as huggingface_hub itself does; 5xx, 408 and broken connections are retried with exponential backoff
-  (``max_retries``); a 200 whose body is not valid JSON (a truncated body) is asked again;
+  as huggingface_hub itself does; a 429 that says neither (a CDN's) backs off exponentially and is asked
+  again for at least one quota window (``RATE_WINDOW``, 300 s); 5xx, 408 and broken connections are
+  retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON (a truncated
+  body) is asked again;
+* a wait asked for beyond ``ZOO_MAX_RATE_WAIT`` (900 s), by a ``RateLimit`` reset on any answer or a
+  ``Retry-After``, fails the run at once (:class:`~crawler.sources._net.RateWaitTooLong`), and an answer
+  body is read in chunks and given up past ``ZOO_MAX_ANSWER_MB`` (64 MB,
+  :class:`~crawler.sources._net.AnswerTooLarge`); see :mod:`crawler.sources._net`;
 * every attempt has a total deadline (``--request-deadline``, see :mod:`crawler.sources._net`): a server
   that hangs or trickles is given up after a bounded number of attempts (``SLOW_ATTEMPTS`` in a row);
 * a server that cannot be reached (refused, DNS, no route) is retried for 30 s at most, then the run
@@ -17,8 +23,11 @@ made it; only its public API is used), one attempt at a time, under this module'
   ``limit`` (:class:`PageSizes`: 1000 → 500 → 250 → 100), and the listing carries on at that size, going
   back up after a run of good pages; each change is a note on the run (``zoo runs``);
 * next-page links and redirects are followed only on the endpoint's own scheme, host and port, so the
-  token goes nowhere else; a cursor the Hub already gave, or far more pages than the Hub announced (when
-  it announces a total), fails the run instead of looping.
+  token goes nowhere else; a cursor the Hub already gave fails the run instead of looping, and so does a
+  listing far longer than it can be: the real Hub announces no total on listing pages, so the bound is
+  4 × the models of the last complete run (``Source.previous_models``, handed over by the runner) plus
+  ``LOOP_SLACK_PAGES`` pages, or ``FIRST_LISTING_BOUND`` models before any complete run (and 4 × an
+  ``X-Total-Count`` plus 4 pages, should a server send one).
 
 Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
 run's meter, and on the meter of the page it is for: each page reports its own requests.
@@ -301,8 +310,14 @@ class HubClient:
       (``cannot reach <endpoint>: <reason>``);
     * 408, 429 and 5xx answers and broken connections are asked again, ``max_retries`` times: a 429 after
       the wait its ``RateLimit`` header (or ``Retry-After``) says plus 1 s, counted on the meter as
-      ``rate_limited``; the others after an exponential backoff (``backoff_base`` doubling up to
-      ``backoff_max``). The last such answer raises huggingface_hub's ``HfHubHTTPError``;
+      ``rate_limited`` (a 429 that says neither backs off up to ``rate_window`` and is asked again until
+      that long has been waited, whatever ``max_retries`` says); the others after an exponential backoff
+      (``backoff_base`` doubling up to ``backoff_max``). The last such answer raises huggingface_hub's
+      ``HfHubHTTPError``;
+    * a wait an answer asks for beyond ``max_wait`` (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900 s) raises
+      :class:`~crawler.sources._net.RateWaitTooLong` at once; a body longer than ``max_answer_mb``
+      (``None``: ``$ZOO_MAX_ANSWER_MB``, else 64) raises :class:`~crawler.sources._net.AnswerTooLarge`
+      (read in chunks, never held whole; not asked again);
     * each attempt carries a :class:`MeteredRequest`, so every request sent is counted on ``meter``.
 
     Any other answer is returned as it is (the caller decides what a 4xx means). ``follow_redirects``:
