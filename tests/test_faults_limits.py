@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import urllib.request
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from crawler.crawl import crawl
-from crawler.sources._net import AnswerTooLarge, RateWaitTooLong
+from crawler.sources._http import make_session, request_json
+from crawler.sources._net import AnswerTooLarge, RateWaitTooLong, RetryPolicy
 from crawler.sources.base import Meter
 from crawler.sources.huggingface import HubClient, HuggingFaceSource
 from tests.fakes.faults import RecordingHub, has_traceback, runs, zoo, zoo_env
@@ -262,3 +264,39 @@ def test_the_fake_listing_sends_no_total() -> None:
             commit_headers = {k.lower() for k in answer.headers}
     assert "link" in headers and "x-total-count" not in headers
     assert "x-total-count" in commit_headers
+
+
+@pytest.mark.parametrize("client", ["hub", "requests"])
+def test_a_compressed_answer_is_capped_by_what_it_unpacks_to(client: str) -> None:
+    """A gzip body of a few KB that unpacks to 16 MB: the cap counts the unpacked bytes, as they come."""
+    body = gzip.compress(b" " * (16 * 2**20))
+    assert len(body) < 2**20
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+            try:
+                conn.sendall(head.encode() + body)
+            except OSError:
+                pass
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        with pytest.raises(AnswerTooLarge, match=r"more than 1.0 MB"):
+            if client == "hub":
+                HubClient(url, Meter(), max_answer_mb=1.0, max_retries=0).get(url + "/api/models", {})
+            else:
+                request_json(make_session(), "GET", url + "/x", policy=RetryPolicy(max_answer_mb=1.0))
+        server.join(10)
+    finally:
+        listener.close()
