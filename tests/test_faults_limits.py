@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from huggingface_hub.errors import HfHubHTTPError
 
 from crawler.crawl import crawl
 from crawler.sources._http import make_session, request_json
@@ -300,3 +301,17 @@ def test_a_compressed_answer_is_capped_by_what_it_unpacks_to(client: str) -> Non
         server.join(10)
     finally:
         listener.close()
+
+
+def test_a_429_without_any_header_never_spins_even_with_no_backoff() -> None:
+    """``backoff_base=0``: the waits still double from a floor (1/256 of the window), so the 429s are
+    asked again a bounded number of times, each after a wait, and the request then fails."""
+    with RecordingHub(make_models(3, seed=13), faults=Faults(limit_next=[{}] * 50)) as hub:
+        meter = Meter()
+        told = waits(meter)
+        client = HubClient(hub.url, meter, backoff_base=0.0, max_retries=0, rate_window=0.256)
+        with pytest.raises(HfHubHTTPError, match="429"):
+            client.get(f"{hub.url}/api/models?limit=3", {})
+        seen = hub.seen()
+    assert [round(s, 3) for _, s in told] == [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256]
+    assert len(seen) == len(told) + 1

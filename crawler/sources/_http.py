@@ -348,7 +348,10 @@ def _send(
         if status == 404 and missing_ok:
             return None
         if status >= 400:
-            text = content.decode(response.encoding or "utf-8", "replace")
+            try:
+                text = content.decode(response.encoding or "utf-8", "replace")
+            except LookupError:  # a charset no codec knows: what requests' .text would fall back to
+                text = content.decode("utf-8", "replace")
             raise HttpStatusError(f"{label} answered HTTP {status}: {_short(text)}", status)
         try:
             return decode(response, content)

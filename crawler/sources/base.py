@@ -43,7 +43,7 @@ member                 default and meaning
                        the hub's latest complete, full, non-suspect run saw (``crawl_runs.models``),
                        ``None`` when there is none. A listing that announces no total bounds itself
                        with it (the Hugging Face listing fails a run that has asked for more than
-                       4 × that many models plus 4 pages), so a pagination that never ends stops.
+                       4 × that many models plus 100 pages), so a pagination that never ends stops.
 ``read_ahead``         ``False``. ``True`` when the source itself asks for its next page while the
                        page before it is read and stored (the Hugging Face listing sends the request
                        for page *n+1* as soon as page *n*'s headers name it). The runner then reads
