@@ -315,3 +315,16 @@ def test_a_429_without_any_header_never_spins_even_with_no_backoff() -> None:
         seen = hub.seen()
     assert [round(s, 3) for _, s in told] == [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256]
     assert len(seen) == len(told) + 1
+
+
+def test_zoo_crawl_hf_reports_a_wait_beyond_the_cap_in_one_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "zoo.duckdb")
+    header = '"api";r=0;t=1000000'
+    with RecordingHub(make_models(2500, seed=14), faults=Faults(page_headers={"RateLimit": header})) as hub:
+        done = zoo("crawl", "hf", "--no-files", "--hf-endpoint", hub.url, "--db", db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert not has_traceback(done.stdout + done.stderr)
+    [line] = [x for x in done.stdout.splitlines() if "RateWaitTooLong" in x]
+    assert "asked to wait 1,000,000 s (RateLimit: '\"api\";r=0;t=1000000')" in line
+    [run] = runs(db)
+    assert run["status"] == "failed" and run["pages"] == 1
