@@ -181,6 +181,7 @@ def _crawl(
             if not run.done:
                 if source.work_query is not None:  # an enrichment source: its work list, read-only
                     source.work = read_work(db, source.work_query)
+                source.previous_models = run.previous_models  # a bound for a listing with no total
                 passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
                 pages = source.pages(run.checkpoint)
                 # a source that asks for its next page itself is read here: its request for page n+1

@@ -705,6 +705,9 @@ class Run:
     #: where :meth:`fail` recorded the end: "database", "staging file", or "" (nowhere, see ``unrecorded``)
     recorded: str = field(init=False, default="")
     unrecorded: str | None = field(init=False, default=None)
+    #: models the hub's latest complete, full, non-suspect run saw (``None``: there is none); the runner
+    #: hands it to the source (``Source.previous_models``) to bound a listing that announces no total
+    previous_models: int | None = field(init=False, default=None)
     _stage_open: bool = field(init=False, default=True)
 
     @property
@@ -1106,6 +1109,12 @@ def begin_run(
             [source],
         ).fetchone()
         staged_id = _staged_run_id(spath)
+        last_full = con.execute(
+            "SELECT models FROM crawl_runs WHERE source = ? AND status = 'complete' AND full_listing "
+            "AND NOT suspect AND models IS NOT NULL ORDER BY run_id DESC LIMIT 1",
+            [source],
+        ).fetchone()
+        previous_models = int(last_full[0]) if last_full is not None else None
         resume_id: int | None = None
         if prior is not None and not restart and staged_id == prior[0]:
             resume_id = int(prior[0])
@@ -1149,7 +1158,9 @@ def begin_run(
             "warnings, warning_samples) VALUES (?, ?, ?, NULL, false, 0, 0, 0, 0, [])",
             [new_id, source, json.dumps(params, sort_keys=True)],
         )
-        return Run(db, source, new_id, False, stage, policy, child_tables, notice, keep_child_rows)
+        run = Run(db, source, new_id, False, stage, policy, child_tables, notice, keep_child_rows)
+        run.previous_models = previous_models
+        return run
     stage = _open_stage(spath)
     stage.execute(_STAGE_DDL)  # a staging file written by an older version lacks the newer tables
     stage.execute(_STAGE_END_COLUMNS)
@@ -1160,7 +1171,9 @@ def begin_run(
     parts = parts_folder(spath)
     parts.mkdir(exist_ok=True)  # a staging file of an older zoo has none yet
     _prune_parts(parts, int(pages))  # the crawl died after writing a page's part, before committing it
-    return Run(db, source, resume_id, True, stage, policy, child_tables, notice, keep_child_rows)
+    run = Run(db, source, resume_id, True, stage, policy, child_tables, notice, keep_child_rows)
+    run.previous_models = previous_models
+    return run
 
 
 @dataclass

@@ -20,8 +20,56 @@ from crawler.sources._http import (
     parse_retry_after,
     request_json,
 )
-from crawler.sources.base import Meter
+from crawler.sources._net import AnswerTooLarge, RateWaitTooLong
+from crawler.sources.base import Meter, NotConfigured
 from tests.fakes.kaggle import LIST_MODELS, FakeKaggle, make_kaggle_models
+
+
+class EndlessBody:
+    """An HTTP server whose answer has no Content-Length and a body of 256 MB, sent as fast as read."""
+
+    def __init__(self) -> None:
+        self._sent = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                chunk = b"[" + b"0," * 32767
+                try:
+                    for _ in range(256 * 2**20 // len(chunk)):
+                        self.wfile.write(chunk)
+                        with outer._lock:
+                            outer._sent += len(chunk)
+                except OSError:  # the client gave up: that is the test
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def sent(self) -> int:
+        with self._lock:
+            return self._sent
+
+    def __enter__(self) -> EndlessBody:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
 
 BODY = {"pageSize": 5, "pageToken": "", "sortBy": "", "search": "", "owner": ""}
 
@@ -78,11 +126,60 @@ def test_a_429_waits_exactly_retry_after(fake: FakeKaggle) -> None:
 
 
 def test_a_long_retry_after_is_capped(fake: FakeKaggle) -> None:
-    fake.faults.retry_after = "1000"
+    fake.faults.retry_after = "600"  # longer than retry_after_max, within the wait cap (900 s)
     fake.faults.status_next.extend([429, 429])
     _, attempts, sleeps = call(fake, RetryPolicy(retry_after_max=2.0))
     assert attempts == 3
     assert sleeps == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_beyond_the_wait_cap_fails_at_once(fake: FakeKaggle, status: int) -> None:
+    """A server that asks for 11.6 days (or more than a float's timestamp holds) fails the request at
+    once with one line naming the header, instead of sleeping while the crawl lock is held."""
+    for value in ("1000000", "99999999999"):
+        fake.faults.retry_after = value
+        fake.faults.status_next.extend([status])
+        result, attempts, sleeps = call(fake, RetryPolicy(backoff_base=0.01))
+        assert isinstance(result, RateWaitTooLong), result
+        assert f"(Retry-After: '{value}')" in str(result) and "ZOO_MAX_RATE_WAIT" in str(result)
+        assert "\n" not in str(result)
+        assert attempts == 1 and sleeps == [] and result.requests == 1
+
+
+def test_the_wait_cap_is_configurable(fake: FakeKaggle, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.faults.retry_after = "30"
+    fake.faults.status_next.extend([429])
+    monkeypatch.setenv("ZOO_MAX_RATE_WAIT", "10")
+    result, attempts, sleeps = call(fake, RetryPolicy(backoff_base=0.01))
+    assert isinstance(result, RateWaitTooLong) and "more than the 10 s" in str(result)
+    fake.faults.status_next.extend([429])
+    result, attempts, sleeps = call(fake, RetryPolicy(backoff_base=0.01, max_rate_wait=60.0))
+    assert isinstance(result, dict) and sleeps == [30.0]  # within its own cap: waited as asked
+    for bad in ("abc", "nan", "inf", "0", "-5"):
+        monkeypatch.setenv("ZOO_MAX_RATE_WAIT", bad)
+        with pytest.raises(NotConfigured, match="^ZOO_MAX_RATE_WAIT="):
+            call(fake, RetryPolicy())
+
+
+def test_an_answer_larger_than_the_cap_fails_the_request(fake: FakeKaggle) -> None:
+    result, attempts, _ = call(fake, RetryPolicy(max_answer_mb=2 / 1024))  # 2 KB; the page is larger
+    assert isinstance(result, AnswerTooLarge), result
+    assert f"the answer to {fake.url}{LIST_MODELS} was too large" in str(result)
+    assert "ZOO_MAX_ANSWER_MB" in str(result) and attempts == 1  # not asked again
+    ok, _, _ = call(fake, RetryPolicy(max_answer_mb=1.0))
+    assert isinstance(ok, dict) and len(ok["models"]) > 0
+
+
+def test_an_endless_body_without_a_length_is_cut_at_the_cap() -> None:
+    """A body with no Content-Length is read in chunks: the request fails once the cap is passed,
+    without reading (or holding) the rest."""
+    with EndlessBody() as server:
+        policy = RetryPolicy(max_answer_mb=1.0, backoff_base=0.01)
+        with pytest.raises(AnswerTooLarge, match="more than 1.0 MB"):
+            request_json(make_session(), "GET", server.url + "/x", policy=policy, sleep=lambda s: None)
+        # the server stopped being read soon after the cap: far less than the 256 MB it would send
+        assert server.sent() < 64 * 2**20
 
 
 def test_5xx_back_off_exponentially_up_to_a_ceiling_then_fail(fake: FakeKaggle) -> None:

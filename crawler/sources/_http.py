@@ -14,6 +14,9 @@
   resolve, no route) is tried for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable`
   says ``cannot reach <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host
   and port (credentials go nowhere else); one to another host fails the request, sending nothing there.
+  A ``Retry-After`` beyond ``ZOO_MAX_RATE_WAIT`` (900 s) fails the request at once
+  (:class:`~crawler.sources._net.RateWaitTooLong`), and every body is read in chunks and given up past
+  ``ZOO_MAX_ANSWER_MB`` (64 MB, :class:`~crawler.sources._net.AnswerTooLarge`), never held whole.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
 Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
@@ -24,6 +27,7 @@ here logs or raises request headers, so credentials sent in them stay out of log
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -47,7 +51,11 @@ from ._net import (  # the errors and the policy live there, light to import; na
     HttpUnreachable,
     RetryPolicy,
     call_with_deadline,
+    check_rate_wait,
+    max_answer_bytes,
+    max_rate_wait,
     parse_retry_after,
+    read_capped,
     request_deadline,
     same_origin,
     show_origin,
@@ -63,6 +71,8 @@ USER_AGENT = f"zoo-crawler/{__version__}"
 CONNECT_TIMEOUT = 10.0
 #: Redirects followed within one attempt (same scheme, host and port only).
 MAX_REDIRECTS = 5
+#: Bytes read from an answer body at a time (the size cap is checked after each).
+_CHUNK = 1 << 16
 
 
 class _Retryable(Exception):
@@ -203,8 +213,8 @@ def request_json(
     ``headers`` (credentials) are sent but never appear in logs or messages.
     """
 
-    def decode(response: requests.Response) -> Any:
-        return response.json()
+    def decode(response: requests.Response, body: bytes) -> Any:
+        return json.loads(body)
 
     accept = {"Accept": "application/json", **(headers or {})}
     return _send(
@@ -226,8 +236,8 @@ def request_text(
     Retries and errors as :func:`request_json`.
     """
 
-    def decode(response: requests.Response) -> str:
-        return response.content.decode("utf-8", "replace")
+    def decode(response: requests.Response, body: bytes) -> str:
+        return body.decode("utf-8", "replace")
 
     return _send(session, "GET", url, decode, policy, counter, headers, None, None, sleep, missing_ok=True)
 
@@ -236,7 +246,7 @@ def _send(
     session: requests.Session,
     method: str,
     url: str,
-    decode: Callable[[requests.Response], Any],
+    decode: Callable[[requests.Response, bytes], Any],
     policy: RetryPolicy | None,
     counter: Meter | None,
     headers: Mapping[str, str] | None,
@@ -248,6 +258,8 @@ def _send(
 ) -> Any:
     policy = policy or RetryPolicy()
     deadline = request_deadline(policy.deadline)
+    limit = max_answer_bytes(policy.max_answer_mb)
+    max_wait = max_rate_wait(policy.max_rate_wait)
     connect_timeout = min(CONNECT_TIMEOUT, deadline)
     json_failures = 0
     attempts = 0
@@ -262,8 +274,9 @@ def _send(
         if counter is not None:
             counter.request()
 
-        def send() -> requests.Response:
-            """One attempt, following redirects that stay on the URL's own scheme, host and port."""
+        def send() -> tuple[requests.Response, bytes]:
+            """One attempt, following redirects that stay on the URL's own scheme, host and port; the
+            answer and its body, read in chunks and given up past ``limit`` bytes (:class:`AnswerTooLarge`)."""
             nonlocal hops
             target, how, body, query = url, method, json_body, params
             try:
@@ -276,10 +289,16 @@ def _send(
                         params=query,
                         timeout=(connect_timeout, min(policy.timeout, deadline)),
                         allow_redirects=False,
+                        stream=True,
                     )
+                    with response:
+                        chunks = response.iter_content(chunk_size=_CHUNK)
+                        content = read_capped(
+                            chunks, limit, response.url, response.headers.get("Content-Length")
+                        )
                     location = response.headers.get("Location") if response.is_redirect else None
                     if location is None:
-                        return response
+                        return response, content
                     location = urljoin(response.url, location)
                     if not same_origin(location, url):
                         raise HttpError(
@@ -298,7 +317,9 @@ def _send(
                 _IN_FLIGHT.pop(threading.get_ident(), None)
 
         try:
-            response = call_with_deadline(send, deadline, abandon=lambda worker: _drop(session, worker))
+            response, content = call_with_deadline(
+                send, deadline, abandon=lambda worker: _drop(session, worker)
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
             reason = unreachable_reason(exc)
             if reason is None and isinstance(exc, requests.ConnectTimeout):
@@ -319,14 +340,21 @@ def _send(
         unreachable_since = None
         status = response.status_code
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raw = response.headers.get("Retry-After")
+            retry_after = parse_retry_after(raw)
+            if retry_after is not None:  # a wait beyond the cap fails at once; the next night tries again
+                check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, _origin(url))
             raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         if status == 404 and missing_ok:
             return None
         if status >= 400:
-            raise HttpStatusError(f"{label} answered HTTP {status}: {_short(response.text)}", status)
+            try:
+                text = content.decode(response.encoding or "utf-8", "replace")
+            except LookupError:  # a charset no codec knows: what requests' .text would fall back to
+                text = content.decode("utf-8", "replace")
+            raise HttpStatusError(f"{label} answered HTTP {status}: {_short(text)}", status)
         try:
-            return decode(response)
+            return decode(response, content)
         except ValueError as exc:
             json_failures += 1
             raise _InvalidJson(f"a body that is not valid JSON ({_short(str(exc), 80)})") from None

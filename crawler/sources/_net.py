@@ -15,6 +15,14 @@ told apart from "the server answered badly".
 * **Unreachable servers** (:func:`unreachable_reason`): connection refused, a name that does not resolve,
   an unreachable network. These are retried only for :data:`UNREACHABLE_SECONDS` (30 s), and the run
   fails with ``cannot reach <endpoint>: <reason>``; 5xx answers and 429s keep their longer retries.
+* **A cap on every wait a server asks for** (:func:`max_rate_wait`, :func:`check_rate_wait`): a
+  ``RateLimit`` reset or a ``Retry-After`` beyond ``ZOO_MAX_RATE_WAIT`` seconds (default 900: three of the
+  Hub's 300 s quota windows) fails the run at once with one line naming the header and its value, instead
+  of sleeping for days holding the crawl lock; the next night tries again.
+* **A cap on the size of every answer** (:func:`max_answer_bytes`, :func:`read_capped`): bodies are read
+  in chunks, and a request whose answer grows past ``ZOO_MAX_ANSWER_MB`` megabytes (default 64; a
+  listing page of 1,000 models with their file names is 0.74 MB from the test fake) fails with one line
+  naming the URL, so a hostile or broken server cannot make memory grow without bound.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import math
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -48,6 +56,15 @@ SLOW_ATTEMPTS = 4
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+#: The longest wait a server may ask for (a ``RateLimit`` reset, a ``Retry-After``) before the run fails
+#: instead: three of the Hugging Face Hub's 300 s quota windows.
+DEFAULT_MAX_RATE_WAIT = 900.0
+RATE_WAIT_ENV = "ZOO_MAX_RATE_WAIT"
+#: The largest answer body read, in megabytes (2**20 bytes): a listing page of 1,000 models with their
+#: file names, or a commits page of 1,000, is a few MB at most.
+DEFAULT_MAX_ANSWER_MB = 64.0
+ANSWER_ENV = "ZOO_MAX_ANSWER_MB"
+
 
 # ------------------------------------------------------------------------------------------- deadlines
 
@@ -65,6 +82,94 @@ def request_deadline(value: float | None = None) -> float:
     if not value > 0:
         raise NotConfigured(f"the request deadline must be a positive number of seconds, not {value}")
     return float(value)
+
+
+def _positive_setting(value: float | None, env: str, default: float, unit: str) -> float:
+    """``value``, else ``$env`` (read now), else ``default``; a finite number above 0, or
+    :class:`NotConfigured` in one line naming the variable."""
+    if value is None:
+        raw = os.environ.get(env, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise NotConfigured(f"{env}={raw[:40]!r} is not a number of {unit}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise NotConfigured(f"{env}={raw[:40]!r}: give a finite number of {unit} above 0")
+        return value
+    if not (math.isfinite(value) and value > 0):
+        raise NotConfigured(f"the limit must be a finite number of {unit} above 0, not {value}")
+    return float(value)
+
+
+def max_rate_wait(value: float | None = None) -> float:
+    """The longest wait a server may ask for: ``value``, else ``$ZOO_MAX_RATE_WAIT``, else 900 s."""
+    return _positive_setting(value, RATE_WAIT_ENV, DEFAULT_MAX_RATE_WAIT, "seconds")
+
+
+def max_answer_bytes(value: float | None = None) -> int:
+    """The largest answer body read, in bytes: ``value`` MB, else ``$ZOO_MAX_ANSWER_MB``, else 64 MB."""
+    mb = _positive_setting(value, ANSWER_ENV, DEFAULT_MAX_ANSWER_MB, "megabytes")
+    return max(1, int(min(mb, 2.0**40) * 2**20))
+
+
+def _value(text: str, limit: int = 80) -> str:
+    """A header value for a message: cut, control characters escaped (``repr``)."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def check_rate_wait(seconds: float, header: str, value: str, limit: float, who: str) -> None:
+    """Raise :class:`RateWaitTooLong` if ``seconds`` (what ``header: value`` asked ``who`` to wait) is
+    beyond ``limit``."""
+    if seconds > limit:
+        raise RateWaitTooLong(
+            f"{who} asked to wait {seconds:,.0f} s ({header}: {_value(value)}), more than the {limit:,g} s "
+            f"zoo waits for a rate limit ({RATE_WAIT_ENV}): stopped instead of sleeping that long; the next "
+            "crawl tries again"
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n / 2**10:,.1f} KB"
+
+
+def too_large(url: str, limit: int, declared: int | None = None) -> AnswerTooLarge:
+    """The error for an answer to ``url`` larger than ``limit`` bytes (``declared``: its Content-Length)."""
+    size = f"announced {_mb(declared)}" if declared is not None else f"more than {_mb(limit)}"
+    return AnswerTooLarge(
+        f"the answer to {_short_url(url)} was too large ({size}; zoo reads at most {_mb(limit)} per answer, "
+        f"{ANSWER_ENV}): the request failed and the body was not kept"
+    )
+
+
+def _short_url(url: str, limit: int = 160) -> str:
+    url = redact(url)
+    return url if len(url) <= limit else url[:limit] + "…"
+
+
+def declared_length(value: str | None) -> int | None:
+    """A ``Content-Length`` header as an integer (``None`` if absent or not a plain number)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
+
+
+def read_capped(chunks: Iterable[bytes], limit: int, url: str, declared: str | None = None) -> bytes:
+    """The body from ``chunks`` (decoded bytes, read as they come), or :class:`AnswerTooLarge` as soon as
+    it is longer than ``limit`` bytes (or announces so in ``declared``, its ``Content-Length``), so that
+    no more than ``limit`` bytes and one chunk are ever held. The caller closes the answer."""
+    length = declared_length(declared)
+    if length is not None and length > limit:
+        raise too_large(url, limit, length)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise too_large(url, limit)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class DeadlineExceeded(Exception):
@@ -156,6 +261,14 @@ class HttpStatusError(HttpError):
         self.status = status
 
 
+class RateWaitTooLong(HttpError):
+    """A server asked for a wait longer than ``ZOO_MAX_RATE_WAIT``: the run fails instead of sleeping."""
+
+
+class AnswerTooLarge(HttpError):
+    """An answer body grew past ``ZOO_MAX_ANSWER_MB``: the request failed, the body was not kept."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try. The defaults suit a public API; tests shrink the waits."""
@@ -166,8 +279,13 @@ class RetryPolicy:
     backoff_base: float = 1.0
     #: ceiling of one backoff wait, in seconds
     backoff_max: float = 60.0
-    #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again
+    #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again (one
+    #: longer than ``max_rate_wait`` fails the request at once)
     retry_after_max: float = 300.0
+    #: the longest wait a server may ask for; ``None``: ``$ZOO_MAX_RATE_WAIT``, else 900 s
+    max_rate_wait: float | None = None
+    #: the largest answer body read, in MB; ``None``: ``$ZOO_MAX_ANSWER_MB``, else 64
+    max_answer_mb: float | None = None
     #: attempts for a 200 whose body is not valid JSON (within ``max_attempts``)
     json_attempts: int = 3
     #: read timeout in seconds (connect timeout is ``CONNECT_TIMEOUT``)

@@ -39,6 +39,11 @@ member                 default and meaning
                        date): the store then adds a child row only for a ``key`` its table does
                        not hold yet for the source, never replaces or deletes one, so a later run
                        (or a row staged twice across an interruption) cannot overwrite a fact.
+``previous_models``    ``None``; set by the runner before it asks for pages: the number of models
+                       the hub's latest complete, full, non-suspect run saw (``crawl_runs.models``),
+                       ``None`` when there is none. A listing that announces no total bounds itself
+                       with it (the Hugging Face listing fails a run that has asked for more than
+                       4 × that many models plus 100 pages), so a pagination that never ends stops.
 ``read_ahead``         ``False``. ``True`` when the source itself asks for its next page while the
                        page before it is read and stored (the Hugging Face listing sends the request
                        for page *n+1* as soon as page *n*'s headers name it). The runner then reads
@@ -162,6 +167,7 @@ class Source(ABC):
     work_query: ClassVar[str | None] = None
     keep_child_rows: ClassVar[bool] = False
     read_ahead: bool = False
+    previous_models: int | None = None
 
     _meter: Meter | None = None
     _work: list[tuple[Any, ...]] | None = None

@@ -7,8 +7,14 @@ made it; only its public API is used), one attempt at a time, under this module'
 (:class:`HubClient`, which ``zoo crawl hf-dates`` sends its requests through too):
 
 * a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
-  as huggingface_hub itself does; 5xx, 408 and broken connections are retried with exponential backoff
-  (``max_retries``); a 200 whose body is not valid JSON (a truncated body) is asked again;
+  as huggingface_hub itself does; a 429 that says neither (a CDN's) backs off exponentially and is asked
+  again for at least one quota window (``RATE_WINDOW``, 300 s); 5xx, 408 and broken connections are
+  retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON (a truncated
+  body) is asked again;
+* a wait asked for beyond ``ZOO_MAX_RATE_WAIT`` (900 s), by a ``RateLimit`` reset on any answer or a
+  ``Retry-After``, fails the run at once (:class:`~crawler.sources._net.RateWaitTooLong`), and an answer
+  body is read in chunks and given up past ``ZOO_MAX_ANSWER_MB`` (64 MB,
+  :class:`~crawler.sources._net.AnswerTooLarge`); see :mod:`crawler.sources._net`;
 * every attempt has a total deadline (``--request-deadline``, see :mod:`crawler.sources._net`): a server
   that hangs or trickles is given up after a bounded number of attempts (``SLOW_ATTEMPTS`` in a row);
 * a server that cannot be reached (refused, DNS, no route) is retried for 30 s at most, then the run
@@ -17,8 +23,11 @@ made it; only its public API is used), one attempt at a time, under this module'
   ``limit`` (:class:`PageSizes`: 1000 → 500 → 250 → 100), and the listing carries on at that size, going
   back up after a run of good pages; each change is a note on the run (``zoo runs``);
 * next-page links and redirects are followed only on the endpoint's own scheme, host and port, so the
-  token goes nowhere else; a cursor the Hub already gave, or far more pages than the Hub announced (when
-  it announces a total), fails the run instead of looping.
+  token goes nowhere else; a cursor the Hub already gave fails the run instead of looping, and so does a
+  listing far longer than it can be: the real Hub announces no total on listing pages, so the bound is
+  4 × the models of the last complete run (``Source.previous_models``, handed over by the runner) plus
+  ``LOOP_SLACK_PAGES`` pages, or ``FIRST_LISTING_BOUND`` models before any complete run (and 4 × an
+  ``X-Total-Count`` plus 4 pages, should a server send one).
 
 Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
 run's meter, and on the meter of the page it is for: each page reports its own requests.
@@ -73,7 +82,11 @@ from ._net import (
     DeadlineExceeded,
     call_with_deadline,
     check_endpoint,
+    check_rate_wait,
+    max_answer_bytes,
+    max_rate_wait,
     parse_retry_after,
+    read_capped,
     request_deadline,
     same_origin,
     show_origin,
@@ -131,6 +144,9 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 CONNECT_TIMEOUT = 10.0
 #: Redirects followed within one attempt (same origin only).
 MAX_REDIRECTS = 5
+#: Seconds of the Hub's quota window (``RateLimit-Policy: "fixed window";"api";q=500;w=300``, recorded
+#: in real answers): a 429 that does not say how long to wait is tried again for at least this long.
+RATE_WINDOW = 300.0
 
 
 class MeteredRequest(httpx2.Auth):
@@ -163,6 +179,13 @@ class ListingClosed(SourceError):
 class ListingLoop(SourceError):
     """The Hub's pagination went round in circles (a cursor again) or far past the total it announced."""
 
+
+#: A listing is stopped (:class:`ListingLoop`) once a session has asked for more than 4 × the models the
+#: last complete run saw plus this many pages: the real Hub sends no ``X-Total-Count`` on listing pages.
+LOOP_SLACK_PAGES = 100
+#: ... and, with no complete run before it (a first crawl), once it has asked for more than this many
+#: models: several times the whole Hub (about 2 million models in 2025).
+FIRST_LISTING_BOUND = 20_000_000
 
 #: The page sizes the listing steps down through when deep pages keep failing.
 PAGE_SIZES = (1000, 500, 250, 100)
@@ -250,6 +273,28 @@ def _short(url: str, limit: int = 160) -> str:
     return url if len(url) <= limit else url[:limit] + "…"
 
 
+#: Headers that describe the body as it came over the wire; an answer rebuilt from its decoded body
+#: drops them (its Content-Length is that of the decoded body).
+_WIRE_HEADERS = frozenset(["content-encoding", "content-length", "transfer-encoding"])
+
+
+def _fetch(
+    url: str, headers: dict[str, str], auth: httpx2.Auth, timeout: httpx2.Timeout, limit: int
+) -> httpx2.Response:
+    """One GET on huggingface_hub's shared session, its body read in chunks and given up (closing the
+    answer, :class:`AnswerTooLarge`) once it is longer than ``limit`` bytes, so memory never grows past
+    that. Returns an answer that holds the whole (decoded) body, like a plain ``request()``."""
+    with get_session().stream(
+        "GET", url, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
+    ) as streamed:
+        body = read_capped(streamed.iter_bytes(), limit, url, streamed.headers.get("Content-Length"))
+    kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
+    extensions = {k: v for k, v in streamed.extensions.items() if k in ("http_version", "reason_phrase")}
+    return httpx2.Response(
+        streamed.status_code, headers=kept, content=body, request=streamed.request, extensions=extensions
+    )
+
+
 class HubClient:
     """Sends one GET to the Hub, with retries: the one way zoo's Hugging Face requests go out.
 
@@ -265,8 +310,14 @@ class HubClient:
       (``cannot reach <endpoint>: <reason>``);
     * 408, 429 and 5xx answers and broken connections are asked again, ``max_retries`` times: a 429 after
       the wait its ``RateLimit`` header (or ``Retry-After``) says plus 1 s, counted on the meter as
-      ``rate_limited``; the others after an exponential backoff (``backoff_base`` doubling up to
-      ``backoff_max``). The last such answer raises huggingface_hub's ``HfHubHTTPError``;
+      ``rate_limited`` (a 429 that says neither backs off up to ``rate_window`` and is asked again until
+      that long has been waited, whatever ``max_retries`` says); the others after an exponential backoff
+      (``backoff_base`` doubling up to ``backoff_max``). The last such answer raises huggingface_hub's
+      ``HfHubHTTPError``;
+    * a wait an answer asks for beyond ``max_wait`` (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900 s) raises
+      :class:`~crawler.sources._net.RateWaitTooLong` at once; a body longer than ``max_answer_mb``
+      (``None``: ``$ZOO_MAX_ANSWER_MB``, else 64) raises :class:`~crawler.sources._net.AnswerTooLarge`
+      (read in chunks, never held whole; not asked again);
     * each attempt carries a :class:`MeteredRequest`, so every request sent is counted on ``meter``.
 
     Any other answer is returned as it is (the caller decides what a 4xx means). ``follow_redirects``:
@@ -291,6 +342,9 @@ class HubClient:
         unreachable_after: float = UNREACHABLE_SECONDS,
         follow_redirects: bool = True,
         stop: threading.Event | None = None,
+        max_wait: float | None = None,
+        max_answer_mb: float | None = None,
+        rate_window: float = RATE_WINDOW,
     ) -> None:
         self.endpoint = endpoint
         self.meter = meter
@@ -303,6 +357,9 @@ class HubClient:
         self.unreachable_after = unreachable_after
         self.follow_redirects = follow_redirects
         self.stop = stop
+        self.max_wait = max_wait
+        self.max_answer_mb = max_answer_mb
+        self.rate_window = rate_window
 
     def _sleep(self, seconds: float) -> None:
         """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
@@ -311,9 +368,9 @@ class HubClient:
         elif self.stop.wait(seconds):
             raise ListingClosed("the listing was closed")
 
-    def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
+    def _attempt(self, url: str, headers: dict[str, str], deadline: float, limit: int) -> httpx2.Response:
         """One attempt at ``url`` (following same-origin redirects if asked), abandoned after ``deadline``
-        seconds."""
+        seconds; an answer body longer than ``limit`` bytes fails it (:class:`AnswerTooLarge`)."""
         timeout = httpx2.Timeout(
             min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
         )
@@ -322,9 +379,7 @@ class HubClient:
         def send() -> httpx2.Response:
             target = url
             for _ in range(MAX_REDIRECTS + 1):
-                response = get_session().request(
-                    "GET", target, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
-                )
+                response = _fetch(target, headers, auth, timeout, limit)
                 if not (self.follow_redirects and response.has_redirect_location):
                     return response
                 location = urljoin(target, response.headers["Location"])
@@ -357,16 +412,19 @@ class HubClient:
         Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a last 5xx or 429).
         """
         deadline = request_deadline(self.deadline)
+        limit = max_answer_bytes(self.max_answer_mb)
+        max_wait = max_rate_wait(self.max_wait)
         failures = 0  # failed attempts at this page size that count against max_retries
         slow = 0  # attempts in a row that timed out
         unreachable_since: float | None = None
+        blind = 0.0  # seconds waited for 429s that said nothing (no RateLimit, no Retry-After)
         while True:
             if self.stop is not None and self.stop.is_set():
                 raise ListingClosed("the listing was closed")
             if sizes is not None:
                 url = _with_limit(url, sizes.size)
             try:
-                response = self._attempt(url, headers, deadline)
+                response = self._attempt(url, headers, deadline, limit)
             except SourceError:
                 raise
             except (DeadlineExceeded, httpx2.TimeoutException) as exc:
@@ -431,7 +489,9 @@ class HubClient:
                 failures = 0
                 continue
             failures += 1
-            if failures > self.max_retries:
+            said = _says_wait(response)
+            # a 429 that says nothing is tried for at least one quota window, however few max_retries
+            if failures > self.max_retries and (said or status != 429 or blind >= self.rate_window):
                 try:
                     hf_raise_for_status(response)
                 except Exception as exc:  # say which page sizes were tried, if any
@@ -441,7 +501,9 @@ class HubClient:
                 raise SourceError(
                     f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
                 )
-            wait = self._wait(response, failures)
+            wait = self._wait(response, failures, max_wait)
+            if status == 429 and not said:
+                blind += wait
             log.info(
                 "GET %s: HTTP %d; retry %d/%d in %.1f s",
                 _short(url),
@@ -452,19 +514,36 @@ class HubClient:
             )
             self._sleep(wait)
 
-    def _wait(self, response: httpx2.Response, failures: int) -> float:
-        """How long to wait before asking again after a retryable status (a 429 says it itself)."""
+    def _wait(self, response: httpx2.Response, failures: int, max_wait: float) -> float:
+        """How long to wait before asking again after a retryable status, or :class:`RateWaitTooLong`
+        when the answer asks for more than ``max_wait`` seconds.
+
+        A 429 says it itself: ``RateLimit`` (``r=0;t=N``: N + 1 s, as huggingface_hub waits), else
+        ``Retry-After`` (+ 1 s). A 429 that says neither (the CDN's, in front of the Hub, sends none)
+        backs off exponentially up to one quota window (``rate_window``). Other statuses wait their
+        ``Retry-After`` (at most 300 s), else the usual backoff."""
+        headers = response.headers
+        raw = headers.get("Retry-After")
+        retry_after = parse_retry_after(raw)
         if response.status_code == 429:
-            info = parse_ratelimit_headers(response.headers)
+            info = parse_ratelimit_headers(headers)
             if info is not None and info.remaining == 0:
+                check_rate_wait(
+                    info.reset_in_seconds, "RateLimit", headers["RateLimit"], max_wait, self.endpoint
+                )
                 wait = float(info.reset_in_seconds + 1)  # +1 s against rounding, as huggingface_hub does
-            else:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                wait = retry_after + 1 if retry_after is not None else self._backoff(failures)
+            elif retry_after is not None:
+                check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
+                wait = retry_after + 1
+            else:  # doubling from a floor, so a few waits always cover a window: it never spins
+                floor = max(self.backoff_base, self.rate_window / 256)
+                wait = min(self.rate_window, floor * 2 ** max(0, failures - 1))
             self.meter.waited("rate_limited", wait)
             return wait
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return min(retry_after, 300.0) if retry_after is not None else self._backoff(failures)
+        if retry_after is not None:
+            check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
+            return min(retry_after, 300.0)
+        return self._backoff(failures)
 
     def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
         """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
@@ -487,6 +566,14 @@ class HubClient:
         if notes is not None:
             notes.append(note)
         return True
+
+
+def _says_wait(response: httpx2.Response) -> bool:
+    """Whether an answer says how long to wait: ``RateLimit`` with no request left, or ``Retry-After``."""
+    info = parse_ratelimit_headers(response.headers)
+    if info is not None and info.remaining == 0:
+        return True
+    return parse_retry_after(response.headers.get("Retry-After")) is not None
 
 
 class _PageMeter(Meter):
@@ -797,9 +884,17 @@ class HuggingFaceSource(Source):
         slow_attempts: int = SLOW_ATTEMPTS,
         unreachable_after: float = UNREACHABLE_SECONDS,
         files: bool | None = None,
+        max_wait: float | None = None,
+        max_answer_mb: float | None = None,
+        rate_window: float = RATE_WINDOW,
+        first_bound: int = FIRST_LISTING_BOUND,
     ) -> None:
         """``files``: list each repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
-        (``0``/``false``/``no``/``off`` turn them off; default on)."""
+        (``0``/``false``/``no``/``off`` turn them off; default on). ``max_wait``, ``max_answer_mb``:
+        the longest wait a server may ask for and the largest answer (``None``: ``$ZOO_MAX_RATE_WAIT``,
+        ``$ZOO_MAX_ANSWER_MB``, read when crawling); ``rate_window``: how long a 429 that says nothing
+        is tried again at least; ``first_bound``: the models a listing may ask for with no complete run
+        before it."""
         self.files = files_enabled() if files is None else files
         self.expand = EXPAND if self.files else [e for e in EXPAND if e != FILES_EXPAND]
         self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
@@ -815,6 +910,13 @@ class HuggingFaceSource(Source):
         self.deadline = deadline
         self.slow_attempts = slow_attempts
         self.unreachable_after = unreachable_after
+        self.max_wait = max_wait
+        self.max_answer_mb = max_answer_mb
+        self.rate_window = rate_window
+        self.first_bound = first_bound
+        # a bad $ZOO_MAX_RATE_WAIT / $ZOO_MAX_ANSWER_MB is refused now, in one line, before a run begins
+        max_rate_wait(max_wait)
+        max_answer_bytes(max_answer_mb)
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
@@ -849,6 +951,9 @@ class HuggingFaceSource(Source):
             slow_attempts=self.slow_attempts,
             unreachable_after=self.unreachable_after,
             stop=stop,
+            max_wait=self.max_wait,
+            max_answer_mb=self.max_answer_mb,
+            rate_window=self.rate_window,
         )
 
     def _ask(
@@ -876,7 +981,7 @@ class HuggingFaceSource(Source):
         self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
     ) -> _Answer:
         """The next page: paced by the ``RateLimit`` of the last answer (:func:`pace`), then asked."""
-        pace(previous.response, previous.received, self.meter, stop)
+        pace(previous.response, previous.received, self.meter, stop, max_wait=self.max_wait)
         return self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
 
     def _read(
@@ -910,7 +1015,7 @@ class HuggingFaceSource(Source):
                 time.sleep(self.json_retry_wait * failures)
                 later = ahead.wait() if ahead is not None else None
                 if later is not None:
-                    pace(later.response, later.received, self.meter, stop)
+                    pace(later.response, later.received, self.meter, stop, max_wait=self.max_wait)
                 answer = self._ask(answer.url, headers, sizes, answer.meter, answer.notes, stop)
 
     # -- the listing
@@ -1017,11 +1122,28 @@ class HuggingFaceSource(Source):
         total = _int_header(response.headers.get("X-Total-Count"))
         if total is not None:
             announced = max(total, announced or 0)
-        if next_url is not None and announced is not None and asked > 4 * announced + 4 * self.page_size:
+        if next_url is None:
+            return next_url, announced
+        if announced is not None and asked > 4 * announced + 4 * self.page_size:
             raise ListingLoop(
                 f"the Hub announced {announced:,} models (X-Total-Count) but has already sent {pages:,} "
                 f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
                 "instead of paging without end"
+            )
+        # The real Hub announces no total on listing pages: the bound is the last complete run's count
+        previous = self.previous_models
+        if previous is not None and asked > 4 * previous + LOOP_SLACK_PAGES * self.page_size:
+            raise ListingLoop(
+                f"the last complete crawl listed {previous:,} models, but this run has already asked for "
+                f"{asked:,} ({pages:,} pages) and the Hub still links a next page: stopped instead of paging "
+                "without end (more than 4 times the last count); the next crawl resumes from the last "
+                "saved page"
+            )
+        if previous is None and asked > self.first_bound:
+            raise ListingLoop(
+                f"this run has already asked for {asked:,} models ({pages:,} pages) and the Hub still "
+                f"links a next page; with no earlier complete crawl to compare with, zoo stops a listing "
+                f"at {self.first_bound:,} models instead of paging without end"
             )
         return next_url, announced
 
@@ -1051,20 +1173,35 @@ def token_secrets(token: str | bool | None) -> list[str]:
 
 
 def pace(
-    response: httpx2.Response, received: float, meter: Meter, stop: threading.Event | None = None
+    response: httpx2.Response,
+    received: float,
+    meter: Meter,
+    stop: threading.Event | None = None,
+    *,
+    max_wait: float | None = None,
 ) -> None:
     """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
 
     This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
     it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
     ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
-    an event that ends the wait (raising :class:`ListingClosed`) once set.
+    an event that ends the wait (raising :class:`ListingClosed`) once set. A reset further away than
+    ``max_wait`` seconds (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900) raises :class:`RateWaitTooLong`
+    instead of waiting.
     """
     info = parse_ratelimit_headers(response.headers)
     if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
         return
+    limit = max_rate_wait(max_wait)
+    check_rate_wait(
+        info.reset_in_seconds,
+        "RateLimit",
+        response.headers["RateLimit"],
+        limit,
+        show_origin(str(response.url)),
+    )
     # t counts from when the answer arrived; parsing and storing the page already took some of it
-    wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
+    wait = min(float(info.reset_in_seconds), max(0.0, info.reset_in_seconds - (time.monotonic() - received)))
     meter.waited("paced", wait)
     if stop is None:
         time.sleep(wait)

@@ -81,7 +81,9 @@ class LinkHub(RecordingHub):
 
 
 class EndlessHub(RawHub):
-    """Serves ``page`` again and again, each time under a new cursor, announcing ``total`` models."""
+    """Serves ``page`` again and again, each time under a new cursor. ``total``: an ``X-Total-Count`` to
+    announce on every page (opt-in: the real Hub sends none on listing pages, and neither does the
+    fake by default)."""
 
     def __init__(self, page: list[Any], *, total: int | None = None, **kw: Any) -> None:
         self.total = total

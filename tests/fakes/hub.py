@@ -10,7 +10,12 @@ What it copies from the real API:
   for ``baseModels``, ``childrenModelCount`` and ``usedStorage``, which only a single model's info takes;
 * the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
   same instant;
-* a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``;
+* a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``
+  (the values' form as recorded from the real Hub: ``"api";r=0;t=55`` with ``"fixed window";"api";q=500;
+  w=300``); on demand (``Faults.limit_next``) a 429 with other headers or none, as a CDN in front of the
+  Hub answers (no ``RateLimit``, maybe a ``Retry-After``);
+* no ``X-Total-Count`` on listing pages: no recorded real listing answer carries one, and clients never
+  read it there (only the commits endpoint sends it);
 * private repos (``"private": true``) listed only to their owner: with ``tokens`` ({token: user name}), a
   request whose ``Authorization: Bearer <token>`` names a known token also lists that user's private
   models (``author`` = the user), as the Hub lists the token owner's private repos; an unknown token is
@@ -431,10 +436,16 @@ class Faults:
     #: (depth, largest limit): a listing page that starts at least ``depth`` models deep and asks for more
     #: than ``largest limit`` models answers 504 Gateway Time-out, as deep cursor pages of the Hub do
     deep_504: tuple[int, int] | None = None
+    #: the next requests are answered 429 with exactly these headers each (``{}``: no ``RateLimit`` and
+    #: no ``Retry-After``, as a CDN's 429 comes; ``{"Retry-After": "2"}``)
+    limit_next: deque[dict[str, str]] = field(default_factory=deque)
+    #: headers added to every successful answer (a hostile ``RateLimit`` on a 200, say)
+    page_headers: dict[str, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(1234))
 
     def __post_init__(self) -> None:
         self.status_next = deque(self.status_next)
+        self.limit_next = deque(self.limit_next)
 
 
 class FakeHub:
@@ -713,6 +724,11 @@ class FakeHub:
                     )
                     return
                 with hub._lock:
+                    limited = f.limit_next.popleft() if f.limit_next else None
+                if limited is not None:
+                    self._send(429, b'{"error":"rate limited"}', limited)
+                    return
+                with hub._lock:
                     status = f.status_next.popleft() if f.status_next else None
                     if status is None and f.error_rate and f.rng.random() < f.error_rate:
                         status = 503
@@ -744,6 +760,9 @@ class FakeHub:
                 data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
                 if next_link:
                     headers["Link"] = f'<{next_link}>; rel="next"'
+                # a listing page carries no X-Total-Count, as on the real Hub (commits pages do)
+                if code == 200:
+                    headers.update(f.page_headers)
                 remaining = hub._remaining()
                 if remaining is not None:
                     q, w = f.quota  # type: ignore[misc]
