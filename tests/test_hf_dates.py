@@ -32,9 +32,19 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.huggingface_dates import HuggingFaceDatesSource, nightly_budget
 from crawler.store import connect, staging_path
 from tests.fakes.faults import spawn_zoo, zoo, zoo_env
-from tests.fakes.hub import SENTINEL, FakeHub, Faults, commit_history, make_models, true_created_at
+from tests.fakes.hub import SENTINEL, FakeHub, Faults, commit_history, true_created_at
+from tests.fakes.hub import make_models as fake_models
 
 runner = CliRunner()
+
+
+def make_models(n: int, seed: int = 0, **kw: Any) -> list[dict]:
+    """The fake's synthetic models, none of them gated: these tests are about dating; the commits of a
+    gated repo are refused without a token, as on the Hub, and have tests of their own below."""
+    models = fake_models(n, seed, **kw)
+    for m in models:
+        m["gated"] = False
+    return models
 
 
 def legacy(models: list[dict]) -> list[dict]:
@@ -87,7 +97,7 @@ def first_commits(db: str) -> dict[str, tuple]:
 
 
 def test_the_fake_serves_commits_like_the_hub() -> None:
-    models = make_models(400, seed=5, sentinel_share=0.5)
+    models = fake_models(400, seed=5, sentinel_share=0.5)
     old = legacy(models)
     old[0]["_commits"] = 2500
     with FakeHub(models, faults=Faults()) as hub:
@@ -108,16 +118,35 @@ def test_the_fake_serves_commits_like_the_hub() -> None:
         assert dates_ == sorted(dates_, reverse=True)
         assert httpx2.get(f"{base}/main", params={"limit": 1001}).status_code == 400
         assert httpx2.get(f"{base}/main").json() == commit_history(m)[:50]  # default limit
+        # the error answers as the real Hub gave them (recorded answers, 2024-2026): anonymous, a missing
+        # repo is 401 with no X-Error-Code; with a token it is 404 RepoNotFound
         gone = httpx2.get(f"{hub.url}/api/models/nobody/nothing/commits/main")
+        assert gone.status_code == 401 and "x-error-code" not in gone.headers
+        assert gone.headers["x-error-message"] == "Invalid username or password."
+        assert gone.content == b'{"error":"Invalid username or password."}'
+        signed_in = {"Authorization": "Bearer hf_any"}
+        gone = httpx2.get(f"{hub.url}/api/models/nobody/nothing/commits/main", headers=signed_in)
         assert (gone.status_code, gone.headers["x-error-code"]) == (404, "RepoNotFound")
         bad = httpx2.get(f"{base}/{'0' * 40}")
         assert (bad.status_code, bad.headers["x-error-code"]) == (404, "RevisionNotFound")
-        # a rename keeps the _id: the old name answers 307 to the new one, query kept
+        assert bad.json() == {"error": f"Invalid rev id: {'0' * 40}"}
+        # a gated repo's commits: 401 GatedRepo anonymously, the message in the header and the body
+        gated = next(x for x in models if x["gated"])
+        shut = httpx2.get(f"{hub.url}/api/models/{gated['id']}/commits/main")
+        assert (shut.status_code, shut.headers["x-error-code"]) == (401, "GatedRepo")
+        assert shut.json() == {"error": shut.headers["x-error-message"]}
+        assert shut.headers["x-error-message"].startswith(f"Access to model {gated['id']} is restricted.")
+        # a rename keeps the _id: the old name answers 307 to the new one, relative, query kept, text body
         renamed = {**m, "id": "someone/new-name"}
         hub.set_models([renamed if x is m else x for x in models])
         moved = httpx2.get(f"{base}/main", params={"limit": 5})
         assert moved.status_code == 307
         assert moved.headers["location"] == "/api/models/someone/new-name/commits/main?limit=5"
+        assert moved.headers["content-type"] == "text/plain; charset=utf-8"
+        assert (
+            moved.text
+            == "Temporary Redirect. Redirecting to /api/models/someone/new-name/commits/main?limit=5"
+        )
         # one quota for the listing and the commits
         hub.faults.quota = (2, 60)
         hub._window_count = 0
@@ -344,22 +373,47 @@ def test_gone_and_renamed_repos_never_crash_and_never_get_a_wrong_date(db: str) 
         hub.set_models([{**m, "id": "third/name"} if m["_id"] == old[7]["_id"] else m for m in hub.models])
         result = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
         asked = hub.commit_requests()
+        paths = [p for p, _ in hub.requests]
+        # with a token the Hub says what an anonymous client is not told: the repo is not there (404)
+        signed_in = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_x"}
+        )
+        again = hub.commit_requests()[len(asked) :]
     assert result.exit_code == 0, result.output
-    assert "2 gone (404)" in result.output and "2 renamed (redirect followed)" in result.output
+    # anonymous: a deleted repo answers 401 like a private one; counted, warned, asked again
+    assert "2 missing or private (401 without a token; asked again)" in result.output
+    assert "gone (404)" not in result.output
+    assert "2 renamed (redirect followed)" in result.output
     assert "2 Hugging Face models not yet dated" in result.output  # the gone ones, until deleted
     assert asked.count("new-owner/renamed") == 1 and asked.count("third/name") == 1
+    # the redirect's relative Location kept the query: the new name was asked for 1,000 commits too
+    assert any(
+        p.startswith("/api/models/new-owner/renamed/commits/") and p.endswith("?limit=1000") for p in paths
+    )
     rows = first_commits(db)
     assert set(rows) == {m["_id"] for m in old} - {old[1]["_id"], old[4]["_id"]}
     assert rows[old[2]["_id"]][0] == true_created_at(old[2])  # the renamed repo's own date
     assert rows[old[7]["_id"]][0] == true_created_at(old[7])
-    [(warnings, samples)] = query(
-        db, "SELECT warnings, warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'"
+    [(warnings, samples), _] = query(
+        db,
+        "SELECT warnings, warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id",
     )
     text = "\n".join(samples)
     assert warnings == 4
-    assert f"{old[1]['id']}: gone (404 RepoNotFound): not dated" in text
+    assert (
+        f"{old[1]['id']}: 401 no X-Error-Code (Invalid username or password.): missing or private, the Hub "
+        "does not say which; not dated, asked again another night" in text
+    )
     assert f"{old[2]['id']}: renamed: the Hub answered 307 to new-owner/renamed; followed" in text
     assert additions(db)["legacy"] == 2
+    assert signed_in.exit_code == 0, signed_in.output
+    assert sorted(again) == sorted(gone) and "2 gone (404)" in signed_in.output
+    [(samples,)] = query(
+        db,
+        "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id DESC LIMIT 1",
+    )
+    assert f"{old[1]['id']}: gone (404 RepoNotFound): not dated" in "\n".join(samples)
+    assert "hf_x" not in "\n".join(samples) + signed_in.output
 
 
 class ForeignRedirectHub(FakeHub):
