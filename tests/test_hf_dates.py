@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 import httpx2
@@ -505,6 +506,130 @@ def test_an_oldest_commit_that_is_not_the_initial_one(db: str) -> None:
     [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
     assert any(pushed["id"] in s and "not 'initial commit'" in s for s in samples)
     assert any(squashed["id"] in s and "after the placeholder" in s for s in samples)
+
+
+def test_a_gated_repo_is_counted_without_a_token_and_dated_once_a_token_has_access(db: str) -> None:
+    models = make_models(200, seed=27, sentinel_share=0.3)
+    old = sorted(legacy(models), key=lambda m: m["_id"])
+    gated, refused = old[3], old[5]
+    gated.update(gated="manual", _access=("alice",))
+    refused.update(gated="auto")  # alice has not been granted access to this one
+    with FakeHub(models, tokens={"hf_alice": "alice"}) as hub:
+        crawl_hf(hub, db)
+        anonymous = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        statuses = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
+        asked = len(hub.commit_requests())
+        signed_in = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_alice"}
+        )
+        again = hub.commit_requests()[asked:]
+        statuses_again = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
+    assert anonymous.exit_code == 0, anonymous.output
+    assert statuses[f"/api/models/{gated['id']}"] == statuses[f"/api/models/{refused['id']}"] == 401
+    assert "2 gated (not dated without a token with access; asked again)" in anonymous.output
+    assert "2 Hugging Face models not yet dated" in anonymous.output
+    # not recorded as undatable: both are asked again when a token is set; the one it may read is dated
+    assert signed_in.exit_code == 0, signed_in.output
+    assert again == [gated["id"], refused["id"]]
+    assert statuses_again[f"/api/models/{refused['id']}"] == 403
+    assert "1 models dated" in signed_in.output and "1 gated" in signed_in.output
+    rows = first_commits(db)
+    assert rows[gated["_id"]][:2] == (true_created_at(gated), "first_commit") and refused["_id"] not in rows
+    samples = query(
+        db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id"
+    )
+    assert f"{gated['id']}: gated (401 GatedRepo): not dated without a token" in "\n".join(samples[0][0])
+    assert f"{refused['id']}: gated (403 GatedRepo): the token's account has no access" in "\n".join(
+        samples[1][0]
+    )
+
+
+def test_a_refused_token_fails_the_run_with_one_line(db: str) -> None:
+    models = make_models(100, seed=28, sentinel_share=0.3)
+    with FakeHub(models, tokens={"hf_alice": "alice"}) as hub:
+        crawl_hf(hub, db)
+        result = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_wrong"}
+        )
+        asked = hub.requests[-1]
+    assert result.exit_code == 1
+    [line] = [x for x in result.output.splitlines() if x.startswith("huggingface-dates:")]
+    assert line.startswith("huggingface-dates: run 2 failed")
+    assert line.endswith(
+        f"{hub.url} refused the Hugging Face token (401 Invalid credentials in Authorization header): set a "
+        "valid HF_TOKEN, or none, and run again"
+    )
+    assert "Traceback" not in result.output and "hf_wrong" not in result.output
+    assert asked[1] == 401 and "/commits/" in asked[0]  # the first model's request, and no other
+    [(status, requests, error)] = query(
+        db, "SELECT status, requests, error FROM crawl_runs WHERE source = 'huggingface-dates'"
+    )
+    assert (status, requests) == ("failed", 1) and "hf_wrong" not in error
+    assert first_commits(db) == {}
+
+
+class OddTotalHub(FakeHub):
+    """Sends an odd ``X-Total-Count`` with one repo's commits (``totals``: repo id -> header value)."""
+
+    totals: dict[str, str] = {}
+
+    def commits_page(self, path: str, query: dict[str, list[str]], user: str | None = None):
+        code, body, link, headers = super().commits_page(path, query, user)
+        repo_id = unquote(path.removeprefix("/api/models/")).partition("/commits/")[0]
+        if code == 200 and repo_id in self.totals:
+            headers["X-Total-Count"] = self.totals[repo_id]
+        return code, body, link, headers
+
+
+def test_an_implausible_total_is_counted_and_skipped_never_a_stalled_cohort(db: str) -> None:
+    models = make_models(200, seed=29, sentinel_share=0.3)
+    old = sorted(legacy(models), key=lambda m: m["_id"])
+    huge, beyond, small, words = old[0], old[1], old[2], old[3]
+    small["_commits"] = 5
+    with OddTotalHub(models) as hub:
+        hub.totals = {
+            huge["id"]: "1" + "0" * 400,  # a float of it overflows
+            beyond["id"]: "100001",  # more than the 100,000 commits believed
+            small["id"]: "2",  # smaller than the 5 commits it came with
+            words["id"]: "lots",
+        }
+        crawl_hf(hub, db)
+        first = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        asked = hub.commit_requests()
+        second = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        again = hub.commit_requests()[len(asked) :]
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert (
+        "4 with another odd answer" in first.output and "4 Hugging Face models not yet dated" in first.output
+    )
+    # one request each, no page asked by an odd total; every other model dated
+    assert Counter(asked) == Counter(m["id"] for m in old)
+    assert set(first_commits(db)) == {m["_id"] for m in old[4:]}
+    # not wedged: the next night asks the odd ones again, and only them
+    assert sorted(again) == sorted(m["id"] for m in old[:4])
+    [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
+    text = "\n".join(samples)
+    assert f"{huge['id']}: X-Total-Count '10000000000000000000… (401 characters)' is not a plausible" in text
+    assert (
+        f"{beyond['id']}: X-Total-Count '100001' is not a plausible number of commits (at most 100,000"
+        in text
+    )
+    assert f"{small['id']}: X-Total-Count 2 is smaller than the 5 commits sent" in text
+    assert f"{words['id']}: X-Total-Count 'lots' is not a plausible" in text
+
+
+def test_the_largest_plausible_total_asks_its_last_page_by_number(db: str) -> None:
+    models = make_models(100, seed=30, sentinel_share=0.3)
+    victim = sorted(legacy(models), key=lambda m: m["_id"])[0]
+    victim["_commits"] = 1000
+    with OddTotalHub(models) as hub:
+        hub.totals = {victim["id"]: "100000"}  # pages of 1,000 commits: the last is page 99
+        crawl_hf(hub, db)
+        result, source = dates(hub, db)
+        paths = [p for p, _ in hub.requests if p.startswith(f"/api/models/{victim['id']}/commits/")]
+    assert result.status == "complete" and source.tally.other == 1
+    assert len(paths) == 2 and "p=99" in paths[1] and "limit=1000" in paths[1]  # integers, exact
+    assert victim["_id"] not in first_commits(db)  # the history is shorter than said: page 99 is empty
 
 
 def test_a_revision_the_repo_no_longer_has_is_asked_again_after_the_next_listing(db: str) -> None:

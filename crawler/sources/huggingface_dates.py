@@ -314,7 +314,11 @@ class HuggingFaceDatesSource(Source):
                     raise _Unsettled(
                         f"no total and more than {MAX_PAGES} pages of commits: not dated tonight"
                     )
-            oldest = _oldest(items)
+            try:
+                oldest = _oldest(items)
+            except _Unsettled:  # no commit, or not one that can be read: an odd answer
+                self.tally.other += 1
+                raise
         except _Unsettled as exc:
             warnings.append(f"{repo_id}: {exc}")
             return None
