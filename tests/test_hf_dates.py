@@ -511,37 +511,41 @@ def test_an_oldest_commit_that_is_not_the_initial_one(db: str) -> None:
 def test_a_gated_repo_is_counted_without_a_token_and_dated_once_a_token_has_access(db: str) -> None:
     models = make_models(200, seed=27, sentinel_share=0.3)
     old = sorted(legacy(models), key=lambda m: m["_id"])
-    gated, refused = old[3], old[5]
-    gated.update(gated="manual", _access=("alice",))
-    refused.update(gated="auto")  # alice has not been granted access to this one
+    gated, late = old[3], old[5]
+    gated.update(gated="manual", _access=("alice",))  # gated when listed; alice may read it
     with FakeHub(models, tokens={"hf_alice": "alice"}) as hub:
         crawl_hf(hub, db)
+        # gated after the listing (the listing said "false"); alice has not been granted access
+        hub.set_models([{**m, "gated": "auto"} if m is late else m for m in models])
         anonymous = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        asked = hub.commit_requests()
         statuses = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
-        asked = len(hub.commit_requests())
         signed_in = invoke(
             "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_alice"}
         )
-        again = hub.commit_requests()[asked:]
+        again = hub.commit_requests()[len(asked) :]
         statuses_again = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
     assert anonymous.exit_code == 0, anonymous.output
-    assert statuses[f"/api/models/{gated['id']}"] == statuses[f"/api/models/{refused['id']}"] == 401
-    assert "2 gated (not dated without a token with access; asked again)" in anonymous.output
+    # without a token the one the listing says is gated is not asked; the other answers 401 GatedRepo
+    assert gated["id"] not in asked and statuses[f"/api/models/{late['id']}"] == 401
+    assert "1 gated (not dated without a token with access; asked again)" in anonymous.output
+    assert "1 gated, not asked without a token (dated once HF_TOKEN is set)" in anonymous.output
     assert "2 Hugging Face models not yet dated" in anonymous.output
-    # not recorded as undatable: both are asked again when a token is set; the one it may read is dated
+    # not recorded as undatable: both are asked when a token is set; the one it may read is dated
     assert signed_in.exit_code == 0, signed_in.output
-    assert again == [gated["id"], refused["id"]]
-    assert statuses_again[f"/api/models/{refused['id']}"] == 403
-    assert "1 models dated" in signed_in.output and "1 gated" in signed_in.output
+    assert again == [gated["id"], late["id"]]
+    assert statuses_again[f"/api/models/{late['id']}"] == 403
+    assert "1 models dated" in signed_in.output and "1 gated (not dated" in signed_in.output
+    assert "not asked without a token" not in signed_in.output
     rows = first_commits(db)
-    assert rows[gated["_id"]][:2] == (true_created_at(gated), "first_commit") and refused["_id"] not in rows
+    assert rows[gated["_id"]][:2] == (true_created_at(gated), "first_commit") and late["_id"] not in rows
     samples = query(
         db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id"
     )
-    assert f"{gated['id']}: gated (401 GatedRepo): not dated without a token" in "\n".join(samples[0][0])
-    assert f"{refused['id']}: gated (403 GatedRepo): the token's account has no access" in "\n".join(
-        samples[1][0]
-    )
+    first, second = "\n".join(samples[0][0]), "\n".join(samples[1][0])
+    assert f"{late['id']}: gated (401 GatedRepo): not dated without a token" in first
+    assert f"1 gated models not asked without a token ({gated['id']})" in first
+    assert f"{late['id']}: gated (403 GatedRepo): the token's account has no access" in second
 
 
 def test_a_refused_token_fails_the_run_with_one_line(db: str) -> None:

@@ -64,6 +64,8 @@ username or password.`` with no ``X-Error-Code`` (an anonymous client cannot tel
 token a missing repo is 404 ``RepoNotFound``), and a gated repo's commits answer 401 ``X-Error-Code:
 GatedRepo`` (403 with a token whose account has no access). Both settle nothing: counted (``hidden``,
 ``gated``), warned, asked again another night; a gated repo is dated once a token with access is set.
+A run without a token does not ask the models the listing says are gated (``models.gated`` not
+``false``): counted (``gated_skipped``), named in one warning, and asked by the first run with a token.
 Only ``Invalid credentials in Authorization header`` (the token is refused, for every model alike) fails
 the run, with one line; so does a 5xx that outlasts the retries. A failed run resumes from its last
 saved page the next time.
@@ -181,6 +183,8 @@ class Tally:
     hidden: int = 0
     #: ``X-Error-Code: GatedRepo``: a gated repo, without a token with access to it
     gated: int = 0
+    #: gated as the listing says, not asked (no token)
+    gated_skipped: int = 0
     refused: int = 0
     other: int = 0
     #: models of the work list not asked because the budget was spent (None: it was not)
@@ -198,7 +202,12 @@ class HuggingFaceDatesSource(Source):
     full_listing = False
     child_tables = (TABLE,)
     keep_child_rows = True
-    work_query = "SELECT key, id, sha FROM hf_dates_todo ORDER BY key"
+    #: the work list, with what the listing says of each model's gating (``models.gated``: 'false',
+    #: 'auto', 'manual' or NULL), so that a run without a token sends no request the Hub would refuse
+    work_query = (
+        "SELECT t.key, t.id, t.sha, m.gated FROM hf_dates_todo AS t "
+        "LEFT JOIN models AS m ON m.hub = 'huggingface' AND m.key = t.key ORDER BY t.key"
+    )
 
     def __init__(
         self,
@@ -256,12 +265,20 @@ class HuggingFaceDatesSource(Source):
         todo = [row for row in self.work if checkpoint is None or str(row[0]) > checkpoint]
         rows: list[dict[str, Any]] = []
         warnings: list[str] = []
-        for i, (key, repo_id, sha) in enumerate(todo):
-            try:
-                row = self._date(str(key), str(repo_id), sha, warnings)
-            except _BudgetSpent:
-                self.tally.left_at_budget = len(todo) - i
-                break
+        skipped: list[str] = []
+        for i, (key, repo_id, sha, *listed) in enumerate(todo):
+            if not self._signed_in and listed and listed[0] not in (None, "false"):
+                # gated, as the listing says: its commits answer 401 GatedRepo to an anonymous client,
+                # so it is not asked tonight; a run with a token asks it (no row: not undatable)
+                self.tally.gated_skipped += 1
+                skipped.append(str(repo_id))
+                row = None
+            else:
+                try:
+                    row = self._date(str(key), str(repo_id), sha, warnings)
+                except _BudgetSpent:
+                    self.tally.left_at_budget = len(todo) - i
+                    break
             if row is not None:
                 rows.append(row)
             done = i + 1
@@ -269,6 +286,12 @@ class HuggingFaceDatesSource(Source):
                 hint = self._hint(len(todo) - done)
                 yield Page([], str(key), warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=hint)
                 rows, warnings = [], []
+        if skipped:  # one warning for them all: they are skipped every night until a token is set
+            shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else "")
+            warnings.append(
+                f"{len(skipped):,} gated models not asked without a token ({shown}): their commits are "
+                "refused to an anonymous client; dated once HF_TOKEN is set for an account with access"
+            )
         yield Page([], None, warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=self._hint(0))
 
     def _hint(self, left: int) -> int:
@@ -575,6 +598,7 @@ def summary(source: Source, figures: Mapping[str, int]) -> str | None:
         (t.gone, "gone (404)"),
         (t.hidden, "missing or private (401 without a token; asked again)"),
         (t.gated, "gated (not dated without a token with access; asked again)"),
+        (t.gated_skipped, "gated, not asked without a token (dated once HF_TOKEN is set)"),
         (t.renamed, "renamed (redirect followed)"),
         (t.revision_missing, "whose listed revision is gone (asked again after the next listing)"),
         (t.refused, "redirected to another host (refused)"),
