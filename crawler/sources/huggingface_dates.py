@@ -78,9 +78,10 @@ retried with backoff, a total deadline per attempt (``--request-deadline`` / ``Z
 (``cannot reach <endpoint>: <reason>``), and every attempt counted on the run's meter. The helper is
 asked to return redirects and 4xx answers instead of following or raising them, because here a redirect
 is information (a rename, checked before it is followed: its ``Location`` is relative and keeps the
-query, so it is resolved against the URL asked) and a 401 or 404 says what became of the repo. :func:`crawler.sources.huggingface.pace` runs before
-every request after an answer that said ``RateLimit: r=0`` (the wait for the window's reset instead of a
-429). An endpoint with a user name or password in it is refused, as the listing refuses it.
+query, so it is resolved against the URL asked) and a 401 or 404 says what became of the repo.
+:func:`crawler.sources.huggingface.pace` runs before every request after an answer that said
+``RateLimit: r=0`` (the wait for the window's reset instead of a 429). An endpoint with a user name or
+password in it is refused, as the listing refuses it.
 """
 
 from __future__ import annotations
