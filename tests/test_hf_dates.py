@@ -32,7 +32,7 @@ from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.huggingface_dates import HuggingFaceDatesSource, nightly_budget
 from crawler.store import connect, staging_path
-from tests.fakes.faults import spawn_zoo, zoo, zoo_env
+from tests.fakes.faults import RecordingHub, spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import SENTINEL, FakeHub, Faults, commit_history, true_created_at
 from tests.fakes.hub import make_models as fake_models
 
@@ -570,6 +570,24 @@ def test_a_refused_token_fails_the_run_with_one_line(db: str) -> None:
     )
     assert (status, requests) == ("failed", 1) and "hf_wrong" not in error
     assert first_commits(db) == {}
+
+
+def test_a_401_that_echoes_the_token_is_a_warning_without_the_token(db: str) -> None:
+    secret = "hf_SECRETtoken0123456789"
+    models = make_models(60, seed=31, sentinel_share=0.3)
+    with RecordingHub(models) as hub:
+        crawl_hf(hub, db)
+        hub.echo_status = 401  # every answer now: 401, its message repeating the Authorization header
+        result = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": secret})
+        seen = hub.seen()
+    assert result.exit_code == 0, result.output  # not the refused-token message: one repo's answer
+    assert seen[-1].authorization == f"Bearer {secret}"
+    assert f"{len(legacy(models))} missing or private" in result.output
+    [(samples, error)] = query(
+        db, "SELECT warning_samples, error FROM crawl_runs WHERE source = 'huggingface-dates'"
+    )
+    assert samples and all("(rejected Bearer ***): missing or private" in s for s in samples), samples
+    assert secret not in "\n".join(samples) + result.output + str(error)
 
 
 class OddTotalHub(FakeHub):
