@@ -633,8 +633,10 @@ For each such model of the last listing that is not dated yet, this asks its com
 oldest commit, the Hub's `initial commit`; the statistics then count the model in its true year.
 Dates are never asked for again or changed. --max-requests bounds the run (the quota is 500 requests
 per 5 minutes anonymous, 1,000 with HF_TOKEN); a run that stops there is complete and the next one goes
-on. `zoo crawl all` runs it after the listing with $ZOO_HF_DATES_BUDGET requests (default 2,000). An
-interrupted run resumes from its last saved page; --restart abandons it.
+on. `zoo crawl all` runs it after the listing with $ZOO_HF_DATES_BUDGET requests (default 2,000). Without
+a token, gated repos are not asked and missing or private ones answer 401: both are counted and asked
+again by a later run (set HF_TOKEN to date gated repos your account may read); only a token the Hub
+refuses fails the run. An interrupted run resumes from its last saved page; --restart abandons it.
 
 Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
         options=(
