@@ -54,6 +54,8 @@ def zoo(*args: str) -> tuple[float, str]:
 
 def listing(n: int, share: float, big_share: float, seed: int) -> tuple[list[dict], int]:
     models = make_models(n, seed=seed, sentinel_share=share)
+    for m in models:  # none gated: a run without a token does not ask gated repos, and this measures dating
+        m["gated"] = False
     rng = random.Random(seed)
     legacy = [m for m in models if m["createdAt"] == SENTINEL]
     for m in rng.sample(legacy, max(1, int(len(legacy) * big_share))):

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 import httpx2
@@ -31,10 +32,20 @@ from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.huggingface_dates import HuggingFaceDatesSource, nightly_budget
 from crawler.store import connect, staging_path
-from tests.fakes.faults import spawn_zoo, zoo, zoo_env
-from tests.fakes.hub import SENTINEL, FakeHub, Faults, commit_history, make_models, true_created_at
+from tests.fakes.faults import RecordingHub, spawn_zoo, zoo, zoo_env
+from tests.fakes.hub import SENTINEL, FakeHub, Faults, commit_history, true_created_at
+from tests.fakes.hub import make_models as fake_models
 
 runner = CliRunner()
+
+
+def make_models(n: int, seed: int = 0, **kw: Any) -> list[dict]:
+    """The fake's synthetic models, none of them gated: these tests are about dating; the commits of a
+    gated repo are refused without a token, as on the Hub, and have tests of their own below."""
+    models = fake_models(n, seed, **kw)
+    for m in models:
+        m["gated"] = False
+    return models
 
 
 def legacy(models: list[dict]) -> list[dict]:
@@ -87,7 +98,7 @@ def first_commits(db: str) -> dict[str, tuple]:
 
 
 def test_the_fake_serves_commits_like_the_hub() -> None:
-    models = make_models(400, seed=5, sentinel_share=0.5)
+    models = fake_models(400, seed=5, sentinel_share=0.5)
     old = legacy(models)
     old[0]["_commits"] = 2500
     with FakeHub(models, faults=Faults()) as hub:
@@ -108,16 +119,35 @@ def test_the_fake_serves_commits_like_the_hub() -> None:
         assert dates_ == sorted(dates_, reverse=True)
         assert httpx2.get(f"{base}/main", params={"limit": 1001}).status_code == 400
         assert httpx2.get(f"{base}/main").json() == commit_history(m)[:50]  # default limit
+        # the error answers as the real Hub gave them (recorded answers, 2024-2026): anonymous, a missing
+        # repo is 401 with no X-Error-Code; with a token it is 404 RepoNotFound
         gone = httpx2.get(f"{hub.url}/api/models/nobody/nothing/commits/main")
+        assert gone.status_code == 401 and "x-error-code" not in gone.headers
+        assert gone.headers["x-error-message"] == "Invalid username or password."
+        assert gone.content == b'{"error":"Invalid username or password."}'
+        signed_in = {"Authorization": "Bearer hf_any"}
+        gone = httpx2.get(f"{hub.url}/api/models/nobody/nothing/commits/main", headers=signed_in)
         assert (gone.status_code, gone.headers["x-error-code"]) == (404, "RepoNotFound")
         bad = httpx2.get(f"{base}/{'0' * 40}")
         assert (bad.status_code, bad.headers["x-error-code"]) == (404, "RevisionNotFound")
-        # a rename keeps the _id: the old name answers 307 to the new one, query kept
+        assert bad.json() == {"error": f"Invalid rev id: {'0' * 40}"}
+        # a gated repo's commits: 401 GatedRepo anonymously, the message in the header and the body
+        gated = next(x for x in models if x["gated"])
+        shut = httpx2.get(f"{hub.url}/api/models/{gated['id']}/commits/main")
+        assert (shut.status_code, shut.headers["x-error-code"]) == (401, "GatedRepo")
+        assert shut.json() == {"error": shut.headers["x-error-message"]}
+        assert shut.headers["x-error-message"].startswith(f"Access to model {gated['id']} is restricted.")
+        # a rename keeps the _id: the old name answers 307 to the new one, relative, query kept, text body
         renamed = {**m, "id": "someone/new-name"}
         hub.set_models([renamed if x is m else x for x in models])
         moved = httpx2.get(f"{base}/main", params={"limit": 5})
         assert moved.status_code == 307
         assert moved.headers["location"] == "/api/models/someone/new-name/commits/main?limit=5"
+        assert moved.headers["content-type"] == "text/plain; charset=utf-8"
+        assert (
+            moved.text
+            == "Temporary Redirect. Redirecting to /api/models/someone/new-name/commits/main?limit=5"
+        )
         # one quota for the listing and the commits
         hub.faults.quota = (2, 60)
         hub._window_count = 0
@@ -344,22 +374,47 @@ def test_gone_and_renamed_repos_never_crash_and_never_get_a_wrong_date(db: str) 
         hub.set_models([{**m, "id": "third/name"} if m["_id"] == old[7]["_id"] else m for m in hub.models])
         result = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
         asked = hub.commit_requests()
+        paths = [p for p, _ in hub.requests]
+        # with a token the Hub says what an anonymous client is not told: the repo is not there (404)
+        signed_in = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_x"}
+        )
+        again = hub.commit_requests()[len(asked) :]
     assert result.exit_code == 0, result.output
-    assert "2 gone (404)" in result.output and "2 renamed (redirect followed)" in result.output
+    # anonymous: a deleted repo answers 401 like a private one; counted, warned, asked again
+    assert "2 missing or private (401 without a token; asked again)" in result.output
+    assert "gone (404)" not in result.output
+    assert "2 renamed (redirect followed)" in result.output
     assert "2 Hugging Face models not yet dated" in result.output  # the gone ones, until deleted
     assert asked.count("new-owner/renamed") == 1 and asked.count("third/name") == 1
+    # the redirect's relative Location kept the query: the new name was asked for 1,000 commits too
+    assert any(
+        p.startswith("/api/models/new-owner/renamed/commits/") and p.endswith("?limit=1000") for p in paths
+    )
     rows = first_commits(db)
     assert set(rows) == {m["_id"] for m in old} - {old[1]["_id"], old[4]["_id"]}
     assert rows[old[2]["_id"]][0] == true_created_at(old[2])  # the renamed repo's own date
     assert rows[old[7]["_id"]][0] == true_created_at(old[7])
-    [(warnings, samples)] = query(
-        db, "SELECT warnings, warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'"
+    [(warnings, samples), _] = query(
+        db,
+        "SELECT warnings, warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id",
     )
     text = "\n".join(samples)
     assert warnings == 4
-    assert f"{old[1]['id']}: gone (404 RepoNotFound): not dated" in text
+    assert (
+        f"{old[1]['id']}: 401 no X-Error-Code (Invalid username or password.): missing or private, the Hub "
+        "does not say which; not dated, asked again another night" in text
+    )
     assert f"{old[2]['id']}: renamed: the Hub answered 307 to new-owner/renamed; followed" in text
     assert additions(db)["legacy"] == 2
+    assert signed_in.exit_code == 0, signed_in.output
+    assert sorted(again) == sorted(gone) and "2 gone (404)" in signed_in.output
+    [(samples,)] = query(
+        db,
+        "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id DESC LIMIT 1",
+    )
+    assert f"{old[1]['id']}: gone (404 RepoNotFound): not dated" in "\n".join(samples)
+    assert "hf_x" not in "\n".join(samples) + signed_in.output
 
 
 class ForeignRedirectHub(FakeHub):
@@ -451,6 +506,152 @@ def test_an_oldest_commit_that_is_not_the_initial_one(db: str) -> None:
     [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
     assert any(pushed["id"] in s and "not 'initial commit'" in s for s in samples)
     assert any(squashed["id"] in s and "after the placeholder" in s for s in samples)
+
+
+def test_a_gated_repo_is_counted_without_a_token_and_dated_once_a_token_has_access(db: str) -> None:
+    models = make_models(200, seed=27, sentinel_share=0.3)
+    old = sorted(legacy(models), key=lambda m: m["_id"])
+    gated, late = old[3], old[5]
+    gated.update(gated="manual", _access=("alice",))  # gated when listed; alice may read it
+    with FakeHub(models, tokens={"hf_alice": "alice"}) as hub:
+        crawl_hf(hub, db)
+        # gated after the listing (the listing said "false"); alice has not been granted access
+        hub.set_models([{**m, "gated": "auto"} if m is late else m for m in models])
+        anonymous = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        asked = hub.commit_requests()
+        statuses = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
+        signed_in = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_alice"}
+        )
+        again = hub.commit_requests()[len(asked) :]
+        statuses_again = {p.split("/commits/")[0]: s for p, s in hub.requests if "/commits/" in p}
+    assert anonymous.exit_code == 0, anonymous.output
+    # without a token the one the listing says is gated is not asked; the other answers 401 GatedRepo
+    assert gated["id"] not in asked and statuses[f"/api/models/{late['id']}"] == 401
+    assert "1 gated (not dated without a token with access; asked again)" in anonymous.output
+    assert "1 gated, not asked without a token (dated once HF_TOKEN is set)" in anonymous.output
+    assert "2 Hugging Face models not yet dated" in anonymous.output
+    # not recorded as undatable: both are asked when a token is set; the one it may read is dated
+    assert signed_in.exit_code == 0, signed_in.output
+    assert again == [gated["id"], late["id"]]
+    assert statuses_again[f"/api/models/{late['id']}"] == 403
+    assert "1 models dated" in signed_in.output and "1 gated (not dated" in signed_in.output
+    assert "not asked without a token" not in signed_in.output
+    rows = first_commits(db)
+    assert rows[gated["_id"]][:2] == (true_created_at(gated), "first_commit") and late["_id"] not in rows
+    samples = query(
+        db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates' ORDER BY run_id"
+    )
+    first, second = "\n".join(samples[0][0]), "\n".join(samples[1][0])
+    assert f"{late['id']}: gated (401 GatedRepo): not dated without a token" in first
+    assert f"1 gated models not asked without a token ({gated['id']})" in first
+    assert f"{late['id']}: gated (403 GatedRepo): the token's account has no access" in second
+
+
+def test_a_refused_token_fails_the_run_with_one_line(db: str) -> None:
+    models = make_models(100, seed=28, sentinel_share=0.3)
+    with FakeHub(models, tokens={"hf_alice": "alice"}) as hub:
+        crawl_hf(hub, db)
+        result = invoke(
+            "crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": "hf_wrong"}
+        )
+        asked = hub.requests[-1]
+    assert result.exit_code == 1
+    [line] = [x for x in result.output.splitlines() if x.startswith("huggingface-dates:")]
+    assert line.startswith("huggingface-dates: run 2 failed")
+    assert line.endswith(
+        f"{hub.url} refused the Hugging Face token (401 Invalid credentials in Authorization header): set a "
+        "valid HF_TOKEN, or none, and run again"
+    )
+    assert "Traceback" not in result.output and "hf_wrong" not in result.output
+    assert asked[1] == 401 and "/commits/" in asked[0]  # the first model's request, and no other
+    [(status, requests, error)] = query(
+        db, "SELECT status, requests, error FROM crawl_runs WHERE source = 'huggingface-dates'"
+    )
+    assert (status, requests) == ("failed", 1) and "hf_wrong" not in error
+    assert first_commits(db) == {}
+
+
+def test_a_401_that_echoes_the_token_is_a_warning_without_the_token(db: str) -> None:
+    secret = "hf_SECRETtoken0123456789"
+    models = make_models(60, seed=31, sentinel_share=0.3)
+    with RecordingHub(models) as hub:
+        crawl_hf(hub, db)
+        hub.echo_status = 401  # every answer now: 401, its message repeating the Authorization header
+        result = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db, env={"HF_TOKEN": secret})
+        seen = hub.seen()
+    assert result.exit_code == 0, result.output  # not the refused-token message: one repo's answer
+    assert seen[-1].authorization == f"Bearer {secret}"
+    assert f"{len(legacy(models))} missing or private" in result.output
+    [(samples, error)] = query(
+        db, "SELECT warning_samples, error FROM crawl_runs WHERE source = 'huggingface-dates'"
+    )
+    assert samples and all("(rejected Bearer ***): missing or private" in s for s in samples), samples
+    assert secret not in "\n".join(samples) + result.output + str(error)
+
+
+class OddTotalHub(FakeHub):
+    """Sends an odd ``X-Total-Count`` with one repo's commits (``totals``: repo id -> header value)."""
+
+    totals: dict[str, str] = {}
+
+    def commits_page(self, path: str, query: dict[str, list[str]], user: str | None = None):
+        code, body, link, headers = super().commits_page(path, query, user)
+        repo_id = unquote(path.removeprefix("/api/models/")).partition("/commits/")[0]
+        if code == 200 and repo_id in self.totals:
+            headers["X-Total-Count"] = self.totals[repo_id]
+        return code, body, link, headers
+
+
+def test_an_implausible_total_is_counted_and_skipped_never_a_stalled_cohort(db: str) -> None:
+    models = make_models(200, seed=29, sentinel_share=0.3)
+    old = sorted(legacy(models), key=lambda m: m["_id"])
+    huge, beyond, small, words = old[0], old[1], old[2], old[3]
+    small["_commits"] = 5
+    with OddTotalHub(models) as hub:
+        hub.totals = {
+            huge["id"]: "1" + "0" * 400,  # a float of it overflows
+            beyond["id"]: "100001",  # more than the 100,000 commits believed
+            small["id"]: "2",  # smaller than the 5 commits it came with
+            words["id"]: "lots",
+        }
+        crawl_hf(hub, db)
+        first = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        asked = hub.commit_requests()
+        second = invoke("crawl", "hf-dates", "--hf-endpoint", hub.url, "--db", db)
+        again = hub.commit_requests()[len(asked) :]
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert (
+        "4 with another odd answer" in first.output and "4 Hugging Face models not yet dated" in first.output
+    )
+    # one request each, no page asked by an odd total; every other model dated
+    assert Counter(asked) == Counter(m["id"] for m in old)
+    assert set(first_commits(db)) == {m["_id"] for m in old[4:]}
+    # not wedged: the next night asks the odd ones again, and only them
+    assert sorted(again) == sorted(m["id"] for m in old[:4])
+    [samples] = query(db, "SELECT warning_samples FROM crawl_runs WHERE source = 'huggingface-dates'")[0]
+    text = "\n".join(samples)
+    assert f"{huge['id']}: X-Total-Count '10000000000000000000… (401 characters)' is not a plausible" in text
+    assert (
+        f"{beyond['id']}: X-Total-Count '100001' is not a plausible number of commits (at most 100,000"
+        in text
+    )
+    assert f"{small['id']}: X-Total-Count 2 is smaller than the 5 commits sent" in text
+    assert f"{words['id']}: X-Total-Count 'lots' is not a plausible" in text
+
+
+def test_the_largest_plausible_total_asks_its_last_page_by_number(db: str) -> None:
+    models = make_models(100, seed=30, sentinel_share=0.3)
+    victim = sorted(legacy(models), key=lambda m: m["_id"])[0]
+    victim["_commits"] = 1000
+    with OddTotalHub(models) as hub:
+        hub.totals = {victim["id"]: "100000"}  # pages of 1,000 commits: the last is page 99
+        crawl_hf(hub, db)
+        result, source = dates(hub, db)
+        paths = [p for p, _ in hub.requests if p.startswith(f"/api/models/{victim['id']}/commits/")]
+    assert result.status == "complete" and source.tally.other == 1
+    assert len(paths) == 2 and "p=99" in paths[1] and "limit=1000" in paths[1]  # integers, exact
+    assert victim["_id"] not in first_commits(db)  # the history is shorter than said: page 99 is empty
 
 
 def test_a_revision_the_repo_no_longer_has_is_asked_again_after_the_next_listing(db: str) -> None:

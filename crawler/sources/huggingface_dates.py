@@ -7,8 +7,13 @@ survives elsewhere: when the Hub creates a repo it commits ``initial commit`` (a
 1,000 a page, page ``p`` (from 0), the total in ``X-Total-Count`` (huggingface_hub ``list_repo_commits``,
 huggingface.js ``listCommits``/``countCommits``). So one request with ``limit=1000`` dates almost every
 repo (the last item is the oldest commit); for the rare repo with more than 1,000 commits the total
-names the page that holds the first one, ``p = ceil(total / 1000) - 1``: two requests. Without a total
-(an odd server) the ``Link: rel="next"`` pages are followed to the end.
+names the page that holds the first one, ``p = ceil(total / 1000) - 1`` (in integers): two requests.
+Without a total (an odd server) the ``Link: rel="next"`` pages are followed to the end, at most
+:data:`MAX_PAGES` of them. A total that is not a whole number of at most :data:`MAX_TOTAL_COMMITS`
+(100,000: :data:`MAX_PAGES` pages of 1,000), or smaller than the page it came with, is an odd answer:
+that model is counted, named in a warning and asked again another night, and the run goes on. Real
+histories are far shorter (gpt2, one of the oldest and busiest repos, has 26 commits in recorded
+answers), and a total of 400 digits must not stop the run (``ceil`` of a float of it overflows).
 
 An enrichment source (see :mod:`crawler.sources.base`):
 
@@ -52,7 +57,17 @@ stays invalid JSON. A renamed repo answers 307 to its new name's URL: the redire
 stays on the endpoint's own scheme, host and port (and refused otherwise), and counted. The revision
 asked is the listing's ``sha`` (a commit id works as a revision), else ``main``: if a repo's old name
 were taken by another repo, that one would not hold the sha and would answer 404, never a wrong date.
-A 401 (a bad token) or a 5xx that outlasts the retries fails the run, which resumes from its last
+
+401 means what the Hub means by it (recorded real answers; huggingface_hub's ``hf_raise_for_status``
+reads it the same way): without a token, a repo that is missing **or private** answers 401 ``Invalid
+username or password.`` with no ``X-Error-Code`` (an anonymous client cannot tell the two apart; with a
+token a missing repo is 404 ``RepoNotFound``), and a gated repo's commits answer 401 ``X-Error-Code:
+GatedRepo`` (403 with a token whose account has no access). Both settle nothing: counted (``hidden``,
+``gated``), warned, asked again another night; a gated repo is dated once a token with access is set.
+A run without a token does not ask the models the listing says are gated (``models.gated`` not
+``false``): counted (``gated_skipped``), named in one warning, and asked by the first run with a token.
+Only ``Invalid credentials in Authorization header`` (the token is refused, for every model alike) fails
+the run, with one line; so does a 5xx that outlasts the retries. A failed run resumes from its last
 saved page the next time.
 
 HTTP: every request goes through the listing's request helper,
@@ -62,15 +77,15 @@ retried with backoff, a total deadline per attempt (``--request-deadline`` / ``Z
 60 s; 4 time-outs in a row fail the run), a Hub that cannot be reached failing the run within 30 s
 (``cannot reach <endpoint>: <reason>``), and every attempt counted on the run's meter. The helper is
 asked to return redirects and 4xx answers instead of following or raising them, because here a redirect
-is information (a rename, checked before it is followed) and a 404 says what became of the repo;
-``hf_raise_for_status`` fails the run on a 401. :func:`crawler.sources.huggingface.pace` runs before
-every request after an answer that said ``RateLimit: r=0`` (the wait for the window's reset instead of a
-429). An endpoint with a user name or password in it is refused, as the listing refuses it.
+is information (a rename, checked before it is followed: its ``Location`` is relative and keeps the
+query, so it is resolved against the URL asked) and a 401 or 404 says what became of the repo.
+:func:`crawler.sources.huggingface.pace` runs before every request after an answer that said
+``RateLimit: r=0`` (the wait for the window's reset instead of a 429). An endpoint with a user name or
+password in it is refused, as the listing refuses it.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -85,7 +100,7 @@ from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
 from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
-from .base import Source
+from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
 from .huggingface import SENTINEL_CREATED_AT, HubClient, pace, resolve_endpoint, token_secrets
 from .records import PLAUSIBLE_SINCE, Page, in_utc
@@ -103,8 +118,13 @@ INITIAL_TITLE = "initial commit"
 NIGHTLY_BUDGET = 2000
 #: redirects followed for one request (a repo renamed twice answers with one redirect, to its name now)
 MAX_REDIRECTS = 3
-#: pages followed by ``Link`` for a repo when the Hub sends no total (100,000 commits)
-MAX_LINK_PAGES = 100
+#: pages of commits read for one repo at most: followed by ``Link`` when the Hub sends no total, or the
+#: last page asked by its number (100,000 commits; real histories are a few dozen)
+MAX_PAGES = 100
+#: the largest ``X-Total-Count`` believed: a larger one is an odd answer (that model is not dated tonight)
+MAX_TOTAL_COMMITS = MAX_PAGES * COMMITS_LIMIT
+#: the Hub's answer (``X-Error-Message``) when it refuses the token itself, not one repo
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
 _SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -160,6 +180,12 @@ class Tally:
     gone: int = 0
     renamed: int = 0
     revision_missing: int = 0
+    #: 401 without ``X-Error-Code``: missing or private (what the Hub tells an anonymous client of both)
+    hidden: int = 0
+    #: ``X-Error-Code: GatedRepo``: a gated repo, without a token with access to it
+    gated: int = 0
+    #: gated as the listing says, not asked (no token)
+    gated_skipped: int = 0
     refused: int = 0
     other: int = 0
     #: models of the work list not asked because the budget was spent (None: it was not)
@@ -177,7 +203,12 @@ class HuggingFaceDatesSource(Source):
     full_listing = False
     child_tables = (TABLE,)
     keep_child_rows = True
-    work_query = "SELECT key, id, sha FROM hf_dates_todo ORDER BY key"
+    #: the work list, with what the listing says of each model's gating (``models.gated``: 'false',
+    #: 'auto', 'manual' or NULL), so that a run without a token sends no request the Hub would refuse
+    work_query = (
+        "SELECT t.key, t.id, t.sha, m.gated FROM hf_dates_todo AS t "
+        "LEFT JOIN models AS m ON m.hub = 'huggingface' AND m.key = t.key ORDER BY t.key"
+    )
 
     def __init__(
         self,
@@ -213,6 +244,7 @@ class HuggingFaceDatesSource(Source):
         self.tally = Tally()
         self._last: tuple[httpx2.Response, float] | None = None  # the latest answer, for pacing
         self._headers: dict[str, str] = {}
+        self._signed_in = False  # a token goes with the requests (set when the headers are built)
 
     def params(self) -> dict[str, Any]:
         return {
@@ -230,15 +262,24 @@ class HuggingFaceDatesSource(Source):
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         # Built once, before the first counted request (huggingface_hub may look up its user agent).
         self._headers = build_hf_headers(token=self.token, library_name="zoo", library_version=__version__)
+        self._signed_in = any(k.lower() == "authorization" for k in self._headers)
         todo = [row for row in self.work if checkpoint is None or str(row[0]) > checkpoint]
         rows: list[dict[str, Any]] = []
         warnings: list[str] = []
-        for i, (key, repo_id, sha) in enumerate(todo):
-            try:
-                row = self._date(str(key), str(repo_id), sha, warnings)
-            except _BudgetSpent:
-                self.tally.left_at_budget = len(todo) - i
-                break
+        skipped: list[str] = []
+        for i, (key, repo_id, sha, *listed) in enumerate(todo):
+            if not self._signed_in and listed and listed[0] not in (None, "false"):
+                # gated, as the listing says: its commits answer 401 GatedRepo to an anonymous client,
+                # so it is not asked tonight; a run with a token asks it (no row: not undatable)
+                self.tally.gated_skipped += 1
+                skipped.append(str(repo_id))
+                row = None
+            else:
+                try:
+                    row = self._date(str(key), str(repo_id), sha, warnings)
+                except _BudgetSpent:
+                    self.tally.left_at_budget = len(todo) - i
+                    break
             if row is not None:
                 rows.append(row)
             done = i + 1
@@ -246,6 +287,12 @@ class HuggingFaceDatesSource(Source):
                 hint = self._hint(len(todo) - done)
                 yield Page([], str(key), warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=hint)
                 rows, warnings = [], []
+        if skipped:  # one warning for them all: they are skipped every night until a token is set
+            shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3:,} more" if len(skipped) > 3 else "")
+            warnings.append(
+                f"{len(skipped):,} gated models not asked without a token ({shown}): their commits are "
+                "refused to an anonymous client; dated once HF_TOKEN is set for an account with access"
+            )
         yield Page([], None, warnings, {TABLE: rows}, requests=self.meter.take(), total_hint=self._hint(0))
 
     def _hint(self, left: int) -> int:
@@ -268,13 +315,14 @@ class HuggingFaceDatesSource(Source):
         )
         try:
             response, items, url = self._get(url, repo_id, warnings)
-            total = _total(response)
+            total = self._total(response, len(items))
             if total is not None and total > len(items) > 0:  # the first commit is on the last page
-                # pages hold `limit` commits (a server that caps them lower still pages evenly)
-                page = math.ceil(total / len(items)) - 1
+                # pages hold `limit` commits (a server that caps them lower still pages evenly); integer
+                # arithmetic: the total is bounded, but a float of a huge one would overflow
+                page = -(-total // len(items)) - 1
                 response, items, url = self._get(_with_page(url, page), repo_id, warnings)
             elif total is None:  # no total: the Link pages, to the end
-                for _ in range(MAX_LINK_PAGES):
+                for _ in range(MAX_PAGES):
                     link = response.links.get("next", {}).get("url")
                     if link is None:
                         break
@@ -287,8 +335,14 @@ class HuggingFaceDatesSource(Source):
                     response, items, url = self._get(target, repo_id, warnings)
                 else:
                     self.tally.other += 1
-                    raise _Unsettled(f"no total and more than {MAX_LINK_PAGES} pages of commits: not dated")
-            oldest = _oldest(items)
+                    raise _Unsettled(
+                        f"no total and more than {MAX_PAGES} pages of commits: not dated tonight"
+                    )
+            try:
+                oldest = _oldest(items)
+            except _Unsettled:  # no commit, or not one that can be read: an odd answer
+                self.tally.other += 1
+                raise
         except _Unsettled as exc:
             warnings.append(f"{repo_id}: {exc}")
             return None
@@ -335,6 +389,28 @@ class HuggingFaceDatesSource(Source):
             "dated_at": _iso(datetime.now(timezone.utc)),
         }
 
+    def _total(self, response: httpx2.Response, items: int) -> int | None:
+        """The answer's ``X-Total-Count`` (None when it has none); raises :class:`_Unsettled` for one that
+        is not a plausible number of commits of the page it came with (counted as an odd answer)."""
+        text = response.headers.get("x-total-count")
+        if text is None:
+            return None
+        text = text.strip()
+        total = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+        if total is None or total > MAX_TOTAL_COMMITS:
+            self.tally.other += 1
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text):,} characters)"
+            raise _Unsettled(
+                f"X-Total-Count {shown!r} is not a plausible number of commits (at most "
+                f"{MAX_TOTAL_COMMITS:,} are believed): not dated tonight"
+            )
+        if total < items:
+            self.tally.other += 1
+            raise _Unsettled(
+                f"X-Total-Count {total} is smaller than the {items} commits sent: not dated tonight"
+            )
+        return total
+
     def _before_request(self) -> None:
         """Stop at the budget; else wait if the latest answer said the quota window is used up."""
         if self.max_requests is not None and self.meter.requests >= self.max_requests:
@@ -364,8 +440,9 @@ class HuggingFaceDatesSource(Source):
         """One page of commits: (the answer, its items, the URL that answered, after redirects).
 
         Raises :class:`_Unsettled` for an answer that settles nothing tonight, :class:`_BudgetSpent`
-        before a request the budget does not allow; a 401 or a lasting 5xx raises huggingface_hub's
-        error, and a Hub that hangs or cannot be reached raises :class:`SourceError`: these fail the run.
+        before a request the budget does not allow; a refused token raises :class:`SourceError`, a lasting
+        5xx huggingface_hub's error, and a Hub that hangs or cannot be reached :class:`SourceError`: these
+        fail the run.
         """
         client = self._client()
         redirects = bad_bodies = 0
@@ -406,12 +483,13 @@ class HuggingFaceDatesSource(Source):
                 raise _Unsettled(
                     f"gone (404 {code}): not dated; the listing marks it deleted once it stays missing"
                 )
-            if status == 401 or status >= 500:
-                hf_raise_for_status(response)  # the token or the Hub is wrong for every model: fail
+            if status in (401, 403):
+                self._refused(response)  # raises: this model is not dated tonight, or the token is bad
+            if status >= 500:
+                hf_raise_for_status(response)  # the Hub is wrong for every model: fail
             if status != 200:
                 self.tally.other += 1
-                why = response.headers.get("x-error-message") or response.reason_phrase
-                raise _Unsettled(f"HTTP {status} ({why}): not dated tonight")
+                raise _Unsettled(f"HTTP {status} ({_error_text(response)}): not dated tonight")
             try:
                 data = orjson.loads(response.content)
             except ValueError:  # a truncated body: no HTTP-level retry sees it
@@ -428,12 +506,56 @@ class HuggingFaceDatesSource(Source):
                 raise _Unsettled(f"the Hub answered with a {type(data).__name__}, not a list of commits")
             return response, data, url
 
+    def _refused(self, response: httpx2.Response) -> None:
+        """A 401 or 403, read as the Hub means it (recorded real answers; huggingface_hub's
+        ``hf_raise_for_status`` decides the same way). Raises :class:`SourceError` when the token itself
+        is refused, else :class:`_Unsettled` (counted)."""
+        status = response.status_code
+        code = response.headers.get("x-error-code")
+        text = _error_text(response)
+        if status == 401 and text == INVALID_CREDENTIALS:
+            raise SourceError(
+                f"{self.endpoint} refused the Hugging Face token (401 {INVALID_CREDENTIALS}): set a valid "
+                "HF_TOKEN, or none, and run again"
+            )
+        if code == "GatedRepo":
+            self.tally.gated += 1
+            if self._signed_in:
+                raise _Unsettled(
+                    f"gated ({status} GatedRepo): the token's account has no access to it; not dated, asked "
+                    "again another night (dated once the account is granted access)"
+                )
+            raise _Unsettled(
+                f"gated ({status} GatedRepo): not dated without a token; asked again another night (dated "
+                "once HF_TOKEN is set for an account with access)"
+            )
+        if status == 401:
+            # without X-Error-Code: the Hub does not say whether the repo exists (missing and private
+            # repos answer alike to an anonymous client); it leaves the work list once the listing marks
+            # it deleted, or is dated if it turns up again
+            self.tally.hidden += 1
+            raise _Unsettled(
+                f"401 {code or 'no X-Error-Code'} ({text}): missing or private, the Hub does not say which; "
+                "not dated, asked again another night"
+            )
+        self.tally.other += 1
+        shown = f"{status} {code}" if code else str(status)
+        raise _Unsettled(f"HTTP {shown} ({text}): not dated tonight")
 
-def _total(response: httpx2.Response) -> int | None:
-    try:
-        return int(response.headers["x-total-count"])
-    except (KeyError, ValueError):
-        return None
+
+def _error_text(response: httpx2.Response) -> str:
+    """The Hub's error message: ``X-Error-Message``, else the body's ``error``, else the reason phrase;
+    on one line and short (it goes into warnings)."""
+    text = response.headers.get("x-error-message")
+    if text is None:
+        try:
+            body = orjson.loads(response.content)
+        except ValueError:
+            body = None
+        error = body.get("error") if isinstance(body, dict) else None
+        text = error if isinstance(error, str) else response.reason_phrase
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def _oldest(items: list[Any]) -> tuple[datetime, str, str, list[str]]:
@@ -475,6 +597,9 @@ def summary(source: Source, figures: Mapping[str, int]) -> str | None:
         (t.after_placeholder, "with a history rewritten after 2022-03-02 (not datable, kept in legacy)"),
         (t.out_of_range, "with an oldest commit dated before 2000 (not datable, kept in legacy)"),
         (t.gone, "gone (404)"),
+        (t.hidden, "missing or private (401 without a token; asked again)"),
+        (t.gated, "gated (not dated without a token with access; asked again)"),
+        (t.gated_skipped, "gated, not asked without a token (dated once HF_TOKEN is set)"),
         (t.renamed, "renamed (redirect followed)"),
         (t.revision_missing, "whose listed revision is gone (asked again after the next listing)"),
         (t.refused, "redirected to another host (refused)"),
@@ -508,8 +633,10 @@ For each such model of the last listing that is not dated yet, this asks its com
 oldest commit, the Hub's `initial commit`; the statistics then count the model in its true year.
 Dates are never asked for again or changed. --max-requests bounds the run (the quota is 500 requests
 per 5 minutes anonymous, 1,000 with HF_TOKEN); a run that stops there is complete and the next one goes
-on. `zoo crawl all` runs it after the listing with $ZOO_HF_DATES_BUDGET requests (default 2,000). An
-interrupted run resumes from its last saved page; --restart abandons it.
+on. `zoo crawl all` runs it after the listing with $ZOO_HF_DATES_BUDGET requests (default 2,000). Without
+a token, gated repos are not asked and missing or private ones answer 401: both are counted and asked
+again by a later run (set HF_TOKEN to date gated repos your account may read); only a token the Hub
+refuses fails the run. An interrupted run resumes from its last saved page; --restart abandons it.
 
 Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
         options=(

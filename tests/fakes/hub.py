@@ -20,7 +20,7 @@ What it copies from the real API:
   request whose ``Authorization: Bearer <token>`` names a known token also lists that user's private
   models (``author`` = the user), as the Hub lists the token owner's private repos; an unknown token is
   answered 401 ``Invalid credentials in Authorization header``. Without ``tokens`` any token is accepted
-  and no private model is listed to anyone;
+  (a signed-in user the fake knows no name for) and no private model is listed to anyone;
 * ``siblings`` (the repo's files, ``[{"rfilename": "path/in/repo"}, …]``) only when ``expand=siblings``
   is asked, as the real listing does (it serves the file names from its cache, nothing else). A model's
   ``siblings`` is kept here as a tuple of names (compact for a million models) and served as objects; an
@@ -32,9 +32,13 @@ What it copies from the real API:
   newest first, ``limit`` up to 1,000 (400 above), page ``p`` (from 0), the total in ``X-Total-Count``,
   an absolute ``Link: <…>; rel="next"``; the oldest commit is the Hub's ``initial commit`` by ``system``,
   made when the repo was created. A legacy repo (``createdAt`` the sentinel) has a hidden true creation
-  date (:func:`true_created_at`), drawn from the 2018–2022-03-02 distribution of real legacy repos. A
-  name a repo no longer has answers 307 to its new name, a repo that is gone 404 ``RepoNotFound``, an
-  unknown revision 404 ``RevisionNotFound``. The endpoint counts against the same quota as the listing.
+  date (:func:`true_created_at`), drawn from the 2018–2022-03-02 distribution of real legacy repos. The
+  error answers are those the real Hub gave (recorded answers, copied in :meth:`FakeHub.commits_page`):
+  a name a repo no longer has answers 307 with a relative ``Location`` (query kept) and a text body; a
+  repo an anonymous client may not see (missing, deleted, private) 401 ``Invalid username or password.``
+  without ``X-Error-Code``, a signed-in one 404 ``RepoNotFound``; a gated repo's commits 401
+  ``GatedRepo`` anonymously; an unknown revision 404 ``RevisionNotFound``. The endpoint counts against
+  the same quota as the listing.
 
 The synthetic models (``make_models``) carry files derived from their framework profile, as on the Hub,
 where the framework tags are themselves derived from the files; a share of repos show their framework
@@ -608,11 +612,26 @@ class FakeHub:
     ) -> tuple[int, Any, str | None, dict[str, str]]:
         """Answer ``GET /api/models/{repo_id}/commits/{revision}``: (status, body, next link, headers).
 
+        ``user`` is None for an anonymous request, ``""`` for a token the fake accepts without knowing
+        its user (no ``tokens``), else the token's user. A body that is ``bytes`` is sent as it is.
+
         As the Hub does: ``limit`` (default 50, at most 1,000, else 400) commits of page ``p`` (from 0),
         newest first; ``X-Total-Count`` is the number of commits of the revision's history; a next link
-        while more follow. A former name answers 307 with ``Location`` the same path (and query) under
-        the repo's name now; an unknown (or deleted, or someone else's private) repo 404 ``RepoNotFound``;
-        an unknown revision 404 ``RevisionNotFound``.
+        while more follow. The error answers copy the real Hub's (recorded answers of 2024–2026: status,
+        the presence or absence of ``X-Error-Code`` and ``X-Error-Message``, body shape):
+
+        * a former name: 307, ``Location`` relative, the same path (and query) under the repo's name now,
+          ``Content-Type: text/plain``, body ``Temporary Redirect. Redirecting to <Location>``;
+        * a repo an anonymous client may not see (unknown, deleted, or someone else's private repo):
+          401, body ``{"error":"Invalid username or password."}``, the same text in ``X-Error-Message``,
+          no ``X-Error-Code`` (an anonymous client cannot tell missing from private);
+        * the same with a token: 404 ``X-Error-Code: RepoNotFound`` (the raw answer is not among the
+          recordings, only its status and code; the message text here is the fake's own);
+        * a gated repo (``gated`` set), anonymous: 401 ``X-Error-Code: GatedRepo``, the message in
+          ``X-Error-Message`` and as ``{"error": …}``. With a token whose user has no access (a user
+          not in the model's ``_access``, when the fake has ``tokens``): 403 ``GatedRepo``, as
+          huggingface_hub expects it (not among the recordings: the fake's own wording);
+        * an unknown revision: 404 ``X-Error-Code: RevisionNotFound``, ``Invalid rev id: <rev>``.
         """
         repo_id, _, revision = unquote(path.removeprefix("/api/models/")).partition("/commits/")
         with self._lock:
@@ -625,9 +644,42 @@ class FakeHub:
                 location = f"/api/models/{quote(new_name)}/commits/{quote(revision, safe='')}"
                 params = [(k, v) for k, vs in query.items() for v in vs]
                 location += f"?{urlencode(params)}" if params else ""
-                return 307, {"error": "Moved"}, None, {"Location": location}
+                body = f"Temporary Redirect. Redirecting to {location}".encode()
+                headers = {
+                    "Content-Type": "text/plain; charset=utf-8",
+                    "Location": location,
+                    "Vary": "Origin, Accept",
+                }
+                return 307, body, None, headers
+            if user is None:
+                message = "Invalid username or password."
+                return 401, {"error": message}, None, {"X-Error-Message": message}
             message = "Repository not found"
             return 404, {"error": message}, None, {"X-Error-Code": "RepoNotFound", "X-Error-Message": message}
+        if model.get("gated") not in (None, False, "false"):
+            name = model["id"]
+            if user is None:
+                message = (
+                    f"Access to model {name} is restricted. You must have access to it and be authenticated "
+                    "to access it. Please log in."
+                )
+                return (
+                    401,
+                    {"error": message},
+                    None,
+                    {"X-Error-Code": "GatedRepo", "X-Error-Message": message},
+                )
+            if self.tokens is not None and user not in model.get("_access", ()):
+                message = (
+                    f"Access to model {name} is restricted and you are not in the authorized list. "
+                    f"Visit https://huggingface.co/{name} to ask for access."
+                )
+                return (
+                    403,
+                    {"error": message},
+                    None,
+                    {"X-Error-Code": "GatedRepo", "X-Error-Message": message},
+                )
         try:
             limit = int(query.get("limit", ["50"])[0])
             page = int(query.get("p", ["0"])[0])
@@ -677,9 +729,12 @@ class FakeHub:
                 self, status: int, body: bytes, headers: dict[str, str], declared: int | None = None
             ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                content_type = headers.get("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(declared if declared is not None else len(body)))
                 for k, v in headers.items():
+                    if k == "Content-Type":
+                        continue
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(body)
@@ -703,8 +758,10 @@ class FakeHub:
                 if split.path != "/api/models" and not commits:
                     self._send(404, b'{"error":"not found"}', {})
                     return
-                user = None
+                user = None  # anonymous
                 auth = self.headers.get("Authorization") or ""
+                if hub.tokens is None and auth.startswith("Bearer "):
+                    user = ""  # signed in, as a user the fake knows no name for
                 if hub.tokens is not None and auth.startswith("Bearer "):
                     user = hub.tokens.get(auth.removeprefix("Bearer "))
                     if user is None:
@@ -757,7 +814,10 @@ class FakeHub:
                     code, body, next_link, headers = hub.commits_page(split.path, query, user)
                 else:
                     code, body, next_link = hub.page(query, user)
-                data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+                if isinstance(body, bytes):
+                    data = body
+                else:
+                    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
                 if next_link:
                     headers["Link"] = f'<{next_link}>; rel="next"'
                 # a listing page carries no X-Total-Count, as on the real Hub (commits pages do)
