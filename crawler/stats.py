@@ -82,7 +82,10 @@ PERIOD_TEXT = (
     "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
     "date is not known yet (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022; "
     "`zoo crawl hf-dates` dates them by their first commit, which puts them in their true period "
-    "(view dated_models). 'unknown' = no creation date"
+    "(view dated_models). "
+    "'imported' = catalog entries dated by their catalog's import (tfhub.dev's first commit, 2020-08-26) "
+    "and not found earlier in the catalog's previous home: published on or before that date, never "
+    "counted in 2020. 'unknown' = no creation date"
 )
 
 
@@ -340,7 +343,8 @@ def additions(
     """Models added per period, from ``created_at`` (view ``stats_additions``).
 
     Without ``by_class`` one row per (hub, period) with class ``'all'``; with it one row per class of
-    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``.
+    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``; catalog
+    entries dated by their catalog's import (``git_import``) form the period ``'imported'``.
 
     Columns: hub, period, class, models, definition (None without by_class), as_of.
     """

@@ -51,9 +51,15 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> GitRepo:
-    """A small pytorch/hub: adds, removals, a merged PR older than its landing, a case-only rename."""
+    """A small pytorch/hub: adds, removals, a merged PR older than its landing, a case-only rename.
+
+    Shaped like the real history: the root commit holds only the README (pytorch/hub ff280a8,
+    2019-04-23 "Create README.md"); the test entry example.md landed a month later (7b5cde3,
+    2019-05-24), so no entry is dated by the repository's first commit.
+    """
     repo = GitRepo(tmp_path / "hub")
     repo.write("README.md", "# PyTorch Hub\n")
+    repo.commit("Create README.md", "2019-04-23T15:12:21-07:00")
     repo.write("CONTRIBUTING.md", "contribute\n")
     repo.write("CODE_OF_CONDUCT.md", "be nice\n")
     repo.write("docs/template.md", page("Template"))
@@ -192,7 +198,9 @@ def test_fields_dates_and_formats(catalog: GitRepo, db: str, tmp_path: Path) -> 
     assert [c["entrypoint"] for c in resnet["extra"]["hub_load_calls"]] == ["resnet18", "resnet50"]
     assert resnet["extra"]["initial_import"] is False
     example = model(db, "example.md")
-    assert example["extra"]["initial_import"] is True
+    # The catalog's first entry, but not the repository's first commit: a real landing date.
+    assert example["extra"]["initial_import"] is False
+    assert example["created_at_quality"] == "git_first_commit"
     assert example["deleted_at"] == utc("2019-05-29T13:42:32-07:00")
     assert example["extra"]["github_id"] == "pytorch/vision"  # read from github-link
     assert example["extra"]["github_id_from"] == "github-link"

@@ -400,12 +400,28 @@ def path_histories(
 
 
 def first_catalog_commit(histories: Iterable[PathHistory]) -> str | None:
-    """The commit that brought the earliest of these paths: the catalog's initial import.
+    """The commit that brought the earliest of these paths: where a catalog kept in a folder of a larger
+    repository starts (tfhub.dev's documents in tensorflow/hub began with one commit that added 30 of
+    them at once, 2020-01-23: what was published before came with it).
 
     Entries that came with it have the date the catalog started, not the date they were published.
     """
-    first = min(histories, key=lambda h: h.added_at, default=None)
+    first = min(histories, key=lambda h: (h.added_at, h.path), default=None)
     return first.added_commit if first else None
+
+
+def root_commit(git_dir: str | os.PathLike[str], commit: str) -> str | None:
+    """The root commit (the one without a parent) of the first-parent chain ending at ``commit``.
+
+    This is how a catalog repository's **import** is recognised, by the shape of the history rather than
+    by a known commit id: entries that are already in the very first commit of the repository were not
+    added to the catalog then, the catalog was moved there, so their date only says "on or before". The
+    real tfhub.dev starts so (its root commit e6bdf737, 2020-08-26, brought 1,494 files); the real
+    pytorch/hub does not (its root commit holds only the README, entries came later, one by one).
+    Read from the local clone (commits only, no file contents).
+    """
+    out = git(["rev-list", "--first-parent", "--max-parents=0", commit], git_dir=git_dir).decode().split()
+    return out[-1] if out else None
 
 
 # ------------------------------------------------------------------------------------------------ blobs
