@@ -157,6 +157,30 @@ def test_first_crawl_knows_every_past_year(catalog: GitRepo, db: str, tmp_path: 
     assert qualities == [("git_first_commit",)]
 
 
+def test_entries_of_the_root_commit_are_an_import_and_censored(db: str, tmp_path: Path) -> None:
+    """Not the real pytorch/hub (its root commit holds only the README), but the rule it is checked by:
+    entries already in a repository's first commit were imported, published on or before that date."""
+    repo = GitRepo(tmp_path / "imported-hub")
+    repo.write("README.md", "# PyTorch Hub\n")
+    repo.write("pytorch_vision_resnet.md", page("ResNet"))
+    repo.write("pytorch_vision_vgg.md", page("vgg-nets"))
+    repo.commit("import the catalog", "2019-06-10T12:00:00+00:00")
+    repo.write("huggingface_bert.md", page("BERT", None))
+    repo.commit("add BERT", "2019-07-01T12:00:00+00:00")
+    crawl(repo, db, tmp_path / "cache")
+
+    resnet = model(db, "pytorch_vision_resnet.md")
+    assert resnet["created_at_quality"] == "git_import"
+    assert resnet["extra"]["initial_import"] is True
+    assert resnet["created_at"] == utc("2019-06-10T12:00:00+00:00")  # kept: "on or before"
+    assert model(db, "huggingface_bert.md")["created_at_quality"] == "git_first_commit"
+    result = runner.invoke(
+        app, ["stats", "additions", "--hub", "pytorch-hub", "--by", "month", "--format", "json", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert {o["period"]: o["models"] for o in json.loads(result.stdout)} == {"imported": 2, "2019-07": 1}
+
+
 def test_merged_pr_counts_at_its_landing_date(catalog: GitRepo, db: str, tmp_path: Path) -> None:
     branch_date = utc(catalog.commit_date("pr-bert"))
     crawl(catalog, db, tmp_path / "cache")
