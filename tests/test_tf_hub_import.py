@@ -285,3 +285,23 @@ def test_the_default_old_home_and_the_tests_guard(monkeypatch: pytest.MonkeyPatc
     assert TensorFlowHubSource().history_repo == tensorflow_hub.DEFAULT_HISTORY_REPO
     assert TensorFlowHubSource(history=False).history_repo is None
     assert TensorFlowHubSource(history_repo="none").history_repo is None
+
+
+def test_upgrade_moves_a_stored_import_out_of_august_2020(catalog: GitRepo, db: str, tmp_path: Path) -> None:
+    crawl(catalog, db, tmp_path, "--no-history")
+    # What an older version left: the imported models dated as ordinary landings.
+    con = duckdb.connect(db)
+    con.execute("DELETE FROM schema_migrations WHERE version = 11")
+    con.execute("UPDATE models SET created_at_quality = 'git_first_commit' WHERE hub = 'tf-hub'")
+    con.close()
+    result = runner.invoke(app, ["upgrade", "--db", db])
+    assert result.exit_code == 0, result.output
+    got = models(db)
+    assert {k: m["quality"] for k, m in got.items()} == {
+        GOOGLE: "git_import",
+        VTAB: "git_import",
+        BERT: "git_import",
+        MUSHROOM: "git_import",
+        NEW: "git_first_commit",
+    }
+    assert additions(db, "year") == {"imported": 4, "2021": 1}
