@@ -2,14 +2,16 @@
 
 Two real local git repositories, built here, stand for the real ones (never the network):
 
-* ``tfhub.dev``: shaped like github.com/tensorflow/tfhub.dev, whose root commit e6bdf737
-  (2020-08-26, "initial import") brought the whole catalog under ``assets/g3doc/`` (moved to
-  ``assets/docs/`` on 2020-10-07); later models landed one commit at a time.
-* ``hub``: shaped like github.com/tensorflow/hub, which held the documents other publishers contributed
-  in ``tfhub_dev/assets/`` from 2020-01-23 (commit c5001f0, "Add directory for external contributions
-  to tfhub.dev", 30 documents at once, vtab and nvidia among them) until 2020-10-20 (4b59d43, removed
-  after the move). Contributions landed through merged pull requests, dated by the merge on the
-  first-parent chain. Document text as there: ``# Module vtab/&zwnj;rotation/1`` then metadata comments.
+* ``tfhub.dev``: shaped like github.com/tensorflow/tfhub.dev: a root commit holding only the README
+  (66be177, 2020-08-25), then the import of Google's catalog under ``assets/g3doc/`` (e6bdf737,
+  2020-08-26, 1,494 files), the move to ``assets/docs/`` (cee8f96, 2020-10-07), then the models other
+  publishers had contributed to tensorflow/hub, moved in with one commit (ef73bcb4, 2020-10-07, "Move
+  tfhub.dev model documentation from https://github.com/tensorflow/hub"); later models one at a time.
+* ``hub``: shaped like github.com/tensorflow/hub, which held those contributed documents in
+  ``tfhub_dev/assets/`` from 2020-01-23 (c5001f0, "Add directory for external contributions to
+  tfhub.dev", 30 documents at once, vtab and nvidia among them) until 2020-10-20 (4b59d43, removed after
+  the move). Contributions landed through merged pull requests, dated by the merge on the first-parent
+  chain. Document text as there: ``# Module vtab/&zwnj;rotation/1`` then metadata comments.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ runner = CliRunner()
 G3 = "assets/g3doc"
 DOCS = "assets/docs"
 OLD = "tfhub_dev/assets"
-IMPORT_DATE = "2020-08-26T16:05:42+02:00"
+IMPORT_DATE = "2020-08-26T15:06:28+02:00"
+MOVE_DATE = "2020-10-07T05:27:28-07:00"
 
 GOOGLE = "google/imagenet/resnet_v2_50/feature_vector"  # Google's own: never in tensorflow/hub
 VTAB = "vtab/rotation"  # came with the old folder's first commit: still censored, earlier bound
@@ -60,20 +63,26 @@ def utc(text: str) -> datetime:
 def catalog(tmp_path: Path) -> GitRepo:
     repo = GitRepo(tmp_path / "tfhub.dev")
     repo.write("README.md", "# tfhub.dev\n")
+    repo.commit("Initial commit.", "2020-08-25T23:46:35+02:00")
     repo.write(f"{G3}/google/models/imagenet/resnet_v2_50/feature_vector/1.md", doc(f"{GOOGLE}/1", "hub"))
-    repo.write(f"{G3}/vtab/models/rotation/1.md", doc("vtab/&zwnj;rotation/1", "hub"))
-    repo.write(f"{G3}/vtab/vtab.md", "# Publisher vtab\nVisual Task Adaptation Benchmark\n")
-    repo.write(f"{G3}/see--/models/bert-uncased-tf2-qa/1.md", doc(f"{BERT}/1"))
-    repo.write(
-        f"{G3}/bohemian-visual-recognition-alliance/models/mushroom-identification_v1/1.md",
-        doc(f"{MUSHROOM}/1"),
-    )
-    repo.commit("Initial import", IMPORT_DATE)
+    repo.write(f"{G3}/google/google.md", "# Publisher google\nGoogle\n")
+    repo.commit("Internal change", IMPORT_DATE)
 
     for path in sorted((repo.path / G3).rglob("*.md")):
         rel = path.relative_to(repo.path).as_posix()
         repo.move(rel, DOCS + rel[len(G3) :])
-    repo.commit("g3doc -> docs", "2020-10-07T12:05:31+02:00")
+    repo.commit(
+        "Remove g3doc directory, all assets were moved to docs directory.", "2020-10-07T12:05:31+02:00"
+    )
+
+    repo.write(f"{DOCS}/vtab/models/rotation/1.md", doc("vtab/&zwnj;rotation/1", "hub"))
+    repo.write(f"{DOCS}/vtab/vtab.md", "# Publisher vtab\nVisual Task Adaptation Benchmark\n")
+    repo.write(f"{DOCS}/see--/models/bert-uncased-tf2-qa/1.md", doc(f"{BERT}/1"))
+    repo.write(
+        f"{DOCS}/bohemian-visual-recognition-alliance/models/mushroom-identification_v1/1.md",
+        doc(f"{MUSHROOM}/1"),
+    )
+    repo.commit("Move tfhub.dev model documentation from https://github.com/tensorflow/hub", MOVE_DATE)
 
     repo.write(f"{DOCS}/google/models/new/1.md", doc(f"{NEW}/1"))
     repo.commit("Add google/new", "2021-03-01T10:00:00+00:00")
@@ -159,21 +168,24 @@ def test_the_import_commit_is_censored_never_a_month(catalog: GitRepo, db: str, 
     output = crawl(catalog, db, tmp_path, "--no-history")
     assert "tf-hub: run 1 complete, 5 models" in output
     got = models(db)
-    for key in (GOOGLE, VTAB, BERT, MUSHROOM):
-        assert got[key]["quality"] == "git_import", key
-        assert got[key]["created_at"] == utc(IMPORT_DATE)
-        assert got[key]["extra"]["initial_import"] is True
+    assert got[GOOGLE]["quality"] == "git_import"
+    assert got[GOOGLE]["created_at"] == utc(IMPORT_DATE)  # kept as the bound: on or before
+    assert got[GOOGLE]["extra"]["initial_import"] is True
+    # Not the catalog's first commit (the README-only root is not either): landing dates.
+    for key in (VTAB, BERT, MUSHROOM):
+        assert got[key]["quality"] == "git_first_commit", key
+        assert got[key]["created_at"] == utc(MOVE_DATE)
+        assert got[key]["extra"]["initial_import"] is False
     assert got[NEW]["quality"] == "git_first_commit"
-    assert got[NEW]["extra"]["initial_import"] is False
 
-    assert additions(db, "year") == {"imported": 4, "2021": 1}
-    assert additions(db, "month") == {"imported": 4, "2021-03": 1}
+    assert additions(db, "year") == {"imported": 1, "2020": 3, "2021": 1}
+    assert additions(db, "month") == {"imported": 1, "2020-10": 3, "2021-03": 1}
 
     # Presence keeps the catalog's semantics: an imported model existed from the import on, and the
     # catalog's one crawl (run today) answers for any past day.
-    assert hubs_as_of(db, "2020-12-31") == ("crawled", 4)
-    assert hubs_as_of(db, "2021-12-31") == ("crawled", 5)
     assert hubs_as_of(db, "2020-08-25") == ("crawled", 0)
+    assert hubs_as_of(db, "2020-08-31") == ("crawled", 1)
+    assert hubs_as_of(db, "2021-12-31") == ("crawled", 5)
 
     con = duckdb.connect(db, read_only=True)
     try:
@@ -205,7 +217,7 @@ def test_the_old_home_recovers_true_dates(
     assert old_home.commit_date("pr-bert").startswith("2020-02-05")
     assert got[BERT]["quality"] == "git_prior_repo"
     assert got[BERT]["created_at"] == utc("2020-02-11T12:34:28+01:00")
-    assert got[BERT]["extra"]["catalog_added_at"] == utc(IMPORT_DATE).isoformat()
+    assert got[BERT]["extra"]["catalog_added_at"] == utc(MOVE_DATE).isoformat()
     assert got[BERT]["extra"]["prior_repo"]["path"] == f"{OLD}/see--/models/bert-uncased-tf2-qa/1.md"
     assert got[BERT]["extra"]["prior_repo"]["commit"] == old_home.git("rev-parse", "master~4")  # the merge
 
@@ -213,8 +225,8 @@ def test_the_old_home_recovers_true_dates(
     assert got[MUSHROOM]["quality"] == "git_prior_repo"
     assert got[MUSHROOM]["created_at"] == utc("2020-05-13T18:22:57+02:00")
 
-    # Came with the old folder's own first commit (a bulk add of what was published before): still
-    # censored, with the earlier bound.
+    # Came with the old folder's own first commit (a bulk add of what was published before): censored,
+    # with that earlier bound.
     assert got[VTAB]["quality"] == "git_import"
     assert got[VTAB]["created_at"] == utc("2020-01-23T16:53:41+01:00")
     assert got[VTAB]["extra"]["prior_repo"]["censored"] is True
@@ -223,8 +235,8 @@ def test_the_old_home_recovers_true_dates(
     assert additions(db, "year") == {"imported": 2, "2020": 2, "2021": 1}
     assert additions(db, "month") == {"imported": 2, "2020-02": 1, "2020-05": 1, "2021-03": 1}
     # Recovered dates are presence dates too.
-    assert hubs_as_of(db, "2020-03-31") == ("crawled", 2)  # vtab (bound) and BERT
-    assert hubs_as_of(db, "2020-12-31") == ("crawled", 4)
+    assert hubs_as_of(db, "2020-03-31") == ("crawled", 2)  # vtab (its bound) and BERT
+    assert hubs_as_of(db, "2020-08-31") == ("crawled", 4)
 
     con = duckdb.connect(db, read_only=True)
     try:
@@ -234,7 +246,7 @@ def test_the_old_home_recovers_true_dates(
     assert json.loads(params)["history_repo"] == old_home.path.resolve().as_uri()
 
 
-def test_an_unreachable_old_home_is_a_warning_and_dates_stay_censored(
+def test_an_unreachable_old_home_is_a_warning_and_dates_stay_as_the_catalog_gives_them(
     catalog: GitRepo, db: str, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-repo"
@@ -251,8 +263,8 @@ def test_an_unreachable_old_home_is_a_warning_and_dates_stay_censored(
     assert status == "complete"
     (warning,) = samples
     assert warning.startswith(f"history repository {missing} not read (")
-    assert warning.endswith("4 imported models keep their censored dates ('imported')")
-    assert additions(db, "year") == {"imported": 4, "2021": 1}
+    assert warning.endswith("dates stay as the catalog gives them (1 censored by its import: 'imported')")
+    assert additions(db, "year") == {"imported": 1, "2020": 3, "2021": 1}
 
 
 def test_the_environment_names_the_old_home_and_no_history_turns_it_off(
@@ -264,17 +276,17 @@ def test_the_environment_names_the_old_home_and_no_history_turns_it_off(
 
     other = str(tmp_path / "other.duckdb")
     crawl(catalog, other, tmp_path, "--no-history")
-    assert models(other)[BERT]["quality"] == "git_import"
-    assert additions(other, "year") == {"imported": 4, "2021": 1}
+    assert models(other)[BERT]["quality"] == "git_first_commit"
+    assert additions(other, "year") == {"imported": 1, "2020": 3, "2021": 1}
 
 
-def test_a_second_crawl_moves_stored_models_out_of_the_import(
+def test_a_second_crawl_with_the_old_home_redates_stored_models(
     catalog: GitRepo, old_home: GitRepo, db: str, tmp_path: Path
 ) -> None:
     crawl(catalog, db, tmp_path, "--no-history")
-    assert additions(db, "year") == {"imported": 4, "2021": 1}
+    assert additions(db, "month") == {"imported": 1, "2020-10": 3, "2021-03": 1}
     crawl(catalog, db, tmp_path, "--history-repo", str(old_home.path))
-    assert additions(db, "year") == {"imported": 2, "2020": 2, "2021": 1}
+    assert additions(db, "month") == {"imported": 2, "2020-02": 1, "2020-05": 1, "2021-03": 1}
 
 
 def test_the_default_old_home_and_the_tests_guard(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,14 +306,17 @@ def test_upgrade_moves_a_stored_import_out_of_august_2020(catalog: GitRepo, db: 
     con.execute("DELETE FROM schema_migrations WHERE version = 11")
     con.execute("UPDATE models SET created_at_quality = 'git_first_commit' WHERE hub = 'tf-hub'")
     con.close()
-    result = runner.invoke(app, ["upgrade", "--db", db])
-    assert result.exit_code == 0, result.output
-    got = models(db)
-    assert {k: m["quality"] for k, m in got.items()} == {
+    assert additions_after_upgrade(db) == {"imported": 1, "2020": 3, "2021": 1}
+    assert {k: m["quality"] for k, m in models(db).items()} == {
         GOOGLE: "git_import",
-        VTAB: "git_import",
-        BERT: "git_import",
-        MUSHROOM: "git_import",
+        VTAB: "git_first_commit",
+        BERT: "git_first_commit",
+        MUSHROOM: "git_first_commit",
         NEW: "git_first_commit",
     }
-    assert additions(db, "year") == {"imported": 4, "2021": 1}
+
+
+def additions_after_upgrade(db: str) -> dict[str, int]:
+    result = runner.invoke(app, ["upgrade", "--db", db])
+    assert result.exit_code == 0, result.output
+    return additions(db, "year")

@@ -16,8 +16,8 @@ from typing import Any, get_args, get_type_hints
 #: ``git_first_commit`` is the landing date of the entry on a catalog's default branch; ``git_import``
 #: is a censored catalog date: the entry came with the commit its catalog's history starts with (an import
 #: of a catalog that existed before), so it was created **on or before** ``created_at`` (never counted in
-#: a month or year); ``git_prior_repo`` is the date an imported entry first landed in the repository that
-#: held the catalog before (tfhub.dev's documents in tensorflow/hub), a true landing date again;
+#: a month or year); ``git_prior_repo`` is the date an entry first landed in the repository that held
+#: catalog documents before (tfhub.dev's contributed models in tensorflow/hub), a true landing date again;
 #: ``unknown`` means no date could be read; ``out_of_range`` is a hub's own timestamp outside
 #: :data:`PLAUSIBLE_SINCE` … crawl time + :data:`PLAUSIBLE_AHEAD` (kept as given when a ``datetime`` can
 #: hold it in UTC, else NULL; never counted in a creation period, see :func:`check_page`).

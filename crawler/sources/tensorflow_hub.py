@@ -20,24 +20,28 @@ A model's ``created_at`` is the first appearance of **any** of its documents, it
 disappearance of the last one. Every model ever seen is emitted. Framework: TensorFlow, with the formats
 seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``, ``coral``) in ``formats``.
 
-**Censored dates.** The repository's history starts on 2020-08-26 with the import of the whole catalog
-(its root commit e6bdf737 brought 1,494 files; 624 of the 1,332 models live in 2024 are dated by it): a
-model whose first document came with the repository's root commit (:func:`_git.root_commit`, recognised
-by having no parent, not by its id) was published **on or before** that date. It gets
+**Censored dates.** The catalog's history starts on 2020-08-26 with the import of the whole catalog
+(commit e6bdf737 brought 1,494 files, right after a README-only root commit; 624 of the 1,332 models live
+in 2024 are dated by it): a model whose first document came with the first commit of the catalog's own
+history (:func:`_git.catalog_root`: the oldest first-parent commit touching ``assets/``, found from the
+history's shape, not by its id) was published **on or before** that date. It gets
 ``created_at_quality = 'git_import'`` and ``extra.initial_import = true``, and the statistics put it in
 the period ``'imported'``, never in August 2020.
 
-**Dates recovered from the catalog's previous home.** Before the move, tensorflow/hub held the documents
-of the models other publishers contributed, in ``tfhub_dev/assets/`` (2020-01-23 … 2020-10-20; about
-120 documents, Google's own models were never there). The crawl reads that folder's first-parent history
-too (``history_repo``, a cached partial clone like the catalog's; on by default, ``--no-history`` turns
-it off), groups its documents into models the same way, and an imported model found there earlier gets
-that date: ``created_at_quality = 'git_prior_repo'``, counted in its true month. The folder itself began
-with one commit that added 30 documents at once (2020-01-23, "Add directory for external contributions"):
-those were published before too, so a model first seen in that commit keeps ``'git_import'``, with the
-earlier bound as ``created_at``. ``extra.catalog_added_at`` keeps the date the catalog's own history
-gives, ``extra.prior_repo`` the earlier path and commit. A history repository that cannot be reached is
-a warning, not a failed run: the models keep their censored dates.
+**Dates recovered from the catalog's previous home.** Before tensorflow/tfhub.dev, tensorflow/hub held
+the documents of the models other publishers contributed, in ``tfhub_dev/assets/`` (2020-01-23 …
+2020-10-20; 117 documents of 55 models; Google's own models were never there). They came to tfhub.dev
+with one later commit (ef73bcb4, 2020-10-07, "Move tfhub.dev model documentation from
+https://github.com/tensorflow/hub"), which dates 53 models by the move. The crawl reads that folder's
+first-parent history too (``history_repo``, a cached partial clone like the catalog's; on by default,
+``--no-history`` turns it off), groups its documents into models the same way, and a model found there
+earlier gets that date: ``created_at_quality = 'git_prior_repo'``, counted in its true month. The
+folder itself began with one commit that added 30 documents at once (c5001f0, 2020-01-23, "Add directory
+for external contributions to tfhub.dev"): those were published before, so a model first seen in that
+commit is ``'git_import'``, with that earlier bound as ``created_at``. ``extra.catalog_added_at`` keeps
+the date the catalog's own history gives, ``extra.prior_repo`` the earlier path and commit. None of the
+624 models of the 2020-08-26 import is in that folder: their dates stay censored. A history repository
+that cannot be reached is a warning, not a failed run: the dates stay as the catalog gives them.
 """
 
 from __future__ import annotations
@@ -388,8 +392,11 @@ class PriorDate:
     censored: bool
 
 
-def prior_dates(histories: list[_git.PathHistory], blobs: dict[str, bytes]) -> dict[str, PriorDate]:
-    """Per model key, the first landing of any of its documents in the history repository's folder.
+def prior_dates(
+    histories: list[_git.PathHistory], blobs: dict[str, bytes], start: str | None
+) -> dict[str, PriorDate]:
+    """Per model key, the first landing of any of its documents in the history repository's folder;
+    ``start`` is the commit the folder's history starts with (:func:`_git.catalog_root`).
 
     The documents are grouped into models exactly as the catalog's are (line 1 names the handle, variants
     attach to their ``parent-model``); what cannot be read there is left out without a warning (it is not
@@ -397,7 +404,6 @@ def prior_dates(histories: list[_git.PathHistory], blobs: dict[str, bytes]) -> d
     """
     ignored: list[str] = []
     models, _ = build_models(group_documents(histories, blobs, ignored), ignored)
-    start = _git.first_catalog_commit(histories)
     out: dict[str, PriorDate] = {}
     for key, model in models.items():
         first = min((d.first for d in model.docs), key=lambda h: (h.added_at, h.path))
@@ -406,13 +412,13 @@ def prior_dates(histories: list[_git.PathHistory], blobs: dict[str, bytes]) -> d
 
 
 def apply_prior_dates(records: list[ModelRecord], prior: Mapping[str, PriorDate]) -> int:
-    """Give each imported record (``git_import``) the earlier date the history repository knows; returns
-    how many got one. A model first seen in the folder's own first commit stays censored, with the
-    earlier bound."""
+    """Give each record the earlier date the history repository knows, if it knows one; returns how many
+    got one. ``git_prior_repo`` then, except for a model first seen in the folder's own first commit,
+    which is censored (``git_import``) with that earlier bound."""
     moved = 0
     for rec in records:
         found = prior.get(rec.key)
-        if rec.created_at_quality != "git_import" or found is None or rec.created_at is None:
+        if found is None or rec.created_at is None:
             continue
         if found.added_at >= rec.created_at:
             continue
@@ -425,8 +431,7 @@ def apply_prior_dates(records: list[ModelRecord], prior: Mapping[str, PriorDate]
             "censored": found.censored,
         }
         rec.created_at = found.added_at
-        if not found.censored:
-            rec.created_at_quality = "git_prior_repo"
+        rec.created_at_quality = "git_import" if found.censored else "git_prior_repo"
         moved += 1
     return moved
 
@@ -466,9 +471,9 @@ class TensorFlowHubSource(_git.CatalogSource):
 
     def recover_dates(self, records: list[ModelRecord], warnings: list[str]) -> None:
         """Date the imported models from the history repository, where it knows them earlier."""
-        imported = sum(1 for r in records if r.created_at_quality == "git_import")
-        if not imported or self.history_repo is None:
+        if self.history_repo is None:
             return
+        imported = sum(1 for r in records if r.created_at_quality == "git_import")
         where = _git.redact(self.history_repo)
         try:
             synced = _git.sync(
@@ -484,15 +489,16 @@ class TensorFlowHubSource(_git.CatalogSource):
                 synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
             )
             self.meter.request(fetches)
+            start = _git.catalog_root(synced.git_dir, synced.commit, [HISTORY_PATHSPEC])
         except _git.GitError as exc:
             self.meter.request(exc.requests)
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             warnings.append(
-                f"history repository {where} not read ({reason}); {imported} imported models keep their "
-                "censored dates ('imported')"
+                f"history repository {where} not read ({reason}); dates stay as the catalog gives them "
+                f"({imported} censored by its import: 'imported')"
             )
             return
-        apply_prior_dates(records, prior_dates(histories, blobs))
+        apply_prior_dates(records, prior_dates(histories, blobs, start))
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Every model ever seen, ``page_size`` a page; the child rows (versions, collections, publishers)
@@ -512,7 +518,7 @@ class TensorFlowHubSource(_git.CatalogSource):
 
         ordered = sorted(models.values(), key=lambda m: (min(d.added_at for d in m.docs), m.key))
         records = [model_record(m) for m in ordered]
-        root = _git.root_commit(synced.git_dir, commit)
+        root = _git.catalog_root(synced.git_dir, commit, [PATHSPEC])
         for rec in records:
             assert rec.extra is not None
             rec.extra["initial_import"] = rec.extra["added_commit"] == root
@@ -562,10 +568,11 @@ created_at is when any document of the handle first landed on the branch (paths 
 2021), deleted_at when its last document disappeared. Collections and publishers go to
 tf_hub_collections and tf_hub_publishers.
 
-Models that came with the repository's first commit (the 2020-08-26 import of the whole catalog) were
+Models that came with the catalog's first commit (the 2020-08-26 import of the whole catalog) were
 published on or before that date: created_at_quality 'git_import', period 'imported' in the statistics.
-Where the catalog's previous home (tensorflow/hub, folder tfhub_dev/assets) holds a model earlier, that
-date is used instead (created_at_quality 'git_prior_repo'); if it cannot be read, that is a warning.
+Where the catalog's previous home (tensorflow/hub, folder tfhub_dev/assets, which held the models of
+other publishers until they moved on 2020-10-07) holds a model earlier, that date is used instead
+(created_at_quality 'git_prior_repo'); if it cannot be read, that is a warning.
 
 Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
         options=(
@@ -573,17 +580,17 @@ Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
             Option(
                 "--history-repo",
                 "history_repo",
-                "Git repository that held the catalog before tensorflow/tfhub.dev (its folder "
-                f"{HISTORY_PATHSPEC}, branch {_git.DEFAULT_BRANCH}), a URL or a local path, where imported "
-                f"models' earlier dates are read (default: ${HISTORY_ENV}, else {DEFAULT_HISTORY_REPO}; "
+                "Git repository that held catalog documents before tensorflow/tfhub.dev (its folder "
+                f"{HISTORY_PATHSPEC}, branch {_git.DEFAULT_BRANCH}), a URL or a local path, where models' "
+                f"earlier dates are read (default: ${HISTORY_ENV}, else {DEFAULT_HISTORY_REPO}; "
                 "'none' turns it off). Example: --history-repo ~/src/hub",
                 envvar=HISTORY_ENV,
             ),
             Option(
                 "--history/--no-history",
                 "history",
-                "Read the history repository to date the models of the catalog's 2020 import "
-                "(--no-history: they keep the censored import date). Example: --no-history",
+                "Read the history repository to date the models that lived there before they moved to "
+                "tfhub.dev (--no-history: the catalog's own dates). Example: --no-history",
                 type=bool,
                 default=True,
             ),
