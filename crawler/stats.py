@@ -83,9 +83,10 @@ PERIOD_TEXT = (
     "date is not known yet (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022; "
     "`zoo crawl hf-dates` dates them by their first commit, which puts them in their true period "
     "(view dated_models). "
-    "'imported' = catalog entries dated by their catalog's import (tfhub.dev's first commit, 2020-08-26) "
-    "and not found earlier in the catalog's previous home: published on or before that date, never "
-    "counted in 2020. 'unknown' = no creation date"
+    "'imported' = catalog entries whose date is an import, the commit their catalog's history starts "
+    "with (tfhub.dev's 2020-08-26, or 2020-01-23 for models first seen in the folder of tensorflow/hub "
+    "that held contributed models before): published on or before that date, never counted in a month "
+    "or year. 'unknown' = no creation date"
 )
 
 

@@ -11,10 +11,11 @@
 -- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
 -- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
 -- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.
--- Period 'imported' holds the catalog entries whose date is their catalog's import (created_at_quality
--- 'git_import': TF Hub models that came with tfhub.dev's first commit of 2020-08-26 and are not found
--- earlier in tensorflow/hub): published on or before that date, exact date unknown — never counted in
--- August 2020 or in 2020. Entries dated from tensorflow/hub ('git_prior_repo') count in their month.
+-- Period 'imported' holds the catalog entries whose date is an import (created_at_quality 'git_import':
+-- TF Hub models that came with the first commit of tfhub.dev's catalog, 2020-08-26, or of the
+-- tensorflow/hub folder that held contributed models before, 2020-01-23): published on or before that
+-- date, exact date unknown — never counted in that month or year. Entries dated from tensorflow/hub
+-- ('git_prior_repo') count in their month.
 -- Period 'unknown' holds models without any created_at, and those whose hub gave a date outside reality
 -- (created_at_quality 'out_of_range': before 2000-01-01 or after the crawl; year 1, 9999): never in a year.
 -- Class rows list every class of the definition for every (hub, period), with 0 models if none; the

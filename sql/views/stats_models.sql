@@ -30,8 +30,8 @@
 --                 Face repos created before 2022-03-02 that are not dated yet: never counted in 2022);
 --                 'unknown' when there is no created_at or its quality is 'out_of_range' (a hub's date
 --                 before 2000-01-01 or after the crawl: never counted in a year); 'imported' when
---                 it is 'git_import' (a catalog entry that came with its catalog's import, tfhub.dev's
---                 2020-08-26: published on or before that date, never counted in 2020)
+--                 it is 'git_import' (a catalog entry that came with an import, the first commit of its
+--                 catalog's history: published on or before created_at, never counted in a year)
 --   period_month  'YYYY-MM', with the same 'legacy', 'imported' and 'unknown'
 --
 -- Classes: framework_tags_class / framework_evidence_class of the model's mask; the attribute evidence
