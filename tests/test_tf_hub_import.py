@@ -320,3 +320,20 @@ def additions_after_upgrade(db: str) -> dict[str, int]:
     result = runner.invoke(app, ["upgrade", "--db", db])
     assert result.exit_code == 0, result.output
     return additions(db, "year")
+
+
+def test_a_password_in_the_history_url_is_never_stored(catalog: GitRepo, db: str, tmp_path: Path) -> None:
+    # Port 9 on this machine: nothing listens, the clone is refused at once.
+    url = "http://alice:zooHISTORYpw42@127.0.0.1:9/tensorflow/hub"
+    output = crawl(catalog, db, tmp_path, "--history-repo", url)
+    assert "zooHISTORYpw42" not in output
+    con = duckdb.connect(db, read_only=True)
+    try:
+        (params, samples) = con.execute(
+            "SELECT CAST(params AS VARCHAR), warning_samples FROM crawl_runs WHERE source = 'tf-hub'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert "zooHISTORYpw42" not in params + "".join(samples)
+    (warning,) = samples
+    assert warning.startswith("history repository http://127.0.0.1:9/tensorflow/hub not read (")

@@ -53,6 +53,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import _git
 from .base import Source
@@ -462,6 +463,11 @@ class TensorFlowHubSource(_git.CatalogSource):
         #: (``--no-history``, or the value ``none``)
         raw = (history_repo or os.environ.get(HISTORY_ENV) or DEFAULT_HISTORY_REPO).strip()
         self.history_repo = _git.repo_url(raw) if history and raw.lower() not in HISTORY_OFF else None
+
+    def secrets(self) -> list[str]:
+        """Passwords written into the repository URLs (``https://user:token@host/…``): the runner scrubs
+        them from warnings and errors (git may quote the URL it could not reach)."""
+        return [p for url in (self.repo, self.history_repo) if url and (p := urlsplit(url).password)]
 
     def params(self) -> dict[str, Any]:
         return {
