@@ -20,7 +20,7 @@ A model's ``created_at`` is the first appearance of **any** of its documents, it
 disappearance of the last one. Every model ever seen is emitted. Framework: TensorFlow, with the formats
 seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``, ``coral``) in ``formats``.
 
-**Censored dates.** The catalog's history starts on 2020-08-26 with the import of the whole catalog
+**Censored dates.** The catalog's history starts on 2020-08-26 with the import of Google's catalog
 (commit e6bdf737 brought 1,494 files, right after a README-only root commit; 624 of the 1,332 models live
 in 2024 are dated by it): a model whose first document came with the first commit of the catalog's own
 history (:func:`_git.catalog_root`: the oldest first-parent commit touching ``assets/``, found from the
