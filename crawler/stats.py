@@ -293,7 +293,7 @@ def exclusivity(
 
     ``share`` = models of the class ÷ all counted models of that hub in that period (the
     ``denominator`` column), a fraction 0–1. Period is ``'all'`` for ``by='none'``, else the creation
-    year (``'2023'``) or month (``'2023-04'``), ``'legacy'`` or ``'unknown'``.
+    year (``'2023'``) or month (``'2023-04'``), ``'legacy'``, ``'imported'`` or ``'unknown'``.
 
     Columns: hub, period, class, models, share, denominator, definition, as_of.
     """

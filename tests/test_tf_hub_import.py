@@ -337,3 +337,18 @@ def test_a_password_in_the_history_url_is_never_stored(catalog: GitRepo, db: str
     assert "zooHISTORYpw42" not in params + "".join(samples)
     (warning,) = samples
     assert warning.startswith("history repository http://127.0.0.1:9/tensorflow/hub not read (")
+
+
+def test_imported_is_a_period_of_every_per_period_statistic_listed_first(
+    catalog: GitRepo, db: str, tmp_path: Path
+) -> None:
+    crawl(catalog, db, tmp_path, "--no-history")
+    assert list(additions(db, "year")) == ["imported", "2020", "2021"]
+    result = runner.invoke(
+        app, ["stats", "exclusivity", "--hub", "tf-hub", "--by", "year", "--format", "json", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert list(dict.fromkeys(o["period"] for o in rows)) == ["imported", "2020", "2021"]
+    imported = {o["class"]: o["models"] for o in rows if o["period"] == "imported"}
+    assert imported["tensorflow_only"] == 1 and sum(imported.values()) == 1
