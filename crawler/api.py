@@ -194,7 +194,8 @@ def additions(
     db: str | None = None,
 ) -> pd.DataFrame:
     """Models added per creation year or month, like ``zoo stats additions`` (period 'legacy' = HF repos
-    created before 2022-03-02 with an unknown date, never counted in 2022).
+    created before 2022-03-02 with an unknown date, never counted in 2022; period 'imported' = catalog
+    entries dated by an import, such as tfhub.dev's of 2020-08-26: published on or before it).
 
     Columns: hub, period, class, models, definition, as_of.
     """

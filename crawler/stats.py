@@ -82,7 +82,11 @@ PERIOD_TEXT = (
     "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
     "date is not known yet (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022; "
     "`zoo crawl hf-dates` dates them by their first commit, which puts them in their true period "
-    "(view dated_models). 'unknown' = no creation date"
+    "(view dated_models). "
+    "'imported' = catalog entries whose date is an import, the commit their catalog's history starts "
+    "with (tfhub.dev's 2020-08-26, or 2020-01-23 for models first seen in the folder of tensorflow/hub "
+    "that held contributed models before): published on or before that date, never counted in a month "
+    "or year. 'unknown' = no creation date"
 )
 
 
@@ -289,7 +293,7 @@ def exclusivity(
 
     ``share`` = models of the class ÷ all counted models of that hub in that period (the
     ``denominator`` column), a fraction 0–1. Period is ``'all'`` for ``by='none'``, else the creation
-    year (``'2023'``) or month (``'2023-04'``), ``'legacy'`` or ``'unknown'``.
+    year (``'2023'``) or month (``'2023-04'``), ``'legacy'``, ``'imported'`` or ``'unknown'``.
 
     Columns: hub, period, class, models, share, denominator, definition, as_of.
     """
@@ -340,7 +344,8 @@ def additions(
     """Models added per period, from ``created_at`` (view ``stats_additions``).
 
     Without ``by_class`` one row per (hub, period) with class ``'all'``; with it one row per class of
-    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``.
+    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``; catalog
+    entries dated by their catalog's import (``git_import``) form the period ``'imported'``.
 
     Columns: hub, period, class, models, definition (None without by_class), as_of.
     """

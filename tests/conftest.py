@@ -36,6 +36,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "GITHUB_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
+    # The TF Hub crawl reads a second repository (tensorflow/hub) to date the catalog's imported models;
+    # its default is GitHub, so every test turns it off unless it names a local one (--history-repo).
+    monkeypatch.setenv("ZOO_TF_HUB_HISTORY_REPO", "none")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

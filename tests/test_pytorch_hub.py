@@ -51,9 +51,15 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> GitRepo:
-    """A small pytorch/hub: adds, removals, a merged PR older than its landing, a case-only rename."""
+    """A small pytorch/hub: adds, removals, a merged PR older than its landing, a case-only rename.
+
+    Shaped like the real history: the root commit holds only the README (pytorch/hub ff280a8,
+    2019-04-23 "Create README.md"); the test entry example.md landed a month later (7b5cde3,
+    2019-05-24), so no entry is dated by the repository's first commit.
+    """
     repo = GitRepo(tmp_path / "hub")
     repo.write("README.md", "# PyTorch Hub\n")
+    repo.commit("Create README.md", "2019-04-23T15:12:21-07:00")
     repo.write("CONTRIBUTING.md", "contribute\n")
     repo.write("CODE_OF_CONDUCT.md", "be nice\n")
     repo.write("docs/template.md", page("Template"))
@@ -151,6 +157,30 @@ def test_first_crawl_knows_every_past_year(catalog: GitRepo, db: str, tmp_path: 
     assert qualities == [("git_first_commit",)]
 
 
+def test_entries_of_the_root_commit_are_an_import_and_censored(db: str, tmp_path: Path) -> None:
+    """Not the real pytorch/hub (its root commit holds only the README), but the rule it is checked by:
+    entries already in a repository's first commit were imported, published on or before that date."""
+    repo = GitRepo(tmp_path / "imported-hub")
+    repo.write("README.md", "# PyTorch Hub\n")
+    repo.write("pytorch_vision_resnet.md", page("ResNet"))
+    repo.write("pytorch_vision_vgg.md", page("vgg-nets"))
+    repo.commit("import the catalog", "2019-06-10T12:00:00+00:00")
+    repo.write("huggingface_bert.md", page("BERT", None))
+    repo.commit("add BERT", "2019-07-01T12:00:00+00:00")
+    crawl(repo, db, tmp_path / "cache")
+
+    resnet = model(db, "pytorch_vision_resnet.md")
+    assert resnet["created_at_quality"] == "git_import"
+    assert resnet["extra"]["initial_import"] is True
+    assert resnet["created_at"] == utc("2019-06-10T12:00:00+00:00")  # kept: "on or before"
+    assert model(db, "huggingface_bert.md")["created_at_quality"] == "git_first_commit"
+    result = runner.invoke(
+        app, ["stats", "additions", "--hub", "pytorch-hub", "--by", "month", "--format", "json", "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert {o["period"]: o["models"] for o in json.loads(result.stdout)} == {"imported": 2, "2019-07": 1}
+
+
 def test_merged_pr_counts_at_its_landing_date(catalog: GitRepo, db: str, tmp_path: Path) -> None:
     branch_date = utc(catalog.commit_date("pr-bert"))
     crawl(catalog, db, tmp_path / "cache")
@@ -192,7 +222,9 @@ def test_fields_dates_and_formats(catalog: GitRepo, db: str, tmp_path: Path) -> 
     assert [c["entrypoint"] for c in resnet["extra"]["hub_load_calls"]] == ["resnet18", "resnet50"]
     assert resnet["extra"]["initial_import"] is False
     example = model(db, "example.md")
-    assert example["extra"]["initial_import"] is True
+    # The catalog's first entry, but not the repository's first commit: a real landing date.
+    assert example["extra"]["initial_import"] is False
+    assert example["created_at_quality"] == "git_first_commit"
     assert example["deleted_at"] == utc("2019-05-29T13:42:32-07:00")
     assert example["extra"]["github_id"] == "pytorch/vision"  # read from github-link
     assert example["extra"]["github_id_from"] == "github-link"

@@ -184,7 +184,7 @@ def test_a_model_keeps_its_first_date_across_moves_and_gathers_formats(
     resnet = model(db, RESNET)
     assert resnet["created_at"] == utc("2019-11-05T10:00:00+01:00")  # not the 2020 move
     assert resnet["deleted_at"] is None
-    assert resnet["created_at_quality"] == "git_first_commit"
+    assert resnet["created_at_quality"] == "git_import"  # came with the repository's first commit
     assert resnet["formats"] == ["coral", "hub", "saved_model_2", "tfjs"]
     assert resnet["author"] == "google"
     assert resnet["pipeline_tag"] == "image-classification"

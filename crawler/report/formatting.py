@@ -88,8 +88,8 @@ def cell(value: Any, column: str = "") -> str:
 
 
 def period_key(period: str) -> tuple[int, str]:
-    """Sort order of periods: 'legacy' first, then dates, then 'unknown'."""
-    return (0 if period == "legacy" else 2 if period == "unknown" else 1, period)
+    """Sort order of periods: 'imported' and 'legacy' first, then dates, then 'unknown'."""
+    return (0 if period in ("imported", "legacy") else 2 if period == "unknown" else 1, period)
 
 
 def records(data: StatTable | Any) -> list[dict[str, Any]]:

@@ -399,13 +399,27 @@ def path_histories(
     return paths
 
 
-def first_catalog_commit(histories: Iterable[PathHistory]) -> str | None:
-    """The commit that brought the earliest of these paths: the catalog's initial import.
+def catalog_root(git_dir: str | os.PathLike[str], commit: str, pathspecs: Sequence[str]) -> str | None:
+    """The first commit of the catalog's own history: the oldest commit of the first-parent chain ending
+    at ``commit`` that touches ``pathspecs`` (the catalog's files, its README included). None if none does.
 
-    Entries that came with it have the date the catalog started, not the date they were published.
+    This is how a catalog's **import** is recognised, by the shape of the history rather than by a known
+    commit id: entries that are already in the commit the catalog's history starts with were not added
+    one by one, the catalog was created with them (moved in from elsewhere), so their date only says "on
+    or before". Checked on the real histories:
+
+    * tensorflow/tfhub.dev (``assets/``): the repository's root commit 66be177 (2020-08-25) holds only
+      a README; the catalog's history starts with e6bdf737 (2020-08-26), which brought 1,494 files.
+    * tensorflow/hub (``tfhub_dev/assets/``, the catalog's earlier home): the folder starts with c5001f0
+      (2020-01-23, "Add directory for external contributions to tfhub.dev"), 30 documents at once.
+    * pytorch/hub (``*.md``): the catalog's history starts with the README alone (the root commit
+      ff280a8, 2019-04-23); the entries came later, one pull request at a time. Nothing is imported.
+
+    Read from the local clone (commits and trees, no file contents).
     """
-    first = min(histories, key=lambda h: h.added_at, default=None)
-    return first.added_commit if first else None
+    out = git(["rev-list", "--first-parent", "--reverse", commit, "--", *pathspecs], git_dir=git_dir).decode()
+    first = out.split("\n", 1)[0].strip()
+    return first or None
 
 
 # ------------------------------------------------------------------------------------------------ blobs

@@ -8,8 +8,17 @@ removal plus an addition, as git records it.
 Dates come from git, along the **first-parent** chain of the branch: ``created_at`` is the committer date
 of the first commit whose tree holds the path, i.e. when the pull request landed (not when its branch
 commit was written); ``deleted_at`` is the date of the commit that removed it. Every path ever seen is
-emitted, so one crawl already knows the catalog at the end of each past year. Entries that came with
-the commit that started the catalog have ``extra.initial_import = true``.
+emitted, so one crawl already knows the catalog at the end of each past year.
+
+**The first commit is not an import here.** An entry that is already in the commit the catalog's
+history starts with (:func:`_git.catalog_root`: the oldest first-parent commit touching a ``*.md``, the
+README included) came with an import of a catalog that existed before, so its date only says "on or
+before": it gets ``created_at_quality = 'git_import'`` and ``extra.initial_import = true``, as
+tfhub.dev's imported models do (period ``'imported'``, never a month). The real pytorch/hub is not so:
+its history starts with the README alone (root commit ff280a8, 2019-04-23), its first entry was the test
+page ``example.md`` (merged 2019-05-24, removed five days later) and the real entries landed one pull
+request at a time from 2019-05-29, before PyTorch Hub's launch in June 2019. So every PyTorch Hub date is
+the entry's own landing date (``git_first_commit``), and ``initial_import`` is false for all of them.
 
 The YAML front matter (between the first two ``---`` lines) is kept raw in ``extra.front_matter`` and
 normalised where it matters (curly quotes, the case of ``github-id``, a missing ``github-id`` read from
@@ -519,10 +528,12 @@ class PyTorchHubSource(_git.CatalogSource):
             own: list[str] = []
             records.append(entry_record(h, blobs.get(h.blob), own))
             entry_warnings.append(own)
-        initial = _git.first_catalog_commit(histories)
+        root = _git.catalog_root(synced.git_dir, commit, ["*.md"])
         for rec in records:
             assert rec.extra is not None
-            rec.extra["initial_import"] = rec.extra["added_commit"] == initial
+            rec.extra["initial_import"] = rec.extra["added_commit"] == root
+            if rec.extra["initial_import"]:
+                rec.created_at_quality = "git_import"
 
         children: dict[str, list[dict[str, Any]]] = {}
         final_warnings: list[str] = []

@@ -13,11 +13,26 @@ from typing import Any, get_args, get_type_hints
 
 #: Quality of ``created_at``. ``exact`` is the hub's own timestamp; ``sentinel`` is the Hugging Face
 #: placeholder for repos created before the Hub stored creation dates (the real date is unknown);
-#: ``git_first_commit`` is the landing date of the entry on a catalog's default branch; ``unknown`` means
-#: no date could be read; ``out_of_range`` is a hub's own timestamp outside :data:`PLAUSIBLE_SINCE` …
-#: crawl time + :data:`PLAUSIBLE_AHEAD` (kept as given when a ``datetime`` can hold it in UTC, else NULL;
-#: never counted in a creation period, see :func:`check_page`).
-CREATED_AT_QUALITIES = ("exact", "sentinel", "git_first_commit", "unknown", "out_of_range")
+#: ``git_first_commit`` is the landing date of the entry on a catalog's default branch; ``git_import``
+#: is a censored catalog date: the entry came with the commit its catalog's history starts with (an import
+#: of a catalog that existed before), so it was created **on or before** ``created_at`` (never counted in
+#: a month or year); ``git_prior_repo`` is the date an entry first landed in the repository that held
+#: catalog documents before (tfhub.dev's contributed models in tensorflow/hub), a true landing date again;
+#: ``unknown`` means no date could be read; ``out_of_range`` is a hub's own timestamp outside
+#: :data:`PLAUSIBLE_SINCE` … crawl time + :data:`PLAUSIBLE_AHEAD` (kept as given when a ``datetime`` can
+#: hold it in UTC, else NULL; never counted in a creation period, see :func:`check_page`).
+CREATED_AT_QUALITIES = (
+    "exact",
+    "sentinel",
+    "git_first_commit",
+    "git_import",
+    "git_prior_repo",
+    "unknown",
+    "out_of_range",
+)
+#: The qualities of dates read from a catalog's git history: the catalog itself says when each entry
+#: existed, so a first crawl already knows the past (``models_as_of``, ``stats_hubs``).
+GIT_CATALOG_QUALITIES = ("git_first_commit", "git_import", "git_prior_repo")
 #: The window of believable model dates: no hub zoo knows existed before 2000, and no date lies more than a
 #: day after the crawl (clock skew and time zones aside).
 PLAUSIBLE_SINCE = datetime(2000, 1, 1, tzinfo=timezone.utc)

@@ -17,29 +17,58 @@ Metadata follows as ``<!-- key: value -->`` lines (``format``, ``task``, ``asset
 Dates come from the first-parent history of the branch: a document (a type and handle) appeared when
 the first of its paths appeared and disappeared when the last of them did, so a move does not reset it.
 A model's ``created_at`` is the first appearance of **any** of its documents, its ``deleted_at`` the
-disappearance of the last one. Every model ever seen is emitted. The history starts on 2020-08-26 with
-the import of the whole catalog: models that came with that commit have ``extra.initial_import = true``
-and a ``created_at`` that is the catalog's start, not their publication. Framework: TensorFlow, with the formats
+disappearance of the last one. Every model ever seen is emitted. Framework: TensorFlow, with the formats
 seen (``saved_model_2``, ``hub`` = TF1 Hub, ``saved_model``, ``tfjs``, ``lite``, ``coral``) in ``formats``.
+
+**Censored dates.** The catalog's history starts on 2020-08-26 with the import of Google's catalog
+(commit e6bdf737 brought 1,494 files, right after a README-only root commit; 624 of the 1,332 models live
+in 2024 are dated by it): a model whose first document came with the first commit of the catalog's own
+history (:func:`_git.catalog_root`: the oldest first-parent commit touching ``assets/``, found from the
+history's shape, not by its id) was published **on or before** that date. It gets
+``created_at_quality = 'git_import'`` and ``extra.initial_import = true``, and the statistics put it in
+the period ``'imported'``, never in August 2020.
+
+**Dates recovered from the catalog's previous home.** Before tensorflow/tfhub.dev, tensorflow/hub held
+the documents of the models other publishers contributed, in ``tfhub_dev/assets/`` (2020-01-23 …
+2020-10-20; 117 documents of 55 models; Google's own models were never there). They came to tfhub.dev
+with one later commit (ef73bcb4, 2020-10-07, "Move tfhub.dev model documentation from
+https://github.com/tensorflow/hub"), which dates 53 models by the move. The crawl reads that folder's
+first-parent history too (``history_repo``, a cached partial clone like the catalog's; on by default,
+``--no-history`` turns it off), groups its documents into models the same way, and a model found there
+earlier gets that date: ``created_at_quality = 'git_prior_repo'``, counted in its true month. The
+folder itself began with one commit that added 30 documents at once (c5001f0, 2020-01-23, "Add directory
+for external contributions to tfhub.dev"): those were published before, so a model first seen in that
+commit is ``'git_import'``, with that earlier bound as ``created_at``. ``extra.catalog_added_at`` keeps
+the date the catalog's own history gives, ``extra.prior_repo`` the earlier path and commit. None of the
+624 models of the 2020-08-26 import is in that folder: their dates stay censored. A history repository
+that cannot be reached is a warning, not a failed run: the dates stay as the catalog gives them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import _git
 from .base import Source
 from .records import ModelRecord, Page
-from .registry import Hub, register
+from .registry import Hub, Option, register
 
 HUB = "tf-hub"
 DEFAULT_REPO = "https://github.com/tensorflow/tfhub.dev"
 PATHSPEC = "assets/"
+#: The repository that held the catalog's documents before tensorflow/tfhub.dev, and their folder there.
+DEFAULT_HISTORY_REPO = "https://github.com/tensorflow/hub"
+HISTORY_ENV = "ZOO_TF_HUB_HISTORY_REPO"
+HISTORY_PATHSPEC = "tfhub_dev/assets/"
+#: ``--history-repo`` values that turn the history repository off (like ``--no-history``).
+HISTORY_OFF = ("none", "off")
 VERSIONS_TABLE = "tf_hub_versions"
 COLLECTIONS_TABLE = "tf_hub_collections"
 PUBLISHERS_TABLE = "tf_hub_publishers"
@@ -56,11 +85,10 @@ _INVISIBLE = re.compile(r"&zwnj;|&zwj;|[\u200b\u200c\u200d\u2060\ufeff]")
 _KEY_ALIASES = {"finetunable": "fine-tunable", "asset_path": "asset-path"}
 
 
-def is_document(path: str) -> bool:
-    """Whether ``path`` is a catalog document: a ``*.md`` under ``assets/`` other than a README."""
-    return (
-        path.startswith(PATHSPEC) and path.endswith(".md") and path.rsplit("/", 1)[-1].lower() != "readme.md"
-    )
+def is_document(path: str, folder: str = PATHSPEC) -> bool:
+    """Whether ``path`` is a catalog document: a ``*.md`` under ``folder`` (``assets/``) other than a
+    README."""
+    return path.startswith(folder) and path.endswith(".md") and path.rsplit("/", 1)[-1].lower() != "readme.md"
 
 
 def clean_handle(text: str) -> str:
@@ -350,6 +378,65 @@ def publisher_row(group: DocGroup) -> dict[str, Any]:
     return {**group.row(), "key": group.doc.handle, "name": group.doc.title}
 
 
+# ------------------------------------------------------------------------------- the catalog's old home
+
+
+@dataclass
+class PriorDate:
+    """When the first document of a model landed in the history repository's folder."""
+
+    added_at: datetime
+    commit: str
+    path: str
+    #: It came with the folder's first commit, which added what had been published before: the model was
+    #: published on or before ``added_at``.
+    censored: bool
+
+
+def prior_dates(
+    histories: list[_git.PathHistory], blobs: dict[str, bytes], start: str | None
+) -> dict[str, PriorDate]:
+    """Per model key, the first landing of any of its documents in the history repository's folder;
+    ``start`` is the commit the folder's history starts with (:func:`_git.catalog_root`).
+
+    The documents are grouped into models exactly as the catalog's are (line 1 names the handle, variants
+    attach to their ``parent-model``); what cannot be read there is left out without a warning (it is not
+    the catalog, only evidence of dates).
+    """
+    ignored: list[str] = []
+    models, _ = build_models(group_documents(histories, blobs, ignored), ignored)
+    out: dict[str, PriorDate] = {}
+    for key, model in models.items():
+        first = min((d.first for d in model.docs), key=lambda h: (h.added_at, h.path))
+        out[key] = PriorDate(first.added_at, first.added_commit, first.path, first.added_commit == start)
+    return out
+
+
+def apply_prior_dates(records: list[ModelRecord], prior: Mapping[str, PriorDate]) -> int:
+    """Give each record the earlier date the history repository knows, if it knows one; returns how many
+    got one. ``git_prior_repo`` then, except for a model first seen in the folder's own first commit,
+    which is censored (``git_import``) with that earlier bound."""
+    moved = 0
+    for rec in records:
+        found = prior.get(rec.key)
+        if found is None or rec.created_at is None:
+            continue
+        if found.added_at >= rec.created_at:
+            continue
+        assert rec.extra is not None
+        rec.extra["catalog_added_at"] = rec.created_at.isoformat()
+        rec.extra["prior_repo"] = {
+            "path": found.path,
+            "commit": found.commit,
+            "added_at": found.added_at.isoformat(),
+            "censored": found.censored,
+        }
+        rec.created_at = found.added_at
+        rec.created_at_quality = "git_import" if found.censored else "git_prior_repo"
+        moved += 1
+    return moved
+
+
 # ----------------------------------------------------------------------------------------------- source
 
 
@@ -361,6 +448,63 @@ class TensorFlowHubSource(_git.CatalogSource):
     repo_env = "ZOO_TF_HUB_REPO"
     #: child tables this source owns: replaced (or emptied) for the hub when a run completes
     child_tables = (VERSIONS_TABLE, COLLECTIONS_TABLE, PUBLISHERS_TABLE)
+
+    def __init__(
+        self,
+        repo: str | None = None,
+        *,
+        history_repo: str | None = None,
+        history: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(repo, **options)
+        #: where imported models' earlier dates are looked up: ``--history-repo``, else
+        #: ``$ZOO_TF_HUB_HISTORY_REPO`` (read now), else tensorflow/hub; None when turned off
+        #: (``--no-history``, or the value ``none``)
+        raw = (history_repo or os.environ.get(HISTORY_ENV) or DEFAULT_HISTORY_REPO).strip()
+        self.history_repo = _git.repo_url(raw) if history and raw.lower() not in HISTORY_OFF else None
+
+    def secrets(self) -> list[str]:
+        """Passwords written into the repository URLs (``https://user:token@host/…``): the runner scrubs
+        them from warnings and errors (git may quote the URL it could not reach)."""
+        return [p for url in (self.repo, self.history_repo) if url and (p := urlsplit(url).password)]
+
+    def params(self) -> dict[str, Any]:
+        return {
+            **super().params(),
+            "history_repo": _git.redact(self.history_repo) if self.history_repo else None,
+        }
+
+    def recover_dates(self, records: list[ModelRecord], warnings: list[str]) -> None:
+        """Date the imported models from the history repository, where it knows them earlier."""
+        if self.history_repo is None:
+            return
+        imported = sum(1 for r in records if r.created_at_quality == "git_import")
+        where = _git.redact(self.history_repo)
+        try:
+            synced = _git.sync(
+                self.history_repo, _git.DEFAULT_BRANCH, self.cache_dir, timeout=self.git_timeout
+            )
+            self.meter.request(synced.requests)
+            histories = [
+                h
+                for h in _git.path_histories(synced.git_dir, synced.commit, [HISTORY_PATHSPEC]).values()
+                if is_document(h.path, HISTORY_PATHSPEC)
+            ]
+            blobs, fetches = _git.read_blobs(
+                synced.git_dir, [h.blob for h in histories], timeout=self.git_timeout
+            )
+            self.meter.request(fetches)
+            start = _git.catalog_root(synced.git_dir, synced.commit, [HISTORY_PATHSPEC])
+        except _git.GitError as exc:
+            self.meter.request(exc.requests)
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            warnings.append(
+                f"history repository {where} not read ({reason}); dates stay as the catalog gives them "
+                f"({imported} censored by its import: 'imported')"
+            )
+            return
+        apply_prior_dates(records, prior_dates(histories, blobs, start))
 
     def pages(self, checkpoint: str | None) -> Iterator[Page]:
         """Every model ever seen, ``page_size`` a page; the child rows (versions, collections, publishers)
@@ -380,10 +524,13 @@ class TensorFlowHubSource(_git.CatalogSource):
 
         ordered = sorted(models.values(), key=lambda m: (min(d.added_at for d in m.docs), m.key))
         records = [model_record(m) for m in ordered]
-        initial = _git.first_catalog_commit(histories)
+        root = _git.catalog_root(synced.git_dir, commit, [PATHSPEC])
         for rec in records:
             assert rec.extra is not None
-            rec.extra["initial_import"] = rec.extra["added_commit"] == initial
+            rec.extra["initial_import"] = rec.extra["added_commit"] == root
+            if rec.extra["initial_import"]:
+                rec.created_at_quality = "git_import"
+        self.recover_dates(records, final_warnings)
         versions = [version_row(m.key, g) for m in ordered for g in m.docs]
         for g in orphans:
             parent = clean_handle(_first(g.doc.metadata.get("parent-model")) or "")
@@ -427,8 +574,33 @@ created_at is when any document of the handle first landed on the branch (paths 
 2021), deleted_at when its last document disappeared. Collections and publishers go to
 tf_hub_collections and tf_hub_publishers.
 
+Models that came with the catalog's first commit (the 2020-08-26 import of the whole catalog) were
+published on or before that date: created_at_quality 'git_import', period 'imported' in the statistics.
+Where the catalog's previous home (tensorflow/hub, folder tfhub_dev/assets, which held the models of
+other publishers until they moved on 2020-10-07) holds a model earlier, that date is used instead
+(created_at_quality 'git_prior_repo'); if it cannot be read, that is a warning.
+
 Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
-        options=_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+        options=(
+            *_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+            Option(
+                "--history-repo",
+                "history_repo",
+                "Git repository that held catalog documents before tensorflow/tfhub.dev (its folder "
+                f"{HISTORY_PATHSPEC}, branch {_git.DEFAULT_BRANCH}), a URL or a local path, where models' "
+                f"earlier dates are read (default: ${HISTORY_ENV}, else {DEFAULT_HISTORY_REPO}; "
+                "'none' turns it off). Example: --history-repo ~/src/hub",
+                envvar=HISTORY_ENV,
+            ),
+            Option(
+                "--history/--no-history",
+                "history",
+                "Read the history repository to date the models that lived there before they moved to "
+                "tfhub.dev (--no-history: the catalog's own dates). Example: --no-history",
+                type=bool,
+                default=True,
+            ),
+        ),
         unavailable=_git.git_missing,
         summary=_summary,
         unit="one model = one handle without its version (variants and versions apart)",

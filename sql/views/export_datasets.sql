@@ -16,9 +16,11 @@
 --                     hub's complete runs, not deleted, and whatever else stats_models requires). Every
 --                     figure counts only `counted` rows.
 --     tags_class, evidence_class    the classes of `zoo stats exclusivity` (framework_classes)
---     created_period  the period of `zoo stats --by year`: 'YYYY', 'legacy' or 'unknown' (also for a
---                     created_at outside reality, created_at_quality 'out_of_range': exported as stored)
---     created_month   the period of `--by month`: 'YYYY-MM', 'legacy' or 'unknown'
+--     created_period  the period of `zoo stats --by year`: 'YYYY', 'legacy', 'imported' (a catalog
+--                     import date, created_at_quality 'git_import': on or before created_at) or
+--                     'unknown' (also for a created_at outside reality, created_at_quality
+--                     'out_of_range': exported as stored)
+--     created_month   the period of `--by month`: 'YYYY-MM', 'legacy', 'imported' or 'unknown'
 --     pytorch, tensorflow, jax, keras, safetensors, onnx, gguf    framework flags (some evidence of the
 --                     model maps to that framework, as in model_frameworks)
 --   For counted rows the classes and periods ARE stats_models(day)'s values, so a GROUP BY over the

@@ -25,10 +25,18 @@
 --   NULL when it has none by then (its file names were not listed yet, or it had none). The cached
 --   attribute evidence (attr_bits, attr_bits_rules) comes with the attributes it belongs to.
 --   A hub with no complete run by then has no models: "not crawled" then, never zero.
--- * git catalogs (PyTorch Hub, TF Hub; created_at_quality = 'git_first_commit'): the catalog's own
---   history answers, so the first crawl already knows the past. An entry existed if it landed on the
---   default branch before the end of `day` and had not been removed by then. Its values are today's
---   (catalog text is not versioned here).
+-- * git catalogs (PyTorch Hub, TF Hub; a created_at_quality of git_catalog_date: 'git_first_commit',
+--   'git_import' or 'git_prior_repo'): the catalog's own history answers, so the first crawl already
+--   knows the past. An entry existed if it landed on the default branch (for 'git_prior_repo', in the
+--   repository that held the catalog before) before the end of `day` and had not been removed by then;
+--   a 'git_import' entry counts from the import (it may have existed before: a lower bound). Its values
+--   are today's (catalog text is not versioned here).
+--
+-- git_catalog_date(quality): whether a created_at_quality is one of the git catalogs' (their dates
+-- come from the catalog's history, which answers for the past). Scalar macro, BOOLEAN.
+CREATE OR REPLACE MACRO git_catalog_date(quality) AS
+    coalesce(quality IN ('git_first_commit', 'git_import', 'git_prior_repo'), false);
+
 CREATE OR REPLACE MACRO models_as_of(day, counters := true) AS TABLE
 WITH cutoff AS (
     SELECT timezone('UTC', CAST(CAST(day AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) AS t
@@ -48,7 +56,7 @@ absent AS (  -- the models a recorded absence covers at their hub's as-of run
 present AS (
     SELECT m.*, r.run_id AS as_of_run
     FROM models m JOIN as_of_runs r ON m.hub = r.hub
-    WHERE m.created_at_quality IS DISTINCT FROM 'git_first_commit'
+    WHERE NOT git_catalog_date(m.created_at_quality)
       AND m.first_seen_run <= r.run_id
       AND m.last_seen_run >= r.baseline_run
       AND m.mid NOT IN (SELECT mid FROM absent)
@@ -89,7 +97,7 @@ files AS (  -- the file names and their cached evidence, or NULL when it had no 
 files_emptied AS (SELECT DISTINCT mid FROM model_files_log WHERE len(files) = 0)
 SELECT m.*
 FROM models m, cutoff
-WHERE m.created_at_quality = 'git_first_commit'
+WHERE git_catalog_date(m.created_at_quality)
   AND m.hub IN (SELECT source FROM crawl_runs WHERE status = 'complete')
   AND m.created_at < cutoff.t
   AND (m.deleted_at IS NULL OR m.deleted_at >= cutoff.t)

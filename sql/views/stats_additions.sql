@@ -11,6 +11,11 @@
 -- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
 -- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
 -- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.
+-- Period 'imported' holds the catalog entries whose date is an import (created_at_quality 'git_import':
+-- TF Hub models that came with the first commit of tfhub.dev's catalog, 2020-08-26, or of the
+-- tensorflow/hub folder that held contributed models before, 2020-01-23): published on or before that
+-- date, exact date unknown — never counted in that month or year. Entries dated from tensorflow/hub
+-- ('git_prior_repo') count in their month.
 -- Period 'unknown' holds models without any created_at, and those whose hub gave a date outside reality
 -- (created_at_quality 'out_of_range': before 2000-01-01 or after the crawl; year 1, 9999): never in a year.
 -- Class rows list every class of the definition for every (hub, period), with 0 models if none; the
@@ -18,7 +23,8 @@
 --
 -- The counts are sums over stats_model_cells(as_of), which are stats_models(as_of)'s counts per class and
 -- period.
--- Columns: definition, grain ('year' | 'month'), hub, period ('YYYY', 'YYYY-MM', 'legacy', 'unknown'),
+-- Columns: definition, grain ('year' | 'month'), hub, period ('YYYY', 'YYYY-MM', 'legacy', 'imported',
+--          'unknown'),
 --          class ('all' or a class of framework_classes), models, sort_order.
 CREATE OR REPLACE MACRO stats_additions_at(as_of, definition_filter, grain_filter, by_class) AS TABLE
 WITH models_ AS MATERIALIZED (
@@ -77,7 +83,7 @@ result AS (
     FROM cells LEFT JOIN counted USING (definition, grain, hub, period, class)
 )
 SELECT * FROM result
-ORDER BY definition, grain, hub, CASE period WHEN 'legacy' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, period,
+ORDER BY definition, grain, hub, CASE period WHEN 'legacy' THEN 0 WHEN 'imported' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, period,
     sort_order;
 
 CREATE OR REPLACE VIEW stats_additions AS SELECT * FROM stats_additions_at(NULL, NULL, NULL, NULL);

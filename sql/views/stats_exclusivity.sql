@@ -10,7 +10,8 @@
 --                          pytorch_only, tensorflow_only, jax_only, multi, other, agnostic, none
 -- Models counted: stats_models (current_models: seen by the latest complete crawl of their hub, not
 -- deleted; public only, private models are left out), grouped by the period of created_at (stats_models:
--- 'legacy' = HF sentinel date; 'unknown' = no created_at, or one outside reality, quality 'out_of_range').
+-- 'legacy' = HF sentinel date; 'imported' = a catalog import's date, quality 'git_import': on or before
+-- it; 'unknown' = no created_at, or one outside reality, quality 'out_of_range').
 -- The counts are sums over stats_model_cells(as_of), which are stats_models(as_of)'s counts per class and
 -- period.
 -- Denominator of `share`: all counted models of that hub in that period (all classes of the definition
@@ -19,7 +20,8 @@
 -- The articles' headline, pytorch_only ÷ (pytorch_only + tensorflow_only), is the view stats_headline.
 --
 -- Columns: definition, grain ('none' | 'year' | 'month'), hub, period ('all' for grain 'none', 'YYYY',
---          'YYYY-MM', 'legacy', 'unknown'), class, models, denominator, share (0–1), sort_order.
+--          'YYYY-MM', 'legacy', 'imported', 'unknown'), class, models, denominator, share (0–1),
+--          sort_order.
 CREATE OR REPLACE MACRO stats_exclusivity_at(as_of, definition_filter, grain_filter) AS TABLE
 WITH models_ AS MATERIALIZED (
     SELECT * FROM stats_model_cells(as_of)
@@ -68,6 +70,7 @@ FROM cells
 LEFT JOIN counted USING (definition, grain, hub, period, class)
 WINDOW w AS (PARTITION BY cells.definition, cells.grain, cells.hub, cells.period)
 ORDER BY cells.definition, cells.grain, cells.hub,
-    CASE cells.period WHEN 'legacy' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, cells.period, cells.sort_order;
+    CASE cells.period WHEN 'legacy' THEN 0 WHEN 'imported' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, cells.period,
+    cells.sort_order;
 
 CREATE OR REPLACE VIEW stats_exclusivity AS SELECT * FROM stats_exclusivity_at(NULL, NULL, NULL);

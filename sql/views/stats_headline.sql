@@ -20,6 +20,6 @@ SELECT
         / nullif(sum(models) FILTER (WHERE class IN ('pytorch_only', 'tensorflow_only')), 0) AS headline_share
 FROM stats_exclusivity_at(as_of, definition_filter, grain_filter)
 GROUP BY definition, grain, hub, period
-ORDER BY definition, grain, hub, CASE period WHEN 'legacy' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, period;
+ORDER BY definition, grain, hub, CASE period WHEN 'legacy' THEN 0 WHEN 'imported' THEN 0 WHEN 'unknown' THEN 2 ELSE 1 END, period;
 
 CREATE OR REPLACE VIEW stats_headline AS SELECT * FROM stats_headline_at(NULL, NULL, NULL);

@@ -8,8 +8,9 @@
 -- crawl_runs.source that is not an enrichment source (unknown ones last, by name). A hub without a
 -- complete crawl has status 'not crawled' (no run at all, or none finished by as_of) or 'no complete
 -- crawl' (runs, all failed, aborted or running) and models NULL — never 0.
--- For as_of, the crawl shown is the one the count comes from: for a catalog hub (rows dated by git,
--- created_at_quality = 'git_first_commit') its latest complete crawl, which knows the whole history;
+-- For as_of, the crawl shown is the one the count comes from: for a catalog hub (rows dated by git:
+-- git_catalog_date(created_at_quality), i.e. 'git_first_commit', 'git_import' or 'git_prior_repo') its
+-- latest complete crawl, which knows the whole history;
 -- for other hubs the latest complete crawl finished by the end of as_of.
 --
 -- Columns: hub, status ('crawled' | 'not crawled' | 'no complete crawl'), models, last_complete_crawl
@@ -32,7 +33,7 @@ bound AS (
 catalogs AS (
     SELECT DISTINCT m.hub
     FROM models AS m JOIN latest_complete_runs AS r ON r.hub = m.hub AND r.run_id = m.last_seen_run
-    WHERE m.created_at_quality = 'git_first_commit'
+    WHERE git_catalog_date(m.created_at_quality)
 ),
 runs_then AS (
     SELECT c.source AS hub, arg_max(c.run_id, (c.finished_at, c.run_id)) AS run_id, max(c.finished_at) AS finished_at

@@ -29,8 +29,10 @@
 --   period_year   'YYYY' of created_at; 'legacy' when created_at_quality is still 'sentinel' (Hugging
 --                 Face repos created before 2022-03-02 that are not dated yet: never counted in 2022);
 --                 'unknown' when there is no created_at or its quality is 'out_of_range' (a hub's date
---                 before 2000-01-01 or after the crawl: never counted in a year)
---   period_month  'YYYY-MM', with the same 'legacy' and 'unknown'
+--                 before 2000-01-01 or after the crawl: never counted in a year); 'imported' when
+--                 it is 'git_import' (a catalog entry that came with an import, the first commit of its
+--                 catalog's history: published on or before created_at, never counted in a year)
+--   period_month  'YYYY-MM', with the same 'legacy', 'imported' and 'unknown'
 --
 -- Classes: framework_tags_class / framework_evidence_class of the model's mask; the attribute evidence
 -- and the file evidence come from the caches beside them when they are current (framework_attr_mask,
