@@ -176,10 +176,10 @@ def stats_additions(
 ) -> None:
     """Models added per creation year or month, per hub (optionally per framework class).
 
-    Models with the Hugging Face placeholder date (created before 2022-03-02, exact date unknown) form
-    the period 'legacy' and are never counted in 2022, until `zoo crawl hf-dates` dates them by their
-    first commit and they count in their true year (a note says how many are left). Only models that
-    still exist are counted.
+    Models with the Hugging Face placeholder date (2022-03-02T23:29:04Z or 23:29:05Z: created on or
+    before it, exact date unknown) form the period 'legacy' and are never counted in 2022, until `zoo
+    crawl hf-dates` dates them by their first commit and they count in their true year (a note says how
+    many are left). Only models that still exist are counted.
 
     Example: zoo stats additions --hub huggingface --by year --by-class
     """
