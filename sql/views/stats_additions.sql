@@ -9,8 +9,9 @@
 -- i.e. it still exists (current_models: seen by the latest complete crawl of its hub, not deleted) and
 -- is public (private models are left out).
 -- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
--- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
--- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.
+-- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the placeholder
+-- 2022-03-02T23:29:04Z or 23:29:05Z (quality 'sentinel'): created on or before it, exact date unknown (a
+-- censored date) — never counted in 2022.
 -- Period 'unknown' holds models without any created_at, and those whose hub gave a date outside reality
 -- (created_at_quality 'out_of_range': before 2000-01-01 or after the crawl; year 1, 9999): never in a year.
 -- Class rows list every class of the definition for every (hub, period), with 0 models if none; the
