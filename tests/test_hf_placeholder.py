@@ -24,6 +24,7 @@ from crawler.sources.huggingface import (
     is_placeholder,
 )
 from crawler.sources.huggingface_dates import HuggingFaceDatesSource
+from crawler.store import connect
 from tests.fakes.hub import PLACEHOLDERS, FakeHub, is_legacy, make_models, true_created_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +181,32 @@ def test_a_commit_at_the_placeholder_itself_dates_the_repo(tmp_path: Path) -> No
     assert rows[on_04["_id"]] == (AT_05, "first_commit")
     assert rows[on_05["_id"]] == (AT_05, "first_commit")
     assert rows[later["_id"]] == (None, "after_placeholder")
+
+
+def test_upgrade_dates_a_first_commit_stored_as_after_the_placeholder_at_05(tmp_path: Path) -> None:
+    """An older zoo stored an oldest commit at :05 as 'after_placeholder' (after :04), without a date; the
+    upgrade gives it its date, as hf-dates does now. One a second later stays undated."""
+    db = str(tmp_path / "zoo.duckdb")
+    connect(db).close()  # an empty zoo database, every step applied
+    con = duckdb.connect(db)
+    try:
+        con.execute("DELETE FROM schema_migrations WHERE version = 10")
+        for key, date, title in [
+            ("a", "2022-03-02 23:29:05+00", "initial commit"),
+            ("b", "2022-03-02 23:29:05+00", "Upload folder"),
+            ("c", "2022-03-02 23:29:06+00", "initial commit"),
+        ]:
+            con.execute(
+                "INSERT INTO hf_first_commits (hub, key, repo_id, revision, created_at, created_at_quality, "
+                "commit_id, commit_title, commit_date) VALUES ('huggingface-dates', ?, ?, 'main', NULL, "
+                "'after_placeholder', 'c0ffee', ?, ?::TIMESTAMPTZ)",
+                [key, f"org/{key}", title, date],
+            )
+    finally:
+        con.close()
+    assert runner.invoke(app, ["upgrade", "--db", db]).exit_code == 0
+    assert query(db, "SELECT key, created_at, created_at_quality FROM hf_first_commits ORDER BY key") == [
+        ("a", AT_05, "first_commit"),
+        ("b", AT_05, "oldest_commit"),
+        ("c", None, "after_placeholder"),
+    ]
