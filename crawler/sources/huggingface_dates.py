@@ -39,10 +39,11 @@ What the oldest commit says (the quality stored with it):
 * ``oldest_commit``: another title, but dated before the placeholder (a history pushed from elsewhere,
   or rewritten): not provably the creation, but the best date known and before the cutoff, so it is
   used, with a warning naming the commit.
-* ``after_placeholder``: dated after 2022-03-02T23:29:05Z (the later placeholder instant: the two are one
-  migration, a second apart, and a repo whose oldest commit falls on either of them was created then,
-  so that date is kept), so it cannot be the creation of a repo that existed by then (the history was squashed or rewritten later): stored without a date, the model stays
-  in ``legacy``, and it is not asked again.
+* ``after_placeholder``: dated after 2022-03-02T23:29:05Z, the later placeholder instant, so it cannot be
+  the creation of a repo that existed by then (the history was squashed or rewritten later): stored
+  without a date, the model stays in ``legacy``, and it is not asked again. The two instants are one
+  migration a second apart, so an oldest commit dated at either of them is not after the placeholder:
+  the repo was created right then, and that date is kept.
 * ``out_of_range``: dated before 2000-01-01 (``records.PLAUSIBLE_SINCE``; year 1, 1970) or at an instant
   no ``datetime`` holds in UTC: not a creation date either; stored the same way, with a warning.
 
