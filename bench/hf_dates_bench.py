@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from tests.fakes.faults import RecordingHub  # noqa: E402
-from tests.fakes.hub import SENTINEL, FakeHub, Faults, make_models  # noqa: E402
+from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models  # noqa: E402
 
 COHORT = 30_000
 NIGHTLY_BUDGET = 2_000
@@ -57,7 +57,7 @@ def listing(n: int, share: float, big_share: float, seed: int) -> tuple[list[dic
     for m in models:  # none gated: a run without a token does not ask gated repos, and this measures dating
         m["gated"] = False
     rng = random.Random(seed)
-    legacy = [m for m in models if m["createdAt"] == SENTINEL]
+    legacy = [m for m in models if is_legacy(m)]
     for m in rng.sample(legacy, max(1, int(len(legacy) * big_share))):
         m["_commits"] = rng.randrange(1001, 3000)  # a repo with a long history: two requests
     return models, len(legacy)
@@ -95,9 +95,7 @@ def main() -> None:
 
     if args.quota:
         q, w = (int(x) for x in args.quota.split("/"))
-        small = [m for m in models if m["createdAt"] != SENTINEL][:200] + [
-            m for m in models if m["createdAt"] == SENTINEL
-        ][: q * 3]
+        small = [m for m in models if not is_legacy(m)][:200] + [m for m in models if is_legacy(m)][: q * 3]
         with tempfile.TemporaryDirectory() as tmp, RecordingHub(small, faults=Faults()) as hub:
             db = str(Path(tmp) / "zoo.duckdb")
             zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)

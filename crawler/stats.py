@@ -80,7 +80,8 @@ MODELS_TEXT = (
 )
 PERIOD_TEXT = (
     "Period = creation date (UTC). 'legacy' = Hugging Face repos created before 2022-03-02 whose exact "
-    "date is not known yet (the Hub shows the placeholder 2022-03-02T23:29:04Z): never counted in 2022; "
+    "date is not known yet (the Hub shows a placeholder, 2022-03-02T23:29:04Z or 23:29:05Z, instead: a "
+    "censored date, only 'on or before' is known): never counted in 2022; "
     "`zoo crawl hf-dates` dates them by their first commit, which puts them in their true period "
     "(view dated_models). "
     "'imported' = catalog entries whose date is an import, the commit their catalog's history starts "
@@ -344,8 +345,9 @@ def additions(
     """Models added per period, from ``created_at`` (view ``stats_additions``).
 
     Without ``by_class`` one row per (hub, period) with class ``'all'``; with it one row per class of
-    ``definition``. Models with the Hugging Face sentinel date form the period ``'legacy'``; catalog
-    entries dated by their catalog's import (``git_import``) form the period ``'imported'``.
+    ``definition``. Models with the Hugging Face placeholder date (either instant) form the period
+    ``'legacy'``; catalog entries dated by their catalog's import (``git_import``) form the
+    period ``'imported'``.
 
     Columns: hub, period, class, models, definition (None without by_class), as_of.
     """

@@ -36,7 +36,7 @@ from tests.fakes.faults import (
 )
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hostile import EndlessHub, EndlessKaggle, LinkHub, TrickleServer, cursor_of
-from tests.fakes.hub import SENTINEL, make_models
+from tests.fakes.hub import is_legacy, make_models
 from tests.fakes.kaggle import make_kaggle_models
 
 TOKEN = "hf_zooHOSTILEtoken0123456789abcdef"
@@ -248,7 +248,7 @@ def listed(db: str, n: int = 300, seed: int = 19) -> list[dict]:
     with RecordingHub(models) as hub:
         done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 0, done.stdout + done.stderr
-    old = [m for m in models if m["createdAt"] == SENTINEL]
+    old = [m for m in models if is_legacy(m)]
     assert old
     return old
 

@@ -37,7 +37,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.huggingface_dates import HuggingFaceDatesSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from tests.fakes.faults import query, runs
-from tests.fakes.hub import SENTINEL, FakeHub, make_models
+from tests.fakes.hub import FakeHub, is_legacy, make_models
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models
 
 runner = CliRunner()
@@ -287,7 +287,7 @@ def test_hf_dates_oldest_commits_before_2000_are_not_creation_dates(db: str) -> 
     models = make_models(120, seed=23, sentinel_share=0.3)
     for m in models:  # a gated repo's commits are refused without a token, as on the Hub: none here
         m["gated"] = False
-    old = [m for m in models if m["createdAt"] == SENTINEL]
+    old = [m for m in models if is_legacy(m)]
     year1, epoch = old[0], old[1]
     year1["_first_date"] = "0001-01-01T00:00:00.000Z"
     epoch["_first_date"] = "1970-01-01T00:00:00.000Z"

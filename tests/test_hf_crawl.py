@@ -19,7 +19,7 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
-from tests.fakes.hub import SENTINEL, FakeHub, Faults, make_models
+from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def assert_matches(db: str, models: list[dict]) -> None:
         row = got[m["_id"]]
         assert row[0] == m["id"]
         assert row[1] == datetime.fromisoformat(m["createdAt"])
-        assert row[2] == ("sentinel" if m["createdAt"] == SENTINEL else "exact")
+        assert row[2] == ("sentinel" if is_legacy(m) else "exact")
         assert row[3] == m["tags"]
         assert row[4] == m["downloads"]
         assert row[5] == m["downloadsAllTime"]
@@ -87,8 +87,17 @@ def test_fake_hub_behaves_like_the_real_listing(fake_hub, hub_models):
     assert r.status_code == 400
     created = [m["createdAt"] for m in fake_hub.models]
     assert created == sorted(created, reverse=True)
-    sentinel_ids = [m["_id"] for m in hub_models if m["createdAt"] == SENTINEL]
-    assert sentinel_ids and all(int(i[:8], 16) == 1646263744 for i in sentinel_ids)
+    # Legacy ids as recorded: the first 4 bytes are createdAt (621ffdc0 = :04, 621ffdc1 = :05), then
+    # 36468d709f; both seconds are served, most at :05.
+    legacy = [m for m in hub_models if is_legacy(m)]
+    assert legacy and all(
+        int(m["_id"][:8], 16) == int(datetime.fromisoformat(m["createdAt"]).timestamp())
+        and m["_id"][8:18] == "36468d709f"
+        and len(m["_id"]) == 24
+        for m in legacy
+    )
+    at_05 = sum(m["createdAt"] == "2022-03-02T23:29:05.000Z" for m in legacy)
+    assert len(legacy) / 2 < at_05 < len(legacy)
 
 
 # ----------------------------------------------------------------------------------------- happy path
@@ -137,14 +146,15 @@ def test_second_crawl_keeps_first_seen_and_advances_last_seen(fake_hub, hub_mode
 
 
 def test_sentinel_created_at_is_marked(db):
+    """Both placeholder seconds the real Hub gives (:04 and :05) are the legacy placeholder."""
     models = make_models(50, seed=3, sentinel_share=1.0)
     with FakeHub(models) as hub:
         crawl(fast_source(hub.url), db)
     con = connect(db, read_only=True)
     assert con.execute("select distinct created_at_quality from models").fetchall() == [("sentinel",)]
     assert con.execute(
-        "select distinct strftime(created_at, '%Y-%m-%d %H:%M:%S') from models"
-    ).fetchall() == [("2022-03-02 23:29:04",)]
+        "select strftime(created_at, '%Y-%m-%d %H:%M:%S'), count(*) from models group by all order by 1"
+    ).fetchall() == [("2022-03-02 23:29:04", 12), ("2022-03-02 23:29:05", 38)]
 
 
 def test_models_created_during_the_crawl_shift_nothing(db, hub_models):

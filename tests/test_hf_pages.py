@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from crawler.sources._hf_pages import PageReader
-from crawler.sources.huggingface import EXPAND, FILES_EXPAND, HUB, SENTINEL_CREATED_AT, normalise
+from crawler.sources.huggingface import EXPAND, FILES_EXPAND, HUB, PLACEHOLDER_CREATED_AT, normalise
 from crawler.sources.records import Page, check_page
 from crawler.store import _MODEL_SCHEMA, records_to_arrow
 from tests.fakes.hub import FakeHub, make_models
@@ -37,7 +37,7 @@ def python_rows(body: bytes):
 
 @pytest.fixture
 def reader():
-    r = PageReader(HUB, SENTINEL_CREATED_AT)
+    r = PageReader(HUB, PLACEHOLDER_CREATED_AT)
     yield r
     r.close()
 

@@ -50,7 +50,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("crawler/store.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
     ("crawler/sources/_hf_pages.py", "PageReader.read", "self"): (
         "the reader's SELECT (_select), built once from module constants (the listing's columns, the row "
-        "checks, the plausible-date window) and the Hugging Face source's HUB and SENTINEL_CREATED_AT "
+        "checks, the plausible-date window) and the Hugging Face source's HUB and PLACEHOLDER_CREATED_AT "
         "constants; the page's file and the time window go in as parameters"
     ),
     ("crawler/merge.py", "refresh_file_bits", "table"): (

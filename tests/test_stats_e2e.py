@@ -13,7 +13,7 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
 from tests import framework_oracle as oracle
-from tests.fakes.hub import SENTINEL
+from tests.fakes.hub import is_legacy
 
 runner = CliRunner()
 
@@ -33,7 +33,7 @@ def evidence_class(model: dict) -> str:
 
 
 def period(model: dict) -> str:
-    return "legacy" if model["createdAt"] == SENTINEL else model["createdAt"][:4]
+    return "legacy" if is_legacy(model) else model["createdAt"][:4]
 
 
 @pytest.fixture

@@ -176,9 +176,10 @@ def stats_additions(
 ) -> None:
     """Models added per creation year or month, per hub (optionally per framework class).
 
-    Models with the Hugging Face placeholder date (created before 2022-03-02, exact date unknown) form
-    the period 'legacy' and are never counted in 2022, until `zoo crawl hf-dates` dates them by their
-    first commit and they count in their true year (a note says how many are left). TF Hub models dated
+    Models with the Hugging Face placeholder date (2022-03-02T23:29:04Z or 23:29:05Z: created on or
+    before it, exact date unknown) form the period 'legacy' and are never counted in 2022, until `zoo
+    crawl hf-dates` dates them by their first commit and they count in their true year (a note says how
+    many are left). TF Hub models dated
     by an import (tfhub.dev's import of Google's catalog on 2020-08-26, or the first commit of the
     tensorflow/hub folder that held contributed models before) form the period 'imported' (published
     on or before that date), never 2020. Only models that still exist are counted.

@@ -34,7 +34,8 @@ CLASS_LABELS = {
 }
 LEGACY_TEXT = (
     "'legacy' = Hugging Face repositories created before 2022-03-02 whose exact date zoo does not know yet: "
-    "the Hub shows the placeholder 2022-03-02T23:29:04Z for all of them. zoo never counts them in 2022; a "
+    "the Hub shows a placeholder, 2022-03-02T23:29:04Z or 2022-03-02T23:29:05Z, for all of them (a censored "
+    "date: created on or before it). zoo never counts them in 2022; a "
     "count that reads that placeholder as a date puts the whole legacy cohort into 2022. "
     "`zoo crawl hf-dates` recovers each one's date from its first commit (the Hub's `initial commit`), "
     "which moves it out of 'legacy' into its true year."

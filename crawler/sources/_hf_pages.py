@@ -113,12 +113,15 @@ _ROW_OK = f"""
 """
 
 
-def _select(hub: str, sentinel: str) -> str:
-    """The page's rows in the model's columns (the order of ``MODEL_COLUMNS``), and ``ok``."""
+def _select(hub: str, placeholders: tuple[str, ...]) -> str:
+    """The page's rows in the model's columns (the order of ``MODEL_COLUMNS``), and ``ok``.
+    ``placeholders``: the ``createdAt`` instants that mean "created on or before, date unknown"
+    (quality ``sentinel``), compared as instants like the Python normaliser does."""
+    instants = ", ".join(f"TIMESTAMPTZ '{p}'" for p in placeholders)
     return f"""
     SELECT '{hub}' AS hub, "_id" AS key, id, author,
            CAST(createdAt AS TIMESTAMPTZ) AS created_at,
-           CASE WHEN createdAt = '{sentinel}' OR CAST(createdAt AS TIMESTAMPTZ) = TIMESTAMPTZ '{sentinel}'
+           CASE WHEN CAST(createdAt AS TIMESTAMPTZ) IN ({instants})
                 THEN 'sentinel' ELSE 'exact' END AS created_at_quality,
            CAST(lastModified AS TIMESTAMPTZ) AS last_modified,
            library_name, pipeline_tag, tags, downloads, downloadsAllTime AS downloads_all_time, likes,
@@ -156,8 +159,8 @@ class PageReader:
     Each page is written to a private temporary folder (DuckDB's reader reads files) and read from there.
     """
 
-    def __init__(self, hub: str, sentinel: str) -> None:
-        self._sql = _select(hub, sentinel)
+    def __init__(self, hub: str, placeholders: tuple[str, ...]) -> None:
+        self._sql = _select(hub, placeholders)
         self._local = threading.local()
         self._folder: str | None = None
         self._lock = threading.Lock()

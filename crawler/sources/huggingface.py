@@ -117,9 +117,36 @@ EXPAND = [
 #: The expand value that lists a repo's files (``[{"rfilename": "path/in/repo"}, …]``); left out with
 #: ``files=False`` (``zoo crawl hf --no-files``, ``ZOO_HF_FILES=0``).
 FILES_EXPAND = "siblings"
-#: ``createdAt`` of every repo created before the Hub stored creation dates.
-SENTINEL_CREATED_AT = "2022-03-02T23:29:04.000Z"
-_SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
+#: ``createdAt`` of every repo created before the Hub stored creation dates (the "legacy" cohort): the
+#: placeholder is **two** instants, one second apart. The Hub's documentation names only the first, but in
+#: recorded real answers (27 legacy repos with both ``_id`` and ``createdAt``) 6 carry ``…:04.000Z``
+#: (``gpt2``, ``google-bert/bert-base-uncased``, ``google-t5/t5-small``, ``Waynehillsdev/…``, …) and 21
+#: carry ``…:05.000Z`` (``facebook/bart-base``, ``google/vit-base-patch16-224``,
+#: ``sentence-transformers/all-MiniLM-L6-v2``, ``julien-c/dummy-unknown``, …); none carries another second.
+#: The first 4 bytes of ``_id`` (a Mongo ObjectId) are ``createdAt`` to the second in every recorded answer,
+#: so legacy ids start :data:`PLACEHOLDER_ID_PREFIXES` (then ``36468d709f`` and a 3-byte counter); the
+#: ``:05`` counters span about seven times as many ids as the ``:04`` ones, so most of the cohort is at
+#: ``:05``. A ``createdAt`` is the placeholder when it is one of these *instants* (however the offset is
+#: written); the recordings always give whole seconds (``.000Z``), so ``…:04.500Z`` is a real date.
+#: This is the one definition: the listing's normaliser (:func:`normalise`), the fast page reader
+#: (:mod:`._hf_pages`) and ``hf-dates`` read it; the views read the mark it gives
+#: (``created_at_quality = 'sentinel'``), and the migration that re-marks stored rows
+#: (``sql/schema/010_hf_placeholder_two_seconds.sql``) names the same instants (a test checks it).
+PLACEHOLDER_CREATED_AT: tuple[str, ...] = ("2022-03-02T23:29:04.000Z", "2022-03-02T23:29:05.000Z")
+PLACEHOLDER_DTS: frozenset[datetime] = frozenset(datetime.fromisoformat(v) for v in PLACEHOLDER_CREATED_AT)
+#: The later placeholder instant: a date after it cannot be the creation of a legacy repo.
+PLACEHOLDER_LATEST: datetime = max(PLACEHOLDER_DTS)
+#: How legacy ``_id``s begin: the placeholder instants as ObjectId timestamps (hex), ``621ffdc0`` for
+#: ``:04`` and ``621ffdc1`` for ``:05``.
+PLACEHOLDER_ID_PREFIXES: tuple[str, ...] = tuple(f"{int(d.timestamp()):08x}" for d in sorted(PLACEHOLDER_DTS))
+
+
+def is_placeholder(created_at: datetime | None) -> bool:
+    """True if ``created_at`` (time-zone aware) is the legacy placeholder, i.e. the repo was created on or
+    before it and the Hub no longer shows when."""
+    return created_at in PLACEHOLDER_DTS
+
+
 _KNOWN_FIELDS = frozenset(["_id", "id", "modelId", *EXPAND])
 
 
@@ -748,7 +775,7 @@ def _normalise_fast(item: Any) -> ModelRecord | None:
         model_id,
         author,
         created_at,
-        "sentinel" if created == SENTINEL_CREATED_AT or created_at == _SENTINEL_DT else "exact",
+        "sentinel" if created in PLACEHOLDER_CREATED_AT or created_at in PLACEHOLDER_DTS else "exact",
         last_modified,
         library,
         pipeline,
@@ -791,7 +818,7 @@ def _normalise_checked(item: Any, warnings: list[str]) -> ModelRecord | None:
     if raw_created is not None:
         try:
             created_at = _parse_dt(raw_created)
-            quality = "sentinel" if created_at == _SENTINEL_DT else "exact"
+            quality = "sentinel" if is_placeholder(created_at) else "exact"
         except ValueError:
             warn(f"createdAt={raw_created!r} is not an ISO date")
     last_modified: datetime | None = None
@@ -1032,7 +1059,7 @@ class HuggingFaceSource(Source):
         url = checkpoint or self.first_url()
         sizes = PageSizes(self.page_size, _limit(checkpoint) if checkpoint else None)
         followed = {_cursor(checkpoint)} if checkpoint else set()
-        reader = PageReader(HUB, SENTINEL_CREATED_AT)
+        reader = PageReader(HUB, PLACEHOLDER_CREATED_AT)
         try:
             yield from self._listing(url, headers, sizes, followed, reader)
         finally:

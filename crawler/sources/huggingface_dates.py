@@ -1,7 +1,8 @@
 """True creation dates for Hugging Face's legacy cohort, from each repo's first commit (``zoo crawl hf-dates``).
 
-Every repo created before the Hub stored creation dates reports ``createdAt`` 2022-03-02T23:29:04Z (the
-listing marks it ``created_at_quality = 'sentinel'``; its ``_id`` timestamp is the same instant). The date
+Every repo created before the Hub stored creation dates reports ``createdAt`` 2022-03-02T23:29:04Z or
+2022-03-02T23:29:05Z (the placeholder, :data:`~.huggingface.PLACEHOLDER_CREATED_AT`; the listing marks it
+``created_at_quality = 'sentinel'``; its ``_id`` timestamp is the same instant). The date
 survives elsewhere: when the Hub creates a repo it commits ``initial commit`` (author ``system``), and
 ``GET /api/models/{repo_id}/commits/{revision}`` lists a revision's commits newest first, ``limit`` up to
 1,000 a page, page ``p`` (from 0), the total in ``X-Total-Count`` (huggingface_hub ``list_repo_commits``,
@@ -43,9 +44,11 @@ What the oldest commit says (the quality stored with it):
 * ``oldest_commit``: another title, but dated before the placeholder (a history pushed from elsewhere,
   or rewritten): not provably the creation, but the best date known and before the cutoff, so it is
   used, with a warning naming the commit.
-* ``after_placeholder``: dated after 2022-03-02T23:29:04Z, so it cannot be the creation of a repo that
-  existed by then (the history was squashed or rewritten later): stored without a date, the model stays
-  in ``legacy``, and it is not asked again.
+* ``after_placeholder``: dated after 2022-03-02T23:29:05Z, the later placeholder instant, so it cannot be
+  the creation of a repo that existed by then (the history was squashed or rewritten later): stored
+  without a date, the model stays in ``legacy``, and it is not asked again. The two instants are one
+  migration a second apart, so an oldest commit dated at either of them is not after the placeholder:
+  the repo was created right then, and that date is kept.
 * ``out_of_range``: dated before 2000-01-01 (``records.PLAUSIBLE_SINCE``; year 1, 1970) or at an instant
   no ``datetime`` holds in UTC: not a creation date either; stored the same way, with a warning.
 
@@ -102,7 +105,7 @@ from .. import __version__
 from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
 from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
-from .huggingface import SENTINEL_CREATED_AT, HubClient, pace, resolve_endpoint, token_secrets
+from .huggingface import PLACEHOLDER_LATEST, HubClient, pace, resolve_endpoint, token_secrets
 from .records import PLAUSIBLE_SINCE, Page, in_utc
 from .registry import Hub, Option, register
 
@@ -125,7 +128,6 @@ MAX_PAGES = 100
 MAX_TOTAL_COMMITS = MAX_PAGES * COMMITS_LIMIT
 #: the Hub's answer (``X-Error-Message``) when it refuses the token itself, not one repo
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
-_SENTINEL_DT = datetime.fromisoformat(SENTINEL_CREATED_AT)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -355,12 +357,12 @@ class HuggingFaceDatesSource(Source):
                 f"{repo_id}: its oldest commit {commit_id[:12]} is dated {date.isoformat()}, before "
                 f"{PLAUSIBLE_SINCE.date()}: not a creation date (left in 'legacy', not asked again)"
             )
-        elif date > _SENTINEL_DT:
+        elif date > PLACEHOLDER_LATEST:
             quality, created = "after_placeholder", None
             self.tally.after_placeholder += 1
             warnings.append(
                 f"{repo_id}: its oldest commit {commit_id[:12]} ({title!r}) is dated {_iso(date)}, after "
-                f"the placeholder {SENTINEL_CREATED_AT}: its history was rewritten, so it cannot say when "
+                f"the placeholder {_iso(PLACEHOLDER_LATEST)}: its history was rewritten, so it cannot say when "
                 "the repo was created (left in 'legacy', not asked again)"
             )
         elif title.strip().lower() == INITIAL_TITLE:
@@ -627,7 +629,8 @@ register(
         depends_on=(LISTING_HUB,),
         help="""Recover the true creation dates of Hugging Face's legacy models from their first commit.
 
-Repos created before 2022-03-02 all show createdAt 2022-03-02T23:29:04Z ('legacy' in the statistics).
+Repos created before 2022-03-02 all show createdAt 2022-03-02T23:29:04Z or 23:29:05Z, a placeholder
+('legacy' in the statistics).
 For each such model of the last listing that is not dated yet, this asks its commits
 (GET /api/models/{id}/commits/{sha}?limit=1000, about one request a model) and stores the date of its
 oldest commit, the Hub's `initial commit`; the statistics then count the model in its true year.

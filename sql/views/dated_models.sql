@@ -2,8 +2,8 @@
 -- date zoo knows, for every statistic and the export.
 --
 -- model_created_dates: the creation dates zoo recovered for models whose hub shows only a placeholder:
---   today the Hugging Face legacy cohort (repos created before 2022-03-02T23:29:04Z, createdAt = that
---   instant, created_at_quality 'sentinel'), dated by `zoo crawl hf-dates` from each repo's oldest
+--   today the Hugging Face legacy cohort (repos created before 2022-03-02, createdAt = the placeholder
+--   2022-03-02T23:29:04Z or 23:29:05Z, created_at_quality 'sentinel'), dated by `zoo crawl hf-dates` from each repo's oldest
 --   commit (table hf_first_commits). One row per model (the first one stored wins: dates never change
 --   once found). created_at is NULL for 'after_placeholder' (a history rewritten after the placeholder
 --   says nothing about the creation) and 'out_of_range' (an oldest commit dated before 2000-01-01).

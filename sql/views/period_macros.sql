@@ -4,7 +4,7 @@
 --
 -- Definition (UTC):
 --   'legacy'   created_at_quality = 'sentinel': Hugging Face repos created before 2022-03-02, whose real
---              date the Hub no longer shows (it shows 2022-03-02T23:29:04Z) and zoo has not recovered
+--              date the Hub no longer shows (it shows 2022-03-02T23:29:04Z or 23:29:05Z) and zoo has not recovered
 --              yet (dated_models gives a dated one its first commit's date and quality): never
 --              counted in 2022
 --   'imported' created_at_quality = 'git_import': a catalog entry that came with the commit its catalog's

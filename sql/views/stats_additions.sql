@@ -9,8 +9,9 @@
 -- i.e. it still exists (current_models: seen by the latest complete crawl of its hub, not deleted) and
 -- is public (private models are left out).
 -- Models deleted before the crawl are not counted (the hubs do not list them), so older periods are
--- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the sentinel
--- 2022-03-02T23:29:04Z: created before 2022-03-02, exact date unknown — never counted in 2022.
+-- lower bounds. Period 'legacy' holds the Hugging Face repos whose createdAt is the placeholder
+-- 2022-03-02T23:29:04Z or 23:29:05Z (quality 'sentinel'): created on or before it, exact date unknown (a
+-- censored date) — never counted in 2022.
 -- Period 'imported' holds the catalog entries whose date is an import (created_at_quality 'git_import':
 -- TF Hub models that came with the first commit of tfhub.dev's catalog, 2020-08-26, or of the
 -- tensorflow/hub folder that held contributed models before, 2020-01-23): published on or before that

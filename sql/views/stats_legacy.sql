@@ -1,6 +1,6 @@
 -- stats_legacy: how much of each hub's legacy cohort zoo has dated. The legacy cohort are the models
 -- whose hub shows a placeholder instead of their creation date: the Hugging Face repos created before
--- 2022-03-02 (createdAt = 2022-03-02T23:29:04Z). `zoo crawl hf-dates` dates them by their first commit
+-- 2022-03-02 (createdAt = the placeholder 2022-03-02T23:29:04Z or 23:29:05Z). `zoo crawl hf-dates` dates them by their first commit
 -- (dated_models); the ones not dated yet form the period 'legacy' of every statistic.
 -- The view is now; the table macro stats_legacy_at(as_of) counts the models of stats_models(as_of)
 -- (with as_of: the models that existed then, with the dates known now).

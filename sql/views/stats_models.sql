@@ -20,7 +20,7 @@
 -- counts as public. With as_of, a model counts if it was public in the state known then.
 --
 -- Creation date: the best one zoo knows now, from dated_models (dated_models.sql): a Hugging Face legacy
--- model (createdAt = the placeholder 2022-03-02T23:29:04Z) that `zoo crawl hf-dates` dated by its first
+-- model (createdAt = the placeholder 2022-03-02T23:29:04Z or :05Z) that `zoo crawl hf-dates` dated by its first
 -- commit has that date, created_at_quality 'first_commit' (or 'oldest_commit'), and counts in its true
 -- year. With as_of too: creation dates are facts about the past, so a day before the model was dated
 -- still gets the date known now; which models count then is models_as_of's rule, unchanged.

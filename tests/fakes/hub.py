@@ -8,8 +8,11 @@ What it copies from the real API:
   pages, and the same cursor may be asked again with another ``limit``;
 * with ``expand``, only ``_id``, ``id`` and the requested keys; a 400 for an unknown expand value, and
   for ``baseModels``, ``childrenModelCount`` and ``usedStorage``, which only a single model's info takes;
-* the ``createdAt`` sentinel ``2022-03-02T23:29:04.000Z`` for legacy repos, whose ``_id`` timestamp is the
-  same instant;
+* the ``createdAt`` placeholder of legacy repos as the real Hub gives it: ``2022-03-02T23:29:04.000Z`` or
+  ``2022-03-02T23:29:05.000Z``, most at ``:05`` (:data:`PLACEHOLDERS`; recorded real answers show 6 legacy
+  repos at ``:04`` and 21 at ``:05``, so 2 of every 9 legacy models here are at ``:04``), with an ``_id``
+  shaped like the recorded legacy ids: its first 4 bytes the same instant (``621ffdc0`` / ``621ffdc1``),
+  then ``36468d709f`` and a 3-byte counter (:func:`legacy_object_id`);
 * a fixed-window quota answered with 429 and ``RateLimit: "api";r=0;t=N`` plus ``RateLimit-Policy``
   (the values' form as recorded from the real Hub: ``"api";r=0;t=55`` with ``"fixed window";"api";q=500;
   w=300``); on demand (``Faults.limit_next``) a 429 with other headers or none, as a CDN in front of the
@@ -31,7 +34,7 @@ What it copies from the real API:
 * the commits of a repo, ``GET /api/models/{repo_id}/commits/{revision}`` (see :meth:`FakeHub.commits_page`):
   newest first, ``limit`` up to 1,000 (400 above), page ``p`` (from 0), the total in ``X-Total-Count``,
   an absolute ``Link: <…>; rel="next"``; the oldest commit is the Hub's ``initial commit`` by ``system``,
-  made when the repo was created. A legacy repo (``createdAt`` the sentinel) has a hidden true creation
+  made when the repo was created. A legacy repo (``createdAt`` a placeholder) has a hidden true creation
   date (:func:`true_created_at`), drawn from the 2018–2022-03-02 distribution of real legacy repos. The
   error answers are those the real Hub gave (recorded answers, copied in :meth:`FakeHub.commits_page`):
   a name a repo no longer has answers 307 with a relative ``Location`` (query kept) and a text body; a
@@ -66,8 +69,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-SENTINEL = "2022-03-02T23:29:04.000Z"
-_SENTINEL_DT = datetime(2022, 3, 2, 23, 29, 4, tzinfo=timezone.utc)
+#: The legacy placeholder ``createdAt`` values, as recorded real answers give them (written here, not
+#: imported from zoo, so that the fake says what the Hub says whatever zoo believes).
+PLACEHOLDERS = ("2022-03-02T23:29:04.000Z", "2022-03-02T23:29:05.000Z")
+_PLACEHOLDER_DTS = tuple(datetime.fromisoformat(p) for p in PLACEHOLDERS)
+#: Which placeholder the k-th legacy model of make_models gets (index into PLACEHOLDERS): 2 of 9 at :04.
+_LEGACY_SECONDS = (0, 1, 1, 1, 0, 1, 1, 1, 1)
+#: The 3-byte counters of recorded legacy ids start near these (0x174328 at :04, 0x17a20e at :05).
+_LEGACY_COUNTER_BASE = (0x174328, 0x17A20E)
+
+
+def is_legacy(model: dict) -> bool:
+    """True if the model's ``createdAt`` is a legacy placeholder."""
+    return model.get("createdAt") in PLACEHOLDERS
+
+
 EXPANDABLE = {
     "author",
     "cardData",
@@ -112,6 +128,14 @@ def iso(dt: datetime) -> str:
 def object_id(dt: datetime, counter: int) -> str:
     """A Mongo-style ``_id``: 4 bytes of timestamp, then 8 bytes that make it unique."""
     return f"{int(dt.timestamp()):08x}{counter:016x}"
+
+
+def legacy_object_id(which: int, counter: int) -> str:
+    """A legacy repo's ``_id`` as recorded: the placeholder ``PLACEHOLDERS[which]`` as the 4-byte timestamp,
+    ``36468d709f``, then a 3-byte counter (``counter`` from the recorded range's start)."""
+    return (
+        f"{int(_PLACEHOLDER_DTS[which].timestamp()):08x}36468d709f{_LEGACY_COUNTER_BASE[which] + counter:06x}"
+    )
 
 
 # Framework profiles: (weight, tags, library_name). The tags are what the Hub derives from files.
@@ -320,20 +344,24 @@ def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_ye
     # Files come from their own stream, so the other fields stay what they were for a seed.
     frng = random.Random(seed * 1_000_003 + 0xF11E5)
     out = []
+    legacy = 0
     for i in range(n):
         _, tags, library = PROFILES[profiles[i]]
+        which: int | None = None
         if rng.random() < sentinel_share:
-            created = _SENTINEL_DT
+            which = _LEGACY_SECONDS[legacy % len(_LEGACY_SECONDS)]
+            legacy += 1
+            created = _PLACEHOLDER_DTS[which]
         else:
             created = start + timedelta(seconds=int(rng.random() * span), milliseconds=rng.randrange(1000))
         author = f"org{rng.randrange(max(1, n // 20))}"
         modified = created + timedelta(days=rng.randrange(400))
         downloads = int(rng.paretovariate(1.2)) - 1
         model = {
-            "_id": object_id(created, i),
+            "_id": object_id(created, i) if which is None else legacy_object_id(which, i),
             "id": f"{author}/model-{i}",
             "author": author,
-            "createdAt": SENTINEL if created == _SENTINEL_DT else iso(created),
+            "createdAt": iso(created) if which is None else PLACEHOLDERS[which],
             "lastModified": iso(modified),
             "tags": [*tags, "en", "region:us"],
             "pipeline_tag": PIPELINES[i % len(PIPELINES)],
@@ -354,7 +382,7 @@ def make_models(n: int, seed: int = 0, *, sentinel_share: float = 0.15, start_ye
     return out
 
 
-#: When legacy repos (created before 2022-03-02T23:29:04Z, whose ``createdAt`` is the sentinel) were
+#: When legacy repos (created before 2022-03-02T23:29:04Z, whose ``createdAt`` is a placeholder) were
 #: really created: repos per month in a listing of 2022 that still had true dates (2 significant digits).
 #: Synthetic legacy repos draw their hidden creation date from it.
 LEGACY_MONTHS: tuple[tuple[str, int], ...] = (
@@ -377,15 +405,19 @@ def _model_rng(model: dict) -> random.Random:
 
 def true_created_at(model: dict) -> datetime:
     """When the repo was really created: ``_created`` if the test set one, its ``createdAt`` if that is
-    not the sentinel, else a date drawn (per ``_id``) from :data:`LEGACY_MONTHS`, before the sentinel."""
+    not a placeholder, else a date drawn (per ``_id``) from :data:`LEGACY_MONTHS`, before its placeholder."""
     if "_created" in model:
         return datetime.fromisoformat(model["_created"])
-    if model["createdAt"] != SENTINEL:
+    if not is_legacy(model):
         return datetime.fromisoformat(model["createdAt"])
     rng = _model_rng(model)
     month = LEGACY_MONTHS[bisect_left(_LEGACY_CUMULATIVE, rng.randrange(_LEGACY_CUMULATIVE[-1]) + 1)][0]
     start = datetime.fromisoformat(f"{month}-01T00:00:00+00:00")
-    end = _SENTINEL_DT if month == "2022-03" else (start + timedelta(days=32)).replace(day=1)
+    end = (
+        datetime.fromisoformat(model["createdAt"])
+        if month == "2022-03"
+        else (start + timedelta(days=32)).replace(day=1)
+    )
     return start + timedelta(milliseconds=rng.randrange(int((end - start).total_seconds() * 1000)))
 
 
