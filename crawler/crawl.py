@@ -19,7 +19,7 @@ from typing import Any
 
 from .sources.base import Meter, Source, SourceError
 from .sources.records import Page, check_page
-from .store import CrawlLock, RunPolicy, RunResult, begin_run, read_work, resolve_db
+from .store import CrawlLock, RunPolicy, RunResult, StoreError, begin_run, read_work, resolve_db
 
 
 @dataclass
@@ -41,6 +41,8 @@ ProgressCallback = Callable[[Progress], None]
 _DONE = object()
 #: Seconds a finished crawl waits for its prefetch worker to leave the page it is fetching.
 PREFETCH_JOIN = 10.0
+#: How many times one crawl asks again for pages whose staged parts were damaged before it gives up.
+MAX_REWINDS = 2
 
 
 def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
@@ -178,43 +180,56 @@ def _crawl(
         c = run.counters
         unsaved = 0  # requests of a page taken from the source but not saved (yet)
         try:
-            if not run.done:
-                if source.work_query is not None:  # an enrichment source: its work list, read-only
-                    source.work = read_work(db, source.work_query)
-                passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
-                pages = source.pages(run.checkpoint)
-                # a source that asks for its next page itself is read here: its request for page n+1
-                # is out while page n is read and stored, and at most those two are not yet saved
-                ahead = prefetch and not source.read_ahead
-                for page in _prefetch(pages) if ahead else pages:
-                    unsaved = page.requests
-                    if page.checkpoint is not None:
-                        if page.checkpoint in passed:
-                            raise RepeatedCheckpoint(
-                                f"the listing came back to a position this run already passed "
-                                f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
-                                "circles"
+            rewinds = 0
+            while True:
+                if not run.done:
+                    if source.work_query is not None:  # an enrichment source: its work list, read-only
+                        source.work = read_work(db, source.work_query)
+                    passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
+                    pages = source.pages(run.checkpoint)
+                    # a source that asks for its next page itself is read here: its request for page n+1
+                    # is out while page n is read and stored, and at most those two are not yet saved
+                    ahead = prefetch and not source.read_ahead
+                    for page in _prefetch(pages) if ahead else pages:
+                        unsaved = page.requests
+                        if page.checkpoint is not None:
+                            if page.checkpoint in passed:
+                                raise RepeatedCheckpoint(
+                                    f"the listing came back to a position this run already passed "
+                                    f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
+                                    "circles"
+                                )
+                            passed.add(page.checkpoint)
+                        check_page(page)  # a value its column cannot hold is a warning, never a failed run
+                        if secrets:
+                            page.warnings = [scrub(w, secrets) for w in page.warnings]
+                            page.notes = [scrub(n, secrets) for n in page.notes]
+                        run.save_page(page)
+                        unsaved = 0
+                        if progress is not None:
+                            progress(
+                                Progress(
+                                    run.run_id,
+                                    source.name,
+                                    c.pages,
+                                    c.items,
+                                    c.warnings,
+                                    c.requests,
+                                    run.resumed,
+                                    page.total_hint,
+                                )
                             )
-                        passed.add(page.checkpoint)
-                    check_page(page)  # a value its column cannot hold is a warning, never a failed run
-                    if secrets:
-                        page.warnings = [scrub(w, secrets) for w in page.warnings]
-                        page.notes = [scrub(n, secrets) for n in page.notes]
-                    run.save_page(page)
-                    unsaved = 0
-                    if progress is not None:
-                        progress(
-                            Progress(
-                                run.run_id,
-                                source.name,
-                                c.pages,
-                                c.items,
-                                c.warnings,
-                                c.requests,
-                                run.resumed,
-                                page.total_hint,
-                            )
-                        )
+                # before the merge, every part must be the one its page wrote: a damaged one sets the run
+                # back to the checkpoint before it, and those pages are asked again
+                if run.check_parts():
+                    break
+                c = run.counters  # as the rewind left them
+                rewinds += 1
+                if rewinds > MAX_REWINDS:
+                    raise StoreError(
+                        f"the staged parts in {run.parts} were damaged again after their pages were asked "
+                        f"{MAX_REWINDS} times; something else writes into that folder"
+                    )
             merged = run.finish()
         except KeyboardInterrupt:
             run.add_requests(unsaved + source.meter.take())
