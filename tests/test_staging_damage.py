@@ -10,7 +10,11 @@ Staging folders and parts folders that are symbolic links are refused with one l
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +25,19 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.crawl import crawl
-from crawler.sources.huggingface import HuggingFaceSource
+from crawler.sources._hf_pages import PageReader
+from crawler.sources.huggingface import HUB, SENTINEL_CREATED_AT, HuggingFaceSource
 from crawler.store import CrawlLock, StoreError, begin_run, parts_folder, staging_path
-from tests.fakes.faults import has_traceback, model_rows, runs, staged_state, zoo
+from tests.fakes.faults import (
+    RecordingHub,
+    has_traceback,
+    model_rows,
+    runs,
+    spawn_zoo,
+    staged_state,
+    zoo,
+    zoo_env,
+)
 from tests.fakes.hub import FakeHub, Faults, make_models
 
 N_PAGES = 4
@@ -248,3 +262,55 @@ def test_the_crawl_command_refuses_a_linked_staging_folder_in_one_line(tmp_path:
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zoo: ") and "symbolic link" in lines[0], out.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------ page reader folders
+
+
+def page_folders(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(("zoo-pages-", ".zoo-pages-")))
+
+
+def test_the_page_folder_a_killed_crawl_left_is_removed_by_the_next_crawl_and_a_live_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: each ``zoo crawl hf`` killed with -9 left its ``zoo-pages-…`` folder (~0.5 MB) in the
+    temporary directory for good. Now the next reader removes the folders no live process holds; the
+    folder of a reader that is alive (here, one in this process) stays."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = zoo_env(TMPDIR=str(tmp))
+    db = str(tmp_path / "zoo.duckdb")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # this process's reader uses the same folder
+    live = PageReader(HUB, SENTINEL_CREATED_AT)
+    try:
+        assert live.read(b"[]") is not None
+        [live_folder] = page_folders(tmp)
+        with RecordingHub(make_models(8 * 1000, seed=3), faults=Faults(latency=0.2)) as hub:
+            proc = spawn_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env)
+            try:
+                assert hub.wait_answered(2, timeout=60), "the crawler asked for no page"
+                for _ in range(600):  # the folder is made when the first page is read
+                    if len(page_folders(tmp)) == 2 or proc.poll() is not None:
+                        break
+                    time.sleep(0.05)
+            finally:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.communicate()
+            left = [f for f in page_folders(tmp) if f != live_folder]
+            assert len(left) == 1 and left[0].startswith("zoo-pages-"), page_folders(tmp)
+            # a folder an older zoo left, and one whose process died while setting it up, long ago
+            (tmp / "zoo-pages-olderzoo").mkdir()
+            (tmp / "zoo-pages-olderzoo" / "page-1.json").write_bytes(b"[]")
+            (tmp / ".zoo-pages-new-died").mkdir()
+            os.utime(tmp / ".zoo-pages-new-died", (time.time() - 3600, time.time() - 3600))
+            (tmp / ".zoo-pages-new-settingup").mkdir()  # just made: its owner may be about to lock it
+            done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert page_folders(tmp) == sorted([".zoo-pages-new-settingup", live_folder])
+        assert live.read(b"[]") is not None  # the live reader's folder was left alone
+    finally:
+        live.close()
+    assert page_folders(tmp) == [".zoo-pages-new-settingup"]
+    [run] = runs(db)
+    assert run["status"] == "complete" and run["resumed"]
