@@ -740,8 +740,11 @@ def rewind_to_damage(stage: duckdb.DuckDBPyConnection, folder: Path, damaged: Da
                 [keep],
             )
         )
-        for table in ("stage_parts", "stage_models", "stage_children", "stage_checkpoints", "stage_notes"):
-            stage.execute(f"DELETE FROM {table} WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_parts WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_models WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_children WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_checkpoints WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_notes WHERE page > ?", [keep])
         stage.execute(
             "UPDATE stage_run SET checkpoint = $checkpoint, done = false, pages = $keep, "
             "items = items - $items, warnings = warnings - $warnings + 1, "
