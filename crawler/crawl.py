@@ -179,50 +179,54 @@ def _crawl(
         )
         c = run.counters
         unsaved = 0  # requests of a page taken from the source but not saved (yet)
-        try:
-            rewinds = 0
-            while True:
-                if not run.done:
-                    if source.work_query is not None:  # an enrichment source: its work list, read-only
-                        source.work = read_work(db, source.work_query)
-                    passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
-                    pages = source.pages(run.checkpoint)
-                    # a source that asks for its next page itself is read here: its request for page n+1
-                    # is out while page n is read and stored, and at most those two are not yet saved
-                    ahead = prefetch and not source.read_ahead
-                    for page in _prefetch(pages) if ahead else pages:
-                        unsaved = page.requests
-                        if page.checkpoint is not None:
-                            if page.checkpoint in passed:
-                                raise RepeatedCheckpoint(
-                                    f"the listing came back to a position this run already passed "
-                                    f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
-                                    "circles"
-                                )
-                            passed.add(page.checkpoint)
-                        check_page(page)  # a value its column cannot hold is a warning, never a failed run
-                        if secrets:
-                            page.warnings = [scrub(w, secrets) for w in page.warnings]
-                            page.notes = [scrub(n, secrets) for n in page.notes]
-                        run.save_page(page)
-                        unsaved = 0
-                        if progress is not None:
-                            progress(
-                                Progress(
-                                    run.run_id,
-                                    source.name,
-                                    c.pages,
-                                    c.items,
-                                    c.warnings,
-                                    c.requests,
-                                    run.resumed,
-                                    page.total_hint,
-                                )
+
+        def fetch() -> None:
+            """Fetch and save the pages from the run's checkpoint on."""
+            nonlocal unsaved
+            if not run.done:
+                if source.work_query is not None:  # an enrichment source: its work list, read-only
+                    source.work = read_work(db, source.work_query)
+                passed = run.checkpoints()  # every checkpoint of this run so far, across resumes
+                pages = source.pages(run.checkpoint)
+                # a source that asks for its next page itself is read here: its request for page n+1
+                # is out while page n is read and stored, and at most those two are not yet saved
+                ahead = prefetch and not source.read_ahead
+                for page in _prefetch(pages) if ahead else pages:
+                    unsaved = page.requests
+                    if page.checkpoint is not None:
+                        if page.checkpoint in passed:
+                            raise RepeatedCheckpoint(
+                                f"the listing came back to a position this run already passed "
+                                f"(checkpoint {_short(page.checkpoint)}); stopped instead of going round in "
+                                "circles"
                             )
-                # before the merge, every part must be the one its page wrote: a damaged one sets the run
-                # back to the checkpoint before it, and those pages are asked again
-                if run.check_parts():
-                    break
+                        passed.add(page.checkpoint)
+                    check_page(page)  # a value its column cannot hold is a warning, never a failed run
+                    if secrets:
+                        page.warnings = [scrub(w, secrets) for w in page.warnings]
+                        page.notes = [scrub(n, secrets) for n in page.notes]
+                    run.save_page(page)
+                    unsaved = 0
+                    if progress is not None:
+                        progress(
+                            Progress(
+                                run.run_id,
+                                source.name,
+                                c.pages,
+                                c.items,
+                                c.warnings,
+                                c.requests,
+                                run.resumed,
+                                page.total_hint,
+                            )
+                        )
+
+        try:
+            fetch()
+            # before the merge, every part must be the one its page wrote: a damaged one sets the run back
+            # to the checkpoint before it, and those pages are asked again
+            rewinds = 0
+            while not run.check_parts():
                 c = run.counters  # as the rewind left them
                 rewinds += 1
                 if rewinds > MAX_REWINDS:
@@ -230,6 +234,7 @@ def _crawl(
                         f"the staged parts in {run.parts} were damaged again after their pages were asked "
                         f"{MAX_REWINDS} times; something else writes into that folder"
                     )
+                fetch()
             merged = run.finish()
         except KeyboardInterrupt:
             run.add_requests(unsaved + source.meter.take())

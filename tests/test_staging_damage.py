@@ -156,6 +156,28 @@ def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(
     assert "staged page 3 was damaged (00000003.parquet: replaced" in run["warning_samples"][0]
 
 
+def test_parts_damaged_again_and_again_fail_the_run_in_one_line(tmp_path: Path) -> None:
+    """Something that keeps writing into the parts folder does not make the crawl ask forever: after two
+    rounds the run fails, its pages kept."""
+    db = str(tmp_path / "zoo.duckdb")
+
+    def progress(p: Any) -> None:
+        if p.pages == N_PAGES:
+            shutil.copyfile(parts(db) / "00000001.parquet", parts(db) / "00000004.parquet")
+
+    with FakeHub(MODELS) as hub:
+        result = crawl(source(hub.url), db, progress=progress)
+        assert listing_pages_served(hub, 0) == N_PAGES + 2  # page 4 asked three times
+    assert result.status == "failed" and result.error is not None
+    assert "\n" not in result.error
+    assert result.error.startswith("StoreError: the staged parts in ")
+    assert result.error.endswith(
+        "were damaged again after their pages were asked 2 times; something else writes into that folder"
+    )
+    [run] = runs(db)
+    assert run["status"] == "failed" and run["warnings"] == 3 and model_rows(db) == set()
+
+
 @pytest.mark.parametrize("damaged", [False, True])
 def test_parts_an_older_zoo_staged_without_records_still_resume(
     tmp_path: Path, clean_db: str, damaged: bool
