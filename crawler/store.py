@@ -15,7 +15,11 @@ Layout on disk, for a database ``zoo.duckdb``:
 ``zoo.duckdb.staging/<source>.parts/<page>.parquet``
     Each page's model rows, one Parquet file per page, written (and fsync'd) just before the page's
     transaction commits. A page is saved when its checkpoint is committed: a part numbered above the
-    committed page count (the crawl died between the two) is deleted when the run resumes.
+    committed page count (the crawl died between the two) is deleted when the run resumes. The commit
+    records the part's rows, size and SHA-256 (``stage_parts``); on resume and before the merge every
+    committed part is checked against that record, and a damaged one is dropped with the pages after it
+    and asked again (:func:`check_parts`, :func:`rewind_to_damage`). Links are refused there
+    (:func:`refuse_links`).
 
 Staging keeps the main database closed during the long fetch, so readers (``zoo stats``, ``zoo sql``,
 notebooks) can open it read-only while a crawl runs. A DuckDB file allows one writing process at a time,
