@@ -320,19 +320,25 @@ def test_the_page_folder_a_killed_crawl_left_is_removed_by_the_next_crawl_and_a_
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.communicate()
             left = [f for f in page_folders(tmp) if f != live_folder]
-            assert len(left) == 1 and left[0].startswith("zoo-pages-"), page_folders(tmp)
-            # a folder an older zoo left, and one whose process died while setting it up, long ago
-            (tmp / "zoo-pages-olderzoo").mkdir()
-            (tmp / "zoo-pages-olderzoo" / "page-1.json").write_bytes(b"[]")
+            assert len(left) == 1 and left[0].startswith("zoo-pages-locked-"), page_folders(tmp)
+            # an older zoo never locked its folders: one it left two hours ago goes, one it is using stays
+            two_hours_ago = time.time() - 7200
+            for name in ("zoo-pages-olderzoo", "zoo-pages-busyoldz"):
+                (tmp / name).mkdir()
+                (tmp / name / "page-1.json").write_bytes(b"[]")
+            for path in (tmp / "zoo-pages-olderzoo" / "page-1.json", tmp / "zoo-pages-olderzoo"):
+                os.utime(path, (two_hours_ago, two_hours_ago))
+            # a folder whose process died while setting it up, long ago, goes; one just made stays
             (tmp / ".zoo-pages-new-died").mkdir()
-            os.utime(tmp / ".zoo-pages-new-died", (time.time() - 3600, time.time() - 3600))
-            (tmp / ".zoo-pages-new-settingup").mkdir()  # just made: its owner may be about to lock it
+            os.utime(tmp / ".zoo-pages-new-died", (two_hours_ago, two_hours_ago))
+            (tmp / ".zoo-pages-new-settingup").mkdir()
             done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env)
             assert done.returncode == 0, done.stdout + done.stderr
-        assert page_folders(tmp) == sorted([".zoo-pages-new-settingup", live_folder])
+        kept = [".zoo-pages-new-settingup", "zoo-pages-busyoldz"]
+        assert page_folders(tmp) == sorted([*kept, live_folder])
         assert live.read(b"[]") is not None  # the live reader's folder was left alone
     finally:
         live.close()
-    assert page_folders(tmp) == [".zoo-pages-new-settingup"]
+    assert page_folders(tmp) == kept
     [run] = runs(db)
     assert run["status"] == "complete" and run["resumed"]

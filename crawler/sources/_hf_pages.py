@@ -151,14 +151,28 @@ def _clean_structure(structure: Any) -> bool:
     return True
 
 
-#: A page reader's folder in the temporary directory: ``zoo-pages-…`` while its reader lives, locked by it
-#: (``flock`` on the folder itself, which the kernel releases when the process dies, kill -9 included);
-#: ``.zoo-pages-new-…`` for the instant between its creation and its lock.
-FOLDER_PREFIX = "zoo-pages-"
+#: A page reader's folder in the temporary directory: ``zoo-pages-locked-…`` while its reader lives, locked
+#: by it (``flock`` on the folder itself, which the kernel releases when the process dies, kill -9
+#: included); ``.zoo-pages-new-…`` for the instant between its creation and its lock.
+FOLDER_PREFIX = "zoo-pages-locked-"
 _NEW_PREFIX = ".zoo-pages-new-"
 #: Seconds after which a ``.zoo-pages-new-…`` folder that nobody locks is a leftover (its process died
 #: in the instant between creating and locking it).
 _NEW_FOLDER_AGE = 60.0
+#: Older zoo versions named their folders ``zoo-pages-`` and eight characters, and never locked them: such
+#: a folder is a leftover once nothing in it has changed for an hour (a live reader rewrites its page
+#: file for every page).
+_LEGACY_PREFIX = "zoo-pages-"
+_LEGACY_AGE = 3600.0
+
+
+def _newest_change(path: str) -> float:
+    """The latest modification time of the folder ``path`` and of the entries in it."""
+    newest = os.stat(path, follow_symlinks=False).st_mtime
+    with os.scandir(path) as entries:
+        for entry in entries:
+            newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+    return newest
 
 
 def _try_lock(fd: int) -> bool:
@@ -180,9 +194,9 @@ def _open_folder(path: str) -> int:
 
 
 def make_folder() -> tuple[str, int | None]:
-    """A private ``zoo-pages-…`` folder in the temporary directory, and the open descriptor that locks it
-    (None where folders cannot be locked): keep it open as long as the folder is used. The folder is
-    locked before it gets its name, so a ``zoo-pages-…`` folder that can be locked has no owner left."""
+    """A private ``zoo-pages-locked-…`` folder in the temporary directory, and the open descriptor that
+    locks it (None where folders cannot be locked): keep it open as long as the folder is used. The folder
+    is locked before it gets its name, so such a folder that can be locked has no owner left."""
     new = tempfile.mkdtemp(prefix=_NEW_PREFIX)
     fd: int | None = None
     try:
@@ -203,7 +217,8 @@ def remove_stale_folders(parent: str | None = None) -> int:
 
     A folder is stale when it can be locked (its owner, alive, holds the lock; the kernel dropped it when
     the owner died). Another user's folders, links and folders that cannot be locked are left alone, and
-    so is a folder being set up (``.zoo-pages-new-…``) younger than a minute."""
+    so is a folder being set up (``.zoo-pages-new-…``) younger than a minute, and an older zoo's folder
+    (``zoo-pages-`` and eight characters, never locked) in which something changed within the hour."""
     parent = parent or tempfile.gettempdir()
     removed = 0
     try:
@@ -211,18 +226,19 @@ def remove_stale_folders(parent: str | None = None) -> int:
     except OSError:
         return 0
     for entry in entries:
-        if entry.name.startswith(_NEW_PREFIX):
-            try:
-                if entry.stat(follow_symlinks=False).st_mtime > time.time() - _NEW_FOLDER_AGE:
-                    continue
-            except OSError:
-                continue
-        elif not entry.name.startswith(FOLDER_PREFIX):
+        if entry.name.startswith(FOLDER_PREFIX):
+            min_age = 0.0
+        elif entry.name.startswith(_NEW_PREFIX):
+            min_age = _NEW_FOLDER_AGE
+        elif entry.name.startswith(_LEGACY_PREFIX) and "-" not in entry.name[len(_LEGACY_PREFIX) :]:
+            min_age = _LEGACY_AGE
+        else:
             continue
         try:
             if (
                 not entry.is_dir(follow_symlinks=False)
                 or entry.stat(follow_symlinks=False).st_uid != os.getuid()
+                or (min_age and _newest_change(entry.path) > time.time() - min_age)
             ):
                 continue
             fd = _open_folder(entry.path)
