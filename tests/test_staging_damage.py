@@ -133,6 +133,21 @@ def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
     assert not staging_path(db, "huggingface").exists()
 
 
+def test_the_crawl_command_says_in_one_line_which_part_was_dropped(tmp_path: Path, clean_db: str) -> None:
+    db = str(tmp_path / "zoo.duckdb")
+    faults = Faults()
+    with FakeHub(MODELS, faults=faults) as hub:
+        fail_after(hub, faults, db, 3)
+        truncate(parts(db))
+        out = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert not has_traceback(out.stdout + out.stderr)
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith("zoo: huggingface: staged page 2 was damaged (00000002.parquet: truncated: ")
+    assert "huggingface: run 1 complete, 4,000 models" in out.stdout and "1 warnings" in out.stdout
+    assert model_rows(db) == model_rows(clean_db)
+
+
 def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(
     tmp_path: Path, clean_db: str
 ) -> None:
