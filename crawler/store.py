@@ -609,7 +609,10 @@ def _prune_parts(folder: Path, pages: int) -> None:
         if (match is not None and int(match[1]) > pages) or (
             path.name.endswith(".parquet.tmp") and _PART_NAME.fullmatch(path.name[: -len(".tmp")])
         ):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():  # a folder put where a part belongs
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -682,6 +685,8 @@ def _part_damage(path: Path | None, record: tuple[int, int | None, str | None] |
         return None if path is None else "its page staged no models, so no part belongs there"
     if path is None:
         return "missing"
+    if not path.is_file():
+        return "not a file"
     try:
         actual = path.stat().st_size
         if actual == size and _sha256(path) == digest:

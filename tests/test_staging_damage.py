@@ -96,11 +96,18 @@ def delete(folder: Path) -> None:
     (folder / "00000002.parquet").unlink()
 
 
+def folder_in_its_place(folder: Path) -> None:
+    (folder / "00000002.parquet").unlink()
+    (folder / "00000002.parquet").mkdir()
+    (folder / "00000002.parquet" / "x").write_bytes(b"x")
+
+
 DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
     "truncated": (truncate, "truncated"),
     "foreign schema": (foreign_schema, "replaced"),
     "part 1 copied over part 2": (copy_part_1_over_part_2, "replaced"),
     "missing": (delete, "missing"),
+    "a folder in its place": (folder_in_its_place, "not a file"),
 }
 
 
