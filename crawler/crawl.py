@@ -19,7 +19,7 @@ from typing import Any
 
 from .sources.base import Meter, Source, SourceError
 from .sources.records import Page, check_page
-from .store import CrawlLock, RunPolicy, RunResult, begin_run, read_work, resolve_db
+from .store import CrawlLock, RunPolicy, RunResult, StoreError, begin_run, read_work, resolve_db
 
 
 @dataclass
@@ -41,6 +41,8 @@ ProgressCallback = Callable[[Progress], None]
 _DONE = object()
 #: Seconds a finished crawl waits for its prefetch worker to leave the page it is fetching.
 PREFETCH_JOIN = 10.0
+#: How many times one crawl asks again for pages whose staged parts were damaged before it gives up.
+MAX_REWINDS = 2
 
 
 def _prefetch(pages: Iterator[Page]) -> Iterator[Page]:
@@ -177,7 +179,10 @@ def _crawl(
         )
         c = run.counters
         unsaved = 0  # requests of a page taken from the source but not saved (yet)
-        try:
+
+        def fetch() -> None:
+            """Fetch and save the pages from the run's checkpoint on."""
+            nonlocal unsaved
             if not run.done:
                 if source.work_query is not None:  # an enrichment source: its work list, read-only
                     source.work = read_work(db, source.work_query)
@@ -216,6 +221,21 @@ def _crawl(
                                 page.total_hint,
                             )
                         )
+
+        try:
+            fetch()
+            # before the merge, every part must be the one its page wrote: a damaged one sets the run back
+            # to the checkpoint before it, and those pages are asked again
+            rewinds = 0
+            while not run.check_parts():
+                c = run.counters  # as the rewind left them
+                rewinds += 1
+                if rewinds > MAX_REWINDS:
+                    raise StoreError(
+                        f"the staged parts in {run.parts} were damaged again after their pages were asked "
+                        f"{MAX_REWINDS} times; something else writes into that folder"
+                    )
+                fetch()
             merged = run.finish()
         except KeyboardInterrupt:
             run.add_requests(unsaved + source.meter.take())

@@ -15,7 +15,11 @@ Layout on disk, for a database ``zoo.duckdb``:
 ``zoo.duckdb.staging/<source>.parts/<page>.parquet``
     Each page's model rows, one Parquet file per page, written (and fsync'd) just before the page's
     transaction commits. A page is saved when its checkpoint is committed: a part numbered above the
-    committed page count (the crawl died between the two) is deleted when the run resumes.
+    committed page count (the crawl died between the two) is deleted when the run resumes. The commit
+    records the part's rows, size and SHA-256 (``stage_parts``); on resume and before the merge every
+    committed part is checked against that record, and a damaged one is dropped with the pages after it
+    and asked again (:func:`check_parts`, :func:`rewind_to_damage`). Links are refused there
+    (:func:`refuse_links`).
 
 Staging keeps the main database closed during the long fetch, so readers (``zoo stats``, ``zoo sql``,
 notebooks) can open it read-only while a crawl runs. A DuckDB file allows one writing process at a time,
@@ -549,6 +553,9 @@ CREATE TABLE IF NOT EXISTS stage_models (
 CREATE TABLE IF NOT EXISTS stage_children (page BIGINT, tbl VARCHAR, row_json VARCHAR);
 CREATE TABLE IF NOT EXISTS stage_checkpoints (page BIGINT, checkpoint VARCHAR);
 CREATE TABLE IF NOT EXISTS stage_notes (page BIGINT, note VARCHAR);
+CREATE TABLE IF NOT EXISTS stage_parts (
+    page BIGINT, rows BIGINT, items BIGINT, warnings BIGINT, bytes BIGINT, sha256 VARCHAR
+);
 """
 #: The columns that say how a run ended when the main database could not be told (it was kept open by
 #: a reader, or could not be written); a staging file of an older zoo gets them when it is resumed.
@@ -602,7 +609,10 @@ def _prune_parts(folder: Path, pages: int) -> None:
         if (match is not None and int(match[1]) > pages) or (
             path.name.endswith(".parquet.tmp") and _PART_NAME.fullmatch(path.name[: -len(".tmp")])
         ):
-            path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink():  # a folder put where a part belongs
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -613,13 +623,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_part(folder: Path, page_no: int, table: pa.Table) -> None:
-    """Write a page's rows as its part, durably: a temporary name, fsync, rename, fsync of the folder."""
+def _write_part(folder: Path, page_no: int, table: pa.Table) -> tuple[int, str]:
+    """Write a page's rows as its part, durably: a temporary name, fsync, rename, fsync of the folder.
+    Returns the part's size and the SHA-256 of its bytes, which the page's commit records."""
     path = folder / f"{page_no:08d}.parquet"
     tmp = folder / f"{page_no:08d}.parquet.tmp"
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, row_group_size=max(1, table.num_rows), **_PART_OPTIONS)
+    data = sink.getvalue()
+    digest = hashlib.sha256(data).hexdigest()  # 0.08 ms for a part of 133 kB
     try:
         with open(tmp, "wb") as out:
-            pq.write_table(table, out, row_group_size=max(1, table.num_rows), **_PART_OPTIONS)
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -631,6 +646,147 @@ def _write_part(folder: Path, page_no: int, table: pa.Table) -> None:
             pass
         reason = exc.strerror or str(exc)
         raise StoreError(f'could not write the staged page "{path}": {reason}') from exc
+    return data.size, digest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class DamagedPart:
+    """A committed page whose part is not the one the page wrote."""
+
+    page: int
+    path: Path
+    reason: str
+
+
+def _part_damage(path: Path | None, record: tuple[int, int | None, str | None] | None) -> str | None:
+    """Why the part at ``path`` (None: there is none) is not what its page recorded (``rows``, ``bytes``,
+    ``sha256``; None for a page staged by an older zoo, which recorded nothing), or None when it is."""
+    if record is None:  # an older zoo's part: it must at least be a readable part with zoo's columns
+        if path is None:
+            return None
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowException) as exc:
+            first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+            return f"not a readable Parquet file: {first}"
+        if schema.names != _PART_SCHEMA.names:
+            return "its columns are not those of a staged page"
+        return None
+    _, size, digest = record
+    if size is None:  # the page staged no model rows, so it wrote no part
+        return None if path is None else "its page staged no models, so no part belongs there"
+    if path is None:
+        return "missing"
+    if not path.is_file():
+        return "not a file"
+    try:
+        actual = path.stat().st_size
+        if actual == size and _sha256(path) == digest:
+            return None
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    try:  # what it is instead
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException):
+        if actual < size:
+            return f"truncated: {actual:,} bytes of the {size:,} written"
+        return "not a readable Parquet file"
+    if schema.names != _PART_SCHEMA.names:
+        return "replaced by a file with other columns"
+    return "replaced: its bytes are not those its page wrote (checksum)"
+
+
+def check_parts(stage: duckdb.DuckDBPyConnection, folder: Path, pages: int) -> DamagedPart | None:
+    """The first of the committed pages 1…``pages`` whose part is missing, truncated, replaced or foreign
+    (checked against the size and SHA-256 its commit recorded), or None when every part is its page's."""
+    recorded = {
+        int(page): (int(rows), size, digest)
+        for page, rows, size, digest in stage.execute(
+            "SELECT page, rows, bytes, sha256 FROM stage_parts WHERE page <= ?", [pages]
+        ).fetchall()
+    }
+    files = {int(p.name[:8]): p for p in committed_parts(folder, pages)}
+    for page in sorted(recorded.keys() | files.keys()):
+        path = files.get(page)
+        reason = _part_damage(path, recorded.get(page))
+        if reason is not None:
+            return DamagedPart(page, path or folder / f"{page:08d}.parquet", reason)
+    return None
+
+
+def rewind_to_damage(stage: duckdb.DuckDBPyConnection, folder: Path, damaged: DamagedPart) -> str:
+    """Forget the damaged page and every page after it: the run goes back to the last checkpoint saved
+    before it (a listing can only be resumed forward from a checkpoint), so those pages are asked again.
+    Counters lose what those pages added (requests stay: they were spent), and the run gets a warning,
+    which is returned."""
+    keep = damaged.page - 1
+    checkpoint: str | None = None
+    while keep > 0:  # a staging file of an older zoo may lack some pages' checkpoints
+        row = stage.execute(
+            "SELECT checkpoint FROM stage_checkpoints WHERE page = ? AND checkpoint IS NOT NULL", [keep]
+        ).fetchone()
+        if row is not None:
+            checkpoint = str(row[0])
+            break
+        keep -= 1
+    message = (
+        f"staged page {damaged.page:,} was damaged ({damaged.path.name}: {damaged.reason}); it was dropped "
+        f"and the run went on from page {keep + 1:,}, asking the hub for it again"
+    )
+    stage.execute("BEGIN")
+    try:
+        items, warnings = one_row(
+            stage.execute(
+                "SELECT coalesce(sum(items), 0), coalesce(sum(warnings), 0) FROM stage_parts WHERE page > ?",
+                [keep],
+            )
+        )
+        stage.execute("DELETE FROM stage_parts WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_models WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_children WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_checkpoints WHERE page > ?", [keep])
+        stage.execute("DELETE FROM stage_notes WHERE page > ?", [keep])
+        stage.execute(
+            "UPDATE stage_run SET checkpoint = $checkpoint, done = false, pages = $keep, "
+            "items = items - $items, warnings = warnings - $warnings + 1, "
+            "warning_samples = CASE WHEN len(coalesce(warning_samples, [])) < $max "
+            "THEN list_append(coalesce(warning_samples, []), $message) ELSE warning_samples END",
+            {
+                "checkpoint": checkpoint,
+                "keep": keep,
+                "items": int(items),
+                "warnings": int(warnings),
+                "max": WARNING_SAMPLES,
+                "message": message,
+            },
+        )
+        stage.execute("COMMIT")
+    except BaseException:
+        _rollback(stage)
+        raise
+    _prune_parts(folder, keep)  # after the commit: a crash in between leaves parts the resume prunes
+    return message
+
+
+def refuse_links(db: str, source: str) -> None:
+    """Refuse a staging folder, parts folder or staging file that is a symbolic link: zoo would write
+    through it into another place, and could not remove what it wrote there (``rmtree`` does not
+    follow a link)."""
+    spath = staging_path(db, source)
+    for path in (spath.parent, parts_folder(spath), spath):
+        if path.is_symlink():
+            raise StoreError(
+                f"{path} is a symbolic link; zoo stages a crawl only in real files and folders beside the "
+                "database: remove the link and crawl again"
+            )
 
 
 @dataclass
@@ -716,6 +872,9 @@ class Run:
         return parts_folder(staging_path(self.db, self.source))
 
     def __post_init__(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
         row = self._stage.execute(
             "SELECT checkpoint, done, pages, items, requests, warnings, warning_samples FROM stage_run"
         ).fetchone()
@@ -726,6 +885,19 @@ class Run:
         self.counters.notes = [
             n for (n,) in self._stage.execute("SELECT note FROM stage_notes ORDER BY page, rowid").fetchall()
         ]
+
+    def check_parts(self) -> bool:
+        """True when every committed page's part is the one it wrote (see :func:`check_parts`); else the
+        run is set back to the last checkpoint before the first damaged part (:func:`rewind_to_damage`,
+        ``notice`` is told) and False: the pages from there on are to be asked again."""
+        damaged = check_parts(self._stage, self.parts, self.counters.pages)
+        if damaged is None:
+            return True
+        message = rewind_to_damage(self._stage, self.parts, damaged)
+        self._load()
+        if self.notice is not None:
+            self.notice(f"{self.source}: {message}")
+        return False
 
     def checkpoints(self) -> set[str]:
         """Every checkpoint this run's saved pages ended on, across resumes (a repeat means a loop)."""
@@ -751,13 +923,19 @@ class Run:
         n = table.num_rows
         table = table.add_column(0, "seq", _int64s(array("q", range(n))))
         table = table.add_column(0, "page", _int64s(array("q", [page_no]) * n))
+        size: int | None = None
+        digest: str | None = None
         if n:
             if not table.schema.equals(_PART_SCHEMA):
                 table = table.cast(_PART_SCHEMA)
-            _write_part(self.parts, page_no, table)
+            size, digest = _write_part(self.parts, page_no, table)
         con = self._stage
         con.execute("BEGIN")
         try:
+            con.execute(
+                "INSERT INTO stage_parts VALUES (?, ?, ?, ?, ?, ?)",
+                [page_no, n, n_items, len(page.warnings), size, digest],
+            )
             for tbl, rows in page.children.items():
                 if rows:
                     children = pa.table(
@@ -919,10 +1097,19 @@ class Run:
             con.execute(f"ATTACH '{_sql_quote(stage_file)}' AS stage (READ_ONLY)")
             con.execute("BEGIN")
             try:
-                self._stage_rows_view(con)
+                expected = self._stage_rows_view(con)
                 # A model listed twice (it moved between pages) keeps the later page's values. That is
                 # rare, so the run's rows are read in place unless there is a duplicate to drop.
-                (dups,) = one_row(con.execute("SELECT count(*) - count(DISTINCT key) FROM staged_rows"))
+                total, distinct = one_row(
+                    con.execute("SELECT count(*), count(DISTINCT key) FROM staged_rows")
+                )
+                if total != expected:
+                    raise StoreError(
+                        f"the staged rows do not add up: the parts hold {total:,} rows, the run's pages "
+                        f"recorded {expected:,}; nothing was merged (the next crawl checks every part and "
+                        "asks again for a damaged one's page; --restart starts the run afresh)"
+                    )
+                dups = total - distinct
                 if dups:
                     con.execute(
                         "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * EXCLUDE (page, seq, extra), "
@@ -972,14 +1159,29 @@ class Run:
         _remove_staging(self.db, self.source)
         return merged
 
-    def _stage_rows_view(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _stage_rows_view(self, con: duckdb.DuckDBPyConnection) -> int:
         """Create the TEMP view ``staged_rows``: every staged model row (``page``, ``seq`` and the model's
         columns), read from the committed parts (their paths in the session variable ``zoo_parts``) and
         from ``stage_models`` of the attached staging file (``stage``), where a staging file of an older
-        zoo holds the rows of the pages it staged."""
-        parts = [str(p) for p in committed_parts(self.parts, self.counters.pages)]
+        zoo holds the rows of the pages it staged. Returns how many rows it must hold: the rows each
+        page's commit recorded (a part staged by an older zoo, which recorded none, counts the rows its
+        footer says; rows in ``stage_models`` count as they are)."""
+        paths = committed_parts(self.parts, self.counters.pages)
+        parts = [str(p) for p in paths]
         con.execute("SET VARIABLE zoo_parts = ?", [parts])
         (old_rows,) = one_row(con.execute("SELECT count(*) FROM stage.stage_models"))
+        recorded = dict(
+            con.execute(
+                "SELECT page, rows FROM stage.stage_parts WHERE page <= ?", [self.counters.pages]
+            ).fetchall()
+        )
+        expected = int(old_rows) + sum(int(n) for n in recorded.values())
+        for path in paths:
+            if int(path.name[:8]) not in recorded:
+                try:
+                    expected += pq.read_metadata(path).num_rows
+                except (OSError, pa.ArrowException) as exc:
+                    raise StoreError(f'the staged part "{path}" cannot be read: {exc}') from exc
         if not parts:
             con.execute("CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM stage.stage_models")
         elif not old_rows:
@@ -991,6 +1193,7 @@ class Run:
                 "CREATE OR REPLACE TEMP VIEW staged_rows AS SELECT * FROM stage.stage_models "
                 "UNION ALL BY NAME SELECT * FROM read_parquet(getvariable('zoo_parts'))"
             )
+        return expected
 
     def _merge_children(self, con: duckdb.DuckDBPyConnection) -> None:
         """Replace this hub's rows in every child table the run sent rows for or declares it owns.
@@ -1063,7 +1266,10 @@ def _remove_staging(db: str, source: str) -> None:
     path = staging_path(db, source)
     for p in (path, Path(str(path) + ".wal")):
         p.unlink(missing_ok=True)
-    shutil.rmtree(parts_folder(path), ignore_errors=True)
+    parts = parts_folder(path)
+    if parts.is_symlink():  # rmtree refuses a link (silently, here): remove the link, never its target
+        parts.unlink()
+    shutil.rmtree(parts, ignore_errors=True)
 
 
 #: WAL size after which the staging file is checkpointed (DuckDB's default is 16MB): each checkpoint of
@@ -1100,6 +1306,7 @@ def begin_run(
     db = resolve_db(db)
     policy = policy or RunPolicy()
     spath = staging_path(db, source)
+    refuse_links(db, source)
     con = connect(db, wait=merge_wait_seconds(), notify=notice, wait_setting="ZOO_MERGE_WAIT")
     try:
         record_staged_ends(con, db)
@@ -1171,6 +1378,11 @@ def begin_run(
     parts = parts_folder(spath)
     parts.mkdir(exist_ok=True)  # a staging file of an older zoo has none yet
     _prune_parts(parts, int(pages))  # the crawl died after writing a page's part, before committing it
+    damaged = check_parts(stage, parts, int(pages))
+    if damaged is not None:  # a part is not what its page wrote: ask that page, and those after it, again
+        message = rewind_to_damage(stage, parts, damaged)
+        if notice is not None:
+            notice(f"{source}: {message}")
     run = Run(db, source, resume_id, True, stage, policy, child_tables, notice, keep_child_rows)
     run.previous_models = previous_models
     return run

@@ -58,8 +58,8 @@ def parts_of(db: str) -> list[str]:
 
 
 def make_old_style(db: str) -> int:
-    """Turn the staging file into what the previous zoo wrote: every staged row in ``stage_models`` and
-    no parts (nor their folder). Returns the rows moved."""
+    """Turn the staging file into what an older zoo wrote: every staged row in ``stage_models``, no parts
+    (nor their folder), and no record of the parts (``stage_parts``). Returns the rows moved."""
     stage = staging_path(db, "huggingface")
     state = staged_state(stage)
     assert state is not None
@@ -68,6 +68,7 @@ def make_old_style(db: str) -> int:
     try:
         con.execute("INSERT INTO stage_models SELECT * FROM read_parquet(?)", [parts])
         (moved,) = con.execute("SELECT count(*) FROM stage_models").fetchall()[0]
+        con.execute("DROP TABLE IF EXISTS stage_parts")
     finally:
         con.close()
     shutil.rmtree(parts_folder(stage))

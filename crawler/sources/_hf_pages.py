@@ -36,6 +36,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -153,16 +154,122 @@ def _clean_structure(structure: Any) -> bool:
     return True
 
 
+#: A page reader's folder in the temporary directory: ``zoo-pages-locked-…`` while its reader lives, locked
+#: by it (``flock`` on the folder itself, which the kernel releases when the process dies, kill -9
+#: included); ``.zoo-pages-new-…`` for the instant between its creation and its lock.
+FOLDER_PREFIX = "zoo-pages-locked-"
+_NEW_PREFIX = ".zoo-pages-new-"
+#: Seconds after which a ``.zoo-pages-new-…`` folder that nobody locks is a leftover (its process died
+#: in the instant between creating and locking it).
+_NEW_FOLDER_AGE = 60.0
+#: Older zoo versions named their folders ``zoo-pages-`` and eight characters, and never locked them: such
+#: a folder is a leftover once nothing in it has changed for an hour (a live reader rewrites its page
+#: file for every page).
+_LEGACY_PREFIX = "zoo-pages-"
+_LEGACY_AGE = 3600.0
+
+
+def _newest_change(path: str) -> float:
+    """The latest modification time of the folder ``path`` and of the entries in it."""
+    newest = os.stat(path, follow_symlinks=False).st_mtime
+    with os.scandir(path) as entries:
+        for entry in entries:
+            newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+    return newest
+
+
+def _try_lock(fd: int) -> bool:
+    """Lock the open folder ``fd`` for this process, without waiting; False if another holds it, or the
+    file system (or the platform) has no such locks."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _open_folder(path: str) -> int:
+    return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+
+
+def make_folder() -> tuple[str, int | None]:
+    """A private ``zoo-pages-locked-…`` folder in the temporary directory, and the open descriptor that
+    locks it (None where folders cannot be locked): keep it open as long as the folder is used. The folder
+    is locked before it gets its name, so such a folder that can be locked has no owner left."""
+    new = tempfile.mkdtemp(prefix=_NEW_PREFIX)
+    fd: int | None = None
+    try:
+        fd = _open_folder(new)
+        if not _try_lock(fd):
+            os.close(fd)
+            fd = None
+    except OSError:
+        fd = None
+    folder = os.path.join(os.path.dirname(new), FOLDER_PREFIX + os.path.basename(new)[len(_NEW_PREFIX) :])
+    os.rename(new, folder)  # the lock (on the folder, not its name) goes with it
+    return folder, fd
+
+
+def remove_stale_folders(parent: str | None = None) -> int:
+    """Remove the page folders in ``parent`` (default: the temporary directory) that no live process
+    owns, i.e. that this user's crawls killed with -9 left behind; returns how many.
+
+    A folder is stale when it can be locked (its owner, alive, holds the lock; the kernel dropped it when
+    the owner died). Another user's folders, links and folders that cannot be locked are left alone, and
+    so is a folder being set up (``.zoo-pages-new-…``) younger than a minute, and an older zoo's folder
+    (``zoo-pages-`` and eight characters, never locked) in which something changed within the hour."""
+    parent = parent or tempfile.gettempdir()
+    removed = 0
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith(FOLDER_PREFIX):
+            min_age = 0.0
+        elif entry.name.startswith(_NEW_PREFIX):
+            min_age = _NEW_FOLDER_AGE
+        elif entry.name.startswith(_LEGACY_PREFIX) and "-" not in entry.name[len(_LEGACY_PREFIX) :]:
+            min_age = _LEGACY_AGE
+        else:
+            continue
+        try:
+            if (
+                not entry.is_dir(follow_symlinks=False)
+                or entry.stat(follow_symlinks=False).st_uid != os.getuid()
+                or (min_age and _newest_change(entry.path) > time.time() - min_age)
+            ):
+                continue
+            fd = _open_folder(entry.path)
+        except (OSError, AttributeError):  # gone meanwhile; or no uid on this platform
+            continue
+        try:
+            if _try_lock(fd):  # nobody holds it: its owner is gone
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
+        finally:
+            os.close(fd)
+    return removed
+
+
 class PageReader:
     """Reads listing pages with DuckDB, one in-memory connection per thread; :meth:`close` when done.
 
-    Each page is written to a private temporary folder (DuckDB's reader reads files) and read from there.
+    Each page is written to a private folder in the temporary directory (DuckDB's reader reads files) and
+    read from there. The folder is locked while the reader lives, and removed by :meth:`close`; the
+    folders of readers whose process was killed are removed when the next reader makes its own
+    (:func:`remove_stale_folders`).
     """
 
     def __init__(self, hub: str, placeholders: tuple[str, ...]) -> None:
         self._sql = _select(hub, placeholders)
         self._local = threading.local()
         self._folder: str | None = None
+        self._folder_fd: int | None = None
         self._lock = threading.Lock()
         self._cons: list[duckdb.DuckDBPyConnection] = []
 
@@ -171,7 +278,8 @@ class PageReader:
         if con is None:
             with self._lock:
                 if self._folder is None:
-                    self._folder = tempfile.mkdtemp(prefix="zoo-pages-")
+                    remove_stale_folders()
+                    self._folder, self._folder_fd = make_folder()
                 path = os.path.join(self._folder, f"page-{threading.get_ident()}.json")
             con = duckdb.connect(":memory:", config={"threads": 1})
             con.execute("SET TimeZone = 'UTC'")
@@ -214,4 +322,7 @@ class PageReader:
             if self._folder is not None:
                 shutil.rmtree(self._folder, ignore_errors=True)
                 self._folder = None
+            if self._folder_fd is not None:
+                os.close(self._folder_fd)
+                self._folder_fd = None
         self._local = threading.local()
