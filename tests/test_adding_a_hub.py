@@ -150,6 +150,7 @@ def test_the_registry_finds_every_source_module() -> None:
         "kaggle",
         "paperswithcode",
         "huggingface-dates",
+        "papers-live",
     ]
     assert registry.resolve("hf") == "huggingface" and registry.label("tf-hub") == "TensorFlow Hub"
 

@@ -400,3 +400,15 @@ def test_a_rule_change_that_lowers_agreement_shows(world: World, db: str) -> Non
         con.close()
     assert before["all"] == pytest.approx(3 / 4) and after["all"] == pytest.approx(2 / 4)
     assert after["2024"] < before["2024"]
+
+
+def test_an_empty_arxiv_page_before_the_end_leaves_the_day_to_the_next_run(world: World, db: str) -> None:
+    world.arxiv.empty_at = {0}  # the first day's first page comes back empty, its total says 2
+    result = runner.invoke(app, world.cli(db, "--archive-sample", "0"))
+    assert result.exit_code == 0, result.output
+    days = [
+        str(r[0]) for r in query(db, "SELECT day FROM papers_live_days WHERE source = 'arxiv' ORDER BY 1")
+    ]
+    assert days == ["2025-07-30", "2025-07-31"]  # the first day is not done
+    assert runner.invoke(app, world.cli(db, "--archive-sample", "0")).exit_code == 0
+    assert len(query(db, "SELECT day FROM papers_live_days WHERE source = 'arxiv'")) == 3

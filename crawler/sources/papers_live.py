@@ -504,8 +504,14 @@ class PapersLiveSource(Source):
                     yield self._page(
                         {"step": "days", "day": key, "src": "arxiv", "start": start, "repos": repos}, warnings
                     )
-                self._add(DAYS, {"key": f"arxiv|{key}", "source": "arxiv", "day": key, "papers": papers,
-                                 "links": links, "requests": self.meter.requests - spent, "done_at": _now()})  # fmt: skip
+                if start < total:  # arXiv sometimes answers an empty page before the end: not done
+                    warnings.append(
+                        f"arXiv answered an empty page at {start:,} of {total:,} papers for {key}: the day is "
+                        "read again by the next run"
+                    )
+                else:
+                    self._add(DAYS, {"key": f"arxiv|{key}", "source": "arxiv", "day": key, "papers": papers,
+                                     "links": links, "requests": self.meter.requests - spent, "done_at": _now()})  # fmt: skip
             src, start = "hf", 0
             yield self._page({"step": "days", "day": key, "src": "hf", "start": 0, "repos": repos}, warnings)
         if src == "hf":

@@ -9,7 +9,7 @@
   ``updated``, ``title``, ``summary``, ``author/name``, ``arxiv:comment`` (only when there is one),
   ``arxiv:primary_category`` and ``category`` elements;
 * on demand: 503 with ``Retry-After`` for the next requests (arXiv's answer to a client that asks too
-  fast).
+  fast), and an empty page before the end (``empty_at``), as the real API answers now and then.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class FakeArxiv(FakeServer):
         super().__init__()
         self.papers = papers
         self.fail_next: list[int] = []
+        #: answer an empty page (with the true total) at these `start` values, once each
+        self.empty_at: set[int] = set()
 
     def queries(self) -> list[Request]:
         return [r for r in self.seen if r.path == "/api/query"]
@@ -57,6 +59,9 @@ class FakeArxiv(FakeServer):
         start = int(request.query.get("start", 0))
         size = int(request.query.get("max_results", 10))
         page = chosen[start : start + size]
+        if start in self.empty_at:
+            self.empty_at.discard(start)
+            page = []
         entries = "".join(_entry(p) for p in page)
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
