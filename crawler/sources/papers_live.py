@@ -845,7 +845,8 @@ register(
         PapersLiveSource,
         label="Papers with code (live)",
         command="papers",
-        kind="papers",
+        # facts about papers, no models: like an enrichment, never listed as a hub by `zoo stats hubs`
+        kind="enrichment",
         order=7,
         factory=_factory,
         help="""Find new papers with code (arXiv, Hugging Face Papers) and their repositories' frameworks (GitHub).
