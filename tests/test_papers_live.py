@@ -303,6 +303,10 @@ def test_the_budget_holds_and_the_next_run_goes_on(world: World, db: str) -> Non
         assert (
             runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7")).exit_code == 0
         )
+        done = query(db, "SELECT count(*) FROM papers_live_days")[0][0] == 6
+        if done and query(db, "SELECT count(*) FROM papers_live_pending")[0][0] == 0:
+            break
+    assert all(r[1] <= 7 + 1 for r in query(db, "SELECT status, requests FROM crawl_runs"))
     assert frameworks(db) == frameworks_of_a_clean_run(world)
 
 
@@ -341,6 +345,7 @@ def test_a_spent_github_quota_stops_the_checks_not_the_run(world: World, db: str
     result = runner.invoke(app, world.cli(db, "--archive-sample", "0"))
     assert result.exit_code == 0, result.output
     assert "GitHub's quota was spent" in result.output
+    assert len(world.github.seen) == 4 + 1  # the answer saying so is not asked again
     assert len(query(db, "SELECT * FROM papers_live_days")) == 6  # arXiv and Hugging Face went on
     pending = query(db, "SELECT count(*) FROM papers_live_pending")[0][0]
     assert pending > 0

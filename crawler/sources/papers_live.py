@@ -345,6 +345,7 @@ class PapersLiveSource(Source):
         self.token = token if token is not None else (os.environ.get("GITHUB_TOKEN") or None)
         self.tally = Tally()
         self._session: requests.Session | None = None
+        self._github_session: requests.Session | None = None
         self._last_arxiv: float | None = None
         self._rows: dict[str, list[dict[str, Any]]] = {}
         self._known: dict[str, tuple[Any, Any]] = {}
@@ -377,6 +378,24 @@ class PapersLiveSource(Source):
             self._session = make_session()
         return self._session
 
+    @property
+    def github_session(self) -> requests.Session:
+        """A session of its own for GitHub: an answer saying the quota is spent (403 or 429 with
+        ``x-ratelimit-remaining: 0``) ends the request at once, instead of being retried until the hour
+        is over."""
+        if self._github_session is None:
+            self._github_session = make_session()
+
+            def spent(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+                if (
+                    response.status_code in (403, 429)
+                    and response.headers.get("x-ratelimit-remaining") == "0"
+                ):
+                    raise _QuotaSpent
+
+            self._github_session.hooks["response"].append(spent)
+        return self._github_session
+
     def _spend(self) -> None:
         if self.max_requests is not None and self.meter.requests >= self.max_requests:
             raise _BudgetSpent
@@ -397,17 +416,20 @@ class PapersLiveSource(Source):
         try:
             if text:
                 return request_text(
-                    self.session, url, policy=self.policy, counter=self.meter,
+                    self.github_session, url, policy=self.policy, counter=self.meter,
                     headers=self._github_headers(accept or "application/vnd.github.raw"),
                 )  # fmt: skip
             return request_json(
-                self.session,
+                self.github_session,
                 "GET",
                 url,
                 policy=self.policy,
                 counter=self.meter,
                 headers=self._github_headers(),
             )
+        except _QuotaSpent:
+            self.tally.quota_spent = True
+            raise
         except HttpStatusError as exc:
             if exc.status == 429 or (exc.status == 403 and "rate limit" in str(exc).lower()):
                 self.tally.quota_spent = True
