@@ -417,3 +417,13 @@ def test_an_empty_arxiv_page_before_the_end_leaves_the_day_to_the_next_run(world
     assert days == ["2025-07-30", "2025-07-31"]  # the first day is not done
     assert runner.invoke(app, world.cli(db, "--archive-sample", "0")).exit_code == 0
     assert len(query(db, "SELECT day FROM papers_live_days WHERE source = 'arxiv'")) == 3
+
+
+def test_a_bad_github_token_fails_the_run_with_one_line(world: World, db: str, monkeypatch) -> None:
+    world.github.token = "ghp_the_right_one"
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_a_wrong_token_456")
+    result = runner.invoke(app, world.cli(db, "--archive-sample", "0"))
+    assert result.exit_code == 1
+    assert "answered 401 (Bad credentials): GITHUB_TOKEN is wrong or expired" in result.output
+    assert "ghp_a_wrong" not in result.output and "Traceback" not in result.output
+    assert query(db, "SELECT status FROM crawl_runs") == [("failed",)]

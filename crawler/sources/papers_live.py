@@ -29,7 +29,8 @@ crawl.
 
 Order of a run, each step saved as pages with a checkpoint (a killed run resumes where it stopped):
 repositories linked by earlier runs and not looked at yet; then each day from ``--since`` (default
-2025-07-29, the day after the archive's last links) to yesterday that is not done yet (arXiv, then
+2025-07-29, the day after the archive's last links) to three days ago (:data:`SETTLE_DAYS`: arXiv announces
+a submission up to three days after it) that is not done yet (arXiv, then
 Hugging Face, then the repositories first seen that day); then ``--archive-sample`` repositories of the
 archive never looked at (the overlap ``zoo stats papers --compare-archive`` measures); then repositories
 whose last look is older than ``--recheck-days`` (a new head is a new row; the same head costs two
@@ -57,7 +58,7 @@ import yaml
 
 from ._http import make_session, request_json, request_text
 from ._net import HTTP_OPTIONS, HttpStatusError, RetryPolicy, check_endpoint
-from .base import Source
+from .base import NotConfigured, Source, SourceError
 from .records import Page
 from .registry import Hub, Option, register
 
@@ -79,6 +80,9 @@ MAX_FILE_BYTES = 256_000
 MAX_PY_FILES = 5
 RECHECK_DAYS = 90
 REPOS_PER_PAGE = 10
+#: days a day's listings are left to settle before they are read and marked done: arXiv announces a
+#: submission one to three days after it (weekends), and the daily papers of a day are still added to
+SETTLE_DAYS = 3
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -434,6 +438,12 @@ class PapersLiveSource(Source):
             if exc.status == 429 or (exc.status == 403 and "rate limit" in str(exc).lower()):
                 self.tally.quota_spent = True
                 raise _QuotaSpent from None
+            if exc.status == 401:  # the token is wrong for every repository: fail the run, say why
+                raise SourceError(
+                    f"{self.github} answered 401 (Bad credentials): GITHUB_TOKEN is wrong or expired; "
+                    "renew it, or unset it to ask without one (60 requests an hour)",
+                    requests=exc.requests,
+                ) from None
             raise
 
     # -------------------------------------------------------------------------------------- pages
@@ -446,7 +456,7 @@ class PapersLiveSource(Source):
         cutoff = datetime.now(timezone.utc) - timedelta(days=self.recheck_days)
         stale = sorted((str(c or ""), r) for r, (_, c) in known.items() if c and _parse_ts(str(c)) < cutoff)
         recheck = [r for _, r in stale]
-        last = self.until or (datetime.now(timezone.utc).date() - timedelta(days=1))
+        last = self.until or (datetime.now(timezone.utc).date() - timedelta(days=SETTLE_DAYS))
         days = []
         d = self.since
         while d <= last:
@@ -843,8 +853,6 @@ def _factory(
         try:
             return date.fromisoformat(text)
         except ValueError:
-            from .base import NotConfigured
-
             raise NotConfigured(f"{flag} must be a date YYYY-MM-DD, not {text[:40]!r}") from None
 
     return PapersLiveSource(
@@ -896,7 +904,8 @@ Example: zoo crawl papers --max-requests 2000 --db zoo.duckdb""",
             Option(
                 "--until",
                 "until",
-                "Last day to read (default: yesterday, UTC). Example: --until 2025-12-31",
+                "Last day to read (default: three days ago, UTC: arXiv announces a submission up to three days after it, "
+                "and a day once read is not read again). Example: --until 2025-12-31",
                 metavar="DATE",
             ),  # fmt: skip
             Option(
