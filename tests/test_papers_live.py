@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -427,3 +431,31 @@ def test_a_bad_github_token_fails_the_run_with_one_line(world: World, db: str, m
     assert "answered 401 (Bad credentials): GITHUB_TOKEN is wrong or expired" in result.output
     assert "ghp_a_wrong" not in result.output and "Traceback" not in result.output
     assert query(db, "SELECT status FROM crawl_runs") == [("failed",)]
+
+
+def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(world: World, db: str) -> None:
+    world.github.hold = "/repos/hank/huge/contents"  # the last day's repositories: days 1 and 2 are saved
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB", "GITHUB_TOKEN")
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *world.cli(db, "--archive-sample", "0")],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert world.github.held.wait(120), "the crawl never reached the held request"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        world.github.hold = None
+        world.github.release.set()
+    assert query(db, "SELECT status FROM crawl_runs") == [("running",)]  # killed: nothing ended it
+    first = [q.query["search_query"][-27:] for q in world.arxiv.queries()]
+    assert runner.invoke(app, world.cli(db, "--archive-sample", "0")).exit_code == 0  # no --restart asked
+    assert query(db, "SELECT status, resumed FROM crawl_runs") == [("complete", True)]
+    asked = [q.query["search_query"][-27:] for q in world.arxiv.queries()]
+    assert len(first) == 3 and asked == first  # the three days' listings were not asked again
+    repos_asked = [r.path for r in world.github.seen if r.path.count("/") == 3]
+    assert repos_asked.count("/repos/alice/torchy") == 1  # a repository of a saved day: not again
+    assert frameworks(db) == frameworks_of_a_clean_run(world)

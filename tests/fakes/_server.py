@@ -40,6 +40,7 @@ class FakeServer:
                     "GET", parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
                     {k.lower(): v for k, v in self.headers.items()},
                 )  # fmt: skip
+                fake.before(request)
                 with fake._lock:
                     fake.seen.append(request)
                     answer = fake.answer(request)
@@ -58,6 +59,9 @@ class FakeServer:
 
     def answer(self, request: Request) -> Answer:
         raise NotImplementedError
+
+    def before(self, request: Request) -> None:
+        """Called before the answer, outside the lock (a fake may hold a request here)."""
 
     @property
     def url(self) -> str:

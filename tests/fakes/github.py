@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -56,6 +57,16 @@ class FakeGitHub(FakeServer):
         self.limit, self.token_limit, self.quota_status = limit, token_limit, quota_status
         self.used: dict[str, int] = {}
         self.token: str | None = None
+        #: a request whose path starts with this is held until ``release`` is set (``held`` is set when
+        #: it arrives): a test can kill its client mid-run at a known point
+        self.hold: str | None = None
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def before(self, request: Request) -> None:
+        if self.hold and request.path.startswith(self.hold):
+            self.held.set()
+            self.release.wait(60)
 
     def _id(self, repo: Repo) -> int:
         return next(i for i, r in self.ids.items() if r is repo)
