@@ -459,3 +459,14 @@ def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(world: World, db: str) 
     repos_asked = [r.path for r in world.github.seen if r.path.count("/") == 3]
     assert repos_asked.count("/repos/alice/torchy") == 1  # a repository of a saved day: not again
     assert frameworks(db) == frameworks_of_a_clean_run(world)
+
+
+def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) -> None:
+    archive(db, world.tmp)
+    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
+    out = world.tmp / "report.html"
+    result = runner.invoke(app, ["report", "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html
+    assert "view papers_compare" in html and "75.0 %" in html
