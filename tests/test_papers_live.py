@@ -91,6 +91,8 @@ HF = [
     DailyPaper("2507.20012", date(2025, 7, 30), date(2025, 7, 29), "Paddle", GH + "jo/paddle"),
     DailyPaper("2507.20013", date(2025, 7, 30), date(2025, 7, 29), "No repo"),
     DailyPaper("2507.20001", date(2025, 7, 30), date(2025, 7, 29), "Torchy", GH + "alice/torchy"),
+    # an old paper on the daily feed: stored, but in no period of the series (the archive's era)
+    DailyPaper("2402.00099", date(2025, 7, 31), date(2024, 2, 1), "Old", GH + "old/paper"),
 ]
 
 
@@ -124,6 +126,7 @@ def repos() -> list[Repo]:
         Repo(
             "jo/paddle", {"Pipfile": b'[packages]\npaddlepaddle = "*"\n[requires]\npython_version = "3.9"\n'}
         ),
+        Repo("old/paper", {"requirements.txt": b"torch\n"}),
         Repo(
             "ivy/recent", {"environment.yml": b"dependencies:\n  - python=3.10\n  - pytorch::pytorch=2.3\n"}
         ),
@@ -232,7 +235,7 @@ def test_crawl_finds_papers_links_and_frameworks(world: World, db: str) -> None:
     assert not any(
         r[3].startswith(("github.com/math", "github.com/frank", "github.com/topics")) for r in links
     )
-    assert len(links) == 9  # 7 from arXiv, 2 from Hugging Face (torchy is linked from both)
+    assert len(links) == 10  # 7 from arXiv, 3 from Hugging Face (torchy is linked from both)
     got = frameworks(db)
     assert got["github.com/alice/torchy"] == ("ok", "pytorch", "dependencies")
     assert got["github.com/bob/tfnet"] == ("ok", "tensorflow", "dependencies")
@@ -373,6 +376,9 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     rows = json.loads(out.stdout)
     by_year = {r["period"]: r["source"] for r in rows}
     assert by_year == {"2024": "archive", "2025": "archive+live", "2026": "live"}
+    assert ("2024", "pytorch") in {(r["period"], r["framework"]) for r in rows if r["repos"] == 1}
+    assert {r["unclassified"] for r in rows if r["period"] == "2024"} == {0}
+    assert frameworks(db)["github.com/old/paper"] == ("ok", "pytorch", "dependencies")
     share = {(r["period"], r["framework"]): (r["repos"], r["share"]) for r in rows}
     # 2025: archive jax1, mislabeled (tensorflow), july (pytorch); live: torchy, tfnet, jaxy, oldname,
     # empty (none), huge (mxnet), paddle (other); dave/gone is unclassified

@@ -6,7 +6,9 @@
 -- in the period of its earliest paper's date, with one framework. A repository the archive holds keeps
 -- the archive's date and framework (source 'archive'); one only the live crawl found (papers_live_links)
 -- is dated by its earliest paper there (arXiv's first publication day) and takes the framework of its
--- latest look (papers_live_repos; source 'live'). Live repositories not looked at yet, or gone, private
+-- latest look (papers_live_repos; source 'live'), if that paper is from 2025-07-29 on (the day after the
+-- archive's last links): an older paper found live (Hugging Face lists old papers too) is the archive's
+-- era, which the live crawl does not rewrite. Live repositories not looked at yet, or gone, private
 -- or not on GitHub (framework NULL), are in no period (`unclassified` counts them per period). Live links
 -- are the authors' own (in the paper's abstract or comments, or set on its Hugging Face page), so they
 -- count as official implementations too.
@@ -23,6 +25,7 @@ WITH live_repos AS (
     WHERE l.paper_date IS NOT NULL
       AND l.repo NOT IN (SELECT repo FROM papers_repos WHERE first_paper_date IS NOT NULL)
     GROUP BY l.repo
+    HAVING min(l.paper_date) >= DATE '2025-07-29'
 ),
 dated AS (
     SELECT official_only, 'archive' AS source, framework, first_paper_date AS d
