@@ -476,3 +476,27 @@ def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) 
     html = out.read_text()
     assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html
     assert "view papers_compare" in html and "75.0 %" in html
+
+
+def test_a_repository_is_classified_again_when_its_head_changes(world: World, db: str) -> None:
+    crawl(world.source(archive_sample=0), db)
+    assert frameworks(db)["github.com/carol/jaxy"] == ("ok", "jax", "dependencies")
+    world.github.repos["carol/jaxy"].files = {"requirements.txt": b"torch\n"}  # a new head
+    crawl(world.source(archive_sample=0, recheck_days=0), db)  # every repository is due
+    assert frameworks(db)["github.com/carol/jaxy"] == ("ok", "pytorch", "dependencies")
+    heads = query(db, "SELECT count(*) FROM papers_repo_checks WHERE repo = 'github.com/carol/jaxy'")
+    assert heads == [(2,)]  # the old head's row stays, as history
+    assert query(db, "SELECT count(*) FROM papers_repo_looks")[0][0] >= 5  # the unchanged ones: a look each
+    con = connect(db)
+    try:  # all looked at 100 days ago
+        con.execute("UPDATE papers_repo_checks SET checked_at = checked_at - INTERVAL 100 DAY")
+        con.execute("DELETE FROM papers_repo_looks")
+    finally:
+        con.close()
+    before = len(world.github.seen)
+    crawl(world.source(archive_sample=0), db)  # due (90 days): looked at, heads unchanged, nothing new
+    assert len(world.github.seen) > before
+    assert query(db, "SELECT count(*) FROM papers_repo_checks WHERE repo = 'github.com/carol/jaxy'") == [(2,)]
+    before = len(world.github.seen)
+    crawl(world.source(archive_sample=0), db)
+    assert len(world.github.seen) == before  # the looks say they were seen today: not due again

@@ -66,6 +66,7 @@ HUB = "papers-live"
 LINKS = "papers_live_links"
 DAYS = "papers_live_days"
 CHECKS = "papers_repo_checks"
+LOOKS = "papers_repo_looks"
 #: arXiv's machine-learning categories read: machine learning, vision, language, AI, statistical ML
 CATEGORIES = ("cs.LG", "cs.CV", "cs.CL", "cs.AI", "stat.ML")
 DEFAULT_SINCE = date(2025, 7, 29)
@@ -289,7 +290,7 @@ class PapersLiveSource(Source):
 
     name = HUB
     full_listing = False
-    child_tables = (LINKS, DAYS, CHECKS)
+    child_tables = (LINKS, DAYS, CHECKS, LOOKS)
     keep_child_rows = True
     #: what earlier runs settled: finished days, the latest look at each repository, repositories
     #: linked but never looked at, and archive repositories never looked at (a stable sample order)
@@ -297,7 +298,9 @@ class PapersLiveSource(Source):
         "SELECT kind, a, b, c FROM ("
         " SELECT 'day' AS kind, source || '|' || CAST(day AS VARCHAR) AS a, NULL AS b, NULL AS c, 0 AS o,"
         " 0 AS s FROM papers_live_days"
-        " UNION ALL SELECT 'repo', repo, head_sha, CAST(checked_at AS VARCHAR), 1, 0 FROM papers_live_repos"
+        " UNION ALL SELECT 'repo', r.repo, r.head_sha,"
+        "  CAST(greatest(r.checked_at, (SELECT max(k.looked_at) FROM papers_repo_looks k WHERE k.repo = r.repo))"
+        "  AS VARCHAR), 1, 0 FROM papers_live_repos r"
         " UNION ALL SELECT 'pending', repo, NULL, NULL, 2, 0 FROM papers_live_pending"
         " UNION ALL SELECT 'archive', repo, NULL, NULL, 3, sample_order FROM papers_archive_unchecked"
         ") ORDER BY o, s, a"
@@ -680,6 +683,7 @@ class PapersLiveSource(Source):
             self.tally.repos_checked += 1
             self.tally.statuses[status] = self.tally.statuses.get(status, 0) + 1
             key = f"{repo}|{row['head_sha'] or status}"
+            self._look(repo, row["head_sha"])  # a repository gone or empty stays so: its look dates it too
             self._add(CHECKS, {**row, "key": key, "status": status, "requests": self.meter.requests - spent,
                                "checked_at": _now()})  # fmt: skip
 
@@ -720,6 +724,7 @@ class PapersLiveSource(Source):
         previous = self._known.get(repo)
         if previous is not None and previous[0] == head:
             self.tally.unchanged += 1
+            self._look(repo, head)
             return None
         tree = self._github(f"/repos/{name}/git/trees/{quote(head)}?recursive=1")
         entries = [
@@ -753,6 +758,14 @@ class PapersLiveSource(Source):
             return store("empty")
         store("ok")
         return None
+
+    def _look(self, repo: str, head: str | None) -> None:
+        """Record that ``repo`` was looked at now (its check row may be an old one, kept as it was)."""
+        now = datetime.now(timezone.utc)
+        self._add(
+            LOOKS,
+            {"key": f"{repo}|{now.date()}", "repo": repo, "head_sha": head, "looked_at": now.isoformat()},
+        )
 
     def _file(
         self, name: str, head: str, entry: dict[str, Any], warnings: list[str], repo: str

@@ -19,6 +19,9 @@
 --   import (read only when the dependency files name no framework); `files` the files read.
 --   key = repo|head_sha (repo|status without a head): a new head is a new row, the old one stays as
 --   history; the view papers_live_repos takes the latest.
+-- papers_repo_looks: one row per look at a repository (per day), whatever it found, even when nothing
+--   new was stored (the head unchanged, still gone): when it was last looked at, so it is not looked at
+--   again before --recheck-days. key = repo|day.
 CREATE TABLE IF NOT EXISTS papers_live_links (
     hub          VARCHAR NOT NULL,
     key          VARCHAR NOT NULL,
@@ -60,4 +63,13 @@ CREATE TABLE IF NOT EXISTS papers_repo_checks (
     note           VARCHAR,
     requests       INTEGER,
     checked_at     TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS papers_repo_looks (
+    hub       VARCHAR NOT NULL,
+    key       VARCHAR NOT NULL,
+    run_id    BIGINT,
+    repo      VARCHAR NOT NULL,
+    head_sha  VARCHAR,
+    looked_at TIMESTAMPTZ
 );
