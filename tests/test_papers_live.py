@@ -194,7 +194,8 @@ def frameworks(db: str) -> dict[str, tuple]:
 def test_links_in_text_are_repositories_only() -> None:
     text = (
         "Code: https://github.com/Owner/Repo.git, also github.com/owner/repo/tree/main and "
-        "https://github.com/owner (an owner), https://owner.github.io/site, https://github.com/topics/x."
+        "https://github.com/owner (an owner), https://owner.github.io/site, https://github.com/topics/x, "
+        "https://gist.github.com/someone/abc123, https://notgithub.com/a/b, https://www.github.com/Owner/repo."
     )
     assert repo_links(text) == [("github.com/owner/repo", "https://github.com/Owner/Repo")]
 

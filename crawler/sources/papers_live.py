@@ -87,7 +87,10 @@ SETTLE_DAYS = 3
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-_GITHUB_LINK = re.compile(r"github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+)", re.IGNORECASE)
+#: github.com (or www.github.com) itself, not gist.github.com or another host ending in it
+_GITHUB_LINK = re.compile(
+    r"(?:(?<![\w.-])|(?<=www\.))github\.com/([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+)", re.IGNORECASE
+)
 #: github.com paths that are not an owner
 _NOT_OWNERS = frozenset(
     {"orgs", "features", "topics", "sponsors", "about", "marketplace", "settings", "apps"}
