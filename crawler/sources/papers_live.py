@@ -275,6 +275,7 @@ class Tally:
 
     days: int = 0
     papers: int = 0
+    hf_papers: int = 0
     links: int = 0
     repos_checked: int = 0
     unchanged: int = 0
@@ -564,6 +565,7 @@ class PapersLiveSource(Source):
                         if not isinstance(paper, dict) or not isinstance(paper.get("id"), str):
                             continue
                         papers += 1
+                        self.tally.hf_papers += 1
                         github = paper.get("githubRepo") or item.get("githubRepo")
                         published = str(paper.get("publishedAt") or "")[:10]
                         try:
@@ -838,7 +840,8 @@ def summary(source: Source, figures: Mapping[str, int]) -> str | None:
     t = source.tally
     statuses = ", ".join(f"{n:,} {s}" for s, n in sorted(t.statuses.items()))
     line = (
-        f"{HUB}: {t.days:,} days read, {t.papers:,} papers, {t.links:,} code links; "
+        f"{HUB}: {t.days:,} days read, {t.papers:,} arXiv papers, {t.hf_papers:,} Hugging Face papers, "
+        f"{t.links:,} code links; "
         f"{t.repos_checked:,} repositories looked at"
         + (f" ({statuses})" if statuses else "")
         + (f", {t.unchanged:,} unchanged" if t.unchanged else "")
