@@ -501,3 +501,19 @@ def test_a_repository_is_classified_again_when_its_head_changes(world: World, db
     before = len(world.github.seen)
     crawl(world.source(archive_sample=0), db)
     assert len(world.github.seen) == before  # the looks say they were seen today: not due again
+
+
+def test_arxiv_answering_503_is_waited_out(world: World, db: str) -> None:
+    world.arxiv.fail_next = [503, 503]  # with Retry-After: 0, as arXiv answers a client asking too fast
+    crawl(world.source(archive_sample=0), db)
+    assert query(db, "SELECT status FROM crawl_runs") == [("complete",)]
+    assert len(query(db, "SELECT * FROM papers_live_days WHERE source = 'arxiv'")) == 3
+
+
+def test_a_bad_date_is_one_line(world: World, db: str) -> None:
+    result = runner.invoke(app, [*world.cli(db), "--since", "2025-13-01"])
+    assert (
+        result.exit_code == 1
+        and result.output == "zoo: --since must be a date YYYY-MM-DD, not '2025-13-01'\n"
+    )
+    assert "Traceback" not in result.output
