@@ -517,3 +517,10 @@ def test_a_bad_date_is_one_line(world: World, db: str) -> None:
         and result.output == "zoo: --since must be a date YYYY-MM-DD, not '2025-13-01'\n"
     )
     assert "Traceback" not in result.output
+
+
+def test_arxiv_requests_are_spaced_as_arxiv_asks(world: World, db: str) -> None:
+    source = world.source(archive_sample=0, arxiv_delay=0.2)  # arXiv asks for 3 s; shrunk here
+    crawl(source, db)
+    # the last day holds 5 papers, 2 a page: its 3 pages follow each other, so two waits at least
+    assert source.meter.paced >= 2 and source.meter.wait_seconds > 0
