@@ -951,6 +951,7 @@ Example: zoo crawl papers --max-requests 2000 --db zoo.duckdb""",
                 "Hub whose daily papers to read (default: $HF_ENDPOINT, else https://huggingface.co). "
                 "Example: --hf-endpoint http://127.0.0.1:8000",
                 envvar="HF_ENDPOINT",
+                metavar="URL",
                 in_all="Hub for the huggingface source.",
             ),
             Option(
