@@ -40,3 +40,56 @@ def papers_share(
         [by, bool(official_only)],
     ).fetchall()
     return list(SHARE_COLUMNS), rows
+
+
+#: Periods ``papers_series`` can group by.
+SERIES_GRANULARITIES = ("year", "quarter", "month")
+#: The columns ``papers_series`` returns, in order (stable JSON keys).
+SERIES_COLUMNS = ["period", "source", "framework", "repos", "share", "unclassified"]
+#: The columns ``papers_compare`` returns, in order.
+COMPARE_COLUMNS = ["year", "framework", "repos", "archive_share", "zoo_share", "agreement"]
+
+
+def papers_series(
+    con: duckdb.DuckDBPyConnection, by: str = "year", official_only: bool = False
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The share of new code repositories per framework and period, from the Papers with Code archive and,
+    past it, from ``zoo crawl papers`` (view papers_series): one continuous series.
+
+    The definition of :func:`papers_share`, over both sources: each repository counted once, dated by its
+    earliest paper, with the archive's framework for a repository the archive holds and zoo's own (its
+    dependency files, else its imports; view papers_code_rules) for one only the live crawl found.
+    source says where each period's repositories come from: archive, live, or archive+live.
+    unclassified: live repositories of the period without a framework yet (not looked at, gone, private),
+    in no share.
+
+    Columns: period (2019, 2019-Q3 or 2019-07), source, framework, repos, share, unclassified.
+
+    Example: zoo stats papers --by month --format json
+    """
+    if by not in SERIES_GRANULARITIES:
+        raise ValueError(f"by must be one of {', '.join(SERIES_GRANULARITIES)}, not {by!r}")
+    rows = con.execute(
+        "SELECT period, source, framework, repos, share, unclassified FROM papers_series "
+        "WHERE granularity = ? AND official_only = ? ORDER BY period, framework_order",
+        [by, bool(official_only)],
+    ).fetchall()
+    return list(SERIES_COLUMNS), rows
+
+
+def papers_compare(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """zoo's framework against Papers with Code's on the repositories both hold (view papers_compare).
+
+    Per year of the archive's earliest paper (and 'all'): repos = repositories of the overlap (the archive
+    holds them and `zoo crawl papers` classified them), each framework's share computed with the archive's
+    framework and with zoo's, and agreement = the share of those repositories whose two frameworks match.
+
+    Columns: year, framework, repos, archive_share, zoo_share, agreement.
+
+    Example: zoo stats papers --compare-archive
+    """
+    rows = con.execute(
+        "SELECT year, framework, repos, archive_share, zoo_share, agreement FROM papers_compare "
+        "ORDER BY year = 'all', year, framework_order"
+    ).fetchall()
+    return list(COMPARE_COLUMNS), rows

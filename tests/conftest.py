@@ -34,11 +34,17 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "ZOO_PYTORCH_HUB_REPO",
         "ZOO_TF_HUB_REPO",
         "GITHUB_TOKEN",
+        "ZOO_ARXIV_ENDPOINT",
+        "ZOO_GITHUB_ENDPOINT",
+        "ZOO_PAPERS_BUDGET",
     ):
         monkeypatch.delenv(name, raising=False)
     # The TF Hub crawl reads a second repository (tensorflow/hub) to date the catalog's imported models;
     # its default is GitHub, so every test turns it off unless it names a local one (--history-repo).
     monkeypatch.setenv("ZOO_TF_HUB_HISTORY_REPO", "none")
+    # `zoo crawl all` runs `zoo crawl papers` against arXiv, Hugging Face and GitHub with this budget:
+    # none in tests (and in their subprocesses), so no test reaches a real host; a test wanting it sets it
+    monkeypatch.setenv("ZOO_PAPERS_BUDGET", "0")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

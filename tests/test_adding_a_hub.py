@@ -150,6 +150,7 @@ def test_the_registry_finds_every_source_module() -> None:
         "kaggle",
         "paperswithcode",
         "huggingface-dates",
+        "papers-live",
     ]
     assert registry.resolve("hf") == "huggingface" and registry.label("tf-hub") == "TensorFlow Hub"
 
@@ -175,7 +176,9 @@ def hub_rows(db: str) -> list[str]:
 def test_the_hubs_table_is_written_only_by_a_writer(db: str) -> None:
     connect(db).close()
     before = hub_rows(db)
-    assert before == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "paperswithcode", "huggingface-dates"]
+    assert before == [
+        "huggingface", "pytorch-hub", "tf-hub", "kaggle", "paperswithcode", "huggingface-dates", "papers-live"
+    ]  # fmt: skip
     registry.register(Hub(Quiet, label="Quiet Zoo", command="quiet-zoo", help="A test hub.", order=50))
     try:
         listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)

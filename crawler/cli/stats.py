@@ -254,12 +254,14 @@ def stats_downloads(
 class PapersGrain(str, Enum):
     year = "year"
     quarter = "quarter"
+    month = "month"
 
 
 @stats_app.command("papers")
 def stats_papers(
     by: Annotated[
-        PapersGrain, typer.Option("--by", help="Period of the paper: year or quarter. Example: --by quarter")
+        PapersGrain,
+        typer.Option("--by", help="Period of the paper: year, quarter or month. Example: --by month"),
     ] = PapersGrain.year,
     official_only: Annotated[
         bool,
@@ -267,22 +269,69 @@ def stats_papers(
             "--official-only", help="Count only official implementations (code by the paper's authors)."
         ),
     ] = False,
+    compare_archive: Annotated[
+        bool,
+        typer.Option(
+            "--compare-archive",
+            help="Instead: on the repositories both the archive and `zoo crawl papers` classified, how often "
+            "zoo's framework equals Papers with Code's, and each year's shares both ways side by side.",
+        ),
+    ] = False,
     db: ReadDbOption = None,
     fmt: StatsFormatOption = Format.table,
 ) -> None:
-    """Share of Papers with Code repositories by framework, per year or quarter.
+    """Share of papers' code repositories by framework, per year, quarter or month, through the present.
 
-    Each code repository linked to a paper is counted once, in the period of its earliest paper (the
-    paper's date in the papers dump, else the month of its arXiv id; repositories with no dated paper are
-    left out), with the framework Papers with Code recorded for it: pytorch (also "torch"), tensorflow
-    (also "tf"), jax, mxnet, other, or none. share = repos / all repositories dated in that period, so
-    the six shares of a period sum to 1. Data: the frozen dumps imported by `zoo import pwc`.
+    Each code repository linked to a paper is counted once, in the period of its earliest paper, with one
+    framework: pytorch, tensorflow, jax, mxnet, other, or none. share = repos / all repositories dated
+    in that period (the six shares sum to 1). Until July 2025 the repositories and frameworks come from
+    the frozen Papers with Code dumps (`zoo import pwc`); after it from `zoo crawl papers` (arXiv and
+    Hugging Face Papers links, frameworks from each repository's dependency files or imports). The source
+    column says which: archive, live or archive+live. unclassified = live repositories not classified yet.
+    --compare-archive prints the agreement of the two methods on the repositories both hold instead.
 
-    Example: zoo stats papers --by quarter --official-only --format json
+    Example: zoo stats papers --by month --format json
     """
-    columns, rows = answer(db, lambda con: stats.papers(con, by=by.value, official_only=official_only))
+    from ..papers import papers_compare, papers_series
+
+    if compare_archive:
+        columns, rows = answer(db, papers_compare)
+        agreement = next((r[5] for r in rows if r[0] == "all"), None)
+        if not rows:
+            err.print(
+                "zoo: no repository is classified by both Papers with Code and `zoo crawl papers` yet (run "
+                "`zoo import pwc`, then `zoo crawl papers --archive-sample N`)",
+                highlight=False,
+            )
+        shares = ("archive_share", "zoo_share", "agreement")
+        shown = [
+            tuple(
+                f"{v * 100:.1f} %" if columns[i] in shares and v is not None else v for i, v in enumerate(r)
+            )
+            for r in rows
+        ]
+        render(
+            columns,
+            shown if fmt is Format.table else rows,
+            fmt,
+            title="zoo's framework vs Papers with Code's, on the repositories both hold",
+            caption="repos = repositories of the year (of their earliest paper in the archive) that both "
+            "classified; archive_share / zoo_share = the framework's share of them by each method; agreement "
+            "= the share of them given the same framework (views papers_compare, papers_compare_repos).",
+        )
+        if agreement is not None:
+            line = f"Agreement on {next(r[2] for r in rows if r[0] == 'all'):,} repositories: {agreement * 100:.1f} %"
+            if fmt is Format.table:
+                print(line)
+            else:
+                err.print(line, highlight=False)
+        return
+    columns, rows = answer(db, lambda con: papers_series(con, by=by.value, official_only=official_only))
     if not rows:
-        err.print("zoo: Papers with Code: not imported (run `zoo import pwc`)", highlight=False)
+        err.print(
+            "zoo: Papers with Code: not imported (run `zoo import pwc`), and no live papers (`zoo crawl papers`)",
+            highlight=False,
+        )
     if fmt is Format.table:
         share = columns.index("share")
         shown = [
@@ -296,7 +345,8 @@ def stats_papers(
             title=f"Paper implementations by framework, per {by.value}"
             + (" (official only)" if official_only else ""),
             caption="Each code repository linked to a paper counted once, dated by its earliest paper; share = "
-            "repositories of the framework ÷ all dated repositories of the period (view papers_frameworks).",
+            "repositories of the framework ÷ all dated and classified repositories of the period; source: the "
+            "Papers with Code archive, the live crawl, or both (view papers_series).",
         )
     else:
         render(columns, rows, fmt)

@@ -407,6 +407,9 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
     if crawled:
         yearly = stats.papers(con, by="year")
         tables.append(_table_of(yearly))
+    from .papers_live import papers_live_tables
+
+    tables += papers_live_tables(con)  # past the archive: the live series, and the two methods compared
     return Section(
         "papers",
         "Research papers: PyTorch's share (Papers with Code)",
