@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from .store import _sql_fingerprint, _view_files
+from .store.schema import _sql_fingerprint, _view_files
 
 DATASETS = ("models", "observations", "runs")
 #: The footer key of a file's stamp, and the version of the layout (bumped when Python-side choices change).

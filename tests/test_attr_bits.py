@@ -12,8 +12,8 @@ from collections import Counter
 
 import duckdb
 
-from crawler import store
 from crawler.store import connect
+from crawler.store import schema as sql_files  # where the SQL files are read from
 from tests import framework_oracle as oracle
 from tests.fakes.hub import FakeHub, make_models
 from tests.test_hf_files import crawl_night, night_date, table
@@ -141,12 +141,12 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(db, tmp_pa
     # for the new definitions, which a reader (read-only: views of its own) computes from the tags
 
     sql = tmp_path / "sql"
-    shutil.copytree(store.sql_dir(), sql)
+    shutil.copytree(sql_files.sql_dir(), sql)
     evidence = sql / "views" / "framework_evidence_map.sql"
     text, n = re.subn(r"\n\s*\('tag', 'tf', [^\n]*", "", evidence.read_text())
     assert n == 1
     evidence.write_text(text)
-    monkeypatch.setattr(store, "sql_dir", lambda: sql)
+    monkeypatch.setattr(sql_files, "sql_dir", lambda: sql)
 
     def without_tf(models: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
         plain = [dict(m, tags=[t for t in m["tags"] if t != "tf"]) for m in models]

@@ -23,12 +23,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from crawler import store
 from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.export import STAMP_KEY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
+from crawler.store import schema as sql_files  # where the SQL files are read from
 from tests.fakes.faults import spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import FakeHub, evolve, make_models
 
@@ -172,7 +172,7 @@ def test_the_export_follows_the_statistics_rules_and_their_changes(crawled, tmp_
     hidden = sorted(before)[:50]
 
     sql = tmp_path / "sql"
-    shutil.copytree(store.sql_dir(), sql)
+    shutil.copytree(sql_files.sql_dir(), sql)
     evidence = sql / "views" / "framework_evidence_map.sql"
     text, n = re.subn(r"\n\s*\('tag', 'tf', [^\n]*", "", evidence.read_text())
     assert n == 1
@@ -189,7 +189,7 @@ def test_the_export_follows_the_statistics_rules_and_their_changes(crawled, tmp_
         + "\nCREATE OR REPLACE MACRO stats_models(as_of) AS TABLE "
         + f"SELECT * FROM stats_models_all(as_of) WHERE key NOT IN ({keys});\n"
     )
-    monkeypatch.setattr(store, "sql_dir", lambda: sql)
+    monkeypatch.setattr(sql_files, "sql_dir", lambda: sql)
 
     line = export(db, out)  # opening the database brings its views to this version's
     assert line.endswith("0 partition files written, 2 already there, 1 rewritten"), line

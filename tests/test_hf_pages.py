@@ -13,7 +13,8 @@ import pytest
 from crawler.sources._hf_pages import PageReader
 from crawler.sources.huggingface import EXPAND, FILES_EXPAND, HUB, PLACEHOLDER_CREATED_AT, normalise
 from crawler.sources.records import Page, check_page
-from crawler.store import _MODEL_SCHEMA, records_to_arrow
+from crawler.store import records_to_arrow
+from crawler.store.arrow import _MODEL_SCHEMA
 from tests.fakes.hub import FakeHub, make_models
 
 

@@ -4,7 +4,8 @@ Every call ``<x>.execute(…)``, ``.executemany(…)``, ``.sql(…)`` or ``.quer
 found with :mod:`ast`. Its SQL argument is followed through string building — f-strings, ``+``, ``%``,
 ``.format()``, conditional expressions, and local variables assigned from those — down to the names
 that are interpolated into it. Names bound to literals (a string, or a list of strings: column lists)
-are constants and need nothing. Every other interpolated name must be in :data:`ALLOWED`, keyed by
+are constants and need nothing; a name imported from another module of ``crawler`` (``from .staging
+import _STAGE_DDL``) is followed into that module, and what its value interpolates is reported there. Every other interpolated name must be in :data:`ALLOWED`, keyed by
 file, function and name, with the reason it is controlled by code and not by a hub's data. Values from a
 source go in as parameters (``?`` or ``$name``), which this check never sees as interpolation.
 
@@ -25,29 +26,29 @@ SQL_METHODS = {"execute", "executemany", "sql", "query"}
 _COLUMNS = "the model's column names, declared by the ModelRecord dataclass (crawler/sources/records.py)"
 #: (file, function, interpolated name) → why it is code-controlled.
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("crawler/store.py", "Run.finish", "_sql_quote"): "doubles single quotes: makes a SQL string literal",
-    ("crawler/store.py", "Run.finish", "stage_file"): (
+    ("crawler/store/run.py", "Run.finish", "_sql_quote"): "doubles single quotes: makes a SQL string literal",
+    ("crawler/store/run.py", "Run.finish", "stage_file"): (
         "the staging file's path, derived from --db (the user's own argument, not a hub's data), "
         "interpolated only as a quoted string literal in ATTACH, which takes no parameters"
     ),
-    ("crawler/store.py", "Run._merge_children", "tbl"): (
+    ("crawler/store/run.py", "Run._merge_children", "tbl"): (
         "a child table name: declared by the source class (child_tables) or sent by its pages; used only "
         "after duckdb_columns() found that table in the main schema, and quoted as an identifier"
     ),
-    ("crawler/store.py", "Run._merge_children", "columns"): (
+    ("crawler/store/run.py", "Run._merge_children", "columns"): (
         "that table's column names as duckdb_columns() reports them, each quoted as an identifier"
     ),
-    ("crawler/store.py", "migrate", "text"): "a migration file of the package (sql/schema/*.sql)",
-    ("crawler/store.py", "", "MODEL_COLUMNS"): _COLUMNS,
+    ("crawler/store/schema.py", "migrate", "text"): "a migration file of the package (sql/schema/*.sql)",
+    ("crawler/store/staging.py", "", "MODEL_COLUMNS"): _COLUMNS,
     ("crawler/merge.py", "", "ATTR_COLUMNS"): _COLUMNS,
     ("crawler/merge.py", "", "COUNTER_COLUMNS"): _COLUMNS,
     ("crawler/merge.py", "merge_run", "ATTR_COLUMNS"): _COLUMNS,
     ("crawler/merge.py", "merge_run", "COUNTER_COLUMNS"): _COLUMNS,
-    ("crawler/store.py", "read_work", "query"): (
+    ("crawler/store/queries.py", "read_work", "query"): (
         "an enrichment source's work_query: a class attribute written in the source's code, run on a "
         "read-only connection; never built from a hub's data"
     ),
-    ("crawler/store.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
+    ("crawler/store/schema.py", "create_views", "text"): "a view file of the package (sql/views/*.sql)",
     ("crawler/sources/_hf_pages.py", "PageReader.read", "self"): (
         "the reader's SELECT (_select), built once from module constants (the listing's columns, the row "
         "checks, the plausible-date window) and the Hugging Face source's HUB and PLACEHOLDER_CREATED_AT "
@@ -63,7 +64,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the notebook user's own SQL (crawler.connect().execute/.sql), run in their own process on a "
         "read-only connection: it can do no more than the DuckDB they could import themselves"
     ),
-    ("crawler/store.py", "user_query", "query"): (
+    ("crawler/store/queries.py", "user_query", "query"): (
         "the user's own query of `zoo sql`, run on a read-only connection with external access disabled "
         "and the configuration locked (tests/test_security.py::test_sql_is_read_only)"
     ),
@@ -108,6 +109,25 @@ def _targets(target: ast.AST) -> Iterator[str]:
             yield node.id
 
 
+def _module_file(rel: str, node: ast.ImportFrom) -> str | None:
+    """The file (relative to the repository) of the ``crawler`` module a ``from … import`` names, if it
+    is one in the tree."""
+    if node.level:
+        base = Path(rel).parent
+        for _ in range(node.level - 1):
+            base = base.parent
+        parts = [*base.parts, *(node.module or "").split(".")]
+    elif node.module is not None and node.module.split(".")[0] == "crawler":
+        parts = node.module.split(".")
+    else:
+        return None
+    stem = "/".join(p for p in parts if p)
+    for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+        if (ROOT / candidate).is_file():
+            return candidate
+    return None
+
+
 class Module:
     def __init__(self, rel: str, source: str) -> None:
         self.rel = rel
@@ -123,6 +143,14 @@ class Module:
         for name, values in self.module_values.items():
             if all(_constant_like(v) for v in values):
                 self.constants.add(name)
+        #: names imported from a module of ``crawler``: local name → (that module's file, its name there)
+        self.imports: dict[str, tuple[str, str]] = {}
+        for node in self.tree.body:
+            if isinstance(node, ast.ImportFrom):
+                rel = _module_file(self.rel, node)
+                if rel is not None:
+                    for alias in node.names:
+                        self.imports[alias.asname or alias.name] = (rel, alias.name)
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self._collect(self.tree, "")
 
@@ -230,6 +258,17 @@ class Scanner:
                 for v in values:
                     self.sql(v, func_name, seen | {name})  # type: ignore[arg-type]
                 return
+            if not values and name in self.m.imports:  # SQL text of another module: checked there
+                rel, there = self.m.imports[name]
+                other = Module(rel, (ROOT / rel).read_text(encoding="utf-8"))
+                if there in other.constants:
+                    return
+                if other.module_values.get(there):
+                    scanner = Scanner(other)
+                    for v in other.module_values[there]:
+                        scanner.sql(v, "", frozenset({there}))
+                    self.found += scanner.found
+                    return
             self.report(func_name, name, expr)
             return
         self.names(expr, func_name)
@@ -352,3 +391,23 @@ def fine(con, item):
     assert {fn for fn, _, _ in found} == {"store"}  # nothing reported for the parameterised SQL
     assert lines == {6, 7, 8, 9, 10, 12, 14, 15, 17}, sorted(found)
     assert ("store", "item", 6) in found and ("store", "rows", 14) in found and ("store", "name", 17) in found
+
+
+def test_sql_text_imported_from_another_module_is_followed_there() -> None:
+    """A SQL text one module of the store imports from another (the staging file's tables) is checked
+    where it is built; a constant imported is fine; an imported name that is not a SQL text is reported."""
+    uses = """
+from .limits import WARNING_SAMPLES
+from .paths import resolve_db
+from .staging import _STAGE_DDL
+
+def begin(con, db):
+    con.execute(_STAGE_DDL)
+    con.execute(f"SELECT {WARNING_SAMPLES}")
+    con.execute(f"SELECT '{resolve_db}'")
+"""
+    found = {(f.file, f.function, f.name) for f in scan("crawler/store/bad.py", uses)}
+    assert found == {
+        ("crawler/store/staging.py", "", "MODEL_COLUMNS"),  # _STAGE_DDL's columns, reported where built
+        ("crawler/store/bad.py", "begin", "resolve_db"),
+    }
