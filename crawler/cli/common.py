@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from .. import __version__
-from ..output import ECHO_LIMIT, Format
+from ..output import ECHO_LIMIT, Format, printable
 from ..store import StoreError, connect
 
 app = typer.Typer(
@@ -71,8 +71,9 @@ ReadDbOption = Annotated[
 
 
 def one_line(text: object) -> str:
-    """A message on one line: an exception text may hold newlines, and a log line must not be split."""
-    return " ".join(str(text).split())
+    """A message on one line: an exception text may hold newlines, and a log line must not be split;
+    a control character (a hub's answer quoted in an error may hold ``ESC[2J``) is shown escaped."""
+    return printable(" ".join(str(text).split()), one_line=True)
 
 
 def capped(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -83,8 +84,8 @@ def capped(text: str, limit: int = ECHO_LIMIT) -> str:
 
 
 def error(message: object) -> None:
-    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup, and
-    no echoed value longer than :data:`ECHO_LIMIT` characters."""
+    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup, its
+    control characters escaped, and no echoed value longer than :data:`ECHO_LIMIT` characters."""
     err.print(f"zoo: {capped(one_line(message))}", highlight=False, markup=False, soft_wrap=True)
 
 

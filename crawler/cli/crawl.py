@@ -117,7 +117,7 @@ def _print_figures(hub: Hub, source: Source, db: str | None) -> None:
         con.close()
     line = hub.summary(source, figures)
     if line:
-        print(line)
+        print(one_line(line))
 
 
 def _help(hub: Hub) -> str:
@@ -202,7 +202,7 @@ def crawl_all(**values: Any) -> None:
             missing = [d for d in hub.depends_on if d not in completed]
             why = f"the {', '.join(missing)} crawl did not complete tonight"
         if why:
-            print(f"{hub.name}: skipped — {why}")
+            print(one_line(f"{hub.name}: skipped — {why}"))
             continue
         try:
             source = hub.build(**_all_values(hub, values))
@@ -211,7 +211,7 @@ def crawl_all(**values: Any) -> None:
             error(exc)
             raise typer.Exit(EXIT_LOCKED) from None
         except Exception as exc:  # a broken source must not stop the others
-            print(f"{hub.name}: failed before its run could start — {type(exc).__name__}: {one_line(exc)}")
+            print(one_line(f"{hub.name}: failed before its run could start — {type(exc).__name__}: {exc}"))
             failed.append(hub.name)
             continue
         print(summary(result))
