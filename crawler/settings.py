@@ -59,6 +59,8 @@ NUMBERS: dict[str, Number] = {
 #: DuckDB memory sizes (``128MB``, ``1GB``, ``1.5GiB``, ``80%``).
 SIZES = ("ZOO_MEMORY_LIMIT", "ZOO_MERGE_MEMORY_LIMIT", "ZOO_SQL_MEMORY_LIMIT", "ZOO_STATS_MEMORY_LIMIT")
 _SIZE = re.compile(r"\s*(\d+(\.\d+)?(e\d+)?\s*([KMGT]i?B)|\d+(\.\d+)?\s*%)\s*", re.IGNORECASE)
+#: Endpoints a ``ZOO_*`` variable gives (``HF_ENDPOINT`` is huggingface_hub's, checked by its option).
+URLS = ("ZOO_KAGGLE_ENDPOINT",)
 #: On/off settings, with the words their ``--x/--no-x`` options accept.
 SWITCHES = ("ZOO_HF_FILES",)
 _SWITCH_WORDS = frozenset({"1", "0", "true", "false", "t", "f", "yes", "no", "y", "n", "on", "off"})
@@ -137,8 +139,8 @@ def check_size(value: str, name: str) -> str:
 
 
 def check_environment(env: Mapping[str, str] | None = None) -> None:
-    """Every numeric, size and on/off ``ZOO_*`` setting that is set, checked; the first bad one raises
-    :class:`SettingError` naming it."""
+    """Every numeric, size, endpoint and on/off ``ZOO_*`` setting that is set, checked; the first bad one
+    raises :class:`SettingError` naming it."""
     env = os.environ if env is None else env
     for name in NUMBERS:
         env_number(name, env)
@@ -146,6 +148,13 @@ def check_environment(env: Mapping[str, str] | None = None) -> None:
         raw = env.get(name, "")
         if raw.strip():
             check_size(raw, name)
+    from .sources._net import endpoint_problem, shown_endpoint  # the hubs' own rule for an endpoint
+
+    for name in URLS:
+        raw = env.get(name, "")
+        problem = endpoint_problem(raw) if raw else None
+        if problem is not None:
+            raise SettingError(f"{name} {shown_endpoint(raw)} {problem}")
     for name in SWITCHES:
         raw = env.get(name, "")
         if raw.strip() and raw.strip().lower() not in _SWITCH_WORDS:

@@ -59,6 +59,7 @@ def zoo_db(tmp_path: Path) -> str:
         ("ZOO_MEMORY_LIMIT", "lots"),
         ("ZOO_STATS_MEMORY_LIMIT", "-1GB"),
         ("ZOO_HF_FILES", "maybe"),
+        ("ZOO_KAGGLE_ENDPOINT", "ftp://mirror"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(zoo_db: str, name: str, value: str) -> None:
@@ -68,7 +69,7 @@ def test_a_bad_setting_is_one_line_naming_it(zoo_db: str, name: str, value: str)
         ["stats", "hubs", "--db", zoo_db],
     ):
         line = refused(args, env={name: value})
-        assert line.startswith(f"zoo: {name} must be ") and repr(value) in line, line
+        assert line.startswith(f"zoo: {name} ") and repr(value) in line, line
 
 
 def test_a_bad_setting_refuses_a_crawl_before_anything_is_sent(tmp_path: Path) -> None:
