@@ -24,7 +24,8 @@ def refused(args: list[str], env: dict[str, str] | None = None) -> str:
     done = runner.invoke(app, args, env=env)
     output = done.output.strip()
     assert done.exit_code == 2, (done.exit_code, output[-2000:], done.exception)
-    assert not has_traceback(output) and done.exception is None or isinstance(done.exception, SystemExit)
+    assert not has_traceback(output), output[-2000:]
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
     assert len(output.splitlines()) == 1, output
     assert output.startswith("zoo: "), output
     return output

@@ -216,6 +216,8 @@ def test_the_report_is_written_whatever_the_framework_names(kaggle_db: str, tmp_
 
 
 def test_the_plots_show_a_dollar_name_as_written(kaggle_db: str) -> None:
+    from matplotlib import cbook
+
     from crawler import report, stats
     from crawler.store import connect
 
@@ -226,4 +228,4 @@ def test_the_plots_show_a_dollar_name_as_written(kaggle_db: str) -> None:
         con.close()
     assert report.figure_png(fig).startswith(b"\x89PNG")
     labels = [t for t in fig.axes[0].get_yticklabels() if "x^{" in t.get_text()]
-    assert len(labels) == 1 and not labels[0]._preprocess_math(labels[0].get_text())[1]  # not math text
+    assert len(labels) == 1 and not cbook.is_math_text(labels[0].get_text())  # shown as written
