@@ -228,3 +228,12 @@ def test_a_folder_or_a_text_file_as_database(tmp_path: Path) -> None:
     assert refused(["sql", "select 1", "--db", str(text)]).endswith("is not a DuckDB database")
     assert text.read_text().startswith("these are")  # untouched
     assert not os.path.exists(f"{text}.lock")
+
+
+def test_a_folder_where_no_lock_file_can_be_made_is_not_another_crawl() -> None:
+    with FakeHub(make_models(5, seed=1)) as hub:
+        done = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", "/proc/self/zoo.duckdb"])
+        assert hub.requests == []
+    assert done.exit_code == 1, done.output
+    assert "another crawl" not in done.output
+    assert done.output.startswith("zoo: cannot create the lock file /proc/self/zoo.duckdb.lock: ")
