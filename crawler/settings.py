@@ -55,12 +55,17 @@ NUMBERS: dict[str, Number] = {
     "ZOO_DELETE_AFTER": Number("a whole number of days", 2, 1, 3650, integer=True),
     "ZOO_MAX_DROP": Number("a share", 0.05, 0.0, 1.0),
     "ZOO_HF_DATES_BUDGET": Number("a whole number of requests", 2000, 0, MAX_COUNT, integer=True),
+    "ZOO_PAPERS_BUDGET": Number("a whole number of requests", 600, 0, MAX_COUNT, integer=True),
+    # the network layer (crawler/sources/_net.py) reads these two when a request needs them; checked here
+    # too, so that a bad value stops every command before it starts
+    "ZOO_MAX_RATE_WAIT": _seconds(900.0, above=True),
+    "ZOO_MAX_ANSWER_MB": Number("a number of megabytes", 64, 0, 1_048_576, above=True),
 }
 #: DuckDB memory sizes (``128MB``, ``1GB``, ``1.5GiB``, ``80%``).
 SIZES = ("ZOO_MEMORY_LIMIT", "ZOO_MERGE_MEMORY_LIMIT", "ZOO_SQL_MEMORY_LIMIT", "ZOO_STATS_MEMORY_LIMIT")
 _SIZE = re.compile(r"\s*(\d+(\.\d+)?(e\d+)?\s*([KMGT]i?B)|\d+(\.\d+)?\s*%)\s*", re.IGNORECASE)
 #: Endpoints a ``ZOO_*`` variable gives (``HF_ENDPOINT`` is huggingface_hub's, checked by its option).
-URLS = ("ZOO_KAGGLE_ENDPOINT",)
+URLS = ("ZOO_KAGGLE_ENDPOINT", "ZOO_ARXIV_ENDPOINT", "ZOO_GITHUB_ENDPOINT")
 #: On/off settings, with the words their ``--x/--no-x`` options accept.
 SWITCHES = ("ZOO_HF_FILES",)
 _SWITCH_WORDS = frozenset({"1", "0", "true", "false", "t", "f", "yes", "no", "y", "n", "on", "off"})

@@ -61,6 +61,12 @@ def zoo_db(tmp_path: Path) -> str:
         ("ZOO_STATS_MEMORY_LIMIT", "-1GB"),
         ("ZOO_HF_FILES", "maybe"),
         ("ZOO_KAGGLE_ENDPOINT", "ftp://mirror"),
+        ("ZOO_ARXIV_ENDPOINT", "not a url"),
+        ("ZOO_GITHUB_ENDPOINT", "ftp://mirror"),
+        ("ZOO_PAPERS_BUDGET", "many"),
+        ("ZOO_MAX_RATE_WAIT", "nan"),
+        ("ZOO_MAX_RATE_WAIT", "0"),
+        ("ZOO_MAX_ANSWER_MB", "-5"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(zoo_db: str, name: str, value: str) -> None:
