@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from ..settings import env_number
+
 #: How many warning messages a run keeps verbatim (the counter counts them all).
 WARNING_SAMPLES = 20
 #: Notes kept per run (``crawl_runs.notes``); later ones are counted in the last.
@@ -22,15 +24,15 @@ NOTES_MAX = 50
 
 def lock_wait_seconds() -> float:
     """How long a writer or reader waits for another process's lock on the main database
-    (``$ZOO_LOCK_WAIT``, default 60 s)."""
-    return float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+    (``$ZOO_LOCK_WAIT``, default 60 s; checked by :mod:`crawler.settings`)."""
+    return env_number("ZOO_LOCK_WAIT")
 
 
 def merge_wait_seconds() -> float:
     """How long a crawl waits for readers (a long ``zoo sql``, a notebook's query) to close the main
     database before it begins a run or merges one (``$ZOO_MERGE_WAIT``, default 900 s: longer than
     ``zoo sql``'s default time-out, so a query started just before the merge always ends first)."""
-    return float(os.environ.get("ZOO_MERGE_WAIT", "900"))
+    return env_number("ZOO_MERGE_WAIT")
 
 
 def memory_limit() -> str:
@@ -52,7 +54,7 @@ def _writer_config() -> dict[str, str | bool | int | float | list[str]]:
 
 def sql_timeout_seconds() -> float:
     """How long a ``zoo sql`` query may run (``$ZOO_SQL_TIMEOUT``, default 300 s; 0 = no limit)."""
-    return float(os.environ.get("ZOO_SQL_TIMEOUT", "300"))
+    return env_number("ZOO_SQL_TIMEOUT")
 
 
 def sql_memory_limit() -> str:

@@ -23,6 +23,13 @@ class CrawlLock:
 
     def __enter__(self) -> CrawlLock:
         if self._lock is not None:
+            try:  # a lock file that cannot be made is no sign of another crawl (filelock says Timeout)
+                os.close(os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644))
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the lock file {self.path}.lock: {exc.strerror or exc} "
+                    "(the database's folder must be writable)"
+                ) from None
             try:
                 self._lock.acquire()
             except Timeout:

@@ -4,7 +4,6 @@ merging at the end) and :func:`begin_run` (beginning or resuming one)."""
 from __future__ import annotations
 
 import json
-import os
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..merge import MergeResult, merge_run, one_row
+from ..settings import env_number
 from ..sources.records import Page
 from .arrow import _PART_SCHEMA, _int64s, records_to_arrow
 from .endings import record_staged_ends
@@ -49,9 +49,9 @@ class RunPolicy:
 
     full: bool = True
     #: ``$ZOO_DELETE_AFTER`` (read when a policy is made), default 2
-    delete_after: int = field(default_factory=lambda: int(os.environ.get("ZOO_DELETE_AFTER", "2")))
+    delete_after: int = field(default_factory=lambda: int(env_number("ZOO_DELETE_AFTER")))
     #: ``$ZOO_MAX_DROP`` (read when a policy is made), default 0.05
-    max_drop: float = field(default_factory=lambda: float(os.environ.get("ZOO_MAX_DROP", "0.05")))
+    max_drop: float = field(default_factory=lambda: env_number("ZOO_MAX_DROP"))
 
 
 @dataclass
