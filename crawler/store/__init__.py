@@ -31,8 +31,9 @@ The modules, writer side and reader side apart (every public name is importable 
     Where the database and a crawl's staging are on disk: ``resolve_db``, ``staging_path``,
     ``parts_folder``.
 ``limits``
-    What the work may take, read from the environment when used: lock and merge waits, memory limits,
-    what a run keeps, and the time-out and memory of a user's query.
+    What the work may take, read from the environment when used (numbers checked by
+    :mod:`crawler.settings`): lock and merge waits, memory limits, what a run keeps, and the time-out and
+    memory of a user's query.
 ``errors``
     ``StoreError``, the base of every error the store raises for a user.
 ``schema``
