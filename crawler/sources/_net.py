@@ -41,7 +41,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import NotConfigured, SourceError
-from .registry import Option
 
 T = TypeVar("T")
 
@@ -378,27 +377,3 @@ def unreachable_reason(exc: BaseException) -> str | None:
         if isinstance(e, OSError) and e.errno in _UNREACHABLE_ERRNOS:
             return _UNREACHABLE_ERRNOS[e.errno]
     return None
-
-
-#: The two time limits of a hub's crawl command that talks HTTP (``zoo crawl hf``, ``hf-dates``, ``kaggle``):
-#: the source's factory takes them as ``timeout`` and ``deadline``.
-HTTP_OPTIONS = (
-    Option(
-        "--timeout",
-        "timeout",
-        "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
-        type=float,
-        default=60.0,
-    ),
-    Option(
-        "--request-deadline",
-        "deadline",
-        "Seconds one request may take in all, however slowly the answer trickles in (default: "
-        f"${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}); after {SLOW_ATTEMPTS} such attempts in a row the run "
-        "fails. Example: --request-deadline 120",
-        type=float,
-        envvar=DEADLINE_ENV,
-        metavar="SECONDS",
-        min=0.001,
-    ),
-)

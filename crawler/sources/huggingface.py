@@ -76,7 +76,6 @@ from huggingface_hub.utils import (
 from .. import __version__
 from ._hf_pages import PageReader
 from ._net import (
-    HTTP_OPTIONS,
     SLOW_ATTEMPTS,
     UNREACHABLE_SECONDS,
     DeadlineExceeded,
@@ -92,6 +91,7 @@ from ._net import (
     show_origin,
     unreachable_reason,
 )
+from ._options import HTTP_OPTIONS
 from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register

@@ -102,7 +102,8 @@ import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
-from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
+from ._net import SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
+from ._options import HTTP_OPTIONS
 from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
 from .huggingface import PLACEHOLDER_LATEST, HubClient, pace, resolve_endpoint, token_secrets

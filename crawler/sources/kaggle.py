@@ -57,7 +57,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ._net import HTTP_OPTIONS, HttpStatusError, RetryPolicy, check_endpoint
+from ._net import HttpStatusError, RetryPolicy, check_endpoint
+from ._options import HTTP_OPTIONS
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register

@@ -46,6 +46,7 @@ import yaml
 
 from . import _git
 from ._net import DEADLINE_ENV, HttpError, HttpUnreachable, RetryPolicy
+from ._options import catalog_options
 from .base import Meter, Source
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -577,7 +578,7 @@ by parsing it, an approximation of torch.hub.list(), and reported apart from ent
 
 Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
         options=(
-            *_git.catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
+            *catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
             Option(
                 "--entrypoints",
                 "entrypoints",
