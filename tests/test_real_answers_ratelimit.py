@@ -12,11 +12,13 @@ zoo must then neither pace nor spin.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import httpx2
 import pytest
 from huggingface_hub.utils import parse_ratelimit_headers
 
+from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Meter
 from crawler.sources.huggingface import HubClient, ListingClosed, pace
 from tests.fakes.hub import FakeHub, Faults, make_models
@@ -181,7 +183,7 @@ def test_a_429_is_waited_as_its_headers_say(headers: dict[str, str], expected: f
             stop.set()
 
         meter.listeners.append(listen)
-        client = HubClient(hub.url, meter, backoff_base=0.01, rate_window=1.0, stop=stop)
+        client = HubClient(hub.url, meter, replace(HF_POLICY, backoff_base=0.01, rate_window=1.0), stop=stop)
         with pytest.raises(ListingClosed):
             client.get(f"{hub.url}/api/models?limit=3", {})
     assert told == [("rate_limited", expected)]

@@ -35,7 +35,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -268,11 +268,19 @@ class AnswerTooLarge(HttpError):
     """An answer body grew past ``ZOO_MAX_ANSWER_MB``: the request failed, the body was not kept."""
 
 
+#: Seconds of the Hugging Face Hub's quota window (``RateLimit-Policy: "fixed window";"api";q=500;w=300``,
+#: recorded in real answers): a 429 that does not say how long to wait is tried again for at least this long.
+RATE_WINDOW = 300.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try. The defaults suit a public API; tests shrink the waits."""
+    """How hard to try: the one retry policy of every source and of both HTTP transports (requests for
+    :mod:`._http`, huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
+    source keeps its own defaults as a policy constant (:data:`HF_POLICY`), and tests shrink the waits by
+    passing a policy (``dataclasses.replace(HF_POLICY, backoff_base=0.01)``)."""
 
-    #: attempts per request, the first included
+    #: attempts per request, the first included (:attr:`max_retries` more after the first)
     max_attempts: int = 6
     #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
     backoff_base: float = 1.0
@@ -295,6 +303,32 @@ class RetryPolicy:
     slow_attempts: int = SLOW_ATTEMPTS
     #: seconds a server that cannot be reached at all is tried before the request fails
     unreachable_after: float = UNREACHABLE_SECONDS
+    #: seconds before a body that was not valid JSON is asked again, times the failures so far (the
+    #: Hugging Face sources, which read bodies outside the retry loop)
+    json_retry_wait: float = 1.0
+    #: a 429 that names no wait (no ``RateLimit``, no ``Retry-After``) is asked again, backing off, until
+    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window)
+    rate_window: float = RATE_WINDOW
+
+    @property
+    def max_retries(self) -> int:
+        """Attempts after the first."""
+        return max(0, self.max_attempts - 1)
+
+    def limited(self, timeout: float | None = None, deadline: float | None = None) -> RetryPolicy:
+        """This policy with a command's ``--timeout`` and ``--request-deadline`` laid over it (``None``:
+        keep this policy's)."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if deadline is not None:
+            changes["deadline"] = deadline
+        return replace(self, **changes) if changes else self
+
+
+#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body
+#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3).
+HF_POLICY = RetryPolicy(max_attempts=9, backoff_max=30.0, json_attempts=4)
 
 
 # ---------------------------------------------------------------------------------------------- origins

@@ -76,9 +76,9 @@ from huggingface_hub.utils import (
 from .. import __version__
 from ._hf_pages import PageReader
 from ._net import (
-    SLOW_ATTEMPTS,
-    UNREACHABLE_SECONDS,
+    HF_POLICY,
     DeadlineExceeded,
+    RetryPolicy,
     call_with_deadline,
     check_endpoint,
     check_rate_wait,
@@ -171,9 +171,6 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 CONNECT_TIMEOUT = 10.0
 #: Redirects followed within one attempt (same origin only).
 MAX_REDIRECTS = 5
-#: Seconds of the Hub's quota window (``RateLimit-Policy: "fixed window";"api";q=500;w=300``, recorded
-#: in real answers): a 429 that does not say how long to wait is tried again for at least this long.
-RATE_WINDOW = 300.0
 
 
 class MeteredRequest(httpx2.Auth):
@@ -359,34 +356,16 @@ class HubClient:
         self,
         endpoint: str,
         meter: Meter,
+        policy: RetryPolicy = HF_POLICY,
         *,
-        timeout: float = 60.0,
-        deadline: float | None = None,
-        max_retries: int = 8,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
         follow_redirects: bool = True,
         stop: threading.Event | None = None,
-        max_wait: float | None = None,
-        max_answer_mb: float | None = None,
-        rate_window: float = RATE_WINDOW,
     ) -> None:
         self.endpoint = endpoint
         self.meter = meter
-        self.timeout = timeout
-        self.deadline = deadline
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
+        self.policy = policy
         self.follow_redirects = follow_redirects
         self.stop = stop
-        self.max_wait = max_wait
-        self.max_answer_mb = max_answer_mb
-        self.rate_window = rate_window
 
     def _sleep(self, seconds: float) -> None:
         """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
@@ -399,7 +378,7 @@ class HubClient:
         """One attempt at ``url`` (following same-origin redirects if asked), abandoned after ``deadline``
         seconds; an answer body longer than ``limit`` bytes fails it (:class:`AnswerTooLarge`)."""
         timeout = httpx2.Timeout(
-            min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
+            min(self.policy.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.policy.timeout, deadline)
         )
         auth = MeteredRequest(self.meter)
 
@@ -423,7 +402,7 @@ class HubClient:
         return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
 
     def _backoff(self, n: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
+        return min(self.policy.backoff_max, self.policy.backoff_base * 2 ** max(0, n - 1))
 
     def get(
         self,
@@ -438,9 +417,9 @@ class HubClient:
         with 504 or time-outs is asked again with a smaller one, and ``notes`` is told of each change.
         Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a last 5xx or 429).
         """
-        deadline = request_deadline(self.deadline)
-        limit = max_answer_bytes(self.max_answer_mb)
-        max_wait = max_rate_wait(self.max_wait)
+        deadline = request_deadline(self.policy.deadline)
+        limit = max_answer_bytes(self.policy.max_answer_mb)
+        max_wait = max_rate_wait(self.policy.max_rate_wait)
         failures = 0  # failed attempts at this page size that count against max_retries
         slow = 0  # attempts in a row that timed out
         unreachable_since: float | None = None
@@ -463,11 +442,11 @@ class HubClient:
                 slow += 1
                 silent = isinstance(exc, httpx2.TimeoutException)
                 what = (
-                    f"silent for {min(self.timeout, deadline):g} s"
+                    f"silent for {min(self.policy.timeout, deadline):g} s"
                     if silent
                     else f"still incomplete after {deadline:g} s"
                 )
-                if slow >= self.slow_attempts:
+                if slow >= self.policy.slow_attempts:
                     raise HubTooSlow(
                         f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
                         f"was {what}): the server hangs or sends too slowly; allow more time per request with "
@@ -489,7 +468,7 @@ class HubClient:
                     continue
                 unreachable_since = None
                 failures += 1
-                if failures > self.max_retries:
+                if failures > self.policy.max_retries:
                     raise SourceError(
                         f"{self.endpoint} broke off {failures} requests in a row for {_short(url)}: "
                         f"{type(exc).__name__}: {exc}"
@@ -501,7 +480,7 @@ class HubClient:
                     type(exc).__name__,
                     exc,
                     failures,
-                    self.max_retries,
+                    self.policy.max_retries,
                     wait,
                 )
                 self._sleep(wait)
@@ -518,7 +497,9 @@ class HubClient:
             failures += 1
             said = _says_wait(response)
             # a 429 that says nothing is tried for at least one quota window, however few max_retries
-            if failures > self.max_retries and (said or status != 429 or blind >= self.rate_window):
+            if failures > self.policy.max_retries and (
+                said or status != 429 or blind >= self.policy.rate_window
+            ):
                 try:
                     hf_raise_for_status(response)
                 except Exception as exc:  # say which page sizes were tried, if any
@@ -536,7 +517,7 @@ class HubClient:
                 _short(url),
                 status,
                 failures,
-                self.max_retries,
+                self.policy.max_retries,
                 wait,
             )
             self._sleep(wait)
@@ -563,13 +544,13 @@ class HubClient:
                 check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
                 wait = retry_after + 1
             else:  # doubling from a floor, so a few waits always cover a window: it never spins
-                floor = max(self.backoff_base, self.rate_window / 256)
-                wait = min(self.rate_window, floor * 2 ** max(0, failures - 1))
+                floor = max(self.policy.backoff_base, self.policy.rate_window / 256)
+                wait = min(self.policy.rate_window, floor * 2 ** max(0, failures - 1))
             self.meter.waited("rate_limited", wait)
             return wait
         if retry_after is not None:
             check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
-            return min(retry_after, 300.0)
+            return min(retry_after, self.policy.retry_after_max)
         return self._backoff(failures)
 
     def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
@@ -577,7 +558,7 @@ class HubClient:
         now = time.monotonic()
         since = now if since is None else since
         wait = self._backoff(failures + 1)
-        if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
+        if now - since + wait + min(CONNECT_TIMEOUT, self.policy.timeout) > self.policy.unreachable_after:
             raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
         log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
         self._sleep(wait)
@@ -900,50 +881,29 @@ class HuggingFaceSource(Source):
         endpoint: str | None = None,
         *,
         token: str | bool | None = None,
-        timeout: float = 60.0,
-        page_size: int = PAGE_SIZE,
-        max_retries: int = 8,
-        json_attempts: int = 4,
-        json_retry_wait: float = 1.0,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
+        policy: RetryPolicy = HF_POLICY,
+        timeout: float | None = None,
         deadline: float | None = None,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
+        page_size: int = PAGE_SIZE,
         files: bool | None = None,
-        max_wait: float | None = None,
-        max_answer_mb: float | None = None,
-        rate_window: float = RATE_WINDOW,
         first_bound: int = FIRST_LISTING_BOUND,
     ) -> None:
-        """``files``: list each repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
-        (``0``/``false``/``no``/``off`` turn them off; default on). ``max_wait``, ``max_answer_mb``:
-        the longest wait a server may ask for and the largest answer (``None``: ``$ZOO_MAX_RATE_WAIT``,
-        ``$ZOO_MAX_ANSWER_MB``, read when crawling); ``rate_window``: how long a 429 that says nothing
-        is tried again at least; ``first_bound``: the models a listing may ask for with no complete run
-        before it."""
+        """``policy``: how hard each request is tried (:data:`~crawler.sources._net.HF_POLICY`; tests
+        shrink its waits); ``timeout``, ``deadline``: the command's ``--timeout`` and
+        ``--request-deadline``, laid over the policy's (``None``: the policy's). ``files``: list each
+        repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
+        (``0``/``false``/``no``/``off`` turn them off; default on). ``first_bound``: the models a listing
+        may ask for with no complete run before it."""
         self.files = files_enabled() if files is None else files
         self.expand = EXPAND if self.files else [e for e in EXPAND if e != FILES_EXPAND]
         self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.token = token
-        self.timeout = timeout
+        self.policy = policy.limited(timeout, deadline)
         self.page_size = page_size
-        self.max_retries = max_retries
-        self.json_attempts = json_attempts
-        self.json_retry_wait = json_retry_wait
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
-        self.deadline = deadline
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
-        self.max_wait = max_wait
-        self.max_answer_mb = max_answer_mb
-        self.rate_window = rate_window
         self.first_bound = first_bound
         # a bad $ZOO_MAX_RATE_WAIT / $ZOO_MAX_ANSWER_MB is refused now, in one line, before a run begins
-        max_rate_wait(max_wait)
-        max_answer_bytes(max_answer_mb)
+        max_rate_wait(self.policy.max_rate_wait)
+        max_answer_bytes(self.policy.max_answer_mb)
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
@@ -967,21 +927,7 @@ class HuggingFaceSource(Source):
 
     def _client(self, meter: Meter, stop: threading.Event | None = None) -> HubClient:
         """The request helper, with this source's settings, counting on ``meter``."""
-        return HubClient(
-            self.endpoint,
-            meter,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-            slow_attempts=self.slow_attempts,
-            unreachable_after=self.unreachable_after,
-            stop=stop,
-            max_wait=self.max_wait,
-            max_answer_mb=self.max_answer_mb,
-            rate_window=self.rate_window,
-        )
+        return HubClient(self.endpoint, meter, self.policy, stop=stop)
 
     def _ask(
         self,
@@ -1008,7 +954,7 @@ class HuggingFaceSource(Source):
         self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
     ) -> _Answer:
         """The next page: paced by the ``RateLimit`` of the last answer (:func:`pace`), then asked."""
-        pace(previous.response, previous.received, self.meter, stop, max_wait=self.max_wait)
+        pace(previous.response, previous.received, self.meter, stop, max_wait=self.policy.max_rate_wait)
         return self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
 
     def _read(
@@ -1034,15 +980,15 @@ class HuggingFaceSource(Source):
             except ValueError as exc:  # json's and orjson's JSONDecodeError are ValueErrors
                 failures += 1
                 url = _short(str(answer.response.url))
-                if failures >= self.json_attempts:
+                if failures >= self.policy.json_attempts:
                     raise SourceError(
                         f"the Hub sent a body that is not valid JSON {failures} times in a row for {url}: {exc}"
                     ) from None
                 log.info("GET %s: a body that is not valid JSON; asking again", url)
-                time.sleep(self.json_retry_wait * failures)
+                time.sleep(self.policy.json_retry_wait * failures)
                 later = ahead.wait() if ahead is not None else None
                 if later is not None:
-                    pace(later.response, later.received, self.meter, stop, max_wait=self.max_wait)
+                    pace(later.response, later.received, self.meter, stop, max_wait=self.policy.max_rate_wait)
                 answer = self._ask(answer.url, headers, sizes, answer.meter, answer.notes, stop)
 
     # -- the listing

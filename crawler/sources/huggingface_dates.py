@@ -92,7 +92,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
@@ -102,7 +102,7 @@ import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
-from ._net import SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
+from ._net import HF_POLICY, RetryPolicy, check_endpoint, same_origin
 from ._options import HTTP_OPTIONS
 from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
@@ -114,6 +114,8 @@ HUB = "huggingface-dates"
 TABLE = "hf_first_commits"
 #: commits per request: the Hub's maximum, so one request holds the whole history of almost every repo
 COMMITS_LIMIT = 1000
+#: how hard each request is tried: the listing's policy, with a body that is not JSON asked 3 times in all
+DATES_POLICY = replace(HF_POLICY, json_attempts=3)
 #: models per saved page: a kill loses little, and a page is still one short transaction
 PAGE_MODELS = 25
 #: what the Hub titles the commit it makes when it creates a repo
@@ -219,31 +221,18 @@ class HuggingFaceDatesSource(Source):
         *,
         max_requests: int | None = None,
         token: str | bool | None = None,
-        timeout: float = 60.0,
-        page_models: int = PAGE_MODELS,
-        max_retries: int = 8,
-        json_attempts: int = 3,
-        json_retry_wait: float = 1.0,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
+        policy: RetryPolicy = DATES_POLICY,
+        timeout: float | None = None,
         deadline: float | None = None,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
+        page_models: int = PAGE_MODELS,
     ) -> None:
+        """``policy``: how hard each request is tried (:data:`DATES_POLICY`; tests shrink its waits);
+        ``timeout``, ``deadline``: the command's ``--timeout`` and ``--request-deadline``, laid over it."""
         self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.max_requests = max_requests
         self.token = token
-        self.timeout = timeout
+        self.policy = policy.limited(timeout, deadline)
         self.page_models = page_models
-        self.max_retries = max_retries
-        self.json_attempts = json_attempts
-        self.json_retry_wait = json_retry_wait
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
-        self.deadline = deadline
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
         self.tally = Tally()
         self._last: tuple[httpx2.Response, float] | None = None  # the latest answer, for pacing
         self._headers: dict[str, str] = {}
@@ -426,18 +415,7 @@ class HuggingFaceDatesSource(Source):
     def _client(self) -> HubClient:
         """The listing's request helper, with this source's settings and the run's meter; redirects and
         4xx answers come back to :meth:`_get`."""
-        return HubClient(
-            self.endpoint,
-            self.meter,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-            slow_attempts=self.slow_attempts,
-            unreachable_after=self.unreachable_after,
-            follow_redirects=False,
-        )
+        return HubClient(self.endpoint, self.meter, self.policy, follow_redirects=False)
 
     def _get(self, url: str, repo_id: str, warnings: list[str]) -> tuple[httpx2.Response, list[Any], str]:
         """One page of commits: (the answer, its items, the URL that answered, after redirects).
@@ -497,12 +475,12 @@ class HuggingFaceDatesSource(Source):
                 data = orjson.loads(response.content)
             except ValueError:  # a truncated body: no HTTP-level retry sees it
                 bad_bodies += 1
-                if bad_bodies >= self.json_attempts:
+                if bad_bodies >= self.policy.json_attempts:
                     self.tally.other += 1
                     raise _Unsettled(
                         f"the Hub sent a body that is not valid JSON {bad_bodies} times: not dated tonight"
                     ) from None
-                time.sleep(self.json_retry_wait * bad_bodies)
+                time.sleep(self.policy.json_retry_wait * bad_bodies)
                 continue
             if not isinstance(data, list):
                 self.tally.other += 1
