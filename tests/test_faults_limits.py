@@ -22,10 +22,11 @@ import pytest
 from huggingface_hub.errors import HfHubHTTPError
 
 from crawler.crawl import crawl
+from crawler.sources._client import HubClient
 from crawler.sources._http import make_session, request_json
 from crawler.sources._net import HF_POLICY, AnswerTooLarge, RateWaitTooLong, RetryPolicy
 from crawler.sources.base import Meter
-from crawler.sources.huggingface import HubClient, HuggingFaceSource
+from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, has_traceback, runs, zoo, zoo_env
 from tests.fakes.hostile import EndlessHub
 from tests.fakes.hub import Faults, make_models

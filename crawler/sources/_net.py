@@ -23,6 +23,15 @@ told apart from "the server answered badly".
   in chunks, and a request whose answer grows past ``ZOO_MAX_ANSWER_MB`` megabytes (default 64; a
   listing page of 1,000 models with their file names is 0.74 MB from the test fake) fails with one line
   naming the URL, so a hostile or broken server cannot make memory grow without bound.
+* **One retry policy** (:class:`RetryPolicy`, frozen): how hard every source tries, passed with each
+  request to either transport (:mod:`._http`, requests and tenacity; :mod:`._client`, huggingface_hub's
+  session); :data:`HF_POLICY` holds the Hugging Face sources' defaults. Both transports keep one
+  :class:`Attempts` per request, which reads the deadline and caps above once and decides when a server
+  is too slow or has been unreachable too long, so those rules are one logic for every hub.
+
+This module, like the rest of the network layer (:mod:`._http`, :mod:`._client`, :mod:`._paging`,
+:mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
+on the command line are declared in :mod:`._options`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -315,6 +325,11 @@ class RetryPolicy:
         """Attempts after the first."""
         return max(0, self.max_attempts - 1)
 
+    def backoff(self, n: int) -> float:
+        """The wait before retry ``n`` (from 1), without jitter: ``backoff_base`` doubling, at most
+        ``backoff_max``."""
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
+
     def limited(self, timeout: float | None = None, deadline: float | None = None) -> RetryPolicy:
         """This policy with a command's ``--timeout`` and ``--request-deadline`` laid over it (``None``:
         keep this policy's)."""
@@ -324,6 +339,68 @@ class RetryPolicy:
         if deadline is not None:
             changes["deadline"] = deadline
         return replace(self, **changes) if changes else self
+
+
+class Attempts:
+    """One request's attempts under a :class:`RetryPolicy`, as both HTTP transports count them: the limits
+    they run under (read once per request: the total deadline, the answer cap, the longest wait a server
+    may ask for), how many timed out in a row, and since when the server could not be reached.
+
+    The transport tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
+    :meth:`timed_out`, :meth:`broke_off`) and asks it whether to go on (:attr:`too_slow`,
+    :meth:`unreachable_too_long`), so the deadline, unreachable and slow-attempt rules are one for every
+    hub. ``connect_timeout``: the longest an attempt may take to connect (capped by the deadline).
+    """
+
+    def __init__(self, policy: RetryPolicy, connect_timeout: float) -> None:
+        self.policy = policy
+        #: seconds one attempt may take in all
+        self.deadline = request_deadline(policy.deadline)
+        #: the largest answer body read, in bytes
+        self.limit = max_answer_bytes(policy.max_answer_mb)
+        #: the longest wait a server may ask for, in seconds
+        self.max_wait = max_rate_wait(policy.max_rate_wait)
+        #: seconds an attempt may take to connect
+        self.connect_timeout = min(connect_timeout, self.deadline)
+        #: attempts in a row that timed out (silence, or the deadline)
+        self.slow = 0
+        #: when the server first could not be reached, in this run of such failures (``time.monotonic()``)
+        self.unreachable_since: float | None = None
+
+    def answered(self) -> None:
+        """The server answered (whatever the status)."""
+        self.slow = 0
+        self.unreachable_since = None
+
+    def broke_off(self) -> None:
+        """The server was reached but the attempt broke off (not a time-out)."""
+        self.slow = 0
+        self.unreachable_since = None
+
+    def unreachable(self) -> None:
+        """No connection could be made (refused, DNS, no route, a connection that never opened)."""
+        self.slow = 0
+        if self.unreachable_since is None:
+            self.unreachable_since = time.monotonic()
+
+    def timed_out(self) -> bool:
+        """The attempt timed out (silence, or the deadline); True once :attr:`too_slow`."""
+        self.unreachable_since = None
+        self.slow += 1
+        return self.too_slow
+
+    @property
+    def too_slow(self) -> bool:
+        """``slow_attempts`` attempts in a row timed out: the server hangs or trickles."""
+        return self.slow >= self.policy.slow_attempts
+
+    def unreachable_too_long(self, wait: float) -> bool:
+        """Whether another attempt, ``wait`` seconds from now, could not be over (connected) within
+        ``unreachable_after`` seconds of the first failure to connect."""
+        if self.unreachable_since is None:
+            return False
+        spent = time.monotonic() - self.unreachable_since
+        return spent + wait + self.connect_timeout > self.policy.unreachable_after
 
 
 #: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body

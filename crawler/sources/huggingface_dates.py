@@ -74,7 +74,7 @@ the run, with one line; so does a 5xx that outlasts the retries. A failed run re
 saved page the next time.
 
 HTTP: every request goes through the listing's request helper,
-:class:`crawler.sources.huggingface.HubClient`, on huggingface_hub's shared session: 429s waited out as
+:class:`crawler.sources._client.HubClient`, on huggingface_hub's shared session: 429s waited out as
 ``RateLimit`` says (and counted on the run's meter as ``rate_limited``), 5xx, 408 and broken connections
 retried with backoff, a total deadline per attempt (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``,
 60 s; 4 time-outs in a row fail the run), a Hub that cannot be reached failing the run within 30 s
@@ -82,7 +82,7 @@ retried with backoff, a total deadline per attempt (``--request-deadline`` / ``Z
 asked to return redirects and 4xx answers instead of following or raising them, because here a redirect
 is information (a rename, checked before it is followed: its ``Location`` is relative and keeps the
 query, so it is resolved against the URL asked) and a 401 or 404 says what became of the repo.
-:func:`crawler.sources.huggingface.pace` runs before every request after an answer that said
+:func:`crawler.sources._client.pace` runs before every request after an answer that said
 ``RateLimit: r=0`` (the wait for the window's reset instead of a 429). An endpoint with a user name or
 password in it is refused, as the listing refuses it.
 """
@@ -95,18 +95,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx2
 import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
+from ._client import HubClient, pace
 from ._net import HF_POLICY, RetryPolicy, check_endpoint, same_origin
 from ._options import HTTP_OPTIONS
+from ._paging import LinkPages, PageNumbers
 from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
-from .huggingface import PLACEHOLDER_LATEST, HubClient, pace, resolve_endpoint, token_secrets
+from .huggingface import PLACEHOLDER_LATEST, resolve_endpoint, token_secrets
 from .records import PLAUSIBLE_SINCE, Page, in_utc
 from .registry import Hub, Option, register
 
@@ -147,13 +149,6 @@ def nightly_budget() -> int:
     if value < 0:
         raise ValueError(f"ZOO_HF_DATES_BUDGET must be 0 or more, not {value}")
     return value
-
-
-def _with_page(url: str, page: int) -> str:
-    """``url`` with the query parameter ``p`` set to ``page`` (``limit`` and the rest kept)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "p"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("p", str(page))])))
 
 
 def _origin(url: str) -> str:
@@ -309,27 +304,20 @@ class HuggingFaceDatesSource(Source):
             response, items, url = self._get(url, repo_id, warnings)
             total = self._total(response, len(items))
             if total is not None and total > len(items) > 0:  # the first commit is on the last page
-                # pages hold `limit` commits (a server that caps them lower still pages evenly); integer
-                # arithmetic: the total is bounded, but a float of a huge one would overflow
-                page = -(-total // len(items)) - 1
-                response, items, url = self._get(_with_page(url, page), repo_id, warnings)
+                # pages hold `limit` commits (a server that caps them lower still pages evenly)
+                numbers = PageNumbers("p")
+                last = numbers.last(total, len(items))
+                response, items, url = self._get(numbers.url(url, last), repo_id, warnings)
             elif total is None:  # no total: the Link pages, to the end
-                for _ in range(MAX_PAGES):
-                    link = response.links.get("next", {}).get("url")
-                    if link is None:
-                        break
-                    target = urljoin(url, link)
-                    if not same_origin(target, self.endpoint):
-                        self.tally.refused += 1
-                        raise _Unsettled(
-                            f"the next page's Link leads to {_origin(target)}, not {self.endpoint}"
-                        )
+                links = LinkPages(
+                    self.endpoint,
+                    url,
+                    elsewhere=self._link_elsewhere,
+                    max_pages=MAX_PAGES,
+                    too_many=self._too_many_pages,
+                )
+                while (target := links.follow(url, response.links.get("next", {}).get("url"))) is not None:
                     response, items, url = self._get(target, repo_id, warnings)
-                else:
-                    self.tally.other += 1
-                    raise _Unsettled(
-                        f"no total and more than {MAX_PAGES} pages of commits: not dated tonight"
-                    )
             try:
                 oldest = _oldest(items)
             except _Unsettled:  # no commit, or not one that can be read: an odd answer
@@ -380,6 +368,14 @@ class HuggingFaceDatesSource(Source):
             "requests": self.meter.requests - spent,
             "dated_at": _iso(datetime.now(timezone.utc)),
         }
+
+    def _link_elsewhere(self, target: str) -> _Unsettled:
+        self.tally.refused += 1
+        return _Unsettled(f"the next page's Link leads to {_origin(target)}, not {self.endpoint}")
+
+    def _too_many_pages(self, pages: str) -> _Unsettled:
+        self.tally.other += 1
+        return _Unsettled(f"no total and more than {MAX_PAGES} pages of commits: not dated tonight")
 
     def _total(self, response: httpx2.Response, items: int) -> int | None:
         """The answer's ``X-Total-Count`` (None when it has none); raises :class:`_Unsettled` for one that
