@@ -53,3 +53,40 @@ def test_the_check_sees_a_registry_import(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert imported(sample) == {"registry", "huggingface", "_options"}
+
+
+def test_one_policy_lays_a_commands_limits_over_it_and_backs_off_within_its_ceiling() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from crawler.sources._net import HF_POLICY, RetryPolicy
+
+    policy = RetryPolicy(backoff_base=1.0, backoff_max=5.0)
+    assert [policy.backoff(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    assert policy.limited() is policy
+    limited = policy.limited(timeout=7.0, deadline=3.0)
+    assert (limited.timeout, limited.deadline, limited.backoff_max) == (7.0, 3.0, 5.0)
+    assert policy.limited(timeout=None, deadline=2.0).timeout == policy.timeout
+    assert HF_POLICY.max_retries == 8 and RetryPolicy(max_attempts=1).max_retries == 0
+    try:
+        policy.timeout = 1.0  # type: ignore[misc]
+    except FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a RetryPolicy can be changed in place")
+
+
+def test_attempts_count_time_outs_in_a_row_and_bound_the_unreachable_window() -> None:
+    from crawler.sources._net import Attempts, RetryPolicy
+
+    attempts = Attempts(RetryPolicy(slow_attempts=2, unreachable_after=30.0, deadline=5.0), 10.0)
+    assert attempts.connect_timeout == 5.0  # never longer than the deadline
+    assert not attempts.timed_out() and attempts.timed_out() and attempts.too_slow
+    attempts.answered()
+    assert attempts.slow == 0 and not attempts.too_slow
+    assert not attempts.unreachable_too_long(1000.0)  # reachable so far
+    attempts.unreachable()
+    assert attempts.unreachable_since is not None
+    assert not attempts.unreachable_too_long(1.0)  # 0 s spent + 1 s + 5 s to connect < 30 s
+    assert attempts.unreachable_too_long(26.0)  # 26 s + 5 s > 30 s
+    attempts.timed_out()  # the server answered slowly: no longer unreachable
+    assert attempts.unreachable_since is None
