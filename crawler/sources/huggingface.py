@@ -23,8 +23,9 @@ too) under the source's :class:`~crawler.sources._net.RetryPolicy` (default
 * a server that cannot be reached (refused, DNS, no route) is retried for 30 s at most, then the run
   fails with ``cannot reach <endpoint>: <reason>``;
 * a listing page that keeps answering 504 (or timing out) is asked again, same cursor, with a smaller
-  ``limit`` (:class:`~crawler.sources._client.PageSizes`: 1000 → 500 → 250 → 100), and the listing carries on at that size, going
-  back up after a run of good pages; each change is a note on the run (``zoo runs``);
+  ``limit`` (:class:`~crawler.sources._client.PageSizes`: 1000 → 500 → 250 → 100), and the listing
+  carries on at that size, going back up after a run of good pages; each change is a note on the run
+  (``zoo runs``);
 * next-page links and redirects are followed only on the endpoint's own scheme, host and port, so the
   token goes nowhere else; a cursor the Hub already gave fails the run instead of looping, and so does a
   listing far longer than it can be: the real Hub announces no total on listing pages, so the bound is
