@@ -90,3 +90,22 @@ def test_attempts_count_time_outs_in_a_row_and_bound_the_unreachable_window() ->
     assert attempts.unreachable_too_long(26.0)  # 26 s + 5 s > 30 s
     attempts.timed_out()  # the server answered slowly: no longer unreachable
     assert attempts.unreachable_since is None
+
+
+def test_the_hugging_face_sources_take_the_client_from_the_network_layer() -> None:
+    """``zoo crawl hf-dates`` gets its client and pacing from ``_client``, not from the listing's module."""
+    for name in ("huggingface", "huggingface_dates"):
+        tree = ast.parse((SOURCES / f"{name}.py").read_text(encoding="utf-8"))
+        from_listing = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "huggingface"
+            for alias in node.names
+        }
+        from_client = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "_client"
+            for alias in node.names
+        }
+        assert "HubClient" in from_client and not from_listing & {"HubClient", "pace", "ListingClosed"}
