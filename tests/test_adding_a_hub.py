@@ -25,6 +25,7 @@ from crawler.sources.base import Source
 from crawler.sources.records import ModelRecord, Page
 from crawler.sources.registry import Hub
 from crawler.store import connect
+from tests.conftest import model_hubs
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 runner = CliRunner()
@@ -82,7 +83,7 @@ def readme_block() -> str:
 
 
 @pytest.fixture
-def example_zoo(tmp_path: Path) -> Iterator[ExampleZoo]:
+def example_zoo(tmp_path: Path, saved_registry: None) -> Iterator[ExampleZoo]:
     """The README's hub, loaded from the README's own code, and its fake API."""
     module_path = tmp_path / "example_zoo.py"
     module_path.write_text(readme_block(), encoding="utf-8")
@@ -93,7 +94,6 @@ def example_zoo(tmp_path: Path) -> Iterator[ExampleZoo]:
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
         yield server
     finally:
-        registry.unregister("example-zoo")
         server.close()
 
 
@@ -110,8 +110,9 @@ def test_the_readme_example_is_a_hub_everywhere(example_zoo: ExampleZoo, db: str
     assert example_zoo.asked == ["/api/models?page=1", "/api/models?page=2", "/api/models?page=3"]
 
     hubs = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
-    assert [h["hub"] for h in hubs] == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "example-zoo"]
-    assert hubs[-1]["status"] == "crawled" and hubs[-1]["models"] == 6
+    assert [h["hub"] for h in hubs] == model_hubs() and "example-zoo" in model_hubs()
+    by_hub = {h["hub"]: h for h in hubs}
+    assert by_hub["example-zoo"]["status"] == "crawled" and by_hub["example-zoo"]["models"] == 6
 
     runs = json.loads(invoke("runs", "--db", db, "--format", "json").stdout)
     assert [(r["source"], r["status"], r["models"], r["pages"], r["requests"]) for r in runs] == [
@@ -143,14 +144,8 @@ def test_the_registry_finds_every_source_module() -> None:
     }
     found = {h.source.__module__.rsplit(".", 1)[-1] for h in registry.hubs()}
     assert found == modules
-    assert [h.name for h in registry.hubs()] == [
-        "huggingface",
-        "pytorch-hub",
-        "tf-hub",
-        "kaggle",
-        "paperswithcode",
-        "huggingface-dates",
-    ]
+    orders = [(h.order, h.name) for h in registry.hubs()]
+    assert orders == sorted(orders) and len(orders) >= len(modules)
     assert registry.resolve("hf") == "huggingface" and registry.label("tf-hub") == "TensorFlow Hub"
 
 
@@ -172,26 +167,36 @@ def hub_rows(db: str) -> list[str]:
         con.close()
 
 
-def test_the_hubs_table_is_written_only_by_a_writer(db: str) -> None:
+def test_the_hubs_table_is_written_only_by_a_writer(db: str, saved_registry: None) -> None:
     connect(db).close()
     before = hub_rows(db)
-    assert before == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "paperswithcode", "huggingface-dates"]
-    registry.register(Hub(Quiet, label="Quiet Zoo", command="quiet-zoo", help="A test hub.", order=50))
-    try:
-        listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
-        assert "quiet-zoo" not in [h["hub"] for h in listed]  # a reading command does not seed
-        assert hub_rows(db) == before
-        connect(db).close()  # a writer does
-        assert hub_rows(db) == [*before, "quiet-zoo"]
-        listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
-        assert {h["hub"]: h["status"] for h in listed}["quiet-zoo"] == "not crawled"
-    finally:
-        registry.unregister("quiet-zoo")
+    assert before == [h.name for h in registry.hubs()]
+    registry.register(Hub(Quiet, label="Quiet Zoo", command="quiet-zoo", help="A test hub.", order=1000))
+    listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+    assert "quiet-zoo" not in [h["hub"] for h in listed]  # a reading command does not seed
+    assert hub_rows(db) == before
+    connect(db).close()  # a writer does
+    assert hub_rows(db) == [*before, "quiet-zoo"]
+    listed = json.loads(invoke("stats", "hubs", "--db", db, "--format", "json").stdout)
+    assert {h["hub"]: h["status"] for h in listed}["quiet-zoo"] == "not crawled"
+    registry.unregister("quiet-zoo")
     connect(db).close()
     assert hub_rows(db) == before
 
 
-def test_a_name_or_alias_names_one_hub_only() -> None:
+def test_the_registry_snapshot_restores_what_a_test_changed(saved_registry: None) -> None:
+    hf = registry.get("huggingface")
+    saved = registry.snapshot()
+    registry.register(Hub(Quiet, label="Quiet Zoo", command="quiet-zoo", help="A test hub."))
+    registry.unregister("huggingface")
+    assert "quiet-zoo" in invoke("crawl", "--help").output
+    registry.restore(saved)
+    assert registry.get("quiet-zoo") is None and registry.get("huggingface") is hf
+    assert "quiet-zoo" not in invoke("crawl", "--help").output
+    assert "Crawl every public model of the Hugging Face Hub" in invoke("crawl", "hf", "--help").output
+
+
+def test_a_name_or_alias_names_one_hub_only(saved_registry: None) -> None:
     with pytest.raises(ValueError, match="hf already names hub 'huggingface'"):
         registry.register(Hub(Quiet, label="Quiet", command="quiet-zoo", help="x", aliases=("hf",)))
     assert registry.get("quiet-zoo") is None

@@ -19,6 +19,7 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
+from tests.conftest import env_for_subprocess
 from tests.fakes.hub import SENTINEL, FakeHub, Faults, make_models
 
 runner = CliRunner()
@@ -324,7 +325,7 @@ def test_a_second_crawl_exits_at_once_and_touches_nothing(fake_hub, db):
 def test_kill_9_mid_crawl_then_resume_loses_and_doubles_nothing(db):
     models = make_models(12_000, seed=21)
     with FakeHub(models, faults=Faults(latency=0.15)) as hub:
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "ZOO_DB")}
+        env = env_for_subprocess()
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db],
             cwd=ROOT,

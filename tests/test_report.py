@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from crawler import report, stats
 from crawler.cli import app
 from crawler.store import connect
+from tests.conftest import model_hubs
 from tests.test_api import small_db  # noqa: F401 (a fixture)
 from tests.test_report_support import demo_database
 
@@ -74,7 +75,10 @@ def test_small_database_side_by_side(small_db: str) -> None:  # noqa: F811
     assert got["Hugging Face: legacy cohort, PyTorch-only / TensorFlow-only (tags)"].ours == "2 / 0"
     papers = got["Research papers whose code uses PyTorch"]
     assert (papers.article, papers.ours, papers.crawl) == ("68 %", "not crawled", "not crawled")
-    assert rep.not_crawled == ["tf-hub", "kaggle", "papers"]
+    assert rep.not_crawled == [
+        *(h for h in model_hubs() if h not in ("huggingface", "pytorch-hub")),
+        "papers",
+    ]
 
 
 def test_every_article_value_is_shown_with_its_words(small_db: str) -> None:  # noqa: F811
@@ -170,7 +174,7 @@ def test_a_database_without_crawls(tmp_path: Path) -> None:
     got = comparisons(rep)
     assert {c.ours for c in got.values()} == {"not crawled"}  # every figure, never 0
     assert not any(c.crawled for c in got.values())
-    assert rep.not_crawled == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "papers"]
+    assert rep.not_crawled == [*model_hubs(), "papers"]
     assert not re.search(r"<td class='num ours[^']*'>0", report.render_html(rep))
     assert rep.sections[0].png and rep.sections[0].png.startswith(PNG)
 

@@ -1249,6 +1249,7 @@ Example: zoo crawl hf --db zoo.duckdb""",
             ),
         ),
         secrets=("HF_TOKEN",),
+        endpoints=("HF_ENDPOINT",),
         unit="one model = one public model repository",
     )
 )

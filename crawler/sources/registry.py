@@ -110,6 +110,14 @@ class Hub:
     depends_on: tuple[str, ...] = ()
     #: whether ``zoo crawl all`` prints the ``summary`` line too (an enrichment says what is left to do)
     summary_in_all: bool = False
+    #: environment variables naming where the hub is reached (an API base, a git repository), each
+    #: overriding the source's public default. Every hub that reaches the network declares one for each
+    #: place it reaches (``HF_ENDPOINT``, ``ZOO_KAGGLE_ENDPOINT``, ``ZOO_PYTORCH_HUB_REPO``): the test
+    #: set-up points each of them at a closed port on 127.0.0.1, so no test can reach a real host
+    endpoints: tuple[str, ...] = ()
+    #: other environment variables the source reads (credentials files, budgets); those of the options,
+    #: ``secrets`` and ``endpoints`` need not be repeated. All of them are :attr:`env_vars`
+    env: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -122,6 +130,12 @@ class Hub:
 
     def why_unavailable(self) -> str | None:
         return self.unavailable() if self.unavailable is not None else None
+
+    @property
+    def env_vars(self) -> tuple[str, ...]:
+        """Every environment variable the hub reads: its options', its secrets, endpoints and ``env``."""
+        names = [o.envvar for o in self.options if o.envvar] + [*self.secrets, *self.endpoints, *self.env]
+        return tuple(dict.fromkeys(names))
 
 
 _HUBS: dict[str, Hub] = {}
@@ -194,6 +208,31 @@ def label(name: str) -> str:
     """The hub's name for people ("Hugging Face"), or ``name`` for a hub zoo does not know."""
     hub = get(name)
     return hub.label if hub is not None else name
+
+
+def env_vars() -> tuple[str, ...]:
+    """Every environment variable any registered hub reads (see :attr:`Hub.env_vars`)."""
+    return tuple(dict.fromkeys(v for h in hubs() for v in h.env_vars))
+
+
+def endpoint_vars() -> tuple[str, ...]:
+    """The environment variables naming where registered hubs are reached (see :attr:`Hub.endpoints`)."""
+    return tuple(dict.fromkeys(v for h in hubs() for v in h.endpoints))
+
+
+def snapshot() -> dict[str, Hub]:
+    """The registered hubs, to :func:`restore` later (a test that registers throwaway hubs)."""
+    hubs()
+    return dict(_HUBS)
+
+
+def restore(saved: dict[str, Hub]) -> None:
+    """Make the registry hold exactly the hubs of a :func:`snapshot` again (and tell the CLI)."""
+    for name in [n for n, h in _HUBS.items() if saved.get(n) is not h]:
+        unregister(name)
+    for hub in saved.values():
+        if _HUBS.get(hub.name) is not hub:
+            register(hub)
 
 
 def rows() -> list[tuple[str, str, int, str, str, list[str]]]:

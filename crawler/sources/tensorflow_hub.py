@@ -429,6 +429,7 @@ tf_hub_collections and tf_hub_publishers.
 
 Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
         options=_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+        endpoints=("ZOO_TF_HUB_REPO",),
         unavailable=_git.git_missing,
         summary=_summary,
         unit="one model = one handle without its version (variants and versions apart)",
