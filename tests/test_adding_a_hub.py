@@ -10,6 +10,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from crawler.sources.records import ModelRecord, Page
 from crawler.sources.registry import Hub
 from crawler.store import connect
 from tests.conftest import model_hubs
+from tests.hub_contract import HubContract, Served
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 runner = CliRunner()
@@ -37,10 +39,12 @@ MODELS = [
 
 
 class ExampleZoo:
-    """A fake of the imaginary API the README's example crawls: GET /api/models?page=N."""
+    """A fake of the imaginary API the README's example crawls: GET /api/models?page=N. ``failing``: a
+    page answered with HTTP 400 (an error the source gives up on at once)."""
 
     def __init__(self, per_page: int = 2) -> None:
         self.asked: list[str] = []
+        self.failing: int | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +58,9 @@ class ExampleZoo:
                     self.send_error(404)
                     return
                 page = int(parse_qs(url.query).get("page", ["1"])[0])
+                if page == outer.failing:
+                    self.send_error(400)
+                    return
                 chunk = MODELS[(page - 1) * per_page : page * per_page]
                 more = page * per_page < len(MODELS)
                 body = json.dumps({"models": chunk, "next": page + 1 if more else None}).encode()
@@ -70,6 +77,12 @@ class ExampleZoo:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def fail(self, page: int | None) -> None:
+        self.failing = page
+
+    def pages(self) -> list[int]:
+        return [int(parse_qs(urlsplit(p).query).get("page", ["1"])[0]) for p in self.asked]
 
 
 def readme_block() -> str:
@@ -200,3 +213,17 @@ def test_a_name_or_alias_names_one_hub_only(saved_registry: None) -> None:
     with pytest.raises(ValueError, match="hf already names hub 'huggingface'"):
         registry.register(Hub(Quiet, label="Quiet", command="quiet-zoo", help="x", aliases=("hf",)))
     assert registry.get("quiet-zoo") is None
+
+
+class TestTheReadmeExampleKeepsTheContract(HubContract):
+    """The README's hub against its fake, as every hub's test module does it (see tests/hub_contract.py)."""
+
+    hub = "example-zoo"
+
+    @pytest.fixture(autouse=True)
+    def _loaded(self, example_zoo: ExampleZoo) -> None:
+        self.fake = example_zoo
+
+    @contextmanager
+    def serve(self, tmp_path: Path) -> Iterator[Served]:
+        yield Served(["--endpoint", self.fake.url], len(MODELS), self.fake.fail, self.fake.pages)
