@@ -1,20 +1,23 @@
 """Shared fixtures: a fake Hub on 127.0.0.1, a fresh database path per test, an environment that holds
-none of the user's settings and points every hub at a closed port, and a snapshot of the hub registry.
+none of the user's settings and points every hub at a local server that answers 404, and a snapshot of
+the hub registry.
 
 The environment variables come from the hub registry (``Hub.endpoints``, ``secrets``, ``env`` and the
 options' ``envvar``), so a new hub's are handled without naming them here: each is removed, and each
-endpoint variable is set to :data:`CLOSED_ENDPOINT`, a port on 127.0.0.1 this process holds bound and
-never listens on (a connection is refused at once). A test that forgets to point a hub at its fake, or a
-``zoo crawl all`` that runs a new hub with a public default, then fails on 127.0.0.1 instead of asking a
-real host. This is done once when the tests start (session fixtures and subprocesses inherit it) and again
-around every test.
+endpoint variable is set to :data:`CLOSED_ENDPOINT`, a server on 127.0.0.1 that answers every request
+with HTTP 404 and a body saying that no fake was given (an error every source and git give up on at
+once; a closed port would be retried for 30 s as an unreachable server). A test that forgets to point a
+hub at its fake, or a ``zoo crawl all`` that runs a new hub with a public default, then fails on
+127.0.0.1 instead of asking a real host. This is done once when the tests start (session fixtures and
+subprocesses inherit it) and again around every test.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import threading
 from collections.abc import Iterator, MutableMapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,10 +29,31 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 from crawler.sources import registry  # noqa: E402 (after the variables huggingface_hub reads)
 from tests.fakes.hub import FakeHub, make_models  # noqa: E402
 
-#: Bound for the whole test process and never listening: connecting to it is refused.
-_CLOSED = socket.socket()
-_CLOSED.bind(("127.0.0.1", 0))
-CLOSED_ENDPOINT = f"http://127.0.0.1:{_CLOSED.getsockname()[1]}"
+
+class _NoFake(BaseHTTPRequestHandler):
+    """Every request: 404, "no fake here"."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _refuse(self) -> None:
+        body = b"the test set-up's endpoint: this hub was not pointed at a fake"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _refuse  # noqa: N815 (http.server's naming)
+
+
+_NO_FAKE = ThreadingHTTPServer(("127.0.0.1", 0), _NoFake)
+_NO_FAKE.daemon_threads = True
+threading.Thread(target=_NO_FAKE.serve_forever, daemon=True).start()
+#: Where every hub's endpoint variable points during the tests (see the module's documentation).
+CLOSED_ENDPOINT = f"http://127.0.0.1:{_NO_FAKE.server_address[1]}"
 
 #: Variables of the user's setup that are no hub's: the database, Kaggle's and GitHub's own settings.
 OTHER_VARS = ("ZOO_DB",)
@@ -102,8 +126,8 @@ def model_hubs() -> list[str]:
 
 def crawl_all_failed(*failed: str, set_up: tuple[str, ...]) -> str:
     """The last line of a ``zoo crawl all`` whose hubs ``failed`` failed, in a test that pointed the hubs
-    ``set_up`` somewhere: every other nightly hub (one registered later) is at :data:`CLOSED_ENDPOINT`, so
-    it fails too, unless it cannot run here (it is skipped) or follows a hub (an enrichment)."""
+    ``set_up`` somewhere: every other nightly hub (one added later) is at :data:`CLOSED_ENDPOINT`, so it
+    fails too (at once), unless it cannot run here (it is skipped) or follows a hub (an enrichment)."""
     others = {
         h.name
         for h in registry.hubs()

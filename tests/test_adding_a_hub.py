@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crawler.cli import app
+from crawler.crawl import crawl
 from crawler.sources import registry
 from crawler.sources.base import Source
 from crawler.sources.records import ModelRecord, Page
@@ -227,3 +228,71 @@ class TestTheReadmeExampleKeepsTheContract(HubContract):
     @contextmanager
     def serve(self, tmp_path: Path) -> Iterator[Served]:
         yield Served(["--endpoint", self.fake.url], len(MODELS), self.fake.fail, self.fake.pages)
+
+
+class Labelled(Source):
+    """A hub whose models carry framework tags of its own spelling."""
+
+    name = "labelled-zoo"
+    TAGS: ClassVar[dict[str, list[str]]] = {
+        "a": ["tensorflow"],
+        "b": ["TensorFlow"],  # not its label's spelling: no tag the `tags` definition counts
+        "c": ["pytorch", "tensorflow"],
+        "d": ["tf"],  # Hugging Face's label, not this hub's
+    }
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def pages(self, checkpoint: str | None) -> Iterator[Page]:
+        yield Page([ModelRecord(hub=self.name, key=k, id=k, tags=t) for k, t in self.TAGS.items()], None)
+
+
+def tags_classes(db: str, hub: str) -> dict[str, str]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT key, tags_class FROM model_frameworks WHERE hub = ?", [hub]).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def test_the_tags_definition_reads_each_hubs_own_labels(db: str, saved_registry: None) -> None:
+    labels = (("tensorflow", "tensorflow"), ("pytorch", "pytorch"))
+    registry.register(Hub(Labelled, label="Labelled", command="labelled-zoo", help="x", frameworks=labels))
+    assert crawl(Labelled(), db).status == "complete"
+    assert tags_classes(db, "labelled-zoo") == {
+        "a": "tensorflow_only",
+        "b": "neither",
+        "c": "both",
+        "d": "neither",
+    }
+    con = duckdb.connect(db, read_only=True)
+    try:
+        shown = con.execute(
+            "SELECT label, framework FROM hub_framework_labels WHERE hub = 'labelled-zoo' ORDER BY label"
+        ).fetchall()
+        key = con.execute("SELECT attr_rules_key FROM framework_lookup").fetchone()
+    finally:
+        con.close()
+    assert shown == [("pytorch", "pytorch"), ("tensorflow", "tensorflow")]  # what the definition reads
+
+    # a hub that declares no labels: none of its tags counts; the rules' key changes with the labels
+    registry.register(Hub(Labelled, label="Labelled", command="labelled-zoo", help="x", frameworks=()))
+    connect(db).close()
+    assert set(tags_classes(db, "labelled-zoo").values()) == {"neither"}
+    con = duckdb.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT attr_rules_key FROM framework_lookup").fetchone() != key
+    finally:
+        con.close()
+
+    # a hub that declares nothing reads Hugging Face's labels, `pytorch` and `tf`
+    registry.register(Hub(Labelled, label="Labelled", command="labelled-zoo", help="x"))
+    connect(db).close()
+    assert tags_classes(db, "labelled-zoo") == {
+        "a": "neither",
+        "b": "neither",
+        "c": "pytorch_only",
+        "d": "tensorflow_only",
+    }

@@ -27,6 +27,7 @@ from crawler.sources.base import Meter, Source, SourceError
 from crawler.sources.pytorch_hub import PyTorchHubSource
 from crawler.sources.records import ModelRecord, Page
 from crawler.sources.registry import Hub
+from crawler.store import connect
 from tests.conftest import CLOSED_ENDPOINT
 
 SECRET = "s3cr3t-t0ken-value"
@@ -229,7 +230,7 @@ def test_every_hub_declares_its_options_and_where_it_connects(hub: Hub, saved_re
     assert set(hub.endpoints) <= set(hub.env_vars) and set(hub.secrets) <= set(hub.env_vars)
     for name in hub.endpoints:
         assert os.environ[name] == CLOSED_ENDPOINT  # the test set-up closed it
-    # built with its defaults, in the test set-up, the hub points at nothing but the closed local port
+    # built with its defaults, in the test set-up, the hub points at nothing but the set-up's local endpoint
     urls = re.findall(r"[a-z]+://[^\s\"']+", json.dumps(hub.build().params()))
     assert all(u.startswith(CLOSED_ENDPOINT) for u in urls), urls
 
@@ -239,3 +240,19 @@ def test_no_hub_shows_the_secrets_it_sends(hub: Hub) -> None:
     env = dict.fromkeys(hub.secrets, SECRET)
     assert SECRET not in _help(hub, env)
     assert SECRET not in json.dumps(hub.build().params())
+
+
+@pytest.fixture(scope="module")
+def frameworks() -> set[str]:
+    con = connect(":memory:")
+    try:
+        return {r[0] for r in con.execute("SELECT framework FROM framework_roles").fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("hub", HUBS, ids=[h.name for h in HUBS])
+def test_every_hubs_framework_labels_name_known_frameworks(hub: Hub, frameworks: set[str]) -> None:
+    labels = registry.DEFAULT_FRAMEWORKS if hub.frameworks is None else hub.frameworks
+    assert {framework for _, framework in labels} <= frameworks
+    assert len(dict(labels)) == len(labels)  # one framework per label

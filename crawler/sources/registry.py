@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,14 @@ from .base import Source
 
 #: Modules of this package that hold no source.
 _NOT_SOURCES = frozenset({"base", "records", "registry"})
+
+#: The labels the ``tags`` definition counts for a hub that declares none (:attr:`Hub.frameworks`):
+#: Hugging Face's ``pytorch`` and ``tf`` tags, the articles' method.
+DEFAULT_FRAMEWORKS: tuple[tuple[str, str], ...] = (("pytorch", "pytorch"), ("tf", "tensorflow"))
+
+#: A label or framework name as the generated view ``hub_framework_labels`` quotes it (no quote, no
+#: control character).
+_LABEL = re.compile(r"[^'\x00-\x1f]+")
 
 #: A hub's summary line after a complete crawl: (the source that ran, its figures from the view
 #: hub_figures, missing ones 0) → the line, or None for none.
@@ -113,11 +122,16 @@ class Hub:
     #: environment variables naming where the hub is reached (an API base, a git repository), each
     #: overriding the source's public default. Every hub that reaches the network declares one for each
     #: place it reaches (``HF_ENDPOINT``, ``ZOO_KAGGLE_ENDPOINT``, ``ZOO_PYTORCH_HUB_REPO``): the test
-    #: set-up points each of them at a closed port on 127.0.0.1, so no test can reach a real host
+    #: set-up points each of them at a server on 127.0.0.1 that answers 404, so no test reaches a real host
     endpoints: tuple[str, ...] = ()
     #: other environment variables the source reads (credentials files, budgets); those of the options,
     #: ``secrets`` and ``endpoints`` need not be repeated. All of them are :attr:`env_vars`
     env: tuple[str, ...] = ()
+    #: the hub's own framework labels the ``tags`` definition counts: (a tag exactly as the hub spells it,
+    #: a framework of the view ``framework_roles``), e.g. ``(("tensorflow", "tensorflow"),)``. None: the
+    #: :data:`DEFAULT_FRAMEWORKS`. The ``evidence`` definition reads every hub's tags through
+    #: ``sql/views/framework_evidence_map.sql`` instead (case-insensitively)
+    frameworks: tuple[tuple[str, str], ...] | None = None
 
     @property
     def name(self) -> str:
@@ -233,6 +247,41 @@ def restore(saved: dict[str, Hub]) -> None:
     for hub in saved.values():
         if _HUBS.get(hub.name) is not hub:
             register(hub)
+
+
+def framework_labels() -> list[tuple[str, str | None, str | None]]:
+    """(hub, label, framework) for every registered hub's :attr:`Hub.frameworks` (one row of NULLs for a
+    hub that declares none: ``frameworks=()``), then the :data:`DEFAULT_FRAMEWORKS` under the hub ``*``
+    (any hub the registry does not know)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for h in [*hubs(), None]:
+        labels = DEFAULT_FRAMEWORKS if h is None or h.frameworks is None else h.frameworks
+        out += [(h.name if h else "*", label, framework) for label, framework in dict(labels).items()]
+        if not labels:
+            out.append((h.name if h else "*", None, None))  # a hub whose tags the definition never counts
+    return out
+
+
+def framework_labels_sql() -> str:
+    """The view ``hub_framework_labels``, generated from :func:`framework_labels` (created with the views
+    of ``sql/views``, see :func:`crawler.store.migrate`)."""
+    rows = framework_labels()
+    for row in rows:
+        if not all(v is None or _LABEL.fullmatch(v) for v in row):
+            raise ValueError(f"hub {row[0]!r}: framework label {row[1]!r} → {row[2]!r} cannot be used")
+    values = ",\n    ".join(
+        "(" + ", ".join("NULL" if v is None else f"'{v}'" for v in row) + ")" for row in rows
+    )
+    return f"""-- hub_framework_labels(hub, label, framework): each hub's own framework labels, as its entry in the source
+-- registry declares them (Hub.frameworks in crawler/sources/registry.py; generated, not a file). The
+-- `tags` definition counts a model of <hub> as <framework> when one of its tags is exactly <label>
+-- (case-sensitive, as the Hub's own tag filter); a row of NULLs: a hub whose tags it never counts. Hub
+-- '*': any hub the registry does not know (the default labels, those of Hugging Face).
+CREATE OR REPLACE VIEW hub_framework_labels AS
+SELECT * FROM (VALUES
+    {values}
+) AS t(hub, label, framework);
+"""
 
 
 def rows() -> list[tuple[str, str, int, str, str, list[str]]]:

@@ -217,7 +217,7 @@ def refetched_pages(seen: list[Seen]) -> dict[str, int]:
 
 def zoo_env(**extra: str) -> dict[str, str]:
     """The environment for a ``zoo`` subprocess: no token or endpoint from the caller (every hub's endpoint
-    variable points at a closed port), plus ``extra``."""
+    variable points at the set-up's 404-only server), plus ``extra``."""
     from tests.conftest import env_for_subprocess  # (the test set-up's isolation, from the hub registry)
 
     env = env_for_subprocess(**extra)
