@@ -1,14 +1,19 @@
 """The hubs zoo knows: one :class:`Hub` entry per source, declared next to the source, read everywhere.
 
 Each source module ends with ``register(Hub(...))``: its label for people, the ``zoo crawl`` command and
-its options, the secrets it sends, whether ``zoo crawl all`` runs it and how it tells that it cannot run
+its options, the secrets it sends, the environment variables naming where it connects and the others it
+reads, its own framework labels, whether ``zoo crawl all`` runs it and how it tells that it cannot run
 here, and the line it prints after a complete crawl. Everything else reads the entries:
 
 * the CLI generates ``zoo crawl <command>`` (or ``zoo import <command>``) and ``zoo crawl all`` from them
   (:mod:`crawler.cli.crawl`);
 * the statistics accept a hub's name or aliases (:func:`resolve`), and the report its label (:func:`label`);
 * the ``hubs`` table is seeded from them whenever the database is opened for writing (never by a reading
-  command), and the SQL views (``stats_hubs``) read that table.
+  command), and the SQL views (``stats_hubs``) read that table;
+* the view ``hub_framework_labels`` (each hub's own framework labels, which the ``tags`` definition
+  reads) is generated from them and created with the views of ``sql/views`` (:func:`framework_labels_sql`);
+* the tests' set-up clears every environment variable they declare and points their endpoints at a
+  local server (:func:`env_vars`, :func:`endpoint_vars`), and the contract tests check every entry.
 
 The modules of this package are imported the first time the registry is read (:func:`hubs`), so a new
 source module is found without being listed anywhere. A hub defined elsewhere (a test's throwaway hub)
