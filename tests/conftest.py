@@ -4,7 +4,7 @@ the hub registry.
 
 The environment variables come from the hub registry (``Hub.endpoints``, ``secrets``, ``env`` and the
 options' ``envvar``), so a new hub's are handled without naming them here: each is removed, and each
-endpoint variable is set to :data:`CLOSED_ENDPOINT`, a server on 127.0.0.1 that answers every request
+endpoint variable is set to :data:`NO_FAKE_ENDPOINT`, a server on 127.0.0.1 that answers every request
 with HTTP 404 and a body saying that no fake was given (an error every source and git give up on at
 once; a closed port would be retried for 30 s as an unreachable server). A test that forgets to point a
 hub at its fake, or a ``zoo crawl all`` that runs a new hub with a public default, then fails on
@@ -53,16 +53,16 @@ _NO_FAKE = ThreadingHTTPServer(("127.0.0.1", 0), _NoFake)
 _NO_FAKE.daemon_threads = True
 threading.Thread(target=_NO_FAKE.serve_forever, daemon=True).start()
 #: Where every hub's endpoint variable points during the tests (see the module's documentation).
-CLOSED_ENDPOINT = f"http://127.0.0.1:{_NO_FAKE.server_address[1]}"
+NO_FAKE_ENDPOINT = f"http://127.0.0.1:{_NO_FAKE.server_address[1]}"
 
-#: Variables of the user's setup that are no hub's: the database, Kaggle's and GitHub's own settings.
+#: Variables of the user's setup that belong to no hub (the database).
 OTHER_VARS = ("ZOO_DB",)
 
 
 def isolated_settings() -> dict[str, str | None]:
     """What the test set-up does to the environment: variable → value (None: removed)."""
     settings: dict[str, str | None] = dict.fromkeys((*OTHER_VARS, *registry.env_vars()))
-    settings.update(dict.fromkeys(registry.endpoint_vars(), CLOSED_ENDPOINT))
+    settings.update(dict.fromkeys(registry.endpoint_vars(), NO_FAKE_ENDPOINT))
     return settings
 
 
@@ -126,7 +126,7 @@ def model_hubs() -> list[str]:
 
 def crawl_all_failed(*failed: str, set_up: tuple[str, ...]) -> str:
     """The last line of a ``zoo crawl all`` whose hubs ``failed`` failed, in a test that pointed the hubs
-    ``set_up`` somewhere: every other nightly hub (one added later) is at :data:`CLOSED_ENDPOINT`, so it
+    ``set_up`` somewhere: every other nightly hub (one added later) is at :data:`NO_FAKE_ENDPOINT`, so it
     fails too (at once), unless it cannot run here (it is skipped) or follows a hub (an enrichment)."""
     others = {
         h.name

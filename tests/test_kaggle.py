@@ -52,12 +52,11 @@ N_MODELS = 230
 
 @pytest.fixture(autouse=True)
 def _no_user_kaggle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the user's ~/.kaggle or endpoint override."""
+    """No test reads the user's ~/.kaggle (conftest clears the hub's variables and points its endpoint
+    at a local server that answers 404)."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for name in ("KAGGLE_CONFIG_DIR", "ZOO_KAGGLE_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

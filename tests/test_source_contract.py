@@ -28,7 +28,7 @@ from crawler.sources.pytorch_hub import PyTorchHubSource
 from crawler.sources.records import ModelRecord, Page
 from crawler.sources.registry import Hub
 from crawler.store import connect
-from tests.conftest import CLOSED_ENDPOINT
+from tests.conftest import NO_FAKE_ENDPOINT
 
 SECRET = "s3cr3t-t0ken-value"
 
@@ -229,10 +229,10 @@ def test_every_hub_declares_its_options_and_where_it_connects(hub: Hub, saved_re
             assert option.envvar in hub.endpoints, f"{option.flag}: declare its envvar in endpoints"
     assert set(hub.endpoints) <= set(hub.env_vars) and set(hub.secrets) <= set(hub.env_vars)
     for name in hub.endpoints:
-        assert os.environ[name] == CLOSED_ENDPOINT  # the test set-up closed it
+        assert os.environ[name] == NO_FAKE_ENDPOINT  # the test set-up closed it
     # built with its defaults, in the test set-up, the hub points at nothing but the set-up's local endpoint
     urls = re.findall(r"[a-z]+://[^\s\"']+", json.dumps(hub.build().params()))
-    assert all(u.startswith(CLOSED_ENDPOINT) for u in urls), urls
+    assert all(u.startswith(NO_FAKE_ENDPOINT) for u in urls), urls
 
 
 @pytest.mark.parametrize("hub", [h for h in HUBS if h.secrets], ids=[h.name for h in HUBS if h.secrets])
