@@ -125,7 +125,8 @@ def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
         f"{added[('legacy', 'pytorch_only')]:,} / {added[('legacy', 'tensorflow_only')]:,}"
     )
     assert got["Kaggle Models: PyTorch-only"].crawled
-    assert rep.not_crawled == ["tf-hub", "papers"]
+    crawled = ("huggingface", "pytorch-hub", "kaggle")
+    assert rep.not_crawled == [*(h for h in model_hubs() if h not in crawled), "papers"]
     sections = {s.key: s for s in rep.sections}
     assert all(
         sections[k].png and sections[k].png.startswith(PNG)
@@ -196,10 +197,8 @@ def test_cli_writes_html_by_default(small_db: str, tmp_path: Path, monkeypatch) 
     monkeypatch.chdir(tmp_path)
     result = invoke("report", "--db", small_db)
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout.strip()
-        == "zoo report: wrote report.html (5 figures; not crawled: tf-hub, kaggle, papers)"
-    )
+    not_crawled = ", ".join([*(h for h in model_hubs() if h not in ("huggingface", "pytorch-hub")), "papers"])
+    assert result.stdout.strip() == f"zoo report: wrote report.html (5 figures; not crawled: {not_crawled})"
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
