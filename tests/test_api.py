@@ -17,6 +17,7 @@ import crawler
 from crawler import stats
 from crawler.cli import app
 from crawler.store import StoreError, connect
+from tests.conftest import model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
 
@@ -135,7 +136,7 @@ def test_connect_resolves_like_the_cli_and_is_read_only(small_db: str, monkeypat
 
 def test_functions_open_the_default_database_and_close_it(small_db: str, monkeypatch) -> None:
     monkeypatch.setenv("ZOO_DB", small_db)
-    assert crawler.hubs()["hub"].tolist() == ["huggingface", "pytorch-hub", "tf-hub", "kaggle"]
+    assert crawler.hubs()["hub"].tolist() == model_hubs()
     writer = connect(small_db)  # nothing is left open: a writer gets the file at once
     writer.close()
 

@@ -29,6 +29,7 @@ from crawler.sources._http import RetryPolicy  # noqa: E402
 from crawler.sources.huggingface import HuggingFaceSource  # noqa: E402
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource  # noqa: E402
 from crawler.store import connect  # noqa: E402
+from tests.conftest import isolated_settings  # noqa: E402
 from tests.fakes.gitrepo import GitRepo  # noqa: E402
 from tests.fakes.hub import FakeHub, evolve, make_models  # noqa: E402
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models  # noqa: E402
@@ -92,15 +93,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     db, out = str(tmp / "zoo.duckdb"), tmp / "parquet"
     lines = []
     with pytest.MonkeyPatch.context() as mp:  # the function-scoped isolation does not reach this far
-        for name in (
-            "HF_TOKEN",
-            "HF_ENDPOINT",
-            "ZOO_DB",
-            "KAGGLE_API_TOKEN",
-            "KAGGLE_USERNAME",
-            "KAGGLE_KEY",
-        ):
-            mp.delenv(name, raising=False)
+        for name, value in isolated_settings().items():
+            if value is None:
+                mp.delenv(name, raising=False)
+            else:
+                mp.setenv(name, value)
         mp.setenv("HOME", str(tmp / "home"))
         mp.setenv("HF_HOME", str(tmp / "hf_home"))
         mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))

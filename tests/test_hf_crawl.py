@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,7 +26,9 @@ from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
+from tests.conftest import env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
+from tests.hub_contract import HubContract, Served
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -339,7 +346,7 @@ def test_a_second_crawl_exits_at_once_and_touches_nothing(fake_hub, db):
 def test_kill_9_mid_crawl_then_resume_loses_and_doubles_nothing(db):
     models = make_models(12_000, seed=21)
     with FakeHub(models, faults=Faults(latency=0.15)) as hub:
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "ZOO_DB")}
+        env = env_for_subprocess()
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db],
             cwd=ROOT,
@@ -415,3 +422,43 @@ def test_help_has_examples(command):
     assert out.exit_code == 0
     if command != ["crawl"]:
         assert "Example" in out.output
+
+
+# ------------------------------------------------------------------------------------- the hub contract
+
+
+class _PagedHub(FakeHub):
+    """The fake Hub, telling the page of each listing request (from its cursor) and failing one on demand."""
+
+    def __init__(self, models: list[dict]) -> None:
+        super().__init__(models)
+        self.failing: int | None = None
+        self.asked: list[int] = []
+
+    def page(self, query: dict[str, list[str]], user: str | None = None) -> tuple[int, Any, str | None]:
+        limit, start = int(query.get("limit", ["1000"])[0]), 0
+        cursor = query.get("cursor", [None])[0]
+        if cursor:
+            pos = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+            start = len(self.models) - bisect_left(self._asc, (pos["c"], pos["i"]))
+        page = start // limit + 1
+        self.asked.append(page)
+        if page == self.failing:
+            return 400, {"error": "injected failure"}, None
+        return super().page(query, user)
+
+    def fail(self, page: int | None) -> None:
+        self.failing = page
+
+    def pages(self) -> list[int]:
+        return list(self.asked)
+
+
+class TestHuggingFaceContract(HubContract):
+    hub = "huggingface"
+
+    @contextmanager
+    def serve(self, tmp_path: Path) -> Iterator[Served]:
+        models = make_models(2500, seed=42)  # three pages of the listing's 1,000
+        with _PagedHub(models) as fake:
+            yield Served(["--hf-endpoint", fake.url], len(models), fake.fail, fake.pages)

@@ -28,6 +28,7 @@ from crawler.sources.paperswithcode import (
     normalize_framework,
 )
 from crawler.store import connect
+from tests.conftest import env_for_subprocess
 from tests.fakes.hf_files import FakeHfFiles
 
 runner = CliRunner()
@@ -589,7 +590,7 @@ def test_download_lines_in_a_real_import_and_none_when_bars_are_disabled(db, tmp
     links = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
     args = [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db]
-    base = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    base = env_for_subprocess()
     with serve(links, papers) as server:
         done = subprocess.run(
             [*args, "--hf-endpoint", server.url], cwd=ROOT, env=base, capture_output=True, text=True
@@ -620,7 +621,7 @@ def test_on_a_terminal_huggingface_hubs_download_bar_shows(db, tmp_path):
 
     links = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env = env_for_subprocess()
     env |= {"TERM": "xterm", "COLUMNS": "150", "LINES": "40"}
     with serve(links, papers) as server:
         master, slave = pty.openpty()
@@ -676,7 +677,7 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
     args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env = env_for_subprocess()
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *args],
         cwd=ROOT,

@@ -783,6 +783,8 @@ Example: zoo crawl hf --db zoo.duckdb""",
             ),
         ),
         secrets=("HF_TOKEN",),
+        endpoints=("HF_ENDPOINT",),
+        frameworks=(("pytorch", "pytorch"), ("tf", "tensorflow")),  # the Hub derives them from file names
         unit="one model = one public model repository",
     )
 )
