@@ -543,7 +543,7 @@ def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) 
     assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html
     assert "view papers_compare" in html and "75.0 %" in html
     # the series and the comparison are counted by paper, the articles' unit, and say so
-    assert "Papers with code per framework and year (unit: papers)" in html
+    assert "Unit: papers, as the articles count" in html and "Unit: papers. The archive" in html
     assert "view papers_series_papers" in html and "view papers_compare_papers" in html
 
 

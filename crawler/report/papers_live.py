@@ -53,7 +53,7 @@ def papers_live_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
                     ]
                     for y, v in sorted(years.items())
                 ],  # fmt: skip
-                "Counted by paper, as the articles count: each paper once per framework of its code, in the "
+                "Unit: papers, as the articles count: each paper once per framework of its code, in the "
                 "year of the paper; share = the year's papers with code of the framework ÷ its papers with code "
                 "of any framework (papers), so shares may sum above 100 %; no framework = papers whose code "
                 "uses none, apart. archive = Papers with Code (`zoo import pwc`, its framework field); live = "
@@ -89,8 +89,8 @@ def papers_live_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
                     ]
                     for y in dict.fromkeys(r[0] for r in compare)
                 ],  # fmt: skip
-                "The archive's papers with a repository `zoo crawl papers --archive-sample` looked at, counted "
-                "by paper: each framework's share of them computed with the archive's frameworks and with zoo's "
+                "Unit: papers. The archive's papers with a repository `zoo crawl papers --archive-sample` "
+                "looked at: each framework's share of them computed with the archive's frameworks and with zoo's "
                 "(÷ the papers with code of any framework by that method), and the share of them given the same "
                 "frameworks (`zoo stats papers --compare-archive`, view papers_compare_papers; by repository: "
                 "--count repos, view papers_compare).",
