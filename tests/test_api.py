@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import crawler
+import crawler.api  # loaded here: a test below hides crawler.papers, which loading it needs
 from crawler import stats
 from crawler.cli import app
 from crawler.store import StoreError, connect

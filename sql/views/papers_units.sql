@@ -72,19 +72,17 @@ FROM live_rows, (VALUES (false), (true)) AS s(official_only);
 --   framework_order (1-5), papers, period_papers, share, no_framework, unclassified.
 -- papers_paper_shares(false) is the same over the archive alone (view papers_frameworks_papers).
 CREATE OR REPLACE MACRO papers_paper_shares(with_live) AS TABLE
-WITH per_paper AS (
-    SELECT official_only, source, paper, min(paper_date) AS d,
-           count(*) FILTER (WHERE framework IS NOT NULL AND framework <> 'none') AS named,
-           count(framework) AS classified
+WITH paper_frameworks AS MATERIALIZED (
+    SELECT DISTINCT official_only, source, paper, paper_date AS d, framework
     FROM papers_paper_repos
     WHERE with_live OR source = 'archive'
-    GROUP BY official_only, source, paper
 ),
-paper_frameworks AS (
-    SELECT DISTINCT r.official_only, r.paper, r.framework, p.d
-    FROM papers_paper_repos r
-    JOIN per_paper p ON p.official_only = r.official_only AND p.source = r.source AND p.paper = r.paper
-    WHERE r.framework IS NOT NULL AND r.framework <> 'none'
+per_paper AS (
+    SELECT official_only, source, paper, min(d) AS d,
+           count(*) FILTER (WHERE framework IS NOT NULL AND framework <> 'none') AS named,
+           count(framework) AS classified
+    FROM paper_frameworks
+    GROUP BY official_only, source, paper
 ),
 grains(granularity) AS (VALUES ('year'), ('quarter'), ('month')),
 paper_periods AS (
@@ -114,6 +112,7 @@ counts AS (
            END AS period,
            n.framework, count(*) AS papers
     FROM paper_frameworks n, grains g
+    WHERE n.framework IS NOT NULL AND n.framework <> 'none'
     GROUP BY ALL
 ),
 frameworks(framework, framework_order) AS (
