@@ -33,7 +33,7 @@ def papers_share(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Share of Papers with Code papers (or repositories) by framework, per year or quarter.
 
-    count="repos": each code repository linked to a paper is counted once, in the period of its earliest
+    count="papers" is the default (the articles' unit), described second. count="repos": each code repository linked to a paper is counted once, in the period of its earliest
     paper (the paper's date in the papers dump, else the month of its arXiv id; repositories with no
     dated paper are left out), with the framework Papers with Code recorded for it: pytorch (also
     "torch"), tensorflow (also "tf"), jax, mxnet, other, or none. share = repos / all repositories

@@ -11,6 +11,7 @@
 -- (the archive's era is not rewritten). Its repository's framework is the archive's when the archive
 -- holds the repository (as in papers_series), else zoo's own (papers_live_repos; NULL when not looked
 -- at yet, gone, private or not on GitHub: not classified).
+-- Denominator: none (one row per pair; papers_series_papers and papers_compare_papers count them).
 -- Columns: official_only, source ('archive' | 'live'), paper, arxiv_id, paper_date, repo, framework.
 CREATE OR REPLACE VIEW papers_paper_repos AS
 WITH archive_links AS (
@@ -132,6 +133,8 @@ CREATE OR REPLACE VIEW papers_series_papers AS SELECT * FROM papers_paper_shares
 
 -- papers_frameworks_papers: papers_frameworks counted by paper (the definition of papers_series_papers)
 -- over the Papers with Code archive alone, per year or quarter.
+-- Denominator: period_papers, the period's archive papers with code of a framework (shares may sum
+-- above 1; no_framework apart, outside it).
 -- Columns: official_only, granularity ('year' | 'quarter'), period, framework, framework_order (1-5),
 --   papers, period_papers, share, no_framework.
 CREATE OR REPLACE VIEW papers_frameworks_papers AS
@@ -151,6 +154,8 @@ WHERE granularity IN ('year', 'quarter');
 -- zoo_no_framework the same with zoo's frameworks. Shares may sum above 1 (a paper with a PyTorch and
 -- a TensorFlow repository counts for both). agreement = overlap papers whose two sets of frameworks
 -- ('none' left out) are equal ÷ overlap papers of the year.
+-- Denominators: archive_share ÷ (papers - archive_no_framework), zoo_share ÷ (papers - zoo_no_framework),
+-- agreement ÷ papers.
 -- Columns: year, framework, framework_order (1-5), papers, archive_papers, zoo_papers, archive_share,
 --   zoo_share, agreement, archive_no_framework, zoo_no_framework.
 CREATE OR REPLACE VIEW papers_compare_papers AS
