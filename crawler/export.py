@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from .settings import env_number
 from .store import _sql_fingerprint, _view_files
 
 DATASETS = ("models", "observations", "runs")
@@ -194,7 +195,7 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, wait: float |
     """
     out = Path(out_dir)
     if wait is None:
-        wait = float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+        wait = env_number("ZOO_LOCK_WAIT")
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)

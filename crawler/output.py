@@ -1,4 +1,12 @@
-"""Rendering query results as a table, CSV or JSON: the one formatter every command uses."""
+"""Rendering query results as a table, CSV or JSON: the one formatter every command uses.
+
+Data is never markup and never a terminal command: a table shows every value as plain text (a model
+called ``org/[bold]x[/bold]`` is shown as that, never styled or refused), with control characters
+escaped (:func:`printable`: ``ESC[2J`` is shown as ``\\x1b[2J``, never clears the screen). JSON escapes
+them as JSON does (the C1 ones too, which ``json.dumps`` leaves raw). CSV is machine output: piped or
+redirected it carries every value exactly as stored; written to a terminal, where a person reads it,
+its control characters are escaped like a table's.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,8 @@ import csv
 import io
 import json
 import math
+import re
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,9 +24,24 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 #: An echoed value (an argument, a name) is cut after this many characters in a message.
 ECHO_LIMIT = 200
+
+
+#: C0 control characters (but tab and newline), DEL and the C1 controls: what a terminal may obey
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
+def printable(text: object, *, one_line: bool = False) -> str:
+    """``text`` with every control character a terminal could obey (``ESC[2J`` clears the screen,
+    ``ESC]0;…BEL`` retitles the window) shown as its escape, ``\\x1b``; tab and newline are kept unless
+    ``one_line``. Text from a hub passes through it wherever people read it."""
+    pattern = _CONTROL_LINE if one_line else _CONTROL
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def shown(value: object, limit: int = ECHO_LIMIT) -> str:
@@ -79,6 +104,7 @@ def render(
             ensure_ascii=False,
             indent=2,
         )
+        text = _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # json.dumps escapes C0 only
         print(text)
         return text
     if fmt is Format.csv:
@@ -93,13 +119,17 @@ def render(
                 ]
             )
         text = buf.getvalue()
-        print(text, end="")
+        print(printable(text) if sys.stdout.isatty() else text, end="")
         return text
-    table = Table(title=title, caption=caption, caption_justify="left")
+    table = Table(
+        title=None if title is None else Text(printable(title)),
+        caption=None if caption is None else Text(printable(caption)),
+        caption_justify="left",
+    )
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(Text(printable(c)), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(printable(_cell(v))) for v in row))
     if console is None:
         console = Console(soft_wrap=False)
         if not console.is_terminal:  # piped or captured: don't fold a wide table to 80 columns

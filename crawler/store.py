@@ -52,6 +52,7 @@ from filelock import FileLock, Timeout
 
 from . import __version__
 from .merge import MergeResult, merge_run, one_row, refresh_attr_bits, refresh_file_bits
+from .settings import env_number
 from .sources.records import MODEL_COLUMNS, ModelRecord, Page
 
 DEFAULT_DB = "zoo.duckdb"
@@ -67,15 +68,15 @@ NOTES_MAX = 50
 
 def lock_wait_seconds() -> float:
     """How long a writer or reader waits for another process's lock on the main database
-    (``$ZOO_LOCK_WAIT``, default 60 s)."""
-    return float(os.environ.get("ZOO_LOCK_WAIT", "60"))
+    (``$ZOO_LOCK_WAIT``, default 60 s; checked by :mod:`crawler.settings`)."""
+    return env_number("ZOO_LOCK_WAIT")
 
 
 def merge_wait_seconds() -> float:
     """How long a crawl waits for readers (a long ``zoo sql``, a notebook's query) to close the main
     database before it begins a run or merges one (``$ZOO_MERGE_WAIT``, default 900 s: longer than
     ``zoo sql``'s default time-out, so a query started just before the merge always ends first)."""
-    return float(os.environ.get("ZOO_MERGE_WAIT", "900"))
+    return env_number("ZOO_MERGE_WAIT")
 
 
 def memory_limit() -> str:
@@ -484,6 +485,13 @@ class CrawlLock:
 
     def __enter__(self) -> CrawlLock:
         if self._lock is not None:
+            try:  # a lock file that cannot be made is no sign of another crawl (filelock says Timeout)
+                os.close(os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644))
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the lock file {self.path}.lock: {exc.strerror or exc} "
+                    "(the database's folder must be writable)"
+                ) from None
             try:
                 self._lock.acquire()
             except Timeout:
@@ -795,9 +803,9 @@ class RunPolicy:
 
     full: bool = True
     #: ``$ZOO_DELETE_AFTER`` (read when a policy is made), default 2
-    delete_after: int = field(default_factory=lambda: int(os.environ.get("ZOO_DELETE_AFTER", "2")))
+    delete_after: int = field(default_factory=lambda: int(env_number("ZOO_DELETE_AFTER")))
     #: ``$ZOO_MAX_DROP`` (read when a policy is made), default 0.05
-    max_drop: float = field(default_factory=lambda: float(os.environ.get("ZOO_MAX_DROP", "0.05")))
+    max_drop: float = field(default_factory=lambda: env_number("ZOO_MAX_DROP"))
 
 
 @dataclass
@@ -1484,7 +1492,7 @@ class QueryTimeout(StoreError):
 
 def sql_timeout_seconds() -> float:
     """How long a ``zoo sql`` query may run (``$ZOO_SQL_TIMEOUT``, default 300 s; 0 = no limit)."""
-    return float(os.environ.get("ZOO_SQL_TIMEOUT", "300"))
+    return env_number("ZOO_SQL_TIMEOUT")
 
 
 def sql_memory_limit() -> str:

@@ -505,3 +505,41 @@ def test_runs_json_keeps_its_keys_and_adds_notes(tmp_path: Path) -> None:
         "warnings", "resumed", "suspect", "new", "changed", "absent", "deleted", "error", "notes",
     ]  # fmt: skip
     assert row["notes"] == []
+
+
+def test_crawl_all_over_hostile_hubs_crawls_the_others_and_names_each_failure(tmp_path: Path) -> None:
+    """A night with two hostile hubs: the Hugging Face listing asks (on a 200) for a wait of 11.6 days
+    in its ``RateLimit`` header, Kaggle answers 200 with an error body. Both fail at once, in one line
+    each, the catalogs in between are crawled, and the exit code is 1."""
+    from tests.fakes.hub import FakeHub, Faults
+    from tests.fakes.kaggle import FakeKaggle, KaggleFaults
+
+    db = str(tmp_path / "zoo.duckdb")
+    catalog = tf_catalog(tmp_path / "tfhub.dev")
+    hostile_hf = Faults(page_headers={"RateLimit": '"api";r=0;t=1000000'})
+    kaggle_faults = KaggleFaults()
+    kaggle_faults.error_body_next.append(403)
+    with (
+        FakeHub(make_models(2500, seed=5), faults=hostile_hf) as hub,
+        FakeKaggle(make_kaggle_models(5), faults=kaggle_faults) as kaggle,
+    ):
+        env = zoo_env(
+            ZOO_PYTORCH_HUB_REPO=str(catalog.path),
+            ZOO_TF_HUB_REPO=str(catalog.path),
+            ZOO_KAGGLE_ENDPOINT=kaggle.url,
+            KAGGLE_API_TOKEN=kaggle.token or "",
+            XDG_CACHE_HOME=str(tmp_path / "cache"),
+        )
+        done = zoo("crawl", "all", "--db", db, "--hf-endpoint", hub.url, env=env, timeout=300)
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, text
+    assert not has_traceback(text)
+    lines = done.stdout.strip().splitlines()
+    by_hub = {line.split(":", 1)[0]: line for line in lines}
+    assert by_hub["huggingface"].startswith("huggingface: run 1 failed")
+    assert "RateLimit" in by_hub["huggingface"] and "1,000,000 s" in by_hub["huggingface"]
+    assert by_hub["tf-hub"].startswith("tf-hub: run 3 complete, 1 models")
+    assert by_hub["kaggle"].startswith("kaggle: run 4 failed")
+    assert lines[-1].startswith("zoo crawl all: ") and "huggingface" in lines[-1] and "kaggle" in lines[-1]
+    statuses = {r["source"]: r["status"] for r in runs(db)}
+    assert statuses["huggingface"] == "failed" and statuses["tf-hub"] == "complete"

@@ -15,13 +15,33 @@ Run it as ``zoo`` (the console script) or ``python -m crawler.cli``.
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 import typer
 
-from . import crawl, database, report, stats  # noqa: F401  (each module adds its commands to the app)
-from .common import app, capped
-from .progress import summary as _summary
+from ..sources._net import endpoint_problem
+
+
+def _import_hub_client() -> None:
+    """huggingface_hub reads ``$HF_ENDPOINT`` when it is imported and fails with a traceback on one that
+    is not a URL (``http://[::1``): import it without that value, which the ``--hf-endpoint`` option
+    (whose variable it is) then refuses in one line, exit 2, before anything is sent."""
+    endpoint = os.environ.get("HF_ENDPOINT")
+    if not endpoint or endpoint_problem(endpoint) is None:
+        return
+    del os.environ["HF_ENDPOINT"]
+    try:
+        import huggingface_hub.constants  # noqa: F401
+    finally:
+        os.environ["HF_ENDPOINT"] = endpoint
+
+
+_import_hub_client()
+
+from . import crawl, database, report, stats  # noqa: E402, F401  (each module adds its commands to the app)
+from .common import app, capped  # noqa: E402
+from .progress import summary as _summary  # noqa: E402
 
 __all__ = ["_summary", "app", "main"]
 

@@ -4,17 +4,21 @@ opening the database for reading."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
 
 import duckdb
 import typer
 from rich.console import Console
 
 from .. import __version__
-from ..output import ECHO_LIMIT, Format
-from ..store import StoreError, connect
+from ..output import ECHO_LIMIT, Format, printable, shown
+from ..settings import SettingError, check_environment, check_number
+from ..store import StoreError, connect, resolve_db
 
 app = typer.Typer(
     help="zoo: crawl the model zoos into one DuckDB database and compute defined statistics.\n\n"
@@ -38,6 +42,78 @@ EXIT_SUSPECT = 4
 EXIT_INTERRUPTED = 130
 
 
+def usage_error(message: object) -> NoReturn:
+    """A bad argument or setting: ``zoo: <message>`` and exit 2, before anything is opened or sent."""
+    error(message)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def given_as(ctx: typer.Context, param: typer.CallbackParam) -> str:
+    """How the user gave ``param``: its environment variable when the value came from there, else its flag."""
+    envvar = param.envvar if isinstance(param.envvar, str) else None
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    if envvar and getattr(source, "name", None) == "ENVIRONMENT":
+        return envvar
+    return param.opts[0] if param.opts else str(param.name)
+
+
+def number_check(
+    *, minimum: float, maximum: float, integer: bool = False, above: bool = False, what: str = "a number"
+) -> Callable[..., Any]:
+    """A typer callback: the option's value (or each of a repeated option's) finite and in range, else
+    one line naming the option (or its environment variable) and exit 2."""
+
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if v is None:
+                continue
+            try:
+                check_number(
+                    v, given_as(ctx, param), minimum=minimum, maximum=maximum, integer=integer, above=above,
+                    what=what,
+                )  # fmt: skip
+            except SettingError as exc:
+                usage_error(exc)
+        return value
+
+    return callback
+
+
+#: The bytes every DuckDB database file holds at offset 8.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def check_db_path(path: str, name: str = "--db") -> None:
+    """A database path that cannot be one (too long, a folder, a device, a file that is not a DuckDB
+    database such as ``/proc/self/status``) raises :class:`SettingError`; a path with nothing there yet
+    passes (a crawl creates it, a reader says there is no database)."""
+    if path == ":memory:":
+        return
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:  # a name too long, a part of the path that is a file
+        raise SettingError(f"{name} {shown(path)} cannot be used: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise SettingError(f"{name} {shown(path)} is not a file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        raise SettingError(f"{name} {shown(path)} cannot be read: {exc.strerror or exc}") from None
+    if head and head[8:12] != _DUCKDB_MAGIC:
+        raise SettingError(f"{name} {shown(path)} is not a DuckDB database")
+
+
+def _db_callback(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    try:
+        check_db_path(resolve_db(value), given_as(ctx, param))
+    except SettingError as exc:
+        usage_error(exc)
+    return value
+
+
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -45,6 +121,7 @@ DbOption = Annotated[
         envvar="ZOO_DB",
         help="DuckDB file to use (default: $ZOO_DB, else ./zoo.duckdb). Example: --db zoo.duckdb",
         show_default=False,
+        callback=_db_callback,
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")]
@@ -66,13 +143,15 @@ ReadDbOption = Annotated[
         help="DuckDB file to read (default: $ZOO_DB, else ./zoo.duckdb); opened read-only. "
         "Example: --db ~/zoo.duckdb",
         show_default=False,
+        callback=_db_callback,
     ),
 ]
 
 
 def one_line(text: object) -> str:
-    """A message on one line: an exception text may hold newlines, and a log line must not be split."""
-    return " ".join(str(text).split())
+    """A message on one line: an exception text may hold newlines, and a log line must not be split;
+    a control character (a hub's answer quoted in an error may hold ``ESC[2J``) is shown escaped."""
+    return printable(" ".join(str(text).split()), one_line=True)
 
 
 def capped(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -83,8 +162,8 @@ def capped(text: str, limit: int = ECHO_LIMIT) -> str:
 
 
 def error(message: object) -> None:
-    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup, and
-    no echoed value longer than :data:`ECHO_LIMIT` characters."""
+    """Print ``zoo: <message>`` to stderr as one line: never wrapped, never read as console markup, its
+    control characters escaped, and no echoed value longer than :data:`ECHO_LIMIT` characters."""
     err.print(f"zoo: {capped(one_line(message))}", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -110,6 +189,10 @@ def _root(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP retries and waits.")] = False,
 ) -> None:
+    try:  # a bad ZOO_* setting is one line and exit 2, whichever command reads it, before it starts
+        check_environment()
+    except SettingError as exc:
+        usage_error(exc)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.ERROR,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

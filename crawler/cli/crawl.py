@@ -15,11 +15,24 @@ from typing import Annotated, Any
 
 import typer
 
+from ..settings import MAX_COUNT, MAX_SECONDS, NUMBERS
 from ..sources import registry
+from ..sources._net import endpoint_problem, shown_endpoint
 from ..sources.base import NotConfigured, Source
 from ..sources.registry import Hub, Option
 from ..store import CrawlLocked, RunPolicy, StoreError, connect
-from .common import EXIT_FAILED, EXIT_LOCKED, EXIT_SUSPECT, DbOption, app, error, one_line
+from .common import (
+    EXIT_FAILED,
+    EXIT_LOCKED,
+    EXIT_SUSPECT,
+    DbOption,
+    app,
+    error,
+    given_as,
+    number_check,
+    one_line,
+    usage_error,
+)
 from .progress import run_source, run_with_progress, summary
 
 crawl_app = typer.Typer(
@@ -48,7 +61,12 @@ DeleteAfterOption = Annotated[
     typer.Option(
         "--delete-after",
         envvar="ZOO_DELETE_AFTER",
-        min=1,
+        callback=number_check(
+            minimum=NUMBERS["ZOO_DELETE_AFTER"].min,
+            maximum=NUMBERS["ZOO_DELETE_AFTER"].max,
+            integer=True,
+            what=NUMBERS["ZOO_DELETE_AFTER"].what,
+        ),  # fmt: skip
         help="Mark a model deleted once it is missing from complete full runs on this many distinct UTC "
         "days in a row (nights are counted, not runs: a second run on the same day does not count twice). "
         "Example: --delete-after 3",
@@ -59,8 +77,7 @@ MaxDropOption = Annotated[
     typer.Option(
         "--max-drop",
         envvar="ZOO_MAX_DROP",
-        min=0.0,
-        max=1.0,
+        callback=number_check(minimum=0.0, maximum=1.0, what=NUMBERS["ZOO_MAX_DROP"].what),
         help="A run that sees this share fewer models than the previous one is suspect: it marks nothing "
         "absent or deleted, and the crawl exits with code 4.",
     ),
@@ -76,17 +93,49 @@ def _keyword(name: str, default: Any, annotation: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
+def _endpoint_check(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """An endpoint that is no http(s) URL (``not a url``, ``ftp://…``, ``http://[::1``): one line, exit 2."""
+    problem = None if value is None else endpoint_problem(value)
+    if value is not None and problem is not None:
+        usage_error(f"{given_as(ctx, param)} {shown_endpoint(value)} {problem}")
+    return value
+
+
+def _checks(option: Option) -> dict[str, Any]:
+    """The callback that checks an option's value before anything is opened or sent: a number finite and
+    within ``min``..``max`` (floats are seconds: above 0 and at most a day unless the option says; counts
+    0 or more, at most a billion), an ``endpoint`` an http(s) URL. Checked here rather than by typer's
+    own ranges, so that a bad value is one line naming the option (or its environment variable)."""
+    if option.param == "endpoint":
+        return {"callback": _endpoint_check}
+    if option.type is float:
+        return {
+            "callback": number_check(
+                minimum=0.0 if option.min is None else option.min,
+                maximum=MAX_SECONDS if option.max is None else option.max,
+                above=option.min is None,
+                what="a number of seconds",
+            )
+        }
+    if option.type is int:
+        return {
+            "callback": number_check(
+                minimum=0 if option.min is None else option.min,
+                maximum=MAX_COUNT if option.max is None else option.max,
+                integer=True,
+                what="a whole number",
+            )
+        }
+    return {}
+
+
 def _typer_option(option: Option, help: str) -> inspect.Parameter:
     """A registry option as a typer option (a keyword parameter of the generated command)."""
-    settings: dict[str, Any] = {"help": help}
+    settings: dict[str, Any] = {"help": help, **_checks(option)}
     if option.envvar:
         settings["envvar"] = option.envvar
     if option.metavar:
         settings["metavar"] = option.metavar
-    if option.min is not None:
-        settings["min"] = option.min
-    if option.max is not None:
-        settings["max"] = option.max
     if option.default is None:
         settings["show_default"] = False
     kind: Any = GenericAlias(list, (option.type,)) if option.multiple else option.type
@@ -117,7 +166,7 @@ def _print_figures(hub: Hub, source: Source, db: str | None) -> None:
         con.close()
     line = hub.summary(source, figures)
     if line:
-        print(line)
+        print(one_line(line))
 
 
 def _help(hub: Hub) -> str:
@@ -202,7 +251,7 @@ def crawl_all(**values: Any) -> None:
             missing = [d for d in hub.depends_on if d not in completed]
             why = f"the {', '.join(missing)} crawl did not complete tonight"
         if why:
-            print(f"{hub.name}: skipped — {why}")
+            print(one_line(f"{hub.name}: skipped — {why}"))
             continue
         try:
             source = hub.build(**_all_values(hub, values))
@@ -211,7 +260,7 @@ def crawl_all(**values: Any) -> None:
             error(exc)
             raise typer.Exit(EXIT_LOCKED) from None
         except Exception as exc:  # a broken source must not stop the others
-            print(f"{hub.name}: failed before its run could start — {type(exc).__name__}: {one_line(exc)}")
+            print(one_line(f"{hub.name}: failed before its run could start — {type(exc).__name__}: {exc}"))
             failed.append(hub.name)
             continue
         print(summary(result))

@@ -10,6 +10,7 @@ import typer
 
 from .. import __version__, stats
 from ..output import Format, render, shown
+from ..settings import MAX_COUNT, MAX_SECONDS
 from ..sources import registry
 from ..store import (
     QueryTimeout,
@@ -45,6 +46,9 @@ def runs(
     """
     if limit < 1:
         error(f"--limit must be 1 or more (got {limit})")
+        raise typer.Exit(EXIT_USAGE)
+    if limit > MAX_COUNT:
+        error(f"--limit must be at most {MAX_COUNT:,} (got {shown(limit)})")
         raise typer.Exit(EXIT_USAGE)
     con = read(db)
     try:
@@ -89,8 +93,8 @@ def sql(
 
     Example: zoo sql "select hub, count(*) from models group by hub" --format csv
     """
-    if timeout < 0:
-        error(f"--timeout must be 0 (no limit) or more seconds (got {timeout:g})")
+    if not 0 <= timeout <= MAX_SECONDS:  # nan too
+        error(f"--timeout must be 0 (no limit) or more seconds, at most {MAX_SECONDS:,.0f} (got {timeout:g})")
         raise typer.Exit(EXIT_USAGE)
     con = read(db)
     try:

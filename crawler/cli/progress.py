@@ -53,8 +53,8 @@ def summary(result: RunResult) -> str:
         parts.append("; ".join(c.notes))
     line = ", ".join(parts)
     if result.error:
-        line += f" — {one_line(result.error)}"
-    return line
+        line += f" — {result.error}"
+    return one_line(line)  # a hub's words (an error body, a note) may hold newlines or terminal escapes
 
 
 def run_with_progress(

@@ -110,9 +110,9 @@ def _show(table: StatTable, fmt: Format, extra_lines: list[str] | None = None) -
     else:
         render(table.columns, table.rows, fmt)
         for line in extra_lines:
-            err.print(line, highlight=False, soft_wrap=True)
+            err.print(line, highlight=False, markup=False, soft_wrap=True)
     for note in table.notes:
-        err.print(f"zoo: {note}", highlight=False, soft_wrap=True)
+        err.print(f"zoo: {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 @stats_app.command("exclusivity")

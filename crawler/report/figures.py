@@ -14,6 +14,12 @@ if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
     from matplotlib.figure import Figure
 
 
+def plain(text: object) -> str:
+    """``text`` as matplotlib shows it literally: a name from a hub (a Kaggle framework ``$x^{$``) is
+    never read as math text, whose parser fails on it (``$`` escaped, so no pair of them opens math)."""
+    return str(text).replace("$", r"\$")
+
+
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -57,7 +63,7 @@ def figure_hubs(hubs_table: StatTable | Any) -> Figure:
     for x, r, art in zip(xs, recs, arts, strict=True):
         ours_x = x - width / 2 if art else x
         if r["models"] is None:
-            ax.text(ours_x, 1.1, r["status"].replace(" ", "\n"), ha="center", va="bottom", color="#777",
+            ax.text(ours_x, 1.1, plain(r["status"]).replace(" ", "\n"), ha="center", va="bottom", color="#777",
                     fontsize=9, style="italic")  # fmt: skip
         else:
             height = max(r["models"], 1)
@@ -70,7 +76,7 @@ def figure_hubs(hubs_table: StatTable | Any) -> Figure:
     if any(arts):
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="..", label="the articles"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.set_xticks(xs, [hub_label(r["hub"]) for r in recs])
+    ax.set_xticks(xs, [plain(hub_label(r["hub"])) for r in recs])
     ax.set_ylabel("models (log scale)")
     ax.set_title("Models per hub")
     ax.spines[["top", "right"]].set_visible(False)
@@ -112,7 +118,7 @@ def figure_exclusivity(by_year: dict[str, StatTable | Any]) -> Figure:
         line, marker = styles.get(definition, ("-", "^"))
         left.plot(
             xs, [float("nan") if y is None else y for y in ys], linestyle=line, marker=marker,
-            label=f"{definition} definition",
+            label=plain(f"{definition} definition"),
         )  # fmt: skip
     art = article_value("exclusivity", "pytorch_only")
     if art is not None:
@@ -121,7 +127,7 @@ def figure_exclusivity(by_year: dict[str, StatTable | Any]) -> Figure:
             xs[-1], art.value * 100 + 1, f"the articles: {art.text}", ha="right", va="bottom", fontsize=9
         )
     left.set_ylim(0, 105)
-    left.set_xticks(xs, periods)
+    left.set_xticks(xs, [plain(p) for p in periods])
     left.set_ylabel("PyTorch-only ÷ (PyTorch-only + TF-only), %")
     left.set_xlabel("creation year of the models")
     left.set_title("PyTorch's share of the framework-exclusive models")
@@ -138,15 +144,15 @@ def figure_exclusivity(by_year: dict[str, StatTable | Any]) -> Figure:
     for cls in classes:
         heights = [share.get((p, cls), 0.0) for p in periods]
         right.bar(
-            xs, heights, bottom=bottom, color=CLASS_COLORS.get(cls, "#999"), label=CLASS_LABELS.get(cls, cls),
+            xs, heights, bottom=bottom, color=CLASS_COLORS.get(cls, "#999"), label=plain(CLASS_LABELS.get(cls, cls)),
             width=0.7,
         )  # fmt: skip
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    right.set_xticks(xs, periods)
+    right.set_xticks(xs, [plain(p) for p in periods])
     right.set_ylim(0, 100)
     right.set_ylabel("share of all models of the period, %")
     right.set_xlabel("creation year of the models")
-    right.set_title(f"All classes ({first} definition)")
+    right.set_title(plain(f"All classes ({first} definition)"))
     right.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     right.spines[["top", "right"]].set_visible(False)
     return fig
@@ -161,7 +167,7 @@ def figure_additions(table: StatTable | Any, hub: str = HUGGING_FACE) -> Figure:
     ax = fig.add_subplot()
     periods = sorted({r["period"] for r in recs}, key=period_key)
     if not periods:
-        _empty(ax, f"{hub_label(hub)}: not crawled")
+        _empty(ax, plain(f"{hub_label(hub)}: not crawled"))
         return fig
     got = {(r["period"], r["class"]): int(r["models"]) for r in recs}
     xs = list(range(len(periods)))
@@ -206,11 +212,13 @@ def figure_additions(table: StatTable | Any, hub: str = HUGGING_FACE) -> Figure:
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xticks(xs, periods)
+    ax.set_xticks(xs, [plain(p) for p in periods])
     ax.set_ylabel("models added (that still exist)")
     ax.set_xlabel("creation year")
     definition = next((r.get("definition") for r in recs if r.get("definition")), "tags")
-    ax.set_title(f"{hub_label(hub)}: framework-exclusive models added per year ({definition} definition)")
+    ax.set_title(
+        plain(f"{hub_label(hub)}: framework-exclusive models added per year ({definition} definition)")
+    )
     from matplotlib.patches import Patch
 
     handles: list[Any] = [
@@ -238,13 +246,15 @@ def figure_papers(table: StatTable | Any) -> Figure:
         pts = sorted(
             (xs[str(r["period"])], (r["share"] or 0) * 100) for r in recs if str(r["framework"]) == framework
         )
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=3, label=framework)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", markersize=3, label=plain(framework))
     art = article_value("papers", "pytorch")
     if art is not None:
         ax.axhline(art.value * 100, color="black", linewidth=0.8, linestyle=":")
         ax.text(len(periods) - 1, art.value * 100 + 1, f"the articles: {art.text}", ha="right", fontsize=9)
     step = max(1, len(periods) // 12)
-    ax.set_xticks(list(range(0, len(periods), step)), periods[::step], rotation=45, ha="right")
+    ax.set_xticks(
+        list(range(0, len(periods), step)), [plain(p) for p in periods[::step]], rotation=45, ha="right"
+    )
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of papers' code, %")
     ax.set_title("Research papers' code per framework")
@@ -274,7 +284,9 @@ def figure_kaggle(table: StatTable | Any) -> Figure:
     )
     for y, r in zip(ys, recs, strict=True):
         ax.text(r["models"], y, f" {r['models']:,} ({fmt_pct(r['share'], 0)})", va="center", fontsize=8)
-    ax.set_yticks(ys, [f"{r['framework']}" + (f"  [{r['family']}]" if r["family"] else "") for r in recs])
+    ax.set_yticks(
+        ys, [plain(f"{r['framework']}" + (f"  [{r['family']}]" if r["family"] else "")) for r in recs]
+    )
     ax.set_xlabel("models with an instance of the framework")
     ax.set_title("Kaggle Models per instance framework")
     ax.margins(x=0.15)

@@ -151,13 +151,35 @@ def render_html(report: Report) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+#: Characters Markdown reads as markup inside a table cell (emphasis, links, code, tables, math in some
+#: renderers): each is shown as itself with a backslash before it.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 
 
-def _md_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+def _md_text(text: str) -> str:
+    """``text`` shown as itself in Markdown: HTML as entities, Markdown's markup characters escaped, on
+    one line (a name from a hub is never markup, a ``<script>`` never a tag)."""
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_cell(text: Any, code: bool = False) -> str:
+    """One table cell as plain text. ``code``: our own wording, whose `backticked` words stay code
+    spans (shown literally by Markdown; only ``|`` needs its backslash there, for the table)."""
+    if not code:
+        return _md_text(str(text))
+    parts = re.split(r"(`[^`]+`)", " ".join(str(text).split()))
+    return "".join(p.replace("|", "\\|") if i % 2 else _md_text(p) for i, p in enumerate(parts))
+
+
+def _md_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], code_columns: Sequence[int] = ()
+) -> list[str]:
     out = ["| " + " | ".join(_md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
+    out += [
+        "| " + " | ".join(_md_cell(v, i in code_columns) for i, v in enumerate(row)) + " |" for row in rows
+    ]
     return out
 
 
@@ -178,14 +200,14 @@ def render_markdown(report: Report, figures_dir: str) -> tuple[str, dict[str, by
         "",
         "## Summary",
         "",
-        *_md_table(columns, rows([c for s in report.sections for c in s.comparisons if c.summary])),
+        *_md_table(columns, rows([c for s in report.sections for c in s.comparisons if c.summary]), (3,)),
     ]
     files: dict[str, bytes] = {}
     for s in report.sections:
         lines += ["", f"## {s.title}", ""]
         for wording, source in _quotes(s.comparisons):
             lines += [f"> “{wording}” — {source}", ""]
-        lines += [*_md_table(columns, rows(s.comparisons)), ""]
+        lines += [*_md_table(columns, rows(s.comparisons), (3,)), ""]
         lines += [p for note in s.notes for p in (f"**Note:** {note}", "")]
         lines += [p for text in s.text for p in (text, "")]
         if s.png is not None:

@@ -32,6 +32,7 @@ import email.utils
 import errno
 import math
 import os
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterable
@@ -332,8 +333,34 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a hub's endpoint (``not a url``, ``ftp://…``, ``http://[::1``), or None: an
+    endpoint is an http or https URL with a host, refused at once rather than retried."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number, or out of range)
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        return "is not an http:// or https:// URL"
+    if not parts.hostname:
+        return "names no host"
+    return None
+
+
+def shown_endpoint(url: str, limit: int = 200) -> str:
+    """``url`` for a message: any user name or password replaced by ``***`` (even in a URL that does not
+    parse), cut after ``limit`` characters."""
+    text = re.sub(r"(?<=//)[^/?#]*@", "***@", url)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def check_endpoint(url: str, flag: str) -> str:
-    """``url`` if it holds no credentials; else :class:`NotConfigured` with a message that shows none."""
+    """``url`` if it is an http(s) URL with a host and no credentials; else :class:`NotConfigured` with a
+    message that shows no credentials."""
+    problem = endpoint_problem(url)
+    if problem is not None:
+        raise NotConfigured(f"{flag} {shown_endpoint(url)} {problem}")
     if "@" in urlsplit(url).netloc:
         raise NotConfigured(
             f"{flag} {redact(url)} holds a user name or password: zoo refuses credentials in an endpoint URL, "

@@ -44,6 +44,11 @@ class Option:
     is one option of ``zoo crawl all``, handed to both). ``all_default``, for an option not offered
     there, gives the value ``zoo crawl all`` uses instead of ``default``, read when it runs (a nightly
     budget from the environment, while the hub's own command has no limit).
+
+    The CLI checks every value before anything is opened or sent (one line naming the option, or its
+    environment variable, and exit 2): a ``float`` is seconds, finite, above 0 (or from ``min``) and at
+    most a day (or ``max``); an ``int`` is from 0 (or ``min``) to a billion (or ``max``); an option whose
+    ``param`` is ``endpoint`` is an http(s) URL with a host.
     """
 
     flag: str
