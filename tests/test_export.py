@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from crawler import store
 from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.export import STAMP_KEY
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
 from tests.fakes.faults import spawn_zoo, zoo, zoo_env
@@ -50,7 +52,9 @@ DERIVED = {
 
 def crawl_at(hub: FakeHub, db: str, night: int, hour: int = 3) -> int:
     """Crawl the fake Hub; the run is dated ``hour`` o'clock UTC of simulated night ``night``."""
-    result = crawl(HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+    result = crawl(
+        HuggingFaceSource(hub.url, policy=replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)), db
+    )
     assert result.status == "complete"
     when = DAY0 + timedelta(days=night, hours=hour)
     con = connect(db)

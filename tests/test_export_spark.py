@@ -64,7 +64,8 @@ def pytorch_page(title: str) -> str:
 
 def build_catalog(path: Path) -> GitRepo:
     repo = GitRepo(path)
-    repo.write("README.md", "# PyTorch Hub\n")
+    repo.write("README.md", "# PyTorch Hub\n")  # alone in the root commit, as in the real pytorch/hub:
+    repo.commit("Create README.md", "2019-04-23T15:12:21-07:00")  # entries in it would be an import
     repo.write("pytorch_vision_resnet.md", pytorch_page("ResNet"))
     repo.write("pytorch_vision_vgg.md", pytorch_page("vgg-nets"))
     repo.commit("first models", "2019-05-29T13:42:32-07:00")

@@ -15,11 +15,13 @@ import re
 import shutil
 import socket
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from tests.fakes.faults import (
@@ -43,9 +45,12 @@ TOKEN = "hf_zooHOSTILEtoken0123456789abcdef"
 KAGGLE_TOKEN = "kgat_zooHOSTILEtoken0123456789"
 
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.01, json_retry_wait=0.01)
+
+
 def fast(url: str, **kw) -> HuggingFaceSource:
-    kw.setdefault("backoff_base", 0.01)
-    kw.setdefault("json_retry_wait", 0.01)
+    kw.setdefault("policy", FAST)
     return HuggingFaceSource(url, **kw)
 
 
@@ -127,7 +132,9 @@ def test_a_resumed_run_never_asks_another_endpoint(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     db = str(tmp_path / "zoo.duckdb")
     with LinkHub(make_models(3000, seed=11), answer_at={2: (500, {})}) as first:
-        failed = crawl(fast(first.url, max_retries=0), db, prefetch=False)  # pages 1-2, then a 500
+        failed = crawl(
+            fast(first.url, policy=replace(FAST, max_attempts=1)), db, prefetch=False
+        )  # pages 1-2, then a 500
     assert failed.status == "failed" and runs(db)[0]["pages"] == 2
     with RecordingHub(make_models(100, seed=12)) as other:
         result = crawl(fast(other.url), db)
@@ -167,7 +174,7 @@ def test_a_cursor_repeated_across_a_resume_fails_the_run(tmp_path: Path) -> None
     db = str(tmp_path / "zoo.duckdb")
     # the first session: pages 1-3, then the 4th request fails (no retries); the second resumes at page 4
     with LinkHub(make_models(8000, seed=14), next_link=back, answer_at={3: (500, {})}) as hub:
-        first = crawl(fast(hub.url, max_retries=0), db, prefetch=False)
+        first = crawl(fast(hub.url, policy=replace(FAST, max_attempts=1)), db, prefetch=False)
         assert first.status == "failed" and runs(db)[0]["pages"] == 3
         result = crawl(fast(hub.url), db, prefetch=False)
         seen = hub.seen()
@@ -245,6 +252,8 @@ def listed(db: str, n: int = 300, seed: int = 19) -> list[dict]:
     """A database with a complete Hugging Face listing whose legacy models ``zoo crawl hf-dates`` asks
     about; returns those legacy models."""
     models = make_models(n, seed=seed, sentinel_share=0.3)
+    for m in models:  # a gated repo is not asked without a token, as on the Hub: none here
+        m["gated"] = False
     with RecordingHub(models) as hub:
         done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 0, done.stdout + done.stderr

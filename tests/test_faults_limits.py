@@ -15,25 +15,28 @@ import gzip
 import socket
 import threading
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from huggingface_hub.errors import HfHubHTTPError
 
 from crawler.crawl import crawl
+from crawler.sources._client import HubClient
 from crawler.sources._http import make_session, request_json
-from crawler.sources._net import AnswerTooLarge, RateWaitTooLong, RetryPolicy
+from crawler.sources._net import HF_POLICY, AnswerTooLarge, RateWaitTooLong, RetryPolicy
 from crawler.sources.base import Meter
-from crawler.sources.huggingface import HubClient, HuggingFaceSource
+from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, has_traceback, runs, zoo, zoo_env
 from tests.fakes.hostile import EndlessHub
 from tests.fakes.hub import Faults, make_models
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.01, json_retry_wait=0.01, rate_window=0.64)
+
 
 def fast(url: str, **kw) -> HuggingFaceSource:
-    kw.setdefault("backoff_base", 0.01)
-    kw.setdefault("json_retry_wait", 0.01)
-    kw.setdefault("rate_window", 0.64)
+    kw.setdefault("policy", FAST)
     return HuggingFaceSource(url, **kw)
 
 
@@ -69,7 +72,11 @@ def test_a_429_without_any_header_is_tried_for_a_whole_window_before_the_run_fai
     with RecordingHub(make_models(10, seed=2), faults=Faults(limit_next=[{}] * 20)) as hub:
         meter = Meter()
         told = waits(meter)
-        result = crawl(fast(hub.url, max_retries=2, backoff_base=0.05, rate_window=0.3), db, meter=meter)
+        result = crawl(
+            fast(hub.url, policy=replace(FAST, max_attempts=3, backoff_base=0.05, rate_window=0.3)),
+            db,
+            meter=meter,
+        )
         seen = hub.seen()
     assert result.status == "failed"
     assert "429" in (result.error or "")
@@ -135,11 +142,11 @@ def test_a_429_asking_for_a_wait_beyond_the_cap_fails_the_run_at_once(tmp_path: 
 def test_the_wait_cap_is_shared_by_hf_dates_requests(tmp_path: Path) -> None:
     """``zoo crawl hf-dates`` sends its requests through the same client: the same cap holds."""
     with RecordingHub(make_models(3, seed=6), faults=Faults(limit_next=[{"Retry-After": "5000"}])) as hub:
-        client = HubClient(hub.url, Meter(), backoff_base=0.01, follow_redirects=False)
+        client = HubClient(hub.url, Meter(), replace(HF_POLICY, backoff_base=0.01), follow_redirects=False)
         model = hub.models[0]["id"]
         with pytest.raises(RateWaitTooLong, match=r"\(Retry-After: '5000'\), more than the 900 s"):
             client.get(f"{hub.url}/api/models/{model}/commits/main", {})
-        small = HubClient(hub.url, Meter(), max_wait=3.0)
+        small = HubClient(hub.url, Meter(), replace(HF_POLICY, max_rate_wait=3.0))
         hub.faults.limit_next.append({"Retry-After": "4"})
         with pytest.raises(RateWaitTooLong, match="more than the 3 s"):
             small.get(f"{hub.url}/api/models/{model}/commits/main", {})
@@ -169,7 +176,7 @@ def test_the_wait_cap_is_read_from_the_environment_and_checked(
 def test_an_answer_larger_than_the_cap_fails_its_request(tmp_path: Path) -> None:
     db = str(tmp_path / "zoo.duckdb")
     with RecordingHub(make_models(200, seed=8)) as hub:
-        result = crawl(fast(hub.url, page_size=100, max_answer_mb=0.01), db)
+        result = crawl(fast(hub.url, policy=replace(FAST, max_answer_mb=0.01), page_size=100), db)
         seen = hub.seen()
     assert result.status == "failed"
     error = result.error or ""
@@ -202,7 +209,7 @@ def test_a_body_without_a_length_is_cut_at_the_cap(tmp_path: Path) -> None:
     server = threading.Thread(target=serve, daemon=True)
     server.start()
     try:
-        client = HubClient(url, Meter(), max_answer_mb=1.0, max_retries=0)
+        client = HubClient(url, Meter(), replace(HF_POLICY, max_answer_mb=1.0, max_attempts=1))
         with pytest.raises(AnswerTooLarge, match=r"was too large \(more than 1.0 MB"):
             client.get(url + "/api/models", {})
         server.join(10)
@@ -295,7 +302,9 @@ def test_a_compressed_answer_is_capped_by_what_it_unpacks_to(client: str) -> Non
     try:
         with pytest.raises(AnswerTooLarge, match=r"more than 1.0 MB"):
             if client == "hub":
-                HubClient(url, Meter(), max_answer_mb=1.0, max_retries=0).get(url + "/api/models", {})
+                HubClient(url, Meter(), replace(HF_POLICY, max_answer_mb=1.0, max_attempts=1)).get(
+                    url + "/api/models", {}
+                )
             else:
                 request_json(make_session(), "GET", url + "/x", policy=RetryPolicy(max_answer_mb=1.0))
         server.join(10)
@@ -309,7 +318,9 @@ def test_a_429_without_any_header_never_spins_even_with_no_backoff() -> None:
     with RecordingHub(make_models(3, seed=13), faults=Faults(limit_next=[{}] * 50)) as hub:
         meter = Meter()
         told = waits(meter)
-        client = HubClient(hub.url, meter, backoff_base=0.0, max_retries=0, rate_window=0.256)
+        client = HubClient(
+            hub.url, meter, replace(HF_POLICY, backoff_base=0.0, max_attempts=1, rate_window=0.256)
+        )
         with pytest.raises(HfHubHTTPError, match="429"):
             client.get(f"{hub.url}/api/models?limit=3", {})
         seen = hub.seen()

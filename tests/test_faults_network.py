@@ -11,13 +11,14 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
@@ -129,9 +130,12 @@ HANG_SECONDS = 2.5
 TIMEOUT = 0.75
 
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.02, json_retry_wait=0.02)
+
+
 def fast_source(url: str, **kw) -> HuggingFaceSource:
-    kw.setdefault("backoff_base", 0.02)
-    kw.setdefault("json_retry_wait", 0.02)
+    kw.setdefault("policy", FAST)
     kw.setdefault("page_size", PAGE_SIZE)
     return HuggingFaceSource(url, **kw)
 
@@ -245,7 +249,9 @@ def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(tmp_path: P
         # requests: 2 pages, four 504s, 2 pages at 250, then two 500s end the run (1 retry allowed)
         hub.answer_at = {start + 8: (500, {}), start + 9: (500, {})}
         db = str(tmp_path / "zoo.duckdb")
-        first = crawl(fast_source(hub.url, page_size=1000, max_retries=1), db, prefetch=False)
+        first = crawl(
+            fast_source(hub.url, policy=replace(FAST, max_attempts=2), page_size=1000), db, prefetch=False
+        )
         assert first.status == "failed" and runs(db)[0]["pages"] == 4
         middle = len(hub.seen())
         second = crawl(fast_source(hub.url, page_size=1000), db, prefetch=False)

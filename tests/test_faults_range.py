@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources._http import RetryPolicy
 from crawler.sources.huggingface import HuggingFaceSource
-from crawler.sources.huggingface_dates import HuggingFaceDatesSource
+from crawler.sources.huggingface_dates import DATES_POLICY, HuggingFaceDatesSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from tests.fakes.faults import query, runs
 from tests.fakes.hub import FakeHub, is_legacy, make_models
@@ -293,9 +294,9 @@ def test_hf_dates_oldest_commits_before_2000_are_not_creation_dates(db: str) -> 
     epoch["_first_date"] = "1970-01-01T00:00:00.000Z"
     with FakeHub(models) as hub:
         assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
-        result = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05), db)
+        result = crawl(HuggingFaceDatesSource(hub.url, policy=replace(DATES_POLICY, backoff_base=0.05)), db)
         asked = len(hub.commit_requests())
-        again = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05), db)
+        again = crawl(HuggingFaceDatesSource(hub.url, policy=replace(DATES_POLICY, backoff_base=0.05)), db)
         assert len(hub.commit_requests()) == asked  # settled: not asked again
     assert result.status == again.status == "complete", (result.error, again.error)
     rows = {

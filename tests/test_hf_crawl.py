@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
@@ -25,9 +27,12 @@ runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)
+
+
 def fast_source(url: str, **kw) -> HuggingFaceSource:
-    kw.setdefault("backoff_base", 0.05)
-    kw.setdefault("json_retry_wait", 0.05)
+    kw.setdefault("policy", FAST)
     return HuggingFaceSource(url, **kw)
 
 
@@ -237,7 +242,7 @@ def test_persistent_bad_json_fails_the_run_then_it_resumes(hub_models, db):
     with FakeHub(hub_models, faults=faults) as hub:
         # first page fine, then the server only sends broken JSON
         first = crawl(
-            fast_source(hub.url, json_attempts=2),
+            fast_source(hub.url, policy=replace(FAST, json_attempts=2)),
             db,
             progress=lambda p: setattr(faults, "bad_json_always", True),
             prefetch=False,
@@ -266,7 +271,7 @@ def test_restart_abandons_the_unfinished_run(hub_models, db):
     faults = Faults()
     with FakeHub(hub_models, faults=faults) as hub:
         crawl(
-            fast_source(hub.url, json_attempts=1),
+            fast_source(hub.url, policy=replace(FAST, json_attempts=1)),
             db,
             progress=lambda p: setattr(faults, "bad_json_always", True),
             prefetch=False,

@@ -12,6 +12,7 @@ import signal
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.export import export
 from crawler.report.formatting import fmt_pct
+from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
-from crawler.sources.huggingface_dates import HuggingFaceDatesSource, nightly_budget
+from crawler.sources.huggingface_dates import DATES_POLICY, HuggingFaceDatesSource, nightly_budget
 from crawler.store import connect, staging_path
 from tests.fakes.faults import RecordingHub, spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import FakeHub, Faults, commit_history, is_legacy, true_created_at
@@ -53,12 +55,16 @@ def legacy(models: list[dict]) -> list[dict]:
 
 
 def crawl_hf(hub: FakeHub, db: str) -> None:
-    result = crawl(HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+    result = crawl(
+        HuggingFaceSource(hub.url, policy=replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)), db
+    )
     assert result.status == "complete", result.error
 
 
 def dates(hub: FakeHub, db: str, meter: Meter | None = None, **kw: Any) -> tuple[Any, HuggingFaceDatesSource]:
-    source = HuggingFaceDatesSource(hub.url, backoff_base=0.05, json_retry_wait=0.05, **kw)
+    source = HuggingFaceDatesSource(
+        hub.url, policy=replace(DATES_POLICY, backoff_base=0.05, json_retry_wait=0.05), **kw
+    )
     return crawl(source, db, meter=meter), source
 
 
@@ -239,7 +245,9 @@ def test_models_that_are_not_legacy_or_not_public_are_never_asked(db: str) -> No
     old[0]["private"], old[0]["author"] = True, "owner"
     with FakeHub(models, tokens={"hf_owner": "owner"}) as hub:
         # the listing sees the private repo, as its owner does
-        listing = HuggingFaceSource(hub.url, token="hf_owner", backoff_base=0.05, json_retry_wait=0.05)
+        listing = HuggingFaceSource(
+            hub.url, policy=replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05), token="hf_owner"
+        )
         assert crawl(listing, db).status == "complete"
         assert query(db, "SELECT count(*) FROM models WHERE private")[0] == (1,)
         result, _ = dates(hub, db, token="hf_owner")
@@ -714,7 +722,9 @@ def test_a_lasting_5xx_fails_the_run_and_the_next_one_resumes(db: str) -> None:
     with FakeHub(models, faults=Faults()) as hub:
         crawl_hf(hub, db)
         hub.faults.error_rate = 1.0
-        source = HuggingFaceDatesSource(hub.url, backoff_base=0.01, max_retries=1)
+        source = HuggingFaceDatesSource(
+            hub.url, policy=replace(DATES_POLICY, backoff_base=0.01, max_attempts=2)
+        )
         failed = crawl(source, db, prefetch=False)
         assert failed.status == "failed" and "503" in (failed.error or "")
         hub.faults.error_rate = 0.0

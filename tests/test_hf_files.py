@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
 from tests import framework_oracle as oracle
@@ -88,8 +90,7 @@ def night_date(n: int) -> date:
 
 def crawl_night(hub: FakeHub, db: str, night: int, **source: Any):
     """Crawl as the nightly job would on ``night``; the run's dates are set to that night."""
-    source.setdefault("backoff_base", 0.05)
-    source.setdefault("json_retry_wait", 0.05)
+    source.setdefault("policy", replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05))
     result = crawl(HuggingFaceSource(hub.url, **source), db)
     assert result.status == "complete", result.error
     when = datetime.combine(night_date(night), datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=3)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, model_rows, runs
@@ -26,9 +28,12 @@ PAGE = 100
 PATIENCE = 15.0
 
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.01, json_retry_wait=0.01)
+
+
 def fast(url: str, **kw) -> HuggingFaceSource:
-    kw.setdefault("backoff_base", 0.01)
-    kw.setdefault("json_retry_wait", 0.01)
+    kw.setdefault("policy", FAST)
     kw.setdefault("page_size", PAGE)
     return HuggingFaceSource(url, **kw)
 
@@ -95,7 +100,7 @@ def test_a_crawl_asks_one_page_ahead_and_never_two(tmp_path: Path) -> None:
 def _fail_at_the_third_request(tmp_path: Path, name: str, prefetch: bool) -> tuple[str, str, LinkHub]:
     hub = LinkHub(make_models(6 * PAGE, seed=74), answer_at={2: (500, {})}).start()
     db = str(tmp_path / f"{name}.duckdb")
-    result = crawl(fast(hub.url, max_retries=0), db, prefetch=prefetch)
+    result = crawl(fast(hub.url, policy=replace(FAST, max_attempts=1)), db, prefetch=prefetch)
     assert result.status == "failed"
     return (result.error or "").replace(hub.url, "<hub>"), db, hub
 

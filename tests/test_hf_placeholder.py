@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import (
     PLACEHOLDER_CREATED_AT,
     PLACEHOLDER_DTS,
@@ -23,7 +25,7 @@ from crawler.sources.huggingface import (
     HuggingFaceSource,
     is_placeholder,
 )
-from crawler.sources.huggingface_dates import HuggingFaceDatesSource
+from crawler.sources.huggingface_dates import DATES_POLICY, HuggingFaceDatesSource
 from crawler.store import connect
 from tests.fakes.hub import PLACEHOLDERS, FakeHub, is_legacy, make_models, true_created_at
 
@@ -51,7 +53,9 @@ def additions(db: str) -> dict[str, int]:
 
 
 def crawl_hf(hub: FakeHub, db: str):
-    result = crawl(HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+    result = crawl(
+        HuggingFaceSource(hub.url, policy=replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)), db
+    )
     assert result.status == "complete", result.error
     return result
 
@@ -133,7 +137,12 @@ def test_upgrade_moves_an_older_databases_05_models_into_the_legacy_cohort(tmp_p
         assert query(db, "SELECT count(*) FROM model_attrs_log") == logged
         assert query(db, f"SELECT changed_models FROM crawl_runs WHERE run_id = {again.run_id}") == [(0,)]
         # hf-dates dates them all, and each counts in its true year
-        dated = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+        dated = crawl(
+            HuggingFaceDatesSource(
+                hub.url, policy=replace(DATES_POLICY, backoff_base=0.05, json_retry_wait=0.05)
+            ),
+            db,
+        )
         assert dated.status == "complete", dated.error
     after = additions(db)
     assert "legacy" not in after
@@ -178,7 +187,12 @@ def test_a_commit_at_the_placeholder_itself_dates_the_repo(tmp_path: Path) -> No
     later.update(_first_date="2022-03-02T23:29:06.000Z")
     with FakeHub(models) as hub:
         crawl_hf(hub, db)
-        dated = crawl(HuggingFaceDatesSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+        dated = crawl(
+            HuggingFaceDatesSource(
+                hub.url, policy=replace(DATES_POLICY, backoff_base=0.05, json_retry_wait=0.05)
+            ),
+            db,
+        )
         assert dated.status == "complete", dated.error
     rows = dict(
         (k, (c, q))

@@ -4,6 +4,7 @@ as-of answers, suspect and failed runs."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import RunPolicy, connect
 from tests.fakes.hub import FakeHub, Faults, evolve, make_models
@@ -19,15 +21,17 @@ runner = CliRunner()
 NIGHT0 = date(2026, 11, 1)
 
 
+#: the Hugging Face policy with short waits
+FAST = replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)
+
+
 def night_date(n: int) -> date:
     return NIGHT0 + timedelta(days=n)
 
 
 def crawl_night(hub: FakeHub, db: str, night: int, **kw):
     """Crawl as the nightly job would on ``night``; the run's dates are set to that night."""
-    result = crawl(
-        HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05, **kw.pop("src", {})), db, **kw
-    )
+    result = crawl(HuggingFaceSource(hub.url, **{"policy": FAST, **kw.pop("src", {})}), db, **kw)
     when = datetime.combine(night_date(night), datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=3)
     con = connect(db)
     con.execute(
@@ -168,7 +172,7 @@ def test_failed_middle_night_deletes_nothing(nights, db):
         hub.set_models(nights[1][0])
         # night 1 fails after its first page: nothing of it is merged
         faults.status_next.extend([500] * 50)
-        failed = crawl_night(hub, db, 1, src={"max_retries": 1}, prefetch=False)
+        failed = crawl_night(hub, db, 1, src={"policy": replace(FAST, max_attempts=2)}, prefetch=False)
         assert failed.status == "failed"
         con = connect(db, read_only=True)
         assert (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +23,7 @@ import httpx2
 import pytest
 
 from crawler.sources.base import SourceError
-from crawler.sources.huggingface_dates import TABLE, HuggingFaceDatesSource
+from crawler.sources.huggingface_dates import DATES_POLICY, TABLE, HuggingFaceDatesSource
 from tests.fakes.hub import FakeHub, make_models
 
 RATELIMIT = {  # the headers every recorded answer of 2026-10-02 carries (values of the gpt2 answer)
@@ -257,7 +257,9 @@ def date_models(
     endpoint: str, work: list[tuple[str, str, str | None]], token: str | None = None
 ) -> tuple[HuggingFaceDatesSource, list[dict], list[str]]:
     """Run hf-dates' reader over ``work`` (key, repo id, listed revision): its rows and warnings."""
-    source = HuggingFaceDatesSource(endpoint, token=token, backoff_base=0.01, max_retries=0)
+    source = HuggingFaceDatesSource(
+        endpoint, policy=replace(DATES_POLICY, backoff_base=0.01, max_attempts=1), token=token
+    )
     source.work = work
     rows: list[dict] = []
     warnings: list[str] = []

@@ -1,6 +1,6 @@
 """Recorded real ``RateLimit`` / ``RateLimit-Policy`` values of the Hugging Face Hub, replayed through
 zoo's parsing (huggingface_hub's ``parse_ratelimit_headers``, which :func:`crawler.sources.huggingface.pace`
-and the 429 handling of :class:`crawler.sources.huggingface.HubClient` read) and through zoo's waits.
+and the 429 handling of :class:`crawler.sources._client.HubClient` read) and through zoo's waits.
 
 Every value below is copied from a real answer, with its source; the tests never read the recordings.
 The Hub's ``api`` bucket is a fixed window of 300 s with 500 requests (anonymous); the file resolver
@@ -12,13 +12,15 @@ zoo must then neither pace nor spin.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import httpx2
 import pytest
 from huggingface_hub.utils import parse_ratelimit_headers
 
+from crawler.sources._client import HubClient, ListingClosed, pace
+from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Meter
-from crawler.sources.huggingface import HubClient, ListingClosed, pace
 from tests.fakes.hub import FakeHub, Faults, make_models
 
 POLICY_API = '"fixed window";"api";q=500;w=300'
@@ -181,7 +183,7 @@ def test_a_429_is_waited_as_its_headers_say(headers: dict[str, str], expected: f
             stop.set()
 
         meter.listeners.append(listen)
-        client = HubClient(hub.url, meter, backoff_base=0.01, rate_window=1.0, stop=stop)
+        client = HubClient(hub.url, meter, replace(HF_POLICY, backoff_base=0.01, rate_window=1.0), stop=stop)
         with pytest.raises(ListingClosed):
             client.get(f"{hub.url}/api/models?limit=3", {})
     assert told == [("rate_limited", expected)]

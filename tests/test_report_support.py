@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 
 from crawler.crawl import crawl
 from crawler.sources._http import RetryPolicy
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from crawler.sources.pytorch_hub import PyTorchHubSource
@@ -116,7 +118,12 @@ def build_demo_db(db: str, workdir: Path) -> str:
     with FakeHub(nights[0]) as hub:
         for n, models in enumerate(nights):
             hub.set_models(models)
-            result = crawl(HuggingFaceSource(hub.url, backoff_base=0.05, json_retry_wait=0.05), db)
+            result = crawl(
+                HuggingFaceSource(
+                    hub.url, policy=replace(HF_POLICY, backoff_base=0.05, json_retry_wait=0.05)
+                ),
+                db,
+            )
             assert result.status == "complete", result.error
             _date_run(db, result.run_id, night_time(n))
 

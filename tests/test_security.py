@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import _summary, app
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, all_text, query, runs, zoo, zoo_env
 from tests.fakes.hub import Faults, make_models
@@ -127,7 +129,9 @@ def test_hf_token_is_not_in_the_error_of_a_500_that_echoes_it(
     monkeypatch.setenv("HF_TOKEN", HF_SECRET)
     db = str(tmp_path / "zoo.duckdb")
     with RecordingHub([], echo_status=500) as hub:
-        result = crawl(HuggingFaceSource(hub.url, max_retries=2, backoff_base=0.01), db)
+        result = crawl(
+            HuggingFaceSource(hub.url, policy=replace(HF_POLICY, max_attempts=3, backoff_base=0.01)), db
+        )
         seen = hub.seen()
     assert result.status == "failed" and len(seen) == 3
     assert all(s.authorization == f"Bearer {HF_SECRET}" for s in seen)

@@ -16,6 +16,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pytest
 
 from crawler.crawl import crawl
 from crawler.sources._hf_pages import PageReader
+from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HUB, PLACEHOLDER_CREATED_AT, HuggingFaceSource
 from crawler.store import CrawlLock, StoreError, begin_run, parts_folder, staging_path
 from tests.fakes.faults import (
@@ -45,7 +47,9 @@ MODELS = make_models(N_PAGES * 1000, seed=11)
 
 
 def source(url: str) -> HuggingFaceSource:
-    return HuggingFaceSource(url, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
+    return HuggingFaceSource(
+        url, policy=replace(HF_POLICY, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
+    )
 
 
 @pytest.fixture(scope="module")

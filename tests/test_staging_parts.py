@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Source
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.records import ModelRecord, Page
@@ -29,7 +31,9 @@ MODELS = make_models(N_PAGES * 1000, seed=7)
 
 
 def source(url: str) -> HuggingFaceSource:
-    return HuggingFaceSource(url, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
+    return HuggingFaceSource(
+        url, policy=replace(HF_POLICY, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,6 @@ from filelock import FileLock
 
 from .base import Source, SourceError
 from .records import ModelRecord, Page
-from .registry import Option
 
 #: Objects asked for per ``git fetch`` when filling a partial clone.
 FETCH_BATCH = 2000
@@ -600,38 +599,3 @@ class CatalogSource(Source):
 def git_missing() -> str | None:
     """Why a git catalog cannot be crawled here (no ``git`` on PATH), or None."""
     return None if shutil.which("git") else "the git command is not installed"
-
-
-def catalog_options(repo_env: str, default_repo: str, example: str) -> tuple[Option, ...]:
-    """The options every git catalog's crawl command has: --repo, --branch, --cache-dir, --git-timeout."""
-    return (
-        Option(
-            "--repo",
-            "repo",
-            f"Catalog git repository, a URL or a local path (default: ${repo_env}, else {default_repo}). "
-            f"Example: --repo {example}",
-            envvar=repo_env,
-        ),
-        Option(
-            "--branch",
-            "branch",
-            "Branch whose first-parent history is read. Example: --branch master",
-            default=DEFAULT_BRANCH,
-        ),
-        Option(
-            "--cache-dir",
-            "cache_dir",
-            "Folder for the cached partial clone (default: the per-user cache, e.g. ~/.cache/zoo/git). "
-            "Example: --cache-dir /var/cache/zoo",
-        ),
-        Option(
-            "--git-timeout",
-            "git_timeout",
-            "Seconds a git clone, fetch or blob fetch may take before it is killed and the run fails "
-            f"(default: ${TIMEOUT_ENV}, else {DEFAULT_TIMEOUT:.0f}). Example: --git-timeout 1800",
-            type=float,
-            envvar=TIMEOUT_ENV,
-            metavar="SECONDS",
-            min=0.001,
-        ),
-    )

@@ -19,6 +19,11 @@
   ``ZOO_MAX_ANSWER_MB`` (64 MB, :class:`~crawler.sources._net.AnswerTooLarge`), never held whole.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
+The policy and the bookkeeping of a request's attempts (the deadline, the unreachable window, the
+time-outs in a row: :class:`~crawler.sources._net.Attempts`) are the ones the Hugging Face client
+(:mod:`crawler.sources._client`) uses over huggingface_hub's session; paging is left to the source, with
+a helper of :mod:`crawler.sources._paging`.
+
 Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
 ``Page.requests`` honestly), and every 429 wait is reported to it (so progress displays show it). The
 errors are :class:`~crawler.sources.base.SourceError` subclasses carrying the attempts they cost. Nothing
@@ -44,6 +49,7 @@ from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
 from ._net import (  # the errors and the policy live there, light to import; named here as always
+    Attempts,
     DeadlineExceeded,
     HttpError,
     HttpStatusError,
@@ -52,11 +58,8 @@ from ._net import (  # the errors and the policy live there, light to import; na
     RetryPolicy,
     call_with_deadline,
     check_rate_wait,
-    max_answer_bytes,
-    max_rate_wait,
     parse_retry_after,
     read_capped,
-    request_deadline,
     same_origin,
     show_origin,
     unreachable_reason,
@@ -257,19 +260,16 @@ def _send(
     missing_ok: bool,
 ) -> Any:
     policy = policy or RetryPolicy()
-    deadline = request_deadline(policy.deadline)
-    limit = max_answer_bytes(policy.max_answer_mb)
-    max_wait = max_rate_wait(policy.max_rate_wait)
-    connect_timeout = min(CONNECT_TIMEOUT, deadline)
+    # the deadline and caps, read once; the time-outs in a row and the unreachable window, as HubClient counts them
+    state = Attempts(policy, CONNECT_TIMEOUT)
+    deadline, limit, connect_timeout = state.deadline, state.limit, state.connect_timeout
     json_failures = 0
     attempts = 0
     hops = 0  # redirects followed: requests sent besides the attempts
-    slow = 0  # attempts in a row that timed out
-    unreachable_since: float | None = None
     label = f"{method} {url}"
 
     def attempt() -> Any:
-        nonlocal json_failures, attempts, slow, unreachable_since
+        nonlocal json_failures, attempts
         attempts += 1
         if counter is not None:
             counter.request()
@@ -325,25 +325,23 @@ def _send(
             if reason is None and isinstance(exc, requests.ConnectTimeout):
                 reason = "connection timed out"
             if reason is not None:
-                slow = 0
-                if unreachable_since is None:
-                    unreachable_since = time.monotonic()
+                state.unreachable()
                 raise _Unreachable(reason, type(exc).__name__) from None
-            unreachable_since = None
-            slow = slow + 1 if isinstance(exc, requests.Timeout) else 0
+            if isinstance(exc, requests.Timeout):
+                state.timed_out()
+            else:
+                state.broke_off()
             raise
         except DeadlineExceeded:
-            unreachable_since = None
-            slow += 1
+            state.timed_out()
             raise
-        slow = 0
-        unreachable_since = None
+        state.answered()
         status = response.status_code
         if status == 429 or status >= 500:
             raw = response.headers.get("Retry-After")
             retry_after = parse_retry_after(raw)
             if retry_after is not None:  # a wait beyond the cap fails at once; the next night tries again
-                check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, _origin(url))
+                check_rate_wait(retry_after, "Retry-After", raw or "", state.max_wait, _origin(url))
             raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         if status == 404 and missing_ok:
             return None
@@ -363,11 +361,10 @@ def _send(
         if retry_state.attempt_number >= policy.max_attempts:
             return True
         exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, _Unreachable) and unreachable_since is not None:
+        if isinstance(exc, _Unreachable) and state.unreachable_since is not None:
             # give up now if the next attempt could not be over within the time an unreachable server gets
-            spent = time.monotonic() - unreachable_since
-            return spent + retry_state.upcoming_sleep + connect_timeout > policy.unreachable_after
-        if isinstance(exc, DeadlineExceeded | requests.Timeout) and slow >= policy.slow_attempts:
+            return state.unreachable_too_long(retry_state.upcoming_sleep)
+        if isinstance(exc, DeadlineExceeded | requests.Timeout) and state.too_slow:
             return True
         return isinstance(exc, _InvalidJson) and json_failures >= policy.json_attempts
 

@@ -23,6 +23,15 @@ told apart from "the server answered badly".
   in chunks, and a request whose answer grows past ``ZOO_MAX_ANSWER_MB`` megabytes (default 64; a
   listing page of 1,000 models with their file names is 0.74 MB from the test fake) fails with one line
   naming the URL, so a hostile or broken server cannot make memory grow without bound.
+* **One retry policy** (:class:`RetryPolicy`, frozen): how hard every source tries, passed with each
+  request to either transport (:mod:`._http`, requests and tenacity; :mod:`._client`, huggingface_hub's
+  session); :data:`HF_POLICY` holds the Hugging Face sources' defaults. Both transports keep one
+  :class:`Attempts` per request, which reads the deadline and caps above once and decides when a server
+  is too slow or has been unreachable too long, so those rules are one logic for every hub.
+
+This module, like the rest of the network layer (:mod:`._http`, :mod:`._client`, :mod:`._paging`,
+:mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
+on the command line are declared in :mod:`._options`.
 """
 
 from __future__ import annotations
@@ -35,14 +44,14 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .base import NotConfigured, SourceError
-from .registry import Option
 
 T = TypeVar("T")
 
@@ -270,11 +279,19 @@ class AnswerTooLarge(HttpError):
     """An answer body grew past ``ZOO_MAX_ANSWER_MB``: the request failed, the body was not kept."""
 
 
+#: Seconds of the Hugging Face Hub's quota window (``RateLimit-Policy: "fixed window";"api";q=500;w=300``,
+#: recorded in real answers): a 429 that does not say how long to wait is tried again for at least this long.
+RATE_WINDOW = 300.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try. The defaults suit a public API; tests shrink the waits."""
+    """How hard to try: the one retry policy of every source and of both HTTP transports (requests for
+    :mod:`._http`, huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
+    source keeps its own defaults as a policy constant (:data:`HF_POLICY`), and tests shrink the waits by
+    passing a policy (``dataclasses.replace(HF_POLICY, backoff_base=0.01)``)."""
 
-    #: attempts per request, the first included
+    #: attempts per request, the first included (:attr:`max_retries` more after the first)
     max_attempts: int = 6
     #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
     backoff_base: float = 1.0
@@ -297,6 +314,99 @@ class RetryPolicy:
     slow_attempts: int = SLOW_ATTEMPTS
     #: seconds a server that cannot be reached at all is tried before the request fails
     unreachable_after: float = UNREACHABLE_SECONDS
+    #: seconds before a body that was not valid JSON is asked again, times the failures so far (the
+    #: Hugging Face sources, which read bodies outside the retry loop)
+    json_retry_wait: float = 1.0
+    #: a 429 that names no wait (no ``RateLimit``, no ``Retry-After``) is asked again, backing off, until
+    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window)
+    rate_window: float = RATE_WINDOW
+
+    @property
+    def max_retries(self) -> int:
+        """Attempts after the first."""
+        return max(0, self.max_attempts - 1)
+
+    def backoff(self, n: int) -> float:
+        """The wait before retry ``n`` (from 1), without jitter: ``backoff_base`` doubling, at most
+        ``backoff_max``."""
+        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
+
+    def limited(self, timeout: float | None = None, deadline: float | None = None) -> RetryPolicy:
+        """This policy with a command's ``--timeout`` and ``--request-deadline`` laid over it (``None``:
+        keep this policy's)."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if deadline is not None:
+            changes["deadline"] = deadline
+        return replace(self, **changes) if changes else self
+
+
+class Attempts:
+    """One request's attempts under a :class:`RetryPolicy`, as both HTTP transports count them: the limits
+    they run under (read once per request: the total deadline, the answer cap, the longest wait a server
+    may ask for), how many timed out in a row, and since when the server could not be reached.
+
+    The transport tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
+    :meth:`timed_out`, :meth:`broke_off`) and asks it whether to go on (:attr:`too_slow`,
+    :meth:`unreachable_too_long`), so the deadline, unreachable and slow-attempt rules are one for every
+    hub. ``connect_timeout``: the longest an attempt may take to connect (capped by the deadline).
+    """
+
+    def __init__(self, policy: RetryPolicy, connect_timeout: float) -> None:
+        self.policy = policy
+        #: seconds one attempt may take in all
+        self.deadline = request_deadline(policy.deadline)
+        #: the largest answer body read, in bytes
+        self.limit = max_answer_bytes(policy.max_answer_mb)
+        #: the longest wait a server may ask for, in seconds
+        self.max_wait = max_rate_wait(policy.max_rate_wait)
+        #: seconds an attempt may take to connect
+        self.connect_timeout = min(connect_timeout, self.deadline)
+        #: attempts in a row that timed out (silence, or the deadline)
+        self.slow = 0
+        #: when the server first could not be reached, in this run of such failures (``time.monotonic()``)
+        self.unreachable_since: float | None = None
+
+    def answered(self) -> None:
+        """The server answered (whatever the status)."""
+        self.slow = 0
+        self.unreachable_since = None
+
+    def broke_off(self) -> None:
+        """The server was reached but the attempt broke off (not a time-out)."""
+        self.slow = 0
+        self.unreachable_since = None
+
+    def unreachable(self) -> None:
+        """No connection could be made (refused, DNS, no route, a connection that never opened)."""
+        self.slow = 0
+        if self.unreachable_since is None:
+            self.unreachable_since = time.monotonic()
+
+    def timed_out(self) -> bool:
+        """The attempt timed out (silence, or the deadline); True once :attr:`too_slow`."""
+        self.unreachable_since = None
+        self.slow += 1
+        return self.too_slow
+
+    @property
+    def too_slow(self) -> bool:
+        """``slow_attempts`` attempts in a row timed out: the server hangs or trickles."""
+        return self.slow >= self.policy.slow_attempts
+
+    def unreachable_too_long(self, wait: float) -> bool:
+        """Whether another attempt, ``wait`` seconds from now, could not be over (connected) within
+        ``unreachable_after`` seconds of the first failure to connect."""
+        if self.unreachable_since is None:
+            return False
+        spent = time.monotonic() - self.unreachable_since
+        return spent + wait + self.connect_timeout > self.policy.unreachable_after
+
+
+#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body
+#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3).
+HF_POLICY = RetryPolicy(max_attempts=9, backoff_max=30.0, json_attempts=4)
 
 
 # ---------------------------------------------------------------------------------------------- origins
@@ -405,27 +515,3 @@ def unreachable_reason(exc: BaseException) -> str | None:
         if isinstance(e, OSError) and e.errno in _UNREACHABLE_ERRNOS:
             return _UNREACHABLE_ERRNOS[e.errno]
     return None
-
-
-#: The two time limits of a hub's crawl command that talks HTTP (``zoo crawl hf``, ``hf-dates``, ``kaggle``):
-#: the source's factory takes them as ``timeout`` and ``deadline``.
-HTTP_OPTIONS = (
-    Option(
-        "--timeout",
-        "timeout",
-        "Seconds of silence (no byte received) before a request is given up. Example: --timeout 30",
-        type=float,
-        default=60.0,
-    ),
-    Option(
-        "--request-deadline",
-        "deadline",
-        "Seconds one request may take in all, however slowly the answer trickles in (default: "
-        f"${DEADLINE_ENV}, else {DEFAULT_DEADLINE:g}); after {SLOW_ATTEMPTS} such attempts in a row the run "
-        "fails. Example: --request-deadline 120",
-        type=float,
-        envvar=DEADLINE_ENV,
-        metavar="SECONDS",
-        min=0.001,
-    ),
-)

@@ -3,25 +3,29 @@
 The listing is paged by hand (``limit=1000``) rather than with ``HfApi.list_models`` because the cursor
 must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the checkpoint that resumes a
 crawl. Requests go through huggingface_hub's shared ``httpx2`` session (``get_session()``, as the library
-made it; only its public API is used), one attempt at a time, under this module's retry loop
-(:class:`HubClient`, which ``zoo crawl hf-dates`` sends its requests through too):
+made it; only its public API is used), one attempt at a time, through the network layer's client
+(:class:`crawler.sources._client.HubClient`, which ``zoo crawl hf-dates`` sends its requests through
+too) under the source's :class:`~crawler.sources._net.RetryPolicy` (default
+:data:`~crawler.sources._net.HF_POLICY`); the pages are followed by a
+:class:`~crawler.sources._paging.LinkPages`, which carries the checkpoint and the link guards:
 
 * a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
   as huggingface_hub itself does; a 429 that says neither (a CDN's) backs off exponentially and is asked
-  again for at least one quota window (``RATE_WINDOW``, 300 s); 5xx, 408 and broken connections are
-  retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON (a truncated
+  again for at least one quota window (the policy's ``rate_window``, 300 s); 5xx, 408 and broken
+  connections are retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON (a truncated
   body) is asked again;
 * a wait asked for beyond ``ZOO_MAX_RATE_WAIT`` (900 s), by a ``RateLimit`` reset on any answer or a
   ``Retry-After``, fails the run at once (:class:`~crawler.sources._net.RateWaitTooLong`), and an answer
   body is read in chunks and given up past ``ZOO_MAX_ANSWER_MB`` (64 MB,
   :class:`~crawler.sources._net.AnswerTooLarge`); see :mod:`crawler.sources._net`;
 * every attempt has a total deadline (``--request-deadline``, see :mod:`crawler.sources._net`): a server
-  that hangs or trickles is given up after a bounded number of attempts (``SLOW_ATTEMPTS`` in a row);
+  that hangs or trickles is given up after a bounded number of attempts (``slow_attempts`` in a row);
 * a server that cannot be reached (refused, DNS, no route) is retried for 30 s at most, then the run
   fails with ``cannot reach <endpoint>: <reason>``;
 * a listing page that keeps answering 504 (or timing out) is asked again, same cursor, with a smaller
-  ``limit`` (:class:`PageSizes`: 1000 → 500 → 250 → 100), and the listing carries on at that size, going
-  back up after a run of good pages; each change is a note on the run (``zoo runs``);
+  ``limit`` (:class:`~crawler.sources._client.PageSizes`: 1000 → 500 → 250 → 100), and the listing
+  carries on at that size, going back up after a run of good pages; each change is a note on the run
+  (``zoo runs``);
 * next-page links and redirects are followed only on the endpoint's own scheme, host and port, so the
   token goes nowhere else; a cursor the Hub already gave fails the run instead of looping, and so does a
   listing far longer than it can be: the real Hub announces no total on listing pages, so the bound is
@@ -55,43 +59,42 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
 import orjson
 import pyarrow as pa
 from huggingface_hub.utils import (
     build_hf_headers,
-    close_session,
-    get_session,
     get_token,
     hf_raise_for_status,
-    parse_ratelimit_headers,
 )
 
 from .. import __version__
+from ._client import (
+    HubClient,
+    PageSizes,
+    pace,
+    page_cursor,
+    page_limit,
+    shorten,
+    with_limit,
+)
 from ._hf_pages import PageReader
 from ._net import (
-    HTTP_OPTIONS,
-    SLOW_ATTEMPTS,
-    UNREACHABLE_SECONDS,
-    DeadlineExceeded,
-    call_with_deadline,
+    HF_POLICY,
+    RetryPolicy,
     check_endpoint,
-    check_rate_wait,
     max_answer_bytes,
     max_rate_wait,
-    parse_retry_after,
-    read_capped,
-    request_deadline,
     same_origin,
     show_origin,
-    unreachable_reason,
 )
+from ._options import HTTP_OPTIONS
+from ._paging import LinkPages
 from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -161,46 +164,7 @@ def resolve_endpoint(endpoint: str | None = None) -> str:
     return (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
-# ------------------------------------------------------------------------------------ HTTP observation
-
 log = logging.getLogger("crawler.http")
-
-#: Statuses asked again (with backoff, or as long as a 429 says).
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-#: Seconds a connection may take to open (a black-holed address fails in this time, not the read time-out).
-CONNECT_TIMEOUT = 10.0
-#: Redirects followed within one attempt (same origin only).
-MAX_REDIRECTS = 5
-#: Seconds of the Hub's quota window (``RateLimit-Policy: "fixed window";"api";q=500;w=300``, recorded
-#: in real answers): a 429 that does not say how long to wait is tried again for at least this long.
-RATE_WINDOW = 300.0
-
-
-class MeteredRequest(httpx2.Auth):
-    """Counts every request it is attached to on ``meter``.
-
-    Passed as ``auth=`` with each attempt: every request sent goes through :meth:`auth_flow`. It adds no
-    header; the token is sent by ``build_hf_headers`` as huggingface_hub sends it.
-    """
-
-    def __init__(self, meter: Meter) -> None:
-        self.meter = meter
-
-    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
-        self.meter.request()
-        yield request
-
-
-class HubUnreachable(SourceError):
-    """The Hub could not be reached at all (refused, DNS, no route) for ``UNREACHABLE_SECONDS``."""
-
-
-class HubTooSlow(SourceError):
-    """Attempts kept timing out (silence, or the total deadline): the server hangs or trickles."""
-
-
-class ListingClosed(SourceError):
-    """The listing was closed (the run ended) while a request for its next page was still being retried."""
 
 
 class ListingLoop(SourceError):
@@ -213,394 +177,6 @@ LOOP_SLACK_PAGES = 100
 #: ... and, with no complete run before it (a first crawl), once it has asked for more than this many
 #: models: several times the whole Hub (about 2 million models in 2025).
 FIRST_LISTING_BOUND = 20_000_000
-
-#: The page sizes the listing steps down through when deep pages keep failing.
-PAGE_SIZES = (1000, 500, 250, 100)
-
-
-class PageSizes:
-    """The ``limit`` the listing asks for, stepping down when deep pages keep failing and back up later.
-
-    The Hub's listing times out (HTTP 504) on deep cursor pages when ``limit`` is large, more so the deeper
-    the page. Its cursor is a keyset (the sort key and ``_id`` of the last item), not an offset, so the
-    same cursor may be asked with any ``limit``. :meth:`failed` steps down one size after ``step_after``
-    504s in a row at a size, or after one time-out (each costs a whole deadline); :meth:`succeeded` steps
-    back up one size after ``up_after`` good pages, and a larger size that fails again at once doubles the
-    wait before the next try.
-    """
-
-    def __init__(self, largest: int, current: int | None = None, *, step_after: int = 2, up_after: int = 20):
-        self.sizes = [largest, *(s for s in PAGE_SIZES if s < largest)]
-        self.index = self.sizes.index(current) if current in self.sizes else 0
-        self.step_after = step_after
-        self.up_after = up_after
-        self._failures = 0
-        self._good = 0
-        self._probing = False
-
-    @property
-    def size(self) -> int:
-        return self.sizes[self.index]
-
-    def failed(self, *, slow: bool) -> bool:
-        """A page failed at this size (HTTP 504, or ``slow``: timed out). True if the size stepped down."""
-        self._failures += 1
-        if self.index + 1 >= len(self.sizes):
-            return False
-        if not (slow or self._probing or self._failures >= self.step_after):
-            return False
-        if self._probing:
-            self.up_after *= 2
-        self.index += 1
-        self._failures = self._good = 0
-        self._probing = False
-        return True
-
-    def succeeded(self) -> bool:
-        """A page came at this size. True if the next page is asked at the next larger size."""
-        self._failures = 0
-        self._probing = False
-        if self.index == 0:
-            return False
-        self._good += 1
-        if self._good < self.up_after:
-            return False
-        self.index -= 1
-        self._good = 0
-        self._probing = True
-        return True
-
-
-def _query(url: str, name: str) -> str | None:
-    values = parse_qs(urlsplit(url).query).get(name)
-    return values[0] if values else None
-
-
-def _limit(url: str) -> int | None:
-    value = _query(url, "limit")
-    return int(value) if value is not None and value.isdigit() else None
-
-
-def _with_limit(url: str, limit: int) -> str:
-    return url if _limit(url) == limit else str(httpx2.URL(url).copy_set_param("limit", str(limit)))
-
-
-def _cursor(url: str) -> str:
-    """What identifies a listing position: the ``cursor`` parameter (else the URL without ``limit``)."""
-    cursor = _query(url, "cursor")
-    return cursor if cursor is not None else str(httpx2.URL(url).copy_remove_param("limit"))
-
-
-def _tried(notes: list[str] | None) -> str:
-    """`` (page size lowered from 1,000 to 500 (HTTP 504); …)`` for a message, when the page size changed."""
-    return f" ({'; '.join(notes)})" if notes else ""
-
-
-def _short(url: str, limit: int = 160) -> str:
-    return url if len(url) <= limit else url[:limit] + "…"
-
-
-#: Headers that describe the body as it came over the wire; an answer rebuilt from its decoded body
-#: drops them (its Content-Length is that of the decoded body).
-_WIRE_HEADERS = frozenset(["content-encoding", "content-length", "transfer-encoding"])
-
-
-def _fetch(
-    url: str, headers: dict[str, str], auth: httpx2.Auth, timeout: httpx2.Timeout, limit: int
-) -> httpx2.Response:
-    """One GET on huggingface_hub's shared session, its body read in chunks and given up (closing the
-    answer, :class:`AnswerTooLarge`) once it is longer than ``limit`` bytes, so memory never grows past
-    that. Returns an answer that holds the whole (decoded) body, like a plain ``request()``."""
-    with get_session().stream(
-        "GET", url, headers=headers, auth=auth, timeout=timeout, follow_redirects=False
-    ) as streamed:
-        body = read_capped(streamed.iter_bytes(), limit, url, streamed.headers.get("Content-Length"))
-    kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
-    extensions = {k: v for k, v in streamed.extensions.items() if k in ("http_version", "reason_phrase")}
-    return httpx2.Response(
-        streamed.status_code, headers=kept, content=body, request=streamed.request, extensions=extensions
-    )
-
-
-class HubClient:
-    """Sends one GET to the Hub, with retries: the one way zoo's Hugging Face requests go out.
-
-    Both the listing (:class:`HuggingFaceSource`) and ``zoo crawl hf-dates``
-    (:mod:`crawler.sources.huggingface_dates`) send every request through :meth:`get`, on huggingface_hub's
-    shared session (``get_session()``, as the library made it), one attempt at a time:
-
-    * every attempt has a total deadline (``deadline``; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 s)
-      besides ``timeout`` (seconds of silence); ``slow_attempts`` time-outs in a row raise
-      :class:`HubTooSlow`;
-    * a Hub that cannot be reached (refused, DNS, no route, a connection that never opens) is tried
-      again for ``unreachable_after`` seconds, then :class:`HubUnreachable`
-      (``cannot reach <endpoint>: <reason>``);
-    * 408, 429 and 5xx answers and broken connections are asked again, ``max_retries`` times: a 429 after
-      the wait its ``RateLimit`` header (or ``Retry-After``) says plus 1 s, counted on the meter as
-      ``rate_limited`` (a 429 that says neither backs off up to ``rate_window`` and is asked again until
-      that long has been waited, whatever ``max_retries`` says); the others after an exponential backoff
-      (``backoff_base`` doubling up to ``backoff_max``). The last such answer raises huggingface_hub's
-      ``HfHubHTTPError``;
-    * a wait an answer asks for beyond ``max_wait`` (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900 s) raises
-      :class:`~crawler.sources._net.RateWaitTooLong` at once; a body longer than ``max_answer_mb``
-      (``None``: ``$ZOO_MAX_ANSWER_MB``, else 64) raises :class:`~crawler.sources._net.AnswerTooLarge`
-      (read in chunks, never held whole; not asked again);
-    * each attempt carries a :class:`MeteredRequest`, so every request sent is counted on ``meter``.
-
-    Any other answer is returned as it is (the caller decides what a 4xx means). ``follow_redirects``:
-    redirects are followed within an attempt when they stay on the endpoint's scheme, host and port (any
-    other ends the run, nothing sent there), as the listing wants; ``False`` returns them to the caller
-    (``zoo crawl hf-dates``: a 307 is a rename, checked and counted before it is followed). ``stop``: an
-    event that, once set, makes the requests still being retried give up (:class:`ListingClosed`)
-    instead of asking again (a listing closed while its next page was being asked).
-    """
-
-    def __init__(
-        self,
-        endpoint: str,
-        meter: Meter,
-        *,
-        timeout: float = 60.0,
-        deadline: float | None = None,
-        max_retries: int = 8,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
-        follow_redirects: bool = True,
-        stop: threading.Event | None = None,
-        max_wait: float | None = None,
-        max_answer_mb: float | None = None,
-        rate_window: float = RATE_WINDOW,
-    ) -> None:
-        self.endpoint = endpoint
-        self.meter = meter
-        self.timeout = timeout
-        self.deadline = deadline
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
-        self.follow_redirects = follow_redirects
-        self.stop = stop
-        self.max_wait = max_wait
-        self.max_answer_mb = max_answer_mb
-        self.rate_window = rate_window
-
-    def _sleep(self, seconds: float) -> None:
-        """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
-        if self.stop is None:
-            time.sleep(seconds)
-        elif self.stop.wait(seconds):
-            raise ListingClosed("the listing was closed")
-
-    def _attempt(self, url: str, headers: dict[str, str], deadline: float, limit: int) -> httpx2.Response:
-        """One attempt at ``url`` (following same-origin redirects if asked), abandoned after ``deadline``
-        seconds; an answer body longer than ``limit`` bytes fails it (:class:`AnswerTooLarge`)."""
-        timeout = httpx2.Timeout(
-            min(self.timeout, deadline), connect=min(CONNECT_TIMEOUT, self.timeout, deadline)
-        )
-        auth = MeteredRequest(self.meter)
-
-        def send() -> httpx2.Response:
-            target = url
-            for _ in range(MAX_REDIRECTS + 1):
-                response = _fetch(target, headers, auth, timeout, limit)
-                if not (self.follow_redirects and response.has_redirect_location):
-                    return response
-                location = urljoin(target, response.headers["Location"])
-                if not same_origin(location, self.endpoint):
-                    raise SourceError(
-                        f"{self.endpoint} redirected a request to another host ({show_origin(location)}); zoo "
-                        f"sends its requests, and the token, to {show_origin(self.endpoint)} only, so nothing "
-                        "was sent there (if the Hub moved, give its new address with --hf-endpoint)"
-                    )
-                target = location
-            raise SourceError(f"{self.endpoint} redirected {_short(url)} more than {MAX_REDIRECTS} times")
-
-        # past the deadline, closing the shared client drops the connection the attempt is stuck on
-        return call_with_deadline(send, deadline, abandon=lambda _worker: close_session())
-
-    def _backoff(self, n: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2 ** max(0, n - 1))
-
-    def get(
-        self,
-        url: str,
-        headers: dict[str, str],
-        sizes: PageSizes | None = None,
-        notes: list[str] | None = None,
-    ) -> httpx2.Response:
-        """GET ``url`` until an answer comes that is not retried, and return it.
-
-        With ``sizes`` (a listing page), the request's ``limit`` follows it: a page that keeps failing
-        with 504 or time-outs is asked again with a smaller one, and ``notes`` is told of each change.
-        Raises :class:`SourceError` (or huggingface_hub's ``HfHubHTTPError`` for a last 5xx or 429).
-        """
-        deadline = request_deadline(self.deadline)
-        limit = max_answer_bytes(self.max_answer_mb)
-        max_wait = max_rate_wait(self.max_wait)
-        failures = 0  # failed attempts at this page size that count against max_retries
-        slow = 0  # attempts in a row that timed out
-        unreachable_since: float | None = None
-        blind = 0.0  # seconds waited for 429s that said nothing (no RateLimit, no Retry-After)
-        while True:
-            if self.stop is not None and self.stop.is_set():
-                raise ListingClosed("the listing was closed")
-            if sizes is not None:
-                url = _with_limit(url, sizes.size)
-            try:
-                response = self._attempt(url, headers, deadline, limit)
-            except SourceError:
-                raise
-            except (DeadlineExceeded, httpx2.TimeoutException) as exc:
-                if isinstance(exc, httpx2.ConnectTimeout):
-                    unreachable_since = self._unreachable(unreachable_since, "connection timed out", failures)
-                    failures += 1
-                    continue
-                unreachable_since = None
-                slow += 1
-                silent = isinstance(exc, httpx2.TimeoutException)
-                what = (
-                    f"silent for {min(self.timeout, deadline):g} s"
-                    if silent
-                    else f"still incomplete after {deadline:g} s"
-                )
-                if slow >= self.slow_attempts:
-                    raise HubTooSlow(
-                        f"{self.endpoint} gave no complete answer to {slow} requests in a row (the last one "
-                        f"was {what}): the server hangs or sends too slowly; allow more time per request with "
-                        f"--request-deadline or ZOO_REQUEST_DEADLINE{_tried(notes)}"
-                    ) from None
-                if sizes is not None and self._step_down(sizes, notes, what, slow=True):
-                    failures = 0  # a smaller page is a new request, with its own retries
-                    continue
-                wait = self._backoff(slow)
-                log.info("GET %s: %s; retry in %.1f s", _short(url), what, wait)
-                self._sleep(wait)
-                continue
-            except httpx2.TransportError as exc:
-                slow = 0
-                reason = unreachable_reason(exc)
-                if reason is not None:
-                    unreachable_since = self._unreachable(unreachable_since, reason, failures)
-                    failures += 1
-                    continue
-                unreachable_since = None
-                failures += 1
-                if failures > self.max_retries:
-                    raise SourceError(
-                        f"{self.endpoint} broke off {failures} requests in a row for {_short(url)}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from None
-                wait = self._backoff(failures)
-                log.info(
-                    "GET %s: %s: %s; retry %d/%d in %.1f s",
-                    _short(url),
-                    type(exc).__name__,
-                    exc,
-                    failures,
-                    self.max_retries,
-                    wait,
-                )
-                self._sleep(wait)
-                continue
-
-            slow = 0
-            unreachable_since = None
-            status = response.status_code
-            if status not in RETRY_STATUSES:
-                return response
-            if status == 504 and sizes is not None and self._step_down(sizes, notes, "HTTP 504", slow=False):
-                failures = 0
-                continue
-            failures += 1
-            said = _says_wait(response)
-            # a 429 that says nothing is tried for at least one quota window, however few max_retries
-            if failures > self.max_retries and (said or status != 429 or blind >= self.rate_window):
-                try:
-                    hf_raise_for_status(response)
-                except Exception as exc:  # say which page sizes were tried, if any
-                    if notes:
-                        raise SourceError(f"{type(exc).__name__}: {exc}{_tried(notes)}") from None
-                    raise
-                raise SourceError(
-                    f"{self.endpoint} answered HTTP {status} {failures} times for {_short(url)}"
-                )
-            wait = self._wait(response, failures, max_wait)
-            if status == 429 and not said:
-                blind += wait
-            log.info(
-                "GET %s: HTTP %d; retry %d/%d in %.1f s",
-                _short(url),
-                status,
-                failures,
-                self.max_retries,
-                wait,
-            )
-            self._sleep(wait)
-
-    def _wait(self, response: httpx2.Response, failures: int, max_wait: float) -> float:
-        """How long to wait before asking again after a retryable status, or :class:`RateWaitTooLong`
-        when the answer asks for more than ``max_wait`` seconds.
-
-        A 429 says it itself: ``RateLimit`` (``r=0;t=N``: N + 1 s, as huggingface_hub waits), else
-        ``Retry-After`` (+ 1 s). A 429 that says neither (the CDN's, in front of the Hub, sends none)
-        backs off exponentially up to one quota window (``rate_window``). Other statuses wait their
-        ``Retry-After`` (at most 300 s), else the usual backoff."""
-        headers = response.headers
-        raw = headers.get("Retry-After")
-        retry_after = parse_retry_after(raw)
-        if response.status_code == 429:
-            info = parse_ratelimit_headers(headers)
-            if info is not None and info.remaining == 0:
-                check_rate_wait(
-                    info.reset_in_seconds, "RateLimit", headers["RateLimit"], max_wait, self.endpoint
-                )
-                wait = float(info.reset_in_seconds + 1)  # +1 s against rounding, as huggingface_hub does
-            elif retry_after is not None:
-                check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
-                wait = retry_after + 1
-            else:  # doubling from a floor, so a few waits always cover a window: it never spins
-                floor = max(self.backoff_base, self.rate_window / 256)
-                wait = min(self.rate_window, floor * 2 ** max(0, failures - 1))
-            self.meter.waited("rate_limited", wait)
-            return wait
-        if retry_after is not None:
-            check_rate_wait(retry_after, "Retry-After", raw or "", max_wait, self.endpoint)
-            return min(retry_after, 300.0)
-        return self._backoff(failures)
-
-    def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
-        """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
-        now = time.monotonic()
-        since = now if since is None else since
-        wait = self._backoff(failures + 1)
-        if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
-            raise HubUnreachable(f"cannot reach {self.endpoint}: {reason}")
-        log.info("%s: %s; trying again in %.1f s", self.endpoint, reason, wait)
-        self._sleep(wait)
-        return since
-
-    @staticmethod
-    def _step_down(sizes: PageSizes, notes: list[str] | None, why: str, *, slow: bool) -> bool:
-        before = sizes.size
-        if not sizes.failed(slow=slow):
-            return False
-        note = f"page size lowered from {before:,} to {sizes.size:,} ({why})"
-        log.info("listing: %s", note)
-        if notes is not None:
-            notes.append(note)
-        return True
-
-
-def _says_wait(response: httpx2.Response) -> bool:
-    """Whether an answer says how long to wait: ``RateLimit`` with no request left, or ``Retry-After``."""
-    info = parse_ratelimit_headers(response.headers)
-    if info is not None and info.remaining == 0:
-        return True
-    return parse_retry_after(response.headers.get("Retry-After")) is not None
 
 
 class _PageMeter(Meter):
@@ -900,50 +476,29 @@ class HuggingFaceSource(Source):
         endpoint: str | None = None,
         *,
         token: str | bool | None = None,
-        timeout: float = 60.0,
-        page_size: int = PAGE_SIZE,
-        max_retries: int = 8,
-        json_attempts: int = 4,
-        json_retry_wait: float = 1.0,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
+        policy: RetryPolicy = HF_POLICY,
+        timeout: float | None = None,
         deadline: float | None = None,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
+        page_size: int = PAGE_SIZE,
         files: bool | None = None,
-        max_wait: float | None = None,
-        max_answer_mb: float | None = None,
-        rate_window: float = RATE_WINDOW,
         first_bound: int = FIRST_LISTING_BOUND,
     ) -> None:
-        """``files``: list each repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
-        (``0``/``false``/``no``/``off`` turn them off; default on). ``max_wait``, ``max_answer_mb``:
-        the longest wait a server may ask for and the largest answer (``None``: ``$ZOO_MAX_RATE_WAIT``,
-        ``$ZOO_MAX_ANSWER_MB``, read when crawling); ``rate_window``: how long a 429 that says nothing
-        is tried again at least; ``first_bound``: the models a listing may ask for with no complete run
-        before it."""
+        """``policy``: how hard each request is tried (:data:`~crawler.sources._net.HF_POLICY`; tests
+        shrink its waits); ``timeout``, ``deadline``: the command's ``--timeout`` and
+        ``--request-deadline``, laid over the policy's (``None``: the policy's). ``files``: list each
+        repo's file names (``expand=siblings``); ``None`` reads ``$ZOO_HF_FILES``
+        (``0``/``false``/``no``/``off`` turn them off; default on). ``first_bound``: the models a listing
+        may ask for with no complete run before it."""
         self.files = files_enabled() if files is None else files
         self.expand = EXPAND if self.files else [e for e in EXPAND if e != FILES_EXPAND]
         self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.token = token
-        self.timeout = timeout
+        self.policy = policy.limited(timeout, deadline)
         self.page_size = page_size
-        self.max_retries = max_retries
-        self.json_attempts = json_attempts
-        self.json_retry_wait = json_retry_wait
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
-        self.deadline = deadline
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
-        self.max_wait = max_wait
-        self.max_answer_mb = max_answer_mb
-        self.rate_window = rate_window
         self.first_bound = first_bound
         # a bad $ZOO_MAX_RATE_WAIT / $ZOO_MAX_ANSWER_MB is refused now, in one line, before a run begins
-        max_rate_wait(max_wait)
-        max_answer_bytes(max_answer_mb)
+        max_rate_wait(self.policy.max_rate_wait)
+        max_answer_bytes(self.policy.max_answer_mb)
 
     def secrets(self) -> list[str]:
         """Values that must never be stored or printed (the token huggingface_hub would send)."""
@@ -967,21 +522,7 @@ class HuggingFaceSource(Source):
 
     def _client(self, meter: Meter, stop: threading.Event | None = None) -> HubClient:
         """The request helper, with this source's settings, counting on ``meter``."""
-        return HubClient(
-            self.endpoint,
-            meter,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-            slow_attempts=self.slow_attempts,
-            unreachable_after=self.unreachable_after,
-            stop=stop,
-            max_wait=self.max_wait,
-            max_answer_mb=self.max_answer_mb,
-            rate_window=self.rate_window,
-        )
+        return HubClient(self.endpoint, meter, self.policy, stop=stop)
 
     def _ask(
         self,
@@ -999,7 +540,7 @@ class HuggingFaceSource(Source):
         hf_raise_for_status(response)
         if response.status_code != 200:
             raise SourceError(
-                f"{self.endpoint} answered {_short(str(response.url))} with HTTP {response.status_code}, "
+                f"{self.endpoint} answered {shorten(str(response.url))} with HTTP {response.status_code}, "
                 "not a page"
             )
         return _Answer(url, response, time.monotonic(), meter, notes)
@@ -1008,7 +549,7 @@ class HuggingFaceSource(Source):
         self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
     ) -> _Answer:
         """The next page: paced by the ``RateLimit`` of the last answer (:func:`pace`), then asked."""
-        pace(previous.response, previous.received, self.meter, stop, max_wait=self.max_wait)
+        pace(previous.response, previous.received, self.meter, stop, max_wait=self.policy.max_rate_wait)
         return self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
 
     def _read(
@@ -1033,16 +574,16 @@ class HuggingFaceSource(Source):
                 return parse(answer.response.content), answer
             except ValueError as exc:  # json's and orjson's JSONDecodeError are ValueErrors
                 failures += 1
-                url = _short(str(answer.response.url))
-                if failures >= self.json_attempts:
+                url = shorten(str(answer.response.url))
+                if failures >= self.policy.json_attempts:
                     raise SourceError(
                         f"the Hub sent a body that is not valid JSON {failures} times in a row for {url}: {exc}"
                     ) from None
                 log.info("GET %s: a body that is not valid JSON; asking again", url)
-                time.sleep(self.json_retry_wait * failures)
+                time.sleep(self.policy.json_retry_wait * failures)
                 later = ahead.wait() if ahead is not None else None
                 if later is not None:
-                    pace(later.response, later.received, self.meter, stop, max_wait=self.max_wait)
+                    pace(later.response, later.received, self.meter, stop, max_wait=self.policy.max_rate_wait)
                 answer = self._ask(answer.url, headers, sizes, answer.meter, answer.notes, stop)
 
     # -- the listing
@@ -1057,11 +598,18 @@ class HuggingFaceSource(Source):
                 "give that endpoint with --hf-endpoint to finish it, or start afresh with --restart"
             )
         url = checkpoint or self.first_url()
-        sizes = PageSizes(self.page_size, _limit(checkpoint) if checkpoint else None)
-        followed = {_cursor(checkpoint)} if checkpoint else set()
+        sizes = PageSizes(self.page_size, page_limit(checkpoint) if checkpoint else None)
+        paging = LinkPages(
+            self.endpoint,
+            url,
+            resumed=checkpoint is not None,
+            key=page_cursor,
+            repeated=_repeated_cursor,
+            elsewhere=lambda link: _link_elsewhere(link, self.endpoint),
+        )
         reader = PageReader(HUB, PLACEHOLDER_CREATED_AT)
         try:
-            yield from self._listing(url, headers, sizes, followed, reader)
+            yield from self._listing(url, headers, sizes, paging, reader)
         finally:
             reader.close()
 
@@ -1070,7 +618,7 @@ class HuggingFaceSource(Source):
         url: str,
         headers: dict[str, str],
         sizes: PageSizes,
-        followed: set[str],
+        paging: LinkPages,
         reader: PageReader,
     ) -> Iterator[Page]:
         """The pages from ``url`` on. With ``read_ahead``, the request for page *n+1* goes out (after
@@ -1094,7 +642,7 @@ class HuggingFaceSource(Source):
                 next_url: str | None = None
                 refused: SourceError | None = None  # raised once the body was read, as it always was
                 try:
-                    next_url, announced = self._next_page(answer, sizes, followed, announced, asked, pages)
+                    next_url, announced = self._next_page(answer, sizes, paging, announced, asked, pages)
                 except SourceError as exc:
                     refused = exc
                 ahead = None
@@ -1103,7 +651,7 @@ class HuggingFaceSource(Source):
                 data, answer = self._read(answer, headers, sizes, parse, ahead, stop)
                 if not isinstance(data, (list, pa.Table)):
                     raise SourceError(
-                        f"the Hub answered {_short(answer.url)} with a {type(data).__name__}, not a list of "
+                        f"the Hub answered {shorten(answer.url)} with a {type(data).__name__}, not a list of "
                         "models"
                     )
                 if refused is not None:
@@ -1129,7 +677,7 @@ class HuggingFaceSource(Source):
         self,
         answer: _Answer,
         sizes: PageSizes,
-        followed: set[str],
+        paging: LinkPages,
         announced: int | None,
         asked: int,
         pages: int,
@@ -1137,15 +685,14 @@ class HuggingFaceSource(Source):
         """The next page's URL from an answer's headers (``None``: the last page), checked, at the size the
         next request will ask, and the total the Hub announced so far."""
         response = answer.response
-        next_url = response.links.get("next", {}).get("url")
+        next_url = paging.follow(str(response.url), response.links.get("next", {}).get("url"))
         if next_url is not None:
-            next_url = self._next(str(response.url), next_url, followed)
             if sizes.succeeded():
                 answer.notes.append(
                     f"page size raised back to {sizes.size:,} after {sizes.up_after:,} good pages"
                 )
-            if sizes.size != self.page_size or _limit(next_url) is not None:
-                next_url = _with_limit(next_url, sizes.size)  # the size the next request will ask
+            if sizes.size != self.page_size or page_limit(next_url) is not None:
+                next_url = with_limit(next_url, sizes.size)  # the size the next request will ask
         total = _int_header(response.headers.get("X-Total-Count"))
         if total is not None:
             announced = max(total, announced or 0)
@@ -1174,22 +721,19 @@ class HuggingFaceSource(Source):
             )
         return next_url, announced
 
-    def _next(self, current: str, link: str, followed: set[str]) -> str:
-        """The next page's URL from a ``Link`` header: on the endpoint's origin, and not seen before."""
-        next_url = urljoin(current, link)  # the Hub sends it absolute; this only guards odd servers
-        if not same_origin(next_url, self.endpoint):
-            raise SourceError(
-                f"the Hub's next-page link points to another host ({show_origin(next_url)}); zoo follows "
-                f"links on {show_origin(self.endpoint)} only, so nothing was sent there and the crawl stopped"
-            )
-        cursor = _cursor(next_url)
-        if cursor in followed:
-            raise ListingLoop(
-                f"the Hub's next-page link repeats a cursor this run already followed ({_short(cursor, 60)}): "
-                "stopped instead of going round in circles; the next crawl resumes from the last saved page"
-            )
-        followed.add(cursor)
-        return next_url
+
+def _link_elsewhere(url: str, endpoint: str) -> SourceError:
+    return SourceError(
+        f"the Hub's next-page link points to another host ({show_origin(url)}); zoo follows links on "
+        f"{show_origin(endpoint)} only, so nothing was sent there and the crawl stopped"
+    )
+
+
+def _repeated_cursor(cursor: str) -> ListingLoop:
+    return ListingLoop(
+        f"the Hub's next-page link repeats a cursor this run already followed ({shorten(cursor, 60)}): "
+        "stopped instead of going round in circles; the next crawl resumes from the last saved page"
+    )
 
 
 def token_secrets(token: str | bool | None) -> list[str]:
@@ -1197,43 +741,6 @@ def token_secrets(token: str | bool | None) -> list[str]:
     as a list of secrets for the runner to scrub."""
     value = token if isinstance(token, str) else (get_token() if token is not False else None)
     return [value] if value else []
-
-
-def pace(
-    response: httpx2.Response,
-    received: float,
-    meter: Meter,
-    stop: threading.Event | None = None,
-    *,
-    max_wait: float | None = None,
-) -> None:
-    """Wait when the Hub says the quota window has no request left, instead of provoking a 429.
-
-    This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
-    it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
-    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
-    an event that ends the wait (raising :class:`ListingClosed`) once set. A reset further away than
-    ``max_wait`` seconds (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900) raises :class:`RateWaitTooLong`
-    instead of waiting.
-    """
-    info = parse_ratelimit_headers(response.headers)
-    if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
-        return
-    limit = max_rate_wait(max_wait)
-    check_rate_wait(
-        info.reset_in_seconds,
-        "RateLimit",
-        response.headers["RateLimit"],
-        limit,
-        show_origin(str(response.url)),
-    )
-    # t counts from when the answer arrived; parsing and storing the page already took some of it
-    wait = min(float(info.reset_in_seconds), max(0.0, info.reset_in_seconds - (time.monotonic() - received)))
-    meter.waited("paced", wait)
-    if stop is None:
-        time.sleep(wait)
-    elif stop.wait(wait):
-        raise ListingClosed("the listing was closed")
 
 
 def _int_header(value: str | None) -> int | None:

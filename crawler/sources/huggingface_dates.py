@@ -74,7 +74,7 @@ the run, with one line; so does a 5xx that outlasts the retries. A failed run re
 saved page the next time.
 
 HTTP: every request goes through the listing's request helper,
-:class:`crawler.sources.huggingface.HubClient`, on huggingface_hub's shared session: 429s waited out as
+:class:`crawler.sources._client.HubClient`, on huggingface_hub's shared session: 429s waited out as
 ``RateLimit`` says (and counted on the run's meter as ``rate_limited``), 5xx, 408 and broken connections
 retried with backoff, a total deadline per attempt (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``,
 60 s; 4 time-outs in a row fail the run), a Hub that cannot be reached failing the run within 30 s
@@ -82,7 +82,7 @@ retried with backoff, a total deadline per attempt (``--request-deadline`` / ``Z
 asked to return redirects and 4xx answers instead of following or raising them, because here a redirect
 is information (a rename, checked before it is followed: its ``Location`` is relative and keeps the
 query, so it is resolved against the URL asked) and a 401 or 404 says what became of the repo.
-:func:`crawler.sources.huggingface.pace` runs before every request after an answer that said
+:func:`crawler.sources._client.pace` runs before every request after an answer that said
 ``RateLimit: r=0`` (the wait for the window's reset instead of a 429). An endpoint with a user name or
 password in it is refused, as the listing refuses it.
 """
@@ -92,20 +92,23 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx2
 import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
-from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
+from ._client import HubClient, pace
+from ._net import HF_POLICY, RetryPolicy, check_endpoint, same_origin
+from ._options import HTTP_OPTIONS
+from ._paging import LinkPages, PageNumbers
 from .base import Source, SourceError
 from .huggingface import HUB as LISTING_HUB
-from .huggingface import PLACEHOLDER_LATEST, HubClient, pace, resolve_endpoint, token_secrets
+from .huggingface import PLACEHOLDER_LATEST, resolve_endpoint, token_secrets
 from .records import PLAUSIBLE_SINCE, Page, in_utc
 from .registry import Hub, Option, register
 
@@ -113,6 +116,8 @@ HUB = "huggingface-dates"
 TABLE = "hf_first_commits"
 #: commits per request: the Hub's maximum, so one request holds the whole history of almost every repo
 COMMITS_LIMIT = 1000
+#: how hard each request is tried: the listing's policy, with a body that is not JSON asked 3 times in all
+DATES_POLICY = replace(HF_POLICY, json_attempts=3)
 #: models per saved page: a kill loses little, and a page is still one short transaction
 PAGE_MODELS = 25
 #: what the Hub titles the commit it makes when it creates a repo
@@ -144,13 +149,6 @@ def nightly_budget() -> int:
     if value < 0:
         raise ValueError(f"ZOO_HF_DATES_BUDGET must be 0 or more, not {value}")
     return value
-
-
-def _with_page(url: str, page: int) -> str:
-    """``url`` with the query parameter ``p`` set to ``page`` (``limit`` and the rest kept)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "p"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("p", str(page))])))
 
 
 def _origin(url: str) -> str:
@@ -218,31 +216,18 @@ class HuggingFaceDatesSource(Source):
         *,
         max_requests: int | None = None,
         token: str | bool | None = None,
-        timeout: float = 60.0,
-        page_models: int = PAGE_MODELS,
-        max_retries: int = 8,
-        json_attempts: int = 3,
-        json_retry_wait: float = 1.0,
-        backoff_base: float = 1.0,
-        backoff_max: float = 30.0,
+        policy: RetryPolicy = DATES_POLICY,
+        timeout: float | None = None,
         deadline: float | None = None,
-        slow_attempts: int = SLOW_ATTEMPTS,
-        unreachable_after: float = UNREACHABLE_SECONDS,
+        page_models: int = PAGE_MODELS,
     ) -> None:
+        """``policy``: how hard each request is tried (:data:`DATES_POLICY`; tests shrink its waits);
+        ``timeout``, ``deadline``: the command's ``--timeout`` and ``--request-deadline``, laid over it."""
         self.endpoint = check_endpoint(resolve_endpoint(endpoint), "--hf-endpoint")
         self.max_requests = max_requests
         self.token = token
-        self.timeout = timeout
+        self.policy = policy.limited(timeout, deadline)
         self.page_models = page_models
-        self.max_retries = max_retries
-        self.json_attempts = json_attempts
-        self.json_retry_wait = json_retry_wait
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        #: total seconds per attempt; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60 (read when crawling)
-        self.deadline = deadline
-        self.slow_attempts = slow_attempts
-        self.unreachable_after = unreachable_after
         self.tally = Tally()
         self._last: tuple[httpx2.Response, float] | None = None  # the latest answer, for pacing
         self._headers: dict[str, str] = {}
@@ -319,27 +304,20 @@ class HuggingFaceDatesSource(Source):
             response, items, url = self._get(url, repo_id, warnings)
             total = self._total(response, len(items))
             if total is not None and total > len(items) > 0:  # the first commit is on the last page
-                # pages hold `limit` commits (a server that caps them lower still pages evenly); integer
-                # arithmetic: the total is bounded, but a float of a huge one would overflow
-                page = -(-total // len(items)) - 1
-                response, items, url = self._get(_with_page(url, page), repo_id, warnings)
+                # pages hold `limit` commits (a server that caps them lower still pages evenly)
+                numbers = PageNumbers("p")
+                last = numbers.last(total, len(items))
+                response, items, url = self._get(numbers.url(url, last), repo_id, warnings)
             elif total is None:  # no total: the Link pages, to the end
-                for _ in range(MAX_PAGES):
-                    link = response.links.get("next", {}).get("url")
-                    if link is None:
-                        break
-                    target = urljoin(url, link)
-                    if not same_origin(target, self.endpoint):
-                        self.tally.refused += 1
-                        raise _Unsettled(
-                            f"the next page's Link leads to {_origin(target)}, not {self.endpoint}"
-                        )
+                links = LinkPages(
+                    self.endpoint,
+                    url,
+                    elsewhere=self._link_elsewhere,
+                    max_pages=MAX_PAGES,
+                    too_many=self._too_many_pages,
+                )
+                while (target := links.follow(url, response.links.get("next", {}).get("url"))) is not None:
                     response, items, url = self._get(target, repo_id, warnings)
-                else:
-                    self.tally.other += 1
-                    raise _Unsettled(
-                        f"no total and more than {MAX_PAGES} pages of commits: not dated tonight"
-                    )
             try:
                 oldest = _oldest(items)
             except _Unsettled:  # no commit, or not one that can be read: an odd answer
@@ -391,6 +369,14 @@ class HuggingFaceDatesSource(Source):
             "dated_at": _iso(datetime.now(timezone.utc)),
         }
 
+    def _link_elsewhere(self, target: str) -> _Unsettled:
+        self.tally.refused += 1
+        return _Unsettled(f"the next page's Link leads to {_origin(target)}, not {self.endpoint}")
+
+    def _too_many_pages(self, pages: str) -> _Unsettled:
+        self.tally.other += 1
+        return _Unsettled(f"no total and more than {MAX_PAGES} pages of commits: not dated tonight")
+
     def _total(self, response: httpx2.Response, items: int) -> int | None:
         """The answer's ``X-Total-Count`` (None when it has none); raises :class:`_Unsettled` for one that
         is not a plausible number of commits of the page it came with (counted as an odd answer)."""
@@ -425,18 +411,7 @@ class HuggingFaceDatesSource(Source):
     def _client(self) -> HubClient:
         """The listing's request helper, with this source's settings and the run's meter; redirects and
         4xx answers come back to :meth:`_get`."""
-        return HubClient(
-            self.endpoint,
-            self.meter,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-            slow_attempts=self.slow_attempts,
-            unreachable_after=self.unreachable_after,
-            follow_redirects=False,
-        )
+        return HubClient(self.endpoint, self.meter, self.policy, follow_redirects=False)
 
     def _get(self, url: str, repo_id: str, warnings: list[str]) -> tuple[httpx2.Response, list[Any], str]:
         """One page of commits: (the answer, its items, the URL that answered, after redirects).
@@ -496,12 +471,12 @@ class HuggingFaceDatesSource(Source):
                 data = orjson.loads(response.content)
             except ValueError:  # a truncated body: no HTTP-level retry sees it
                 bad_bodies += 1
-                if bad_bodies >= self.json_attempts:
+                if bad_bodies >= self.policy.json_attempts:
                     self.tally.other += 1
                     raise _Unsettled(
                         f"the Hub sent a body that is not valid JSON {bad_bodies} times: not dated tonight"
                     ) from None
-                time.sleep(self.json_retry_wait * bad_bodies)
+                time.sleep(self.policy.json_retry_wait * bad_bodies)
                 continue
             if not isinstance(data, list):
                 self.tally.other += 1

@@ -57,7 +57,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ._net import HTTP_OPTIONS, HttpStatusError, RetryPolicy, check_endpoint
+from ._net import HttpStatusError, RetryPolicy, check_endpoint
+from ._options import HTTP_OPTIONS
+from ._paging import CursorPages
 from .base import Meter, NotConfigured, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -808,26 +810,23 @@ class KaggleSource(Source):
                 instances = data.get("instances") or []
                 return instances if isinstance(instances, list) else []
             out: list[Any] = []
-            token = ""
-            seen: set[str] = set()
+            paging = CursorPages(
+                repeated=lambda t: KaggleError(f"ListModelInstances for {ref} repeated the page token {t!r}")
+            )
             while True:
                 body = {
                     "ownerSlug": owner,
                     "modelSlug": slug,
                     "pageSize": self.instance_page_size,
-                    "pageToken": token,
+                    "pageToken": paging.next or "",
                 }
                 data = self._call("POST", LIST_INSTANCES_PATH, counter, json_body=body)
                 instances = data.get("instances") or []
                 if not isinstance(instances, list):
                     raise KaggleError(f"ListModelInstances for {ref} sent instances that are not a list")
                 out.extend(instances)
-                token = data.get("nextPageToken") or ""
-                if not token:
+                if paging.update(data.get("nextPageToken") or None) is None:
                     return out
-                if token in seen:
-                    raise KaggleError(f"ListModelInstances for {ref} repeated the page token {token!r}")
-                seen.add(token)
         except HttpStatusError as exc:
             if exc.status == 404:
                 warnings.append(
@@ -863,8 +862,11 @@ class KaggleSource(Source):
             ) from None
 
     def _pages(self, checkpoint: str | None, counter: Meter) -> Iterator[Page]:
-        token = checkpoint or ""
-        seen_tokens: set[str] = {token} if token else set()
+        paging = CursorPages(
+            checkpoint or None,
+            repeated=lambda t: KaggleError(f"Kaggle's model listing repeated the page token {t!r}"),
+        )
+        token = paging.next or ""
         seen_keys: set[str] = set()
         pages = 0  # pages listed in this session
         widest = 1  # the most models one page held: the server's real page size, or less
@@ -931,12 +933,10 @@ class KaggleSource(Source):
                 total_hint=total,
                 notes=notes,
             )
-            if next_token is None:
+            # the page is saved first; a token given again then stops the listing
+            if paging.update(next_token) is None:
                 return
-            if next_token in seen_tokens:
-                raise KaggleError(f"Kaggle's model listing repeated the page token {next_token!r}")
-            seen_tokens.add(next_token)
-            token = next_token
+            token = paging.next or ""
 
 
 def _source(

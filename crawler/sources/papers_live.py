@@ -57,7 +57,8 @@ import requests
 import yaml
 
 from ._http import make_session, request_json, request_text
-from ._net import HTTP_OPTIONS, HttpStatusError, RetryPolicy, check_endpoint
+from ._net import HttpStatusError, RetryPolicy, check_endpoint
+from ._options import HTTP_OPTIONS
 from .base import NotConfigured, Source, SourceError
 from .records import Page
 from .registry import Hub, Option, register

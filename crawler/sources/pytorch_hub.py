@@ -46,6 +46,7 @@ import yaml
 
 from . import _git
 from ._net import DEADLINE_ENV, HttpError, HttpUnreachable, RetryPolicy
+from ._options import catalog_options
 from .base import Meter, Source
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -357,24 +358,27 @@ def hubconf_entrypoints(source: str) -> list[Entrypoint]:
     return list(found.values())
 
 
+#: How hard a ``hubconf.py`` download is tried: 4 attempts, backoff from 0.5 s up to 10 s, 30 s of silence.
+HUBCONF_POLICY = RetryPolicy(max_attempts=4, backoff_base=0.5, backoff_max=10.0, timeout=30.0)
+
+
 class HubconfFetcher:
     """Downloads ``<raw_base>/<owner>/<repo>/<ref>/hubconf.py`` through the shared HTTP layer (retries,
-    time-outs, User-Agent); every attempt is counted on ``meter``."""
+    time-outs, User-Agent) under ``policy``, with the command's ``timeout`` and ``deadline`` laid over
+    it (``None``: the policy's); every attempt is counted on ``meter``."""
 
     def __init__(
         self,
         raw_base: str = DEFAULT_RAW_BASE,
         *,
-        timeout: float = 30.0,
-        attempts: int = 4,
+        policy: RetryPolicy = HUBCONF_POLICY,
+        timeout: float | None = None,
         token: str | None = None,
         meter: Meter | None = None,
         deadline: float | None = None,
     ) -> None:
         self.raw_base = raw_base.rstrip("/")
-        self.policy = RetryPolicy(
-            max_attempts=attempts, backoff_base=0.5, backoff_max=10.0, timeout=timeout, deadline=deadline
-        )
+        self.policy = policy.limited(timeout, deadline)
         self.meter = meter or Meter()
         from ._http import make_session  # requests and tenacity: loaded when first used
 
@@ -577,7 +581,7 @@ by parsing it, an approximation of torch.hub.list(), and reported apart from ent
 
 Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
         options=(
-            *_git.catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
+            *catalog_options("ZOO_PYTORCH_HUB_REPO", DEFAULT_REPO, "~/src/hub"),
             Option(
                 "--entrypoints",
                 "entrypoints",

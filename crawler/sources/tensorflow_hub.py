@@ -56,6 +56,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import _git
+from ._options import catalog_options
 from .base import Source
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -582,7 +583,7 @@ other publishers until they moved on 2020-10-07) holds a model earlier, that dat
 
 Example: zoo crawl tf-hub --db zoo.duckdb --cache-dir ~/.cache/zoo""",
         options=(
-            *_git.catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
+            *catalog_options("ZOO_TF_HUB_REPO", DEFAULT_REPO, "~/src/tfhub.dev"),
             Option(
                 "--history-repo",
                 "history_repo",
