@@ -1,8 +1,15 @@
-"""Shared fixtures: a fake Hub on 127.0.0.1 and a fresh database path per test."""
+"""Shared fixtures: a fake Hub on 127.0.0.1 and a fresh, migrated, empty database per test.
+
+Migrating a new database costs about a second of CPU (DuckDB binds every view), so each test process
+migrates one template database once and every ``db`` is a byte copy of it: the same state a first
+``zoo crawl`` makes (``tests/test_template_db.py`` checks that). A test that needs the path of a database
+that does not exist yet uses ``new_db``.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,9 +49,35 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ZOO_LOCK_WAIT", "10")
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database migrated by ``store.connect``, once per test process (each xdist worker has its own)."""
+    from crawler import store
+
+    path = tmp_path_factory.mktemp("template") / "zoo.duckdb"
+    store.connect(str(path)).close()
+    return path
+
+
+def copy_template(template: Path, target: Path) -> None:
+    """Copy the closed template database (and its write-ahead log, if DuckDB left one) to ``target``."""
+    shutil.copyfile(template, target)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def new_db(tmp_path: Path) -> str:
+    """The path of a database that does not exist yet."""
     return str(tmp_path / "zoo.duckdb")
+
+
+@pytest.fixture
+def db(new_db: str, template_db: Path) -> str:
+    """A fresh, migrated, empty database of this test (a copy of the template)."""
+    copy_template(template_db, Path(new_db))
+    return new_db
 
 
 @pytest.fixture

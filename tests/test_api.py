@@ -20,6 +20,9 @@ from crawler.store import StoreError, connect
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
 
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("api")
+
 runner = CliRunner()
 
 

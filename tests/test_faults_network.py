@@ -22,6 +22,9 @@ from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("faults_network")
+
 # ---------------------------------------------------------------------------------------- 429 storms
 
 STORM_PAGES = 12

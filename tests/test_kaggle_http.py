@@ -23,6 +23,9 @@ from crawler.sources._http import (
 from crawler.sources.base import Meter
 from tests.fakes.kaggle import LIST_MODELS, FakeKaggle, make_kaggle_models
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("kaggle_http")
+
 BODY = {"pageSize": 5, "pageToken": "", "sortBy": "", "search": "", "owner": ""}
 
 

@@ -16,6 +16,9 @@ from crawler.store import connect
 from tests.test_api import small_db  # noqa: F401 (a fixture)
 from tests.test_report_support import demo_database
 
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("report")
+
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 
