@@ -19,6 +19,7 @@ import pytest
 # leave this machine during tests.
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
+from tests.clock import VirtualClock
 from tests.fakes.hub import FakeHub, make_models
 
 
@@ -47,6 +48,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ZOO_LOCK_WAIT", "10")
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    """Virtual time for the network code's waits (see ``tests/clock.py``)."""
+    from crawler.sources import _clock
+
+    virtual = VirtualClock()
+    monkeypatch.setattr(_clock, "clock", virtual)
+    return virtual
 
 
 @pytest.fixture(scope="session")

@@ -182,31 +182,33 @@ def test_5xx_and_truncated_bodies_are_retried(hub_models, db):
     assert_matches(db, hub_models)
 
 
-def test_quota_is_paced_without_provoking_429(db):
-    """When a response says the window has no request left, the next one waits for the reset."""
+def test_quota_is_paced_without_provoking_429(db, clock):
+    """When a response says the window has no request left, the next one waits for the reset (in virtual
+    time, which the fake's quota window shares)."""
     models = make_models(6000, seed=11)
     faults = Faults(quota=(3, 2))
     with FakeHub(models, faults=faults) as hub:
-        started = time.monotonic()
+        hub.clock = clock.monotonic
+        started = clock.monotonic()
         result = crawl(fast_source(hub.url), db)
-        elapsed = time.monotonic() - started
+        elapsed = clock.monotonic() - started
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
     assert statuses.count(429) == 0 and len(statuses) == 6
     assert elapsed >= 2.0  # 6 requests at 3 per 2 s window: it waited for the second window
+    assert len(clock.waits) == 1 and 0 < clock.waits[0] <= 2.0  # one wait, for the rest of the window
     assert len(stored(db)) == 6000
 
 
-def test_429_waits_as_the_ratelimit_header_says(hub_models, db):
-    faults = Faults(status_next=[429, 429])
+def test_429_waits_as_the_ratelimit_header_says(hub_models, db, clock):
+    faults = Faults(status_next=[429, 429])  # each says RateLimit r=0;t=1
     with FakeHub(hub_models, faults=faults) as hub:
-        started = time.monotonic()
+        hub.clock = clock.monotonic
         result = crawl(fast_source(hub.url), db)
-        elapsed = time.monotonic() - started
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
     assert statuses[:3] == [429, 429, 200]  # one retry per 429, after the wait: no stacked loops
-    assert elapsed >= 2 * 2.0  # huggingface_hub waits t + 1 s after each 429
+    assert clock.waits == [2.0, 2.0]  # huggingface_hub waits t + 1 s after each 429
     assert result.counters.requests == len(statuses)
     assert len(stored(db)) == len(hub_models)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +38,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
+from . import _clock
 from ._net import (  # the errors and the policy live there, light to import; named here as always
     DeadlineExceeded,
     HttpError,
@@ -193,7 +193,7 @@ def request_json(
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     params: Mapping[str, Any] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = _clock.sleep,
 ) -> Any:
     """Send one request under ``policy`` and return the decoded JSON body.
 
@@ -219,7 +219,7 @@ def request_text(
     policy: RetryPolicy | None = None,
     counter: Meter | None = None,
     headers: Mapping[str, str] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = _clock.sleep,
 ) -> str | None:
     """GET a text file under ``policy``: its text (undecodable bytes replaced), or ``None`` for a 404.
 
@@ -306,7 +306,7 @@ def _send(
             if reason is not None:
                 slow = 0
                 if unreachable_since is None:
-                    unreachable_since = time.monotonic()
+                    unreachable_since = _clock.monotonic()
                 raise _Unreachable(reason, type(exc).__name__) from None
             unreachable_since = None
             slow = slow + 1 if isinstance(exc, requests.Timeout) else 0
@@ -337,7 +337,7 @@ def _send(
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, _Unreachable) and unreachable_since is not None:
             # give up now if the next attempt could not be over within the time an unreachable server gets
-            spent = time.monotonic() - unreachable_since
+            spent = _clock.monotonic() - unreachable_since
             return spent + retry_state.upcoming_sleep + connect_timeout > policy.unreachable_after
         if isinstance(exc, DeadlineExceeded | requests.Timeout) and slow >= policy.slow_attempts:
             return True

@@ -45,7 +45,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +64,7 @@ from huggingface_hub.utils import (
 )
 
 from .. import __version__
+from . import _clock
 from ._hf_pages import PageReader
 from ._net import (
     HTTP_OPTIONS,
@@ -307,8 +307,8 @@ class HubClient:
     def _sleep(self, seconds: float) -> None:
         """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
         if self.stop is None:
-            time.sleep(seconds)
-        elif self.stop.wait(seconds):
+            _clock.sleep(seconds)
+        elif _clock.wait(self.stop, seconds):
             raise ListingClosed("the listing was closed")
 
     def _attempt(self, url: str, headers: dict[str, str], deadline: float) -> httpx2.Response:
@@ -468,7 +468,7 @@ class HubClient:
 
     def _unreachable(self, since: float | None, reason: str, failures: int) -> float:
         """Wait before trying an unreachable Hub again, or fail once ``unreachable_after`` is used up."""
-        now = time.monotonic()
+        now = _clock.monotonic()
         since = now if since is None else since
         wait = self._backoff(failures + 1)
         if now - since + wait + min(CONNECT_TIMEOUT, self.timeout) > self.unreachable_after:
@@ -870,7 +870,7 @@ class HuggingFaceSource(Source):
                 f"{self.endpoint} answered {_short(str(response.url))} with HTTP {response.status_code}, "
                 "not a page"
             )
-        return _Answer(url, response, time.monotonic(), meter, notes)
+        return _Answer(url, response, _clock.monotonic(), meter, notes)
 
     def _ask_next(
         self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
@@ -907,7 +907,7 @@ class HuggingFaceSource(Source):
                         f"the Hub sent a body that is not valid JSON {failures} times in a row for {url}: {exc}"
                     ) from None
                 log.info("GET %s: a body that is not valid JSON; asking again", url)
-                time.sleep(self.json_retry_wait * failures)
+                _clock.sleep(self.json_retry_wait * failures)
                 later = ahead.wait() if ahead is not None else None
                 if later is not None:
                     pace(later.response, later.received, self.meter, stop)
@@ -1057,18 +1057,18 @@ def pace(
 
     This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
     it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
-    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
+    ``_clock.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
     an event that ends the wait (raising :class:`ListingClosed`) once set.
     """
     info = parse_ratelimit_headers(response.headers)
     if info is None or info.remaining > 0 or info.reset_in_seconds <= 0:
         return
     # t counts from when the answer arrived; parsing and storing the page already took some of it
-    wait = max(0.0, info.reset_in_seconds - (time.monotonic() - received))
+    wait = max(0.0, info.reset_in_seconds - (_clock.monotonic() - received))
     meter.waited("paced", wait)
     if stop is None:
-        time.sleep(wait)
-    elif stop.wait(wait):
+        _clock.sleep(wait)
+    elif _clock.wait(stop, wait):
         raise ListingClosed("the listing was closed")
 
 

@@ -72,7 +72,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -84,6 +83,7 @@ import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
+from . import _clock
 from ._net import HTTP_OPTIONS, SLOW_ATTEMPTS, UNREACHABLE_SECONDS, check_endpoint, same_origin
 from .base import Source
 from .huggingface import HUB as LISTING_HUB
@@ -372,7 +372,7 @@ class HuggingFaceDatesSource(Source):
         while True:
             self._before_request()
             response = client.get(url, self._headers)
-            self._last = (response, time.monotonic())
+            self._last = (response, _clock.monotonic())
             status = response.status_code
             if status in _REDIRECTS:
                 target = urljoin(url, response.headers.get("location", ""))
@@ -421,7 +421,7 @@ class HuggingFaceDatesSource(Source):
                     raise _Unsettled(
                         f"the Hub sent a body that is not valid JSON {bad_bodies} times: not dated tonight"
                     ) from None
-                time.sleep(self.json_retry_wait * bad_bodies)
+                _clock.sleep(self.json_retry_wait * bad_bodies)
                 continue
             if not isinstance(data, list):
                 self.tally.other += 1
