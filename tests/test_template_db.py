@@ -11,10 +11,18 @@ from crawler import store
 
 
 def state(path: str) -> dict[str, Any]:
-    """Everything a database holds: its objects with their definitions, and every table's rows (the time a
-    migration was applied aside: it differs by when the database was made)."""
+    """Everything the database file at ``path`` holds (see :func:`con_state`)."""
     con = duckdb.connect(path, read_only=True)
     try:
+        return con_state(con)
+    finally:
+        con.close()
+
+
+def con_state(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Everything a connection's database holds: its objects with their definitions, and every table's rows
+    (the time a migration was applied aside: it differs by when the database was made)."""
+    if True:
         out: dict[str, Any] = {}
         for kind, query in {
             "tables": "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database()",
@@ -40,8 +48,6 @@ def state(path: str) -> dict[str, Any]:
             rows = con.execute(f'SELECT {", ".join(columns)} FROM "{table}"').fetchall()
             out[f"rows of {table}"] = sorted(map(repr, rows))
         return out
-    finally:
-        con.close()
 
 
 def test_the_copy_is_the_state_migrating_gives(db: str, tmp_path: Path) -> None:
