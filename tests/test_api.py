@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -32,10 +31,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def small_db(tmp_path: Path) -> str:
+def small_db(db: str) -> str:
     """HF: 3 PyTorch-only of 2023, 2 legacy PyTorch-only, 1 TF-only, 1 both; PyTorch Hub: 2; TF Hub: a
     failed crawl; Kaggle: never crawled."""
-    db = str(tmp_path / "zoo.duckdb")
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")

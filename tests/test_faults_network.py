@@ -180,7 +180,8 @@ def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> 
     retry = seen[HANG_AT + 1]
     assert retry.page == hung.page
     assert TIMEOUT <= retry.arrived - hung.arrived < HANG_SECONDS
-    assert elapsed < 30
+    # bounded (about 10 s on an idle machine; a crawl that never gave up would run on): room for a busy one
+    assert elapsed < 120
 
     # every page stored once, and nothing else: the same rows as the clean crawl
     assert sorted(s.page for s in good) == sorted({s.page for s in good}) and len(good) == n_pages

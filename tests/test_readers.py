@@ -198,7 +198,9 @@ def test_a_crawl_that_cannot_merge_ends_failed_and_the_next_one_merges_it(
 
 def test_a_crawl_that_starts_while_a_reader_has_the_file_waits_for_it(hub: RecordingHub, db: str) -> None:
     crawled(hub, db)
-    reader = spawn_zoo("sql", ENDLESS, "--timeout", "4", "--db", db)
+    # the reader holds the file for 12 s: long enough for the crawl's process to start and find it held
+    # even on a busy machine, where starting one can take several seconds
+    reader = spawn_zoo("sql", ENDLESS, "--timeout", "12", "--db", db)
     try:
         wait_open(reader.pid, db)
         done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=zoo_env(ZOO_MERGE_WAIT="60"))

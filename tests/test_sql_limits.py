@@ -12,7 +12,6 @@ import duckdb
 import psutil
 import pytest
 
-from crawler.store import connect
 from tests.fakes.faults import has_traceback, spawn_zoo, zoo, zoo_env
 
 ENDLESS = "select sum(hash(i)) from range(10000000000000) t(i)"
@@ -22,10 +21,8 @@ BIG_ANSWER = "3000000,9999996953040128728"
 
 
 @pytest.fixture
-def zoo_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "zoo.duckdb")
-    connect(db).close()
-    return db
+def zoo_db(db: str) -> str:
+    return db  # a new zoo database (a copy of the migrated template)
 
 
 def lines(done) -> list[str]:
