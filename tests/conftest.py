@@ -23,13 +23,6 @@ from tests.clock import VirtualClock
 from tests.fakes.hub import FakeHub, make_models
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: two workers per core. Most of the suite's time is spent waiting, not computing (real
-    processes starting, fake servers that hang or trickle on purpose, the real-time rate-limit and
-    time-out tests), so a second worker per core uses the time the first one waits."""
-    return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2 * (os.cpu_count() or 1)
-
-
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the user's token, endpoint or database, or writes to their cache."""

@@ -37,6 +37,13 @@ def hub(nights: tuple[list[dict], list[dict]]) -> Iterator[RecordingHub]:
         yield server
 
 
+@pytest.fixture
+def db(new_db: str) -> str:
+    """Not a copy of the template database: these tests stop `zoo sql` with Ctrl-C, which on a copy went
+    unanswered (not understood yet; see the development notes). The first crawl makes the database."""
+    return new_db
+
+
 def crawled(hub: RecordingHub, db: str) -> None:
     done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 0, done.stdout + done.stderr
