@@ -10,11 +10,17 @@ once; a closed port would be retried for 30 s as an unreachable server). A test 
 hub at its fake, or a ``zoo crawl all`` that runs a new hub with a public default, then fails on
 127.0.0.1 instead of asking a real host. This is done once when the tests start (session fixtures and
 subprocesses inherit it) and again around every test.
+
+Migrating a new database costs about a second of CPU (DuckDB binds every view), so each test process
+migrates one template database once and every ``db`` is a byte copy of it: the same state a first
+``zoo crawl`` makes (``tests/test_template_db.py`` checks that). A test that needs the path of a database
+that does not exist yet uses ``new_db``. The ``clock`` fixture makes the network code's waits virtual.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator, MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +33,7 @@ import pytest
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 from crawler.sources import registry  # noqa: E402 (after the variables huggingface_hub reads)
+from tests.clock import VirtualClock  # noqa: E402
 from tests.fakes.hub import FakeHub, make_models  # noqa: E402
 
 
@@ -95,8 +102,44 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    """Virtual time for the network code's waits (see ``tests/clock.py``)."""
+    from crawler.sources import _clock
+
+    virtual = VirtualClock()
+    monkeypatch.setattr(_clock, "clock", virtual)
+    return virtual
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database migrated by ``store.connect``, once per test process (each xdist worker has its own)."""
+    from crawler import store
+
+    path = tmp_path_factory.mktemp("template") / "zoo.duckdb"
+    store.connect(str(path)).close()
+    return path
+
+
+def copy_template(template: Path, target: Path) -> None:
+    """Copy the closed template database (and its write-ahead log, if DuckDB left one) to ``target``."""
+    shutil.copyfile(template, target)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+
+
+@pytest.fixture
+def new_db(tmp_path: Path) -> str:
+    """The path of a database that does not exist yet."""
     return str(tmp_path / "zoo.duckdb")
+
+
+@pytest.fixture
+def db(new_db: str, template_db: Path) -> str:
+    """A fresh, migrated, empty database of this test (a copy of the template)."""
+    copy_template(template_db, Path(new_db))
+    return new_db
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ from tests.conftest import model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
 
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("api")
+
 runner = CliRunner()
 
 
@@ -31,10 +34,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def small_db(tmp_path: Path) -> str:
+def small_db(db: str) -> str:
     """HF: 3 PyTorch-only of 2023, 2 legacy PyTorch-only, 1 TF-only, 1 both; PyTorch Hub: 2; TF Hub: a
     failed crawl; Kaggle: never crawled."""
-    db = str(tmp_path / "zoo.duckdb")
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")

@@ -116,9 +116,8 @@ def figures_from_zoo(db: str, as_of: str | None = None) -> dict[str, dict]:
 
 
 @pytest.fixture
-def crawled(tmp_path: Path) -> tuple[str, list[dict], Path]:
+def crawled(db: str, tmp_path: Path) -> tuple[str, list[dict], Path]:
     """One night of 600 models crawled, and the folder to export into."""
-    db = str(tmp_path / "zoo.duckdb")
     models = make_models(600, seed=23)
     with FakeHub(models) as hub:
         crawl_at(hub, db, 0)

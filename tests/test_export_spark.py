@@ -39,7 +39,10 @@ sys.path.insert(0, str(ROOT / "examples"))
 import duckdb_stats  # noqa: E402
 import spark_stats  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+    pytest.mark.xdist_group("export_spark"),  # one Spark session (a module fixture) for every test here
+]
 runner = CliRunner()
 DAY0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 NIGHT0 = DAY0.date().isoformat()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from crawler.sources.kaggle import (
     parse_time,
 )
 from crawler.store import connect, staging_path
+from tests.clock import VirtualClock
 from tests.fakes.kaggle import (
     ENUM_TO_CAMEL,
     LIST_INSTANCES,
@@ -343,13 +343,13 @@ def test_a_second_crawl_replaces_the_instances(fake: FakeKaggle, kaggle_models, 
 # ----------------------------------------------------------------------------------- HTTP trouble
 
 
-def test_429_with_retry_after_is_waited_out_and_counted(fake: FakeKaggle, db: str) -> None:
+def test_429_with_retry_after_is_waited_out_and_counted(
+    fake: FakeKaggle, db: str, clock: VirtualClock
+) -> None:
     fake.faults.status_next.extend([429])
-    started = time.monotonic()
     result = crawl(source(fake), db)
-    elapsed = time.monotonic() - started
     assert result.status == "complete"
-    assert elapsed >= 1.0  # Retry-After: 1, although the backoff policy would wait 0.01 s
+    assert clock.waits == [1.0]  # Retry-After: 1, although the backoff policy would wait 0.01 s
     assert fake.count(status=429) == 1
     assert result.counters.requests == fake.count() == fake.count(status=200) + 1
     assert result.models == N_MODELS

@@ -17,6 +17,9 @@ from tests.conftest import model_hubs
 from tests.test_api import small_db  # noqa: F401 (a fixture)
 from tests.test_report_support import demo_database
 
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("report")
+
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 

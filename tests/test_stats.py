@@ -1,5 +1,5 @@
 """The statistics views through ``crawler.stats``: which models count (latest complete run), periods
-(the sentinel cohort), shares and denominators, hubs, and ``as_of``. In-memory DuckDB, inline rows."""
+(the sentinel cohort), shares and denominators, hubs, and ``as_of``. A new database per test, inline rows."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ NEITHER = {"tags": "neither", "evidence": "agnostic"}  # for a safetensors-only 
 
 
 @pytest.fixture
-def con():
-    c = connect(":memory:")
+def con(db):
+    c = connect(db)  # a copy of the migrated template: as new as an in-memory database, without migrating
     yield c
     c.close()
 

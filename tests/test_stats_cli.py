@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import click
 import pytest
@@ -23,10 +22,9 @@ ENV = {"COLUMNS": "220"}
 
 
 @pytest.fixture
-def stats_db(tmp_path: Path) -> str:
+def stats_db(db: str) -> str:
     """HF: 5 PyTorch-only (2 of them legacy), 1 TF-only, 1 both, 1 safetensors-only; PyTorch Hub: 2;
     TF Hub: one failed crawl; Kaggle: never crawled."""
-    db = str(tmp_path / "zoo.duckdb")
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
