@@ -33,6 +33,8 @@ _API = frozenset(
         "hubs",
         "kaggle_frameworks",
         "papers",
+        "papers_compare",
+        "papers_series",
         "write_report",
     }
 )

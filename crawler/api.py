@@ -8,6 +8,8 @@
     crawler.history("google-bert/bert-base-uncased")
     crawler.downloads(["org/a", "org/b"])
     crawler.papers(by="quarter")                           # empty, attrs["status"] "not crawled", until imported
+    crawler.papers_series(by="month", count="papers")      # archive, then `zoo crawl papers`
+    crawler.papers_compare()                               # zoo's frameworks vs the archive's
 
 Each function takes the arguments of the CLI command of the same name and calls the same code
 (:mod:`crawler.stats`, :mod:`crawler.history`): nothing is computed twice, and every figure comes from
@@ -284,17 +286,82 @@ def papers(
     by: str = "year",
     official_only: bool = False,
     db: str | None = None,
+    count: str = "papers",
 ) -> pd.DataFrame:
-    """Research papers' code per framework and period (Papers with Code import).
+    """Research papers' code per framework and period, from the Papers with Code archive alone
+    (``zoo import pwc``), by year or quarter.
 
-    Columns: period, framework, repos, share. Until ``zoo import pwc`` has run: no rows, and
-    ``attrs["status"] == "not crawled"`` (never zeros).
+    count="papers" (the articles' unit): each paper once per framework of its code, share ÷ the
+    period's papers with code of any framework (may sum above 1), no_framework apart; columns period,
+    framework, papers, share, no_framework. count="repos": each repository once, dated by its earliest
+    paper; columns period, framework, repos, share. Until ``zoo import pwc`` has run: no rows, and
+    ``attrs["status"] == "not crawled"`` (never zeros). :func:`papers_series` continues past the archive.
     """
     with _using(con, db) as c:
         status, _ = stats.papers_import(c)
-        frame = stats.papers(c, by=by, official_only=official_only).to_pandas()
+        frame = stats.papers(c, by=by, official_only=official_only, count=count).to_pandas()
     frame.attrs["status"] = status
     return frame
+
+
+def papers_series(
+    con: Con | None = None,
+    by: str = "year",
+    official_only: bool = False,
+    count: str = "papers",
+    db: str | None = None,
+) -> pd.DataFrame:
+    """The papers series through the present, like ``zoo stats papers``: the Papers with Code archive,
+    then ``zoo crawl papers`` (``source``: archive, live, archive+live), per year, quarter or month.
+
+    count="papers" (the default, the articles' unit; view papers_series_papers): columns period,
+    source, framework, papers, share, no_framework, unclassified. count="repos" (view papers_series):
+    period, source, framework, repos, share, unclassified. No rows before an import or a live crawl.
+    """
+    from . import papers as _papers
+
+    with _using(con, db) as c:
+        columns, rows = _papers.papers_series(c, by=by, official_only=official_only, count=count)
+    unit = "papers" if count == "papers" else "repositories"
+    caption = (
+        "share = papers of the framework ÷ the period's papers with code of any framework (a paper "
+        "counted once per framework of its code, dated by the paper; shares may sum above 1); "
+        "no_framework = papers whose code uses none, apart; unclassified = live papers whose code is not "
+        "classified yet (view papers_series_papers)."
+        if count == "papers"
+        else "share = repositories of the framework ÷ all dated and classified repositories of the period "
+        "(each repository counted once, dated by its earliest paper, 'none' included); unclassified = "
+        "live repositories not classified yet (view papers_series)."
+    )
+    return _frame(
+        columns, rows, title=f"Paper implementations by framework, per {by} (unit: {unit})", caption=caption
+    )
+
+
+def papers_compare(con: Con | None = None, count: str = "papers", db: str | None = None) -> pd.DataFrame:
+    """zoo's framework against Papers with Code's where both classified the code, like ``zoo stats
+    papers --compare-archive``: per year (and 'all'), each framework's share by each method and the
+    agreement. count="papers" (default; view papers_compare_papers) or "repos" (view papers_compare).
+
+    Columns: year, framework, papers (or repos), archive_share, zoo_share, agreement.
+    """
+    from . import papers as _papers
+
+    with _using(con, db) as c:
+        columns, rows = _papers.papers_compare(c, count=count)
+    unit = "papers" if count == "papers" else "repositories"
+    caption = (
+        "papers = the archive's papers of the year with a repository both classified; archive_share / "
+        "zoo_share = papers with code of the framework ÷ those with code of any framework, by each method; "
+        "agreement = the share of the papers given the same frameworks (view papers_compare_papers)."
+        if count == "papers"
+        else "repos = repositories both classified, by the year of their earliest paper in the archive; "
+        "archive_share / zoo_share = the framework's share of them by each method; agreement = the share "
+        "given the same framework (view papers_compare)."
+    )
+    return _frame(
+        columns, rows, title=f"zoo's framework vs Papers with Code's (unit: {unit})", caption=caption
+    )
 
 
 def kaggle_frameworks(

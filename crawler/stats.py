@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from .output import shown
-from .papers import GRANULARITIES, SHARE_COLUMNS, papers_share
+from .papers import COUNTS, GRANULARITIES, SHARE_COLUMNS, SHARE_PAPER_COLUMNS, papers_share
 from .sources import registry
 
 if TYPE_CHECKING:
@@ -473,26 +473,44 @@ def papers_import(con: duckdb.DuckDBPyConnection) -> tuple[str, datetime | None]
     return (str(row[0]), row[1]) if row else (NOT_CRAWLED, None)
 
 
-def papers(con: duckdb.DuckDBPyConnection, by: str = "year", official_only: bool = False) -> StatTable:
-    """Papers' code repositories per framework and period (view ``papers_frameworks``).
+def papers(
+    con: duckdb.DuckDBPyConnection, by: str = "year", official_only: bool = False, count: str = "papers"
+) -> StatTable:
+    """Papers with Code's papers (``count="papers"``, the articles' unit) or code repositories
+    (``count="repos"``) per framework and period (views papers_frameworks_papers, papers_frameworks).
 
-    Columns: period, framework, repos, share. When the import has not run, no rows and the note
-    "papers: not crawled" (never zeros).
+    Columns: period, framework, papers, share, no_framework (or period, framework, repos, share). When
+    the import has not run, no rows and the note "papers: not crawled" (never zeros).
     """
     by = enum_value(by, list(GRANULARITIES), "by")
+    count = enum_value(count, list(COUNTS), "count")
+    if count == "papers":
+        unit = (
+            "Papers with Code: share = papers with code of the framework ÷ the papers dated in that "
+            f"{by} with code of any framework (a paper counted once per framework of its repositories, so "
+            "shares may sum above 100 %; no_framework = papers whose code has none, apart; dated by the "
+            "paper; crawler.papers.papers_share, view papers_frameworks_papers)"
+        )
+    else:
+        unit = (
+            "Papers with Code: share = the framework's code repositories ÷ all code repositories dated in "
+            f"that {by} (framework 'none' included; each repository counted once, dated by its earliest "
+            "paper; crawler.papers.papers_share, view papers_frameworks)"
+        )
     caption = (
-        "Papers with Code: share = the framework's code repositories ÷ all code repositories dated in that "
-        f"{by} (framework 'none' included; each repository counted once, dated by its earliest paper; "
-        "crawler.papers.papers_share, view papers_frameworks)"
+        unit
         + ("; official implementations only" if official_only else "; official and unofficial code")
         + "."
     )
-    title = f"Research papers' code per framework and {by}"
+    title = f"Research papers' code per framework and {by}" + (
+        " (unit: papers)" if count == "papers" else " (unit: repositories)"
+    )
+    columns = SHARE_PAPER_COLUMNS if count == "papers" else SHARE_COLUMNS
     if papers_import(con)[0] != "crawled":
         return StatTable(
-            list(SHARE_COLUMNS), [], title, caption, ["papers: not crawled — run `zoo import pwc` first"]
+            list(columns), [], title, caption, ["papers: not crawled — run `zoo import pwc` first"]
         )
-    columns, rows = papers_share(con, by=by, official_only=official_only)
+    columns, rows = papers_share(con, by=by, official_only=official_only, count=count)
     return StatTable(list(columns), [tuple(r) for r in rows], title, caption)
 
 

@@ -1,9 +1,29 @@
-"""Shared fixtures: a fake Hub on 127.0.0.1 and a fresh database path per test."""
+"""Shared fixtures: a fake Hub on 127.0.0.1, a fresh database path per test, an environment that holds
+none of the user's settings and points every hub at a local server that answers 404, and a snapshot of
+the hub registry.
+
+The environment variables come from the hub registry (``Hub.endpoints``, ``secrets``, ``env`` and the
+options' ``envvar``), so a new hub's are handled without naming them here: each is removed, and each
+endpoint variable is set to :data:`NO_FAKE_ENDPOINT`, a server on 127.0.0.1 that answers every request
+with HTTP 404 and a body saying that no fake was given (an error every source and git give up on at
+once; a closed port would be retried for 30 s as an unreachable server). A test that forgets to point a
+hub at its fake, or a ``zoo crawl all`` that runs a new hub with a public default, then fails on
+127.0.0.1 instead of asking a real host. This is done once when the tests start (session fixtures and
+subprocesses inherit it) and again around every test.
+
+Migrating a new database costs about a second of CPU (DuckDB binds every view), so each test process
+migrates one template database once and every ``db`` is a byte copy of it: the same state a first
+``zoo crawl`` makes (``tests/test_template_db.py`` checks that). A test that needs the path of a database
+that does not exist yet uses ``new_db``. The ``clock`` fixture makes the network code's waits virtual.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import threading
+from collections.abc import Iterator, MutableMapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,39 +32,69 @@ import pytest
 # leave this machine during tests.
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
-from tests.fakes.hub import FakeHub, make_models
+from crawler.sources import registry  # noqa: E402 (after the variables huggingface_hub reads)
+from tests.clock import VirtualClock  # noqa: E402
+from tests.fakes.hub import FakeHub, make_models  # noqa: E402
+
+
+class _NoFake(BaseHTTPRequestHandler):
+    """Every request: 404, "no fake here"."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _refuse(self) -> None:
+        body = b"the test set-up's endpoint: this hub was not pointed at a fake"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _refuse  # noqa: N815 (http.server's naming)
+
+
+_NO_FAKE = ThreadingHTTPServer(("127.0.0.1", 0), _NoFake)
+_NO_FAKE.daemon_threads = True
+threading.Thread(target=_NO_FAKE.serve_forever, daemon=True).start()
+#: Where every hub's endpoint variable points during the tests (see the module's documentation).
+NO_FAKE_ENDPOINT = f"http://127.0.0.1:{_NO_FAKE.server_address[1]}"
+
+#: Variables of the user's setup that belong to no hub (the database).
+OTHER_VARS = ("ZOO_DB",)
+
+
+def isolated_settings() -> dict[str, str | None]:
+    """What the test set-up does to the environment: variable → value (None: removed)."""
+    settings: dict[str, str | None] = dict.fromkeys((*OTHER_VARS, *registry.env_vars()))
+    settings.update(dict.fromkeys(registry.endpoint_vars(), NO_FAKE_ENDPOINT))
+    settings.update(registry.offline_settings())  # what keeps a hub from asking of its own accord
+    return settings
+
+
+def isolate(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """``env`` with :func:`isolated_settings` applied (for a subprocess's or a session's environment)."""
+    for name, value in isolated_settings().items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+isolate(os.environ)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the user's token, endpoint or database, or writes to their cache."""
-    for name in (
-        "HF_TOKEN",
-        "HF_ENDPOINT",
-        "ZOO_DB",
-        "KAGGLE_API_TOKEN",
-        "KAGGLE_USERNAME",
-        "KAGGLE_KEY",
-        "KAGGLE_CONFIG_DIR",
-        "KAGGLE_API_V1_TOKEN",
-        "KAGGLE_KERNEL_RUN_TYPE",
-        "KAGGLE_DATA_PROXY_URL",
-        "XDG_CONFIG_HOME",
-        "ZOO_KAGGLE_ENDPOINT",
-        "ZOO_PYTORCH_HUB_REPO",
-        "ZOO_TF_HUB_REPO",
-        "GITHUB_TOKEN",
-        "ZOO_ARXIV_ENDPOINT",
-        "ZOO_GITHUB_ENDPOINT",
-        "ZOO_PAPERS_BUDGET",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    # The TF Hub crawl reads a second repository (tensorflow/hub) to date the catalog's imported models;
-    # its default is GitHub, so every test turns it off unless it names a local one (--history-repo).
-    monkeypatch.setenv("ZOO_TF_HUB_HISTORY_REPO", "none")
-    # `zoo crawl all` runs `zoo crawl papers` against arXiv, Hugging Face and GitHub with this budget:
-    # none in tests (and in their subprocesses), so no test reaches a real host; a test wanting it sets it
-    monkeypatch.setenv("ZOO_PAPERS_BUDGET", "0")
+    for name, value in isolated_settings().items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -52,8 +102,44 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    """Virtual time for the network code's waits (see ``tests/clock.py``)."""
+    from crawler.sources import _clock
+
+    virtual = VirtualClock()
+    monkeypatch.setattr(_clock, "clock", virtual)
+    return virtual
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new database migrated by ``store.connect``, once per test process (each xdist worker has its own)."""
+    from crawler import store
+
+    path = tmp_path_factory.mktemp("template") / "zoo.duckdb"
+    store.connect(str(path)).close()
+    return path
+
+
+def copy_template(template: Path, target: Path) -> None:
+    """Copy the closed template database (and its write-ahead log, if DuckDB left one) to ``target``."""
+    shutil.copyfile(template, target)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+
+
+@pytest.fixture
+def new_db(tmp_path: Path) -> str:
+    """The path of a database that does not exist yet."""
     return str(tmp_path / "zoo.duckdb")
+
+
+@pytest.fixture
+def db(new_db: str, template_db: Path) -> str:
+    """A fresh, migrated, empty database of this test (a copy of the template)."""
+    copy_template(template_db, Path(new_db))
+    return new_db
 
 
 @pytest.fixture
@@ -67,7 +153,42 @@ def fake_hub(hub_models: list[dict]) -> Iterator[FakeHub]:
         yield hub
 
 
+@pytest.fixture
+def saved_registry() -> Iterator[None]:
+    """Hubs a test registers (a throwaway hub) are gone after it, and hubs it removed are back."""
+    saved = registry.snapshot()
+    try:
+        yield
+    finally:
+        registry.restore(saved)
+
+
+def model_hubs() -> list[str]:
+    """The registered model hubs' names, in display order (what ``zoo stats hubs`` lists)."""
+    return [h.name for h in registry.hubs("models")]
+
+
+def crawl_all_failed(*failed: str, set_up: tuple[str, ...]) -> str:
+    """The last line of a ``zoo crawl all`` whose hubs ``failed`` failed, in a test that pointed the hubs
+    ``set_up`` somewhere: every other nightly hub (one added later) is at :data:`NO_FAKE_ENDPOINT`, so it
+    fails too (at once), unless it cannot run here (it is skipped), follows a hub (an enrichment) or its
+    offline settings give it a budget of 0 requests (:attr:`Hub.offline`, applied by the set-up: it runs
+    and asks nothing)."""
+    others = {
+        h.name
+        for h in registry.hubs()
+        if h.nightly
+        and h.name not in set_up
+        and not h.depends_on
+        and "0" not in dict(h.offline).values()
+        and h.why_unavailable() is None
+    }
+    names = [h.name for h in registry.hubs() if h.name in {*failed, *others}]
+    return f"zoo crawl all: {len(names)} hub(s) failed: {', '.join(names)}"
+
+
 def env_for_subprocess(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    """This process's environment, isolated (:func:`isolate`), plus ``extra``."""
+    env = dict(isolate(dict(os.environ)))
     env.update(extra)
     return env

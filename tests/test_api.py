@@ -14,11 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 import crawler
+import crawler.api  # loaded here: a test below hides crawler.papers, which loading it needs
 from crawler import stats
 from crawler.cli import app
 from crawler.store import StoreError, connect
+from tests.conftest import model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
+
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("api")
 
 runner = CliRunner()
 
@@ -29,10 +34,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def small_db(tmp_path: Path) -> str:
+def small_db(db: str) -> str:
     """HF: 3 PyTorch-only of 2023, 2 legacy PyTorch-only, 1 TF-only, 1 both; PyTorch Hub: 2; TF Hub: a
     failed crawl; Kaggle: never crawled."""
-    db = str(tmp_path / "zoo.duckdb")
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
@@ -135,7 +139,7 @@ def test_connect_resolves_like_the_cli_and_is_read_only(small_db: str, monkeypat
 
 def test_functions_open_the_default_database_and_close_it(small_db: str, monkeypatch) -> None:
     monkeypatch.setenv("ZOO_DB", small_db)
-    assert crawler.hubs()["hub"].tolist() == ["huggingface", "pytorch-hub", "tf-hub", "kaggle"]
+    assert crawler.hubs()["hub"].tolist() == model_hubs()
     writer = connect(small_db)  # nothing is left open: a writer gets the file at once
     writer.close()
 
@@ -240,8 +244,10 @@ def test_downloads_per_night(demo_db: str) -> None:
 
 def test_papers_not_crawled_without_the_import_code(small_db: str, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "crawler.papers", None)  # `import crawler.papers` raises ImportError
-    frame = crawler.api.papers(db=small_db)
-    assert frame.empty and list(frame.columns) == ["period", "framework", "repos", "share"]
+    frame = crawler.api.papers(db=small_db)  # counted by paper by default, the articles' unit
+    assert frame.empty and list(frame.columns) == ["period", "framework", "papers", "share", "no_framework"]
+    by_repo = crawler.api.papers(db=small_db, count="repos")
+    assert by_repo.empty and list(by_repo.columns) == ["period", "framework", "repos", "share"]
     assert frame.attrs["status"] == "not crawled"
     assert any("not crawled" in n for n in frame.attrs["notes"])
 
@@ -263,6 +269,38 @@ def test_papers_not_crawled_without_the_table_or_with_no_rows(small_db: str, tmp
     con.close()
     frame = crawler.api.papers(db=db, by="quarter")
     assert frame.empty and frame.attrs["status"] == "not crawled"
+
+
+def test_papers_series_and_compare_as_dataframes(tmp_path: Path) -> None:
+    from crawler.papers import papers_compare, papers_series
+    from crawler.sources.paperswithcode import LINKS_FILE, PAPERS_FILE
+    from tests.test_pwc import LINKS, PAPERS, import_files, write_gz
+
+    db = str(tmp_path / "pwc.duckdb")
+    dumps = write_gz(tmp_path / LINKS_FILE, LINKS), write_gz(tmp_path / PAPERS_FILE, PAPERS)
+    assert import_files(db, *dumps).exit_code == 0
+    con = connect(db, read_only=True)
+    try:
+        want_papers = papers_series(con, by="quarter")
+        want_repos = papers_series(con, by="quarter", count="repos")
+        want_compare = papers_compare(con)
+    finally:
+        con.close()
+    by_paper = crawler.papers_series(db=db, by="quarter")
+    assert list(by_paper.columns) == want_papers[0] and "papers" in by_paper.columns
+    cells = by_paper.astype(object).where(by_paper.notna(), None)  # a period without a share: NaN → None
+    assert [tuple(r) for r in cells.itertuples(index=False)] == want_papers[1]
+    assert "unit: papers" in by_paper.attrs["title"] and "may sum above 1" in by_paper.attrs["caption"]
+    vit = by_paper[(by_paper["period"] == "2020-Q4") & by_paper["framework"].isin(["pytorch", "jax"])]
+    assert vit["papers"].tolist() == [1, 1] and vit["share"].sum() == 2.0  # one paper, two frameworks
+    by_repo = crawler.papers_series(db=db, by="quarter", count="repos")
+    assert list(by_repo.columns) == want_repos[0] and "repos" in by_repo.columns
+    assert [tuple(r) for r in by_repo.itertuples(index=False)] == want_repos[1]
+    compare = crawler.papers_compare(db=db)  # no live crawl: no overlap, no rows
+    assert compare.empty and list(compare.columns) == want_compare[0]
+    assert list(crawler.papers_compare(db=db, count="repos").columns)[2] == "repos"
+    with pytest.raises(ValueError, match="count must be one of papers, repos"):
+        crawler.papers_series(db=db, count="models")
 
 
 def test_kaggle_frameworks(demo_db: str, small_db: str) -> None:

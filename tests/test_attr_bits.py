@@ -6,12 +6,14 @@ with the independent restatement of the rules in tests/framework_oracle.py."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import shutil
 from collections import Counter
 
 import duckdb
 
+from crawler.sources import registry
 from crawler.store import connect
 from crawler.store import schema as sql_files  # where the SQL files are read from
 from tests import framework_oracle as oracle
@@ -109,7 +111,9 @@ def test_the_merge_caches_the_evidence_of_new_and_changed_attributes(db):
     assert zoo_counts(db, night_date(1)) == oracle_counts(night1)
 
 
-def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(db, tmp_path, monkeypatch):
+def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
+    db, tmp_path, monkeypatch, saved_registry
+):
     night0 = make_models(300, seed=32)
     night1 = [retag(m, i) if i % 4 == 0 else m for i, m in enumerate(night0)]
     with FakeHub(night0) as hub:
@@ -137,8 +141,12 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(db, tmp_pa
     assert (zoo_counts(db), zoo_counts(db, night_date(0))) == expected
     old_key = table(db, "SELECT attr_rules_key FROM framework_lookup")[0][0]
 
-    # a rule changes (`tf` is no longer evidence of anything): a new key, so every cached row is stale
-    # for the new definitions, which a reader (read-only: views of its own) computes from the tags
+    # a rule changes (`tf` is no longer evidence of anything, nor a label Hugging Face's entry in the
+    # registry declares): a new key, so every cached row is stale for the new definitions, which a
+    # reader (read-only: views of its own) computes from the tags
+    hf = registry.get("huggingface")
+    assert hf is not None
+    registry.register(dataclasses.replace(hf, frameworks=(("pytorch", "pytorch"),)))
 
     sql = tmp_path / "sql"
     shutil.copytree(sql_files.sql_dir(), sql)

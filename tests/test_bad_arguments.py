@@ -5,11 +5,9 @@ characters with "…")."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from crawler.store import connect
 from tests.fakes.faults import has_traceback, zoo
 
 HUGE = "x" * 100_000
@@ -17,10 +15,8 @@ HUGE_WORDS = "model " * 20_000  # 120 KB with spaces
 
 
 @pytest.fixture
-def zoo_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "zoo.duckdb")
-    connect(db).close()
-    return db
+def zoo_db(db: str) -> str:
+    return db  # a new zoo database (a copy of the migrated template)
 
 
 @pytest.mark.parametrize("limit", ["-1", "0"])

@@ -10,6 +10,15 @@ import pytest
 from crawler.store import connect, sql_dir
 from tests.test_stats_support import Zoo, class_counts, model_row
 
+
+@pytest.fixture
+def con(db):
+    """A writable connection to this test's new database (a copy of the migrated template)."""
+    c = connect(db)
+    yield c
+    c.close()
+
+
 # (case id, model fields, tags class, evidence class, {framework: expected evidence})
 CASES: list[tuple[str, dict[str, Any], str, str, dict[str, list[str]]]] = [
     (
@@ -189,8 +198,7 @@ HUB_CASES: list[tuple[str, str, dict[str, Any], str, str, dict[str, list[str]]]]
 ]
 
 
-def _one_model_db(hub: str, fields: dict[str, Any]):
-    con = connect(":memory:")
+def _one_model_db(con, hub: str, fields: dict[str, Any]):
     zoo = Zoo(con)
     run = zoo.run(hub)
     key = zoo.model(hub, run, **fields)
@@ -198,9 +206,9 @@ def _one_model_db(hub: str, fields: dict[str, Any]):
 
 
 def _check(
-    hub: str, fields: dict[str, Any], definition: str, expected: str, evidence: dict[str, list[str]]
+    con, hub: str, fields: dict[str, Any], definition: str, expected: str, evidence: dict[str, list[str]]
 ) -> None:
-    con, key = _one_model_db(hub, fields)
+    con, key = _one_model_db(con, hub, fields)
     assert class_counts(con, definition) == {(hub, "all", expected): 1}
     row = model_row(con, key)
     assert row[f"{definition}_class"] == expected
@@ -216,9 +224,9 @@ def _check(
 @pytest.mark.parametrize(
     ("case", "fields", "tags_class", "evidence_class", "evidence"), CASES, ids=[c[0] for c in CASES]
 )
-def test_huggingface_case(case, fields, tags_class, evidence_class, evidence, definition):
+def test_huggingface_case(con, case, fields, tags_class, evidence_class, evidence, definition):
     expected = tags_class if definition == "tags" else evidence_class
-    _check("huggingface", fields, definition, expected, evidence)
+    _check(con, "huggingface", fields, definition, expected, evidence)
 
 
 @pytest.mark.parametrize("definition", ["tags", "evidence"])
@@ -227,15 +235,14 @@ def test_huggingface_case(case, fields, tags_class, evidence_class, evidence, de
     HUB_CASES,
     ids=[c[0] for c in HUB_CASES],
 )
-def test_other_hub_case(case, hub, fields, tags_class, evidence_class, evidence, definition):
+def test_other_hub_case(con, case, hub, fields, tags_class, evidence_class, evidence, definition):
     expected = tags_class if definition == "tags" else evidence_class
-    _check(hub, fields, definition, expected, evidence)
+    _check(con, hub, fields, definition, expected, evidence)
 
 
-def test_tags_definition_on_huggingface_reads_only_the_pytorch_and_tf_tags():
+def test_tags_definition_on_huggingface_reads_only_the_pytorch_and_tf_tags(con):
     """A library or file that says PyTorch does not make a `tags` PyTorch model on HF; formats would,
     but only on hubs that declare them (HF has none)."""
-    con = connect(":memory:")
     zoo = Zoo(con)
     run = zoo.run("huggingface")
     zoo.model(
@@ -245,9 +252,8 @@ def test_tags_definition_on_huggingface_reads_only_the_pytorch_and_tf_tags():
     assert class_counts(con, "evidence") == {("huggingface", "all", "multi"): 1}
 
 
-def test_evidence_columns_agree_with_the_classes():
+def test_evidence_columns_agree_with_the_classes(con):
     """model_frameworks shows evidence strings from one path and classes from the bit mask: they agree."""
-    con = connect(":memory:")
     zoo = Zoo(con)
     runs = {hub: zoo.run(hub) for hub in ("huggingface", "pytorch-hub", "tf-hub", "kaggle")}
     for _, fields, *_ in CASES:
@@ -267,9 +273,8 @@ def test_evidence_columns_agree_with_the_classes():
             assert flag is bool(strings), key
 
 
-def test_mapping_is_consistent_data():
+def test_mapping_is_consistent_data(con):
     """Every mapped framework has a role, no value is mapped twice, and every class is documented."""
-    con = connect(":memory:")
     unknown = con.execute(
         "SELECT DISTINCT framework FROM framework_evidence_map WHERE framework NOT IN "
         "(SELECT framework FROM framework_roles)"
@@ -292,7 +297,11 @@ def test_mapping_is_consistent_data():
     tags_rows = con.execute(
         "SELECT kind, value FROM framework_evidence_map WHERE tags_definition AND kind = 'tag' ORDER BY value"
     ).fetchall()
-    assert tags_rows == [("tag", "pytorch"), ("tag", "tf")]
+    assert tags_rows == []  # the `tags` definition reads each hub's own labels instead:
+    hf = con.execute(
+        "SELECT label, framework FROM hub_framework_labels WHERE hub = 'huggingface' ORDER BY label"
+    ).fetchall()
+    assert hf == [("pytorch", "pytorch"), ("tf", "tensorflow")]
     classes = con.execute(
         "SELECT definition, list(class ORDER BY sort_order) FROM framework_classes GROUP BY 1"
     ).fetchall()
@@ -302,9 +311,8 @@ def test_mapping_is_consistent_data():
     }
 
 
-def test_a_changed_mapping_row_changes_the_statistics():
+def test_a_changed_mapping_row_changes_the_statistics(con):
     """The mapping is data: redefining one row (here: transformers library → PyTorch) reclassifies."""
-    con = connect(":memory:")
     zoo = Zoo(con)
     zoo.model("huggingface", zoo.run("huggingface"), tags=["safetensors"], library="transformers")
     assert class_counts(con, "evidence") == {("huggingface", "all", "agnostic"): 1}

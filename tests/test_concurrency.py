@@ -4,7 +4,6 @@ process crawls the same database."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
+from tests.conftest import env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, evolve, make_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_reads_succeed_while_another_process_crawls(db):
         assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
         hub.set_models(night1)
         hub.faults.latency = 0.25  # ~9 pages: the crawl takes a few seconds
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "ZOO_DB")}
+        env = env_for_subprocess()
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db],
             cwd=ROOT,

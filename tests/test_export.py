@@ -7,6 +7,7 @@ DuckDB reads the files with the same SQL (examples/zoo_sql.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -27,6 +28,7 @@ from typer.testing import CliRunner
 from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.export import STAMP_KEY
+from crawler.sources import registry
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
@@ -114,9 +116,8 @@ def figures_from_zoo(db: str, as_of: str | None = None) -> dict[str, dict]:
 
 
 @pytest.fixture
-def crawled(tmp_path: Path) -> tuple[str, list[dict], Path]:
+def crawled(db: str, tmp_path: Path) -> tuple[str, list[dict], Path]:
     """One night of 600 models crawled, and the folder to export into."""
-    db = str(tmp_path / "zoo.duckdb")
     models = make_models(600, seed=23)
     with FakeHub(models) as hub:
         crawl_at(hub, db, 0)
@@ -165,9 +166,12 @@ def test_models_carry_the_statistics_columns_in_portable_types(crawled):
     assert figures_from_files(out) == figures_from_zoo(db)
 
 
-def test_the_export_follows_the_statistics_rules_and_their_changes(crawled, tmp_path, monkeypatch):
-    """Rules live in the views: a zoo whose views differ (here the `tf` tag and the tf_model.h5 files no
-    longer count, and 50 models leave the statistics) rewrites the models files with the new classes and
+def test_the_export_follows_the_statistics_rules_and_their_changes(
+    crawled, tmp_path, monkeypatch, saved_registry
+):
+    """Rules live in the views: a zoo whose views differ (here the `tf` tag, in the evidence map and as
+    Hugging Face's label in the registry, and the tf_model.h5 files no longer count, and 50 models leave
+    the statistics) rewrites the models files with the new classes and
     the new `counted`; the figures read from the files still equal zoo's."""
     db, models, out = crawled
     export(db, out)
@@ -194,6 +198,9 @@ def test_the_export_follows_the_statistics_rules_and_their_changes(crawled, tmp_
         + f"SELECT * FROM stats_models_all(as_of) WHERE key NOT IN ({keys});\n"
     )
     monkeypatch.setattr(sql_files, "sql_dir", lambda: sql)
+    hf = registry.get("huggingface")
+    assert hf is not None
+    registry.register(dataclasses.replace(hf, frameworks=(("pytorch", "pytorch"),)))
 
     line = export(db, out)  # opening the database brings its views to this version's
     assert line.endswith("0 partition files written, 2 already there, 1 rewritten"), line

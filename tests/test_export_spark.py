@@ -29,6 +29,7 @@ from crawler.sources._http import RetryPolicy  # noqa: E402
 from crawler.sources.huggingface import HuggingFaceSource  # noqa: E402
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource  # noqa: E402
 from crawler.store import connect  # noqa: E402
+from tests.conftest import isolated_settings  # noqa: E402
 from tests.fakes.gitrepo import GitRepo  # noqa: E402
 from tests.fakes.hub import FakeHub, evolve, make_models  # noqa: E402
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models  # noqa: E402
@@ -38,7 +39,10 @@ sys.path.insert(0, str(ROOT / "examples"))
 import duckdb_stats  # noqa: E402
 import spark_stats  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+    pytest.mark.xdist_group("export_spark"),  # one Spark session (a module fixture) for every test here
+]
 runner = CliRunner()
 DAY0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 NIGHT0 = DAY0.date().isoformat()
@@ -92,15 +96,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     db, out = str(tmp / "zoo.duckdb"), tmp / "parquet"
     lines = []
     with pytest.MonkeyPatch.context() as mp:  # the function-scoped isolation does not reach this far
-        for name in (
-            "HF_TOKEN",
-            "HF_ENDPOINT",
-            "ZOO_DB",
-            "KAGGLE_API_TOKEN",
-            "KAGGLE_USERNAME",
-            "KAGGLE_KEY",
-        ):
-            mp.delenv(name, raising=False)
+        for name, value in isolated_settings().items():
+            if value is None:
+                mp.delenv(name, raising=False)
+            else:
+                mp.setenv(name, value)
         mp.setenv("HOME", str(tmp / "home"))
         mp.setenv("HF_HOME", str(tmp / "hf_home"))
         mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))

@@ -41,6 +41,9 @@ from tests.fakes.faults import (
 )
 from tests.fakes.hub import make_models
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("faults_disk")
+
 N_PAGES = 20
 N_MODELS = N_PAGES * 1000
 #: Pages whose repos hold more files: extra file names per model. A page of these 1,000 models stages as

@@ -23,10 +23,16 @@ from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("faults_network")
+
 # ---------------------------------------------------------------------------------------- 429 storms
 
 STORM_PAGES = 12
-QUOTA = (3, 1)  # 3 requests per 1-second window: the 4th of a window is answered 429
+# 3 requests per 3-second window: the 4th of a window is answered 429. The crawl must send 4 requests
+# within one window again and again: a window of 3 s leaves a page about a second even on a machine busy
+# with other work (with a 1-second window a busy machine sent too few to be limited more than twice).
+QUOTA = (3, 3)
 
 
 @dataclass
@@ -43,8 +49,8 @@ def _storm(tmp_path_factory: pytest.TempPathFactory, announce: bool) -> Iterator
     tmp = tmp_path_factory.mktemp("storm")
     faults = Faults()
     with RecordingHub(make_models(STORM_PAGES * 1000, seed=5), faults=faults, announce=announce) as hub:
-        # Without file names: small pages keep the crawl quick enough to run into a quota of 3 requests
-        # a second again and again on a busy machine.
+        # Without file names: small pages keep the crawl quick enough to run into the quota again and
+        # again on a busy machine.
         clean_db = str(tmp / "clean.duckdb")
         assert zoo("crawl", "hf", "--no-files", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
         start = len(hub.seen())
@@ -178,7 +184,8 @@ def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> 
     retry = seen[HANG_AT + 1]
     assert retry.page == hung.page
     assert TIMEOUT <= retry.arrived - hung.arrived < HANG_SECONDS
-    assert elapsed < 30
+    # bounded (about 10 s on an idle machine; a crawl that never gave up would run on): room for a busy one
+    assert elapsed < 120
 
     # every page stored once, and nothing else: the same rows as the clean crawl
     assert sorted(s.page for s in good) == sorted({s.page for s in good}) and len(good) == n_pages

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,7 +26,9 @@ from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
+from tests.conftest import env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
+from tests.hub_contract import HubContract, Served
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,43 +204,47 @@ def test_5xx_and_truncated_bodies_are_retried(hub_models, db):
     assert_matches(db, hub_models)
 
 
-def test_quota_is_paced_without_provoking_429(db):
-    """When a response says the window has no request left, the next one waits for the reset."""
+def test_quota_is_paced_without_provoking_429(db, clock):
+    """When a response says the window has no request left, the next one waits for the reset (in virtual
+    time, which the fake's quota window shares)."""
     models = make_models(6000, seed=11)
     faults = Faults(quota=(3, 2))
     with FakeHub(models, faults=faults) as hub:
-        started = time.monotonic()
+        hub.clock = clock.monotonic
+        started = clock.monotonic()
         result = crawl(fast_source(hub.url), db)
-        elapsed = time.monotonic() - started
+        elapsed = clock.monotonic() - started
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
     assert statuses.count(429) == 0 and len(statuses) == 6
     assert elapsed >= 2.0  # 6 requests at 3 per 2 s window: it waited for the second window
+    assert len(clock.waits) == 1 and 0 < clock.waits[0] <= 2.0  # one wait, for the rest of the window
     assert len(stored(db)) == 6000
 
 
-def test_429_waits_as_the_ratelimit_header_says(hub_models, db):
-    faults = Faults(status_next=[429, 429])
+def test_429_waits_as_the_ratelimit_header_says(hub_models, db, clock):
+    faults = Faults(status_next=[429, 429])  # each says RateLimit r=0;t=1
     with FakeHub(hub_models, faults=faults) as hub:
-        started = time.monotonic()
+        hub.clock = clock.monotonic
         result = crawl(fast_source(hub.url), db)
-        elapsed = time.monotonic() - started
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
     assert statuses[:3] == [429, 429, 200]  # one retry per 429, after the wait: no stacked loops
-    assert elapsed >= 2 * 2.0  # huggingface_hub waits t + 1 s after each 429
+    assert clock.waits == [2.0, 2.0]  # huggingface_hub waits t + 1 s after each 429
     assert result.counters.requests == len(statuses)
     assert len(stored(db)) == len(hub_models)
 
 
 def test_request_timeout_is_set_and_a_hang_is_retried(hub_models, db):
-    faults = Faults(hang_next=1, hang_seconds=3.0)
+    # The hang lasts a minute: a crawl without the 0.5 s request timeout would wait it out, far beyond the
+    # bound below (which leaves room for a machine busy with other work).
+    faults = Faults(hang_next=1, hang_seconds=60.0)
     with FakeHub(hub_models, faults=faults) as hub:
         started = time.monotonic()
         result = crawl(fast_source(hub.url, timeout=0.5), db)
         elapsed = time.monotonic() - started
     assert result.status == "complete", result.error
-    assert elapsed < 3.0 + 2.0
+    assert elapsed < 30.0
     assert len(stored(db)) == len(hub_models)
 
 
@@ -322,11 +333,15 @@ def test_token_is_sent_but_never_stored(fake_hub, db, monkeypatch):
 # ----------------------------------------------------------------------------------------------- locking
 
 
-def test_a_second_crawl_exits_at_once_and_touches_nothing(fake_hub, db):
+def test_a_second_crawl_exits_at_once_and_touches_nothing(fake_hub, new_db, monkeypatch):
+    db = new_db
+    # a crawl that waited for the lock would wait the whole ZOO_LOCK_WAIT: far beyond the bound below, which
+    # leaves room for a busy machine
+    monkeypatch.setenv("ZOO_LOCK_WAIT", "120")
     with CrawlLock(db):
         started = time.monotonic()
         result = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url, "--db", db])
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 60
     assert result.exit_code == 3
     assert "another crawl is running" in result.output
     assert not Path(db).exists()
@@ -339,7 +354,7 @@ def test_a_second_crawl_exits_at_once_and_touches_nothing(fake_hub, db):
 def test_kill_9_mid_crawl_then_resume_loses_and_doubles_nothing(db):
     models = make_models(12_000, seed=21)
     with FakeHub(models, faults=Faults(latency=0.15)) as hub:
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "ZOO_DB")}
+        env = env_for_subprocess()
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db],
             cwd=ROOT,
@@ -415,3 +430,43 @@ def test_help_has_examples(command):
     assert out.exit_code == 0
     if command != ["crawl"]:
         assert "Example" in out.output
+
+
+# ------------------------------------------------------------------------------------- the hub contract
+
+
+class _PagedHub(FakeHub):
+    """The fake Hub, telling the page of each listing request (from its cursor) and failing one on demand."""
+
+    def __init__(self, models: list[dict]) -> None:
+        super().__init__(models)
+        self.failing: int | None = None
+        self.asked: list[int] = []
+
+    def page(self, query: dict[str, list[str]], user: str | None = None) -> tuple[int, Any, str | None]:
+        limit, start = int(query.get("limit", ["1000"])[0]), 0
+        cursor = query.get("cursor", [None])[0]
+        if cursor:
+            pos = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+            start = len(self.models) - bisect_left(self._asc, (pos["c"], pos["i"]))
+        page = start // limit + 1
+        self.asked.append(page)
+        if page == self.failing:
+            return 400, {"error": "injected failure"}, None
+        return super().page(query, user)
+
+    def fail(self, page: int | None) -> None:
+        self.failing = page
+
+    def pages(self) -> list[int]:
+        return list(self.asked)
+
+
+class TestHuggingFaceContract(HubContract):
+    hub = "huggingface"
+
+    @contextmanager
+    def serve(self, tmp_path: Path) -> Iterator[Served]:
+        models = make_models(2500, seed=42)  # three pages of the listing's 1,000
+        with _PagedHub(models) as fake:
+            yield Served(["--hf-endpoint", fake.url], len(models), fake.fail, fake.pages)

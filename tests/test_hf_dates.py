@@ -34,6 +34,8 @@ from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.huggingface_dates import DATES_POLICY, HuggingFaceDatesSource, nightly_budget
 from crawler.store import connect, staging_path
+from tests.clock import VirtualClock
+from tests.conftest import crawl_all_failed
 from tests.fakes.faults import RecordingHub, spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import FakeHub, Faults, commit_history, is_legacy, true_created_at
 from tests.fakes.hub import make_models as fake_models
@@ -309,7 +311,8 @@ def test_crawl_all_dates_after_the_listing_within_its_budget(db: str, tmp_path: 
         assert dated[0].startswith("huggingface-dates: run 4 complete") and "9 requests" in dated[0]
         assert "stopped at its budget of 9 requests" in dated[1]
         assert f"{len(legacy(models)) - 9:,} Hugging Face models not yet dated" in dated[1]
-        assert lines[-1] == "zoo crawl all: 2 hub(s) failed: pytorch-hub, tf-hub"  # the catalogs, not it
+        set_up = ("huggingface", "pytorch-hub", "tf-hub", "kaggle")
+        assert lines[-1] == crawl_all_failed("pytorch-hub", "tf-hub", set_up=set_up)  # the catalogs, not it
         # a night whose listing fails dates nothing
         hub.faults.bad_json_always = True
         failed = invoke("crawl", "all", "--hf-endpoint", hub.url, "--db", db, env=env)
@@ -684,23 +687,26 @@ def test_a_revision_the_repo_no_longer_has_is_asked_again_after_the_next_listing
 # ---------------------------------------------------------------------------------------- rate limits
 
 
-def test_ratelimit_is_paced_and_a_429_waited_out(db: str) -> None:
+def test_ratelimit_is_paced_and_a_429_waited_out(db: str, clock: VirtualClock) -> None:
+    """In virtual time (tests/clock.py), which the fake's quota windows share."""
     models = make_models(60, seed=20, sentinel_share=0.2)
     n = len(legacy(models))
     assert n >= 9
     with FakeHub(models, faults=Faults()) as hub:
+        hub.clock = clock.monotonic
         crawl_hf(hub, db)
         hub.faults.quota = (4, 2)  # four requests per 2 s window, announced on every answer
         hub._window_count = 0
         meter = Meter()
-        started = time.monotonic()
+        started = clock.monotonic()
         result, _ = dates(hub, db, meter=meter)
-        elapsed = time.monotonic() - started
+        elapsed = clock.monotonic() - started
         statuses = [s for _, s in hub.requests[1:]]
     assert result.status == "complete", result.error
     assert statuses == [200] * n  # paced: no 429 provoked
     # the first window may have begun before the first request; every later one is waited out whole
     assert meter.paced >= math.ceil(n / 4) - 1 and elapsed >= 2 * (math.ceil(n / 4) - 2)
+    assert len(clock.waits) == meter.paced and all(0 < w <= 2.0 for w in clock.waits)
     assert len(first_commits(db)) == n
 
     db2 = db + "-2"
@@ -708,12 +714,11 @@ def test_ratelimit_is_paced_and_a_429_waited_out(db: str) -> None:
         crawl_hf(hub, db2)
         hub.faults.status_next.extend([429])  # an unannounced 429: RateLimit r=0;t=1
         meter = Meter()
-        started = time.monotonic()
+        clock.waits.clear()
         result, _ = dates(hub, db2, meter=meter)
-        elapsed = time.monotonic() - started
         statuses = [s for _, s in hub.requests[1:]]
     assert result.status == "complete" and statuses[:2] == [429, 200] and len(statuses) == n + 1
-    assert elapsed >= 2.0 and meter.rate_limited == 1  # t + 1 s, as huggingface_hub waits
+    assert clock.waits == [2.0] and meter.rate_limited == 1  # t + 1 s, as huggingface_hub waits
     assert result.counters.requests == n + 1
 
 

@@ -24,6 +24,9 @@ from tests import framework_oracle as oracle
 from tests.fakes.hub import FakeHub, evolve, make_models, push
 from tests.test_stats_support import Zoo
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("hf_files")
+
 runner = CliRunner()
 NIGHT0 = date(2026, 11, 1)
 FLAGGED = ("pytorch", "tensorflow", "jax", "keras", "safetensors", "onnx", "gguf")

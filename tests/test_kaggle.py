@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -29,17 +30,20 @@ from crawler.sources.kaggle import (
     parse_time,
 )
 from crawler.store import connect, staging_path
+from tests.clock import VirtualClock
 from tests.fakes.kaggle import (
     ENUM_TO_CAMEL,
     LIST_INSTANCES,
     LIST_MODELS,
     FakeKaggle,
     KaggleFaults,
+    _untoken,
     expected_formats,
     make_kaggle_models,
     unknown_count,
     visible,
 )
+from tests.hub_contract import SECRET, HubContract, Served
 
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, timeout=5.0)
 FAST_CLI = ["--max-attempts", "4", "--backoff", "0.01"]
@@ -48,12 +52,11 @@ N_MODELS = 230
 
 @pytest.fixture(autouse=True)
 def _no_user_kaggle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the user's ~/.kaggle or endpoint override."""
+    """No test reads the user's ~/.kaggle (conftest clears the hub's variables and points its endpoint
+    at a local server that answers 404)."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for name in ("KAGGLE_CONFIG_DIR", "ZOO_KAGGLE_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -340,13 +343,13 @@ def test_a_second_crawl_replaces_the_instances(fake: FakeKaggle, kaggle_models, 
 # ----------------------------------------------------------------------------------- HTTP trouble
 
 
-def test_429_with_retry_after_is_waited_out_and_counted(fake: FakeKaggle, db: str) -> None:
+def test_429_with_retry_after_is_waited_out_and_counted(
+    fake: FakeKaggle, db: str, clock: VirtualClock
+) -> None:
     fake.faults.status_next.extend([429])
-    started = time.monotonic()
     result = crawl(source(fake), db)
-    elapsed = time.monotonic() - started
     assert result.status == "complete"
-    assert elapsed >= 1.0  # Retry-After: 1, although the backoff policy would wait 0.01 s
+    assert clock.waits == [1.0]  # Retry-After: 1, although the backoff policy would wait 0.01 s
     assert fake.count(status=429) == 1
     assert result.counters.requests == fake.count() == fake.count(status=200) + 1
     assert result.models == N_MODELS
@@ -893,3 +896,40 @@ def test_a_filtered_crawl_marks_nothing_absent(fake: FakeKaggle, kaggle_models, 
         (False,),
     ]
     assert kaggle_rows(db, "SELECT count(*) FROM current_models WHERE hub = 'kaggle'") == [(everything,)]
+
+
+# ------------------------------------------------------------------------------------- the hub contract
+
+
+class _PagedKaggle(FakeKaggle):
+    """The fake Kaggle, telling the page of each ListModels request and failing one page on demand."""
+
+    def __init__(self, models: list[dict], **kwargs: Any) -> None:
+        super().__init__(models, **kwargs)
+        self.failing: int | None = None
+        self.asked: list[int] = []
+
+    def list_models(self, body: dict, legacy: bool = False) -> tuple[int, Any]:
+        token = body.get("pageToken") or ""
+        page = (_untoken(token)[1] if token else 0) + 1
+        self.asked.append(page)
+        if page == self.failing:
+            return 400, {"code": 400, "message": "injected failure"}
+        return super().list_models(body, legacy)
+
+    def fail(self, page: int | None) -> None:
+        self.failing = page
+
+    def pages(self) -> list[int]:
+        return list(self.asked)
+
+
+class TestKaggleContract(HubContract):
+    hub = "kaggle"
+
+    @contextmanager
+    def serve(self, tmp_path: Path) -> Iterator[Served]:
+        models = make_kaggle_models(25, seed=41, strip_share=0.0)
+        with _PagedKaggle(models, token=SECRET) as fake:
+            args = ["--kaggle-endpoint", fake.url, "--page-size", "10"]
+            yield Served(args, len(visible(models)), fake.fail, fake.pages)

@@ -71,6 +71,9 @@ class EndlessBody:
         self._server.server_close()
 
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("kaggle_http")
+
 BODY = {"pageSize": 5, "pageToken": "", "sortBy": "", "search": "", "owner": ""}
 
 

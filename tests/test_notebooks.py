@@ -15,6 +15,9 @@ from nbclient import NotebookClient
 from crawler.store import connect
 from tests.test_report_support import demo_database
 
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("notebooks")
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 

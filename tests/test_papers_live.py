@@ -372,7 +372,8 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     more = world.cli(db)
     more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
     assert runner.invoke(app, more).exit_code == 0
-    out = runner.invoke(app, ["stats", "papers", "--by", "year", "--db", db, "--format", "json"])
+    args = ["stats", "papers", "--by", "year", "--count", "repos", "--db", db, "--format", "json"]
+    out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
     by_year = {r["period"]: r["source"] for r in rows}
@@ -388,8 +389,8 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     assert {r["unclassified"] for r in rows if r["period"] == "2025"} == {1}
     con = connect(db, read_only=True)
     try:
-        columns, compare = papers_compare(con)
-        monthly = papers_series(con, by="month")[1]
+        columns, compare = papers_compare(con, count="repos")
+        monthly = papers_series(con, by="month", count="repos")[1]
     finally:
         con.close()
     table = {(r[0], r[1]): r for r in compare}
@@ -397,8 +398,72 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     assert table[("all", "pytorch")][5] == pytest.approx(3 / 4)  # mislabeled disagrees
     assert table[("2025", "tensorflow")][3:5] == (pytest.approx(0.5), 0.0)
     assert [m[0] for m in monthly if m[2] == "pytorch"][-1] == "2026-12"
-    printed = runner.invoke(app, ["stats", "papers", "--compare-archive", "--db", db])
+    printed = runner.invoke(app, ["stats", "papers", "--compare-archive", "--count", "repos", "--db", db])
     assert printed.exit_code == 0 and "Agreement on 4 repositories: 75.0 %" in printed.output
+
+
+def test_the_series_counted_by_paper_through_the_present(world: World, db: str) -> None:
+    """The default unit, the paper, on the same crawl: each of these papers has one repository, so the
+    shares differ from the repositories' only where a paper's code has no framework (gina/empty: apart,
+    not in the denominator)."""
+    archive(db, world.tmp)
+    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
+    more = world.cli(db)
+    more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
+    assert runner.invoke(app, more).exit_code == 0
+    out = runner.invoke(app, ["stats", "papers", "--by", "year", "--db", db, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    assert {r["period"]: r["source"] for r in rows} == {
+        "2024": "archive",
+        "2025": "archive+live",
+        "2026": "live",
+    }
+    got = {(r["period"], r["framework"]): (r["papers"], r["share"]) for r in rows}
+    # 2025: archive jax-one, mislabeled (tensorflow), july (pytorch); live torchy (on arXiv and Hugging
+    # Face: one paper), tfnet, jaxy, renamed, huge (mxnet), paddle (other): 9 papers with a framework
+    assert got[("2025", "pytorch")] == (3, pytest.approx(3 / 9))
+    assert got[("2025", "tensorflow")] == (2, pytest.approx(2 / 9))
+    assert {(r["no_framework"], r["unclassified"]) for r in rows if r["period"] == "2025"} == {(1, 1)}
+    assert got[("2026", "pytorch")] == (1, 1.0) and ("2024", "none") not in got
+    con = connect(db, read_only=True)
+    try:
+        columns, compare = papers_compare(con)
+        monthly = papers_series(con, by="month")[1]
+    finally:
+        con.close()
+    assert columns == ["year", "framework", "papers", "archive_share", "zoo_share", "agreement"]
+    table = {(r[0], r[1]): r for r in compare}
+    assert table[("all", "pytorch")][2] == 4 and table[("all", "pytorch")][5] == pytest.approx(3 / 4)
+    assert table[("2025", "tensorflow")][3:5] == (pytest.approx(0.5), 0.0)
+    assert [m[0] for m in monthly if m[2] == "pytorch"][-1] == "2026-12"
+    printed = runner.invoke(app, ["stats", "papers", "--compare-archive", "--db", db])
+    assert printed.exit_code == 0 and "Agreement on 4 papers: 75.0 %" in printed.output
+
+
+def test_live_papers_with_two_repositories_and_a_repository_of_two_papers(tmp_path: Path, db: str) -> None:
+    """A live paper linking a PyTorch and a TensorFlow repository counts once for each; a repository
+    linked by two papers counts for both papers, once as a repository (dated by the earlier one)."""
+    papers = [
+        Paper("2507.30001", at("2025-07-29"), "Both", "Code: https://github.com/alice/torchy and https://github.com/Bob/tfnet"),
+        Paper("2507.30002", at("2025-07-30"), "Reuse", "We build on https://github.com/alice/torchy"),
+        Paper("2507.30003", at("2025-07-30"), "Twice", "https://github.com/alice/torchy https://github.com/eve/newname"),
+    ]  # fmt: skip
+    with FakeArxiv(papers) as arxiv, FakeHfPapers([]) as hf, FakeGitHub(repos(), limit=1000) as github:
+        world = World(arxiv, hf, github, tmp_path)
+        assert runner.invoke(app, world.cli(db, "--archive-sample", "0")).exit_code == 0
+    con = connect(db, read_only=True)
+    try:
+        by_paper = {(r[0], r[2]): r[3:5] for r in papers_series(con, by="month")[1]}
+        by_repo = {(r[0], r[2]): r[3:5] for r in papers_series(con, by="month", count="repos")[1]}
+    finally:
+        con.close()
+    # 3 papers: PyTorch in all three (Twice's two PyTorch repositories count once), TensorFlow in one
+    assert by_paper[("2025-07", "pytorch")] == (3, 1.0)
+    assert by_paper[("2025-07", "tensorflow")] == (1, pytest.approx(1 / 3))
+    # 3 repositories: torchy (once), newname, tfnet
+    assert by_repo[("2025-07", "pytorch")] == (2, pytest.approx(2 / 3))
+    assert by_repo[("2025-07", "tensorflow")] == (1, pytest.approx(1 / 3))
 
 
 def test_a_rule_change_that_lowers_agreement_shows(world: World, db: str) -> None:
@@ -477,6 +542,9 @@ def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) 
     html = out.read_text()
     assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html
     assert "view papers_compare" in html and "75.0 %" in html
+    # the series and the comparison are counted by paper, the articles' unit, and say so
+    assert "Unit: papers, as the articles count" in html and "Unit: papers. The archive" in html
+    assert "view papers_series_papers" in html and "view papers_compare_papers" in html
 
 
 def test_a_repository_is_classified_again_when_its_head_changes(world: World, db: str) -> None:

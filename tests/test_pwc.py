@@ -28,6 +28,7 @@ from crawler.sources.paperswithcode import (
     normalize_framework,
 )
 from crawler.store import connect
+from tests.conftest import env_for_subprocess
 from tests.fakes.hf_files import FakeHfFiles
 
 runner = CliRunner()
@@ -119,12 +120,18 @@ def query(db: str, sql: str, params: list[Any] | None = None) -> list[tuple]:
         con.close()
 
 
-def shares(db: str, by: str = "year", official_only: bool = False) -> dict[tuple[str, str], tuple]:
+def shares(
+    db: str, by: str = "year", official_only: bool = False, count: str = "repos"
+) -> dict[tuple[str, str], tuple]:
+    """(period, framework) → (repos, share), or with count="papers" → (papers, share, no_framework)."""
     con = connect(db, read_only=True)
     try:
-        columns, rows = papers_share(con, by=by, official_only=official_only)
+        columns, rows = papers_share(con, by=by, official_only=official_only, count=count)
     finally:
         con.close()
+    if count == "papers":
+        assert columns == ["period", "framework", "papers", "share", "no_framework"]
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
     assert columns == ["period", "framework", "repos", "share"]
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
@@ -267,7 +274,7 @@ def test_papers_share_by_quarter_and_order(db, dumps):
     assert import_files(db, *dumps).exit_code == 0
     con = connect(db, read_only=True)
     try:
-        columns, rows = papers_share(con, by="quarter")
+        columns, rows = papers_share(con, by="quarter", count="repos")
     finally:
         con.close()
     assert columns == SHARE_COLUMNS
@@ -287,6 +294,53 @@ def test_papers_share_official_only(db, dumps):
     assert got[("2019", "jax")] == (1, 0.5) and got[("2019", "other")] == (1, 0.5)
     assert got[("2019", "mxnet")] == (0, 0.0)  # an unofficial implementation
     assert got[("2020", "jax")] == (1, 1.0)
+
+
+def test_papers_counted_once_per_framework_of_their_code(db, dumps):
+    """The articles' unit: attention and BERT each have a TensorFlow and a PyTorch repository (each
+    counts once for both), and the transformers repository, counted once by repository (2018, BERT),
+    counts for ViT's paper in 2020 too."""
+    assert import_files(db, *dumps).exit_code == 0
+    papers, repos = shares(db, "year", count="papers"), shares(db, "year")
+    assert papers[("2017", "pytorch")] == (1, 1.0, 0) and papers[("2017", "tensorflow")] == (1, 1.0, 0)
+    assert sum(papers[("2017", fw)][1] for fw in ("pytorch", "tensorflow", "jax", "mxnet", "other")) == 2.0
+    assert papers[("2020", "pytorch")] == (1, 1.0, 0) and papers[("2020", "jax")] == (1, 1.0, 0)
+    assert repos[("2020", "pytorch")] == (0, 0.0)  # by repository, transformers is BERT's (2018)
+    for fw in ("jax", "mxnet", "other"):
+        assert papers[("2019", fw)] == (1, pytest.approx(1 / 3), 0)
+    # ResNet's only repository has no framework: apart, in no share (by repository it is the 'none' row)
+    assert papers[("2015", "pytorch")] == (0, None, 1) and repos[("2015", "none")] == (1, 1.0)
+    assert {f for _, f in papers} == {"pytorch", "tensorflow", "jax", "mxnet", "other"}
+    official = shares(db, "year", official_only=True, count="papers")
+    assert official[("2017", "tensorflow")] == (1, 1.0, 0) and official[("2017", "pytorch")] == (0, 0.0, 0)
+    assert ("2019", "mxnet") in official and official[("2019", "mxnet")][0] == 0  # an unofficial link
+
+
+def test_a_paper_with_two_repositories_of_one_framework_counts_once(db, tmp_path):
+    links = [
+        link("twins", "2103.00001", GH + "a/one", "pytorch", True),
+        link("twins", "2103.00001", GH + "a/two", "torch", False),
+        link("mixed", "2104.00002", GH + "b/torch", "pytorch", True),
+        link("mixed", "2104.00002", GH + "b/tf", "tf", True),
+        link("plain", "2105.00003", GH + "c/none", "none", True),
+    ]
+    papers = [paper("twins", "2103.00001", "2021-03-02"), paper("mixed", "2104.00002", "2021-04-02")]
+    dumps = write_gz(tmp_path / LINKS_FILE, links), write_gz(tmp_path / PAPERS_FILE, papers)
+    assert import_files(db, *dumps).exit_code == 0
+    by_paper, by_repo = shares(db, count="papers"), shares(db)
+    # 2 papers with code of a framework (plain's code has none): PyTorch in both, TensorFlow in one
+    assert by_paper[("2021", "pytorch")] == (2, 1.0, 1) and by_paper[("2021", "tensorflow")] == (1, 0.5, 1)
+    # 5 repositories: 3 PyTorch, 1 TensorFlow, 1 none
+    assert by_repo[("2021", "pytorch")] == (3, 0.6) and by_repo[("2021", "tensorflow")] == (1, 0.2)
+    assert by_repo[("2021", "none")] == (1, 0.2)
+    official = shares(db, official_only=True, count="papers")  # a/two is unofficial: twins still counts
+    assert official[("2021", "pytorch")] == (2, 1.0, 1)
+    quarters = shares(db, "quarter", count="papers")
+    assert quarters[("2021-Q1", "pytorch")] == (1, 1.0, 0) and quarters[("2021-Q2", "tensorflow")] == (
+        1,
+        1.0,
+        1,
+    )
 
 
 def test_papers_share_rejects_unknown_period(db, dumps):
@@ -589,7 +643,7 @@ def test_download_lines_in_a_real_import_and_none_when_bars_are_disabled(db, tmp
     links = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
     args = [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db]
-    base = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    base = env_for_subprocess()
     with serve(links, papers) as server:
         done = subprocess.run(
             [*args, "--hf-endpoint", server.url], cwd=ROOT, env=base, capture_output=True, text=True
@@ -620,7 +674,7 @@ def test_on_a_terminal_huggingface_hubs_download_bar_shows(db, tmp_path):
 
     links = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env = env_for_subprocess()
     env |= {"TERM": "xterm", "COLUMNS": "150", "LINES": "40"}
     with serve(links, papers) as server:
         master, slave = pty.openpty()
@@ -676,7 +730,7 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
     args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB")}
+    env = env_for_subprocess()
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *args],
         cwd=ROOT,
@@ -705,14 +759,35 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
 def test_stats_papers_cli_matches_the_function(dumps, db):
     assert import_files(db, *dumps).exit_code == 0
     want = shares(db, by="year", official_only=True)
+    args = ["stats", "papers", "--official-only", "--count", "repos", "--db", db, "--format", "json"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    got = {(r["period"], r["framework"]): (r["repos"], r["share"]) for r in json.loads(out.stdout)}
+    assert got == want and got
+    # the default unit is the paper: on the archive alone the series is papers_share's by paper
+    want = shares(db, by="year", official_only=True, count="papers")
     out = runner.invoke(app, ["stats", "papers", "--official-only", "--db", db, "--format", "json"])
     assert out.exit_code == 0, out.output
-    got = {(r["period"], r["framework"]): (r["repos"], r["share"]) for r in json.loads(out.output)}
+    rows = json.loads(out.stdout)
+    assert set(rows[0]) == {
+        "period",
+        "source",
+        "framework",
+        "papers",
+        "share",
+        "no_framework",
+        "unclassified",
+    }
+    got = {(r["period"], r["framework"]): (r["papers"], r["share"], r["no_framework"]) for r in rows}
     assert got == want and got
     table = runner.invoke(app, ["stats", "papers", "--by", "quarter", "--db", db])
+    assert table.exit_code == 0 and "Paper implementations by framework" in table.output
+    assert "Q" in table.output and "unit: papers" in table.output
     assert (
-        table.exit_code == 0 and "Paper implementations by framework" in table.output and "Q" in table.output
+        "unit: repositories" in runner.invoke(app, ["stats", "papers", "--count", "repos", "--db", db]).output
     )
+    bad = runner.invoke(app, ["stats", "papers", "--count", "models", "--db", db])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
 def test_stats_papers_says_not_imported(db, fake_hub):
@@ -733,7 +808,8 @@ def test_report_shows_the_papers_share_once_imported(dumps, db, tmp_path):
     missing = result.output.split("not crawled:", 1)[1] if "not crawled:" in result.output else ""
     assert "papers" not in missing and "wrote" in result.output
     html = out.read_text()
-    quarterly = shares(db, by="quarter")
+    quarterly = shares(db, by="quarter", count="papers")  # the report counts by paper, and says so
     latest = max(p for p, f in quarterly if f == "pytorch")
-    repos, share = quarterly[(latest, "pytorch")]
-    assert f"({latest})" in html and f"{repos:,} repositories" in html
+    papers, share, _ = quarterly[(latest, "pytorch")]
+    assert f"({latest})" in html and f"{papers:,} papers" in html
+    assert "counted by paper as the articles count" in html

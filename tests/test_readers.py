@@ -37,6 +37,13 @@ def hub(nights: tuple[list[dict], list[dict]]) -> Iterator[RecordingHub]:
         yield server
 
 
+@pytest.fixture
+def db(new_db: str) -> str:
+    """Not a copy of the template database: these tests stop `zoo sql` with Ctrl-C, which on a copy went
+    unanswered (not understood yet; see the development notes). The first crawl makes the database."""
+    return new_db
+
+
 def crawled(hub: RecordingHub, db: str) -> None:
     done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -198,7 +205,9 @@ def test_a_crawl_that_cannot_merge_ends_failed_and_the_next_one_merges_it(
 
 def test_a_crawl_that_starts_while_a_reader_has_the_file_waits_for_it(hub: RecordingHub, db: str) -> None:
     crawled(hub, db)
-    reader = spawn_zoo("sql", ENDLESS, "--timeout", "4", "--db", db)
+    # the reader holds the file for 12 s: long enough for the crawl's process to start and find it held
+    # even on a busy machine, where starting one can take several seconds
+    reader = spawn_zoo("sql", ENDLESS, "--timeout", "12", "--db", db)
     try:
         wait_open(reader.pid, db)
         done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=zoo_env(ZOO_MERGE_WAIT="60"))

@@ -13,8 +13,12 @@ from typer.testing import CliRunner
 from crawler import report, stats
 from crawler.cli import app
 from crawler.store import connect
+from tests.conftest import model_hubs
 from tests.test_api import small_db  # noqa: F401 (a fixture)
 from tests.test_report_support import demo_database
+
+# its tests share a session fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("report")
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -74,7 +78,10 @@ def test_small_database_side_by_side(small_db: str) -> None:  # noqa: F811
     assert got["Hugging Face: legacy cohort, PyTorch-only / TensorFlow-only (tags)"].ours == "2 / 0"
     papers = got["Research papers whose code uses PyTorch"]
     assert (papers.article, papers.ours, papers.crawl) == ("68 %", "not crawled", "not crawled")
-    assert rep.not_crawled == ["tf-hub", "kaggle", "papers"]
+    assert rep.not_crawled == [
+        *(h for h in model_hubs() if h not in ("huggingface", "pytorch-hub")),
+        "papers",
+    ]
 
 
 def test_every_article_value_is_shown_with_its_words(small_db: str) -> None:  # noqa: F811
@@ -121,7 +128,8 @@ def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
         f"{added[('legacy', 'pytorch_only')]:,} / {added[('legacy', 'tensorflow_only')]:,}"
     )
     assert got["Kaggle Models: PyTorch-only"].crawled
-    assert rep.not_crawled == ["tf-hub", "papers"]
+    crawled = ("huggingface", "pytorch-hub", "kaggle")
+    assert rep.not_crawled == [*(h for h in model_hubs() if h not in crawled), "papers"]
     sections = {s.key: s for s in rep.sections}
     assert all(
         sections[k].png and sections[k].png.startswith(PNG)
@@ -170,7 +178,7 @@ def test_a_database_without_crawls(tmp_path: Path) -> None:
     got = comparisons(rep)
     assert {c.ours for c in got.values()} == {"not crawled"}  # every figure, never 0
     assert not any(c.crawled for c in got.values())
-    assert rep.not_crawled == ["huggingface", "pytorch-hub", "tf-hub", "kaggle", "papers"]
+    assert rep.not_crawled == [*model_hubs(), "papers"]
     assert not re.search(r"<td class='num ours[^']*'>0", report.render_html(rep))
     assert rep.sections[0].png and rep.sections[0].png.startswith(PNG)
 
@@ -192,10 +200,8 @@ def test_cli_writes_html_by_default(small_db: str, tmp_path: Path, monkeypatch) 
     monkeypatch.chdir(tmp_path)
     result = invoke("report", "--db", small_db)
     assert result.exit_code == 0, result.output
-    assert (
-        result.stdout.strip()
-        == "zoo report: wrote report.html (5 figures; not crawled: tf-hub, kaggle, papers)"
-    )
+    not_crawled = ", ".join([*(h for h in model_hubs() if h not in ("huggingface", "pytorch-hub")), "papers"])
+    assert result.stdout.strip() == f"zoo report: wrote report.html (5 figures; not crawled: {not_crawled})"
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 

@@ -26,6 +26,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from crawler.sources.pytorch_hub import PyTorchHubSource
 from crawler.store import connect
+from tests.conftest import isolated_settings
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hub import FakeHub, evolve, make_models
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models
@@ -145,22 +146,6 @@ def build_demo_db(db: str, workdir: Path) -> str:
     return db
 
 
-#: Variables that must not leak the user's setup into the build (conftest isolates tests, not fixtures
-#: of session scope).
-_ISOLATE = (
-    "HF_TOKEN",
-    "HF_ENDPOINT",
-    "ZOO_DB",
-    "KAGGLE_API_TOKEN",
-    "KAGGLE_USERNAME",
-    "KAGGLE_KEY",
-    "KAGGLE_CONFIG_DIR",
-    "ZOO_KAGGLE_ENDPOINT",
-    "ZOO_PYTORCH_HUB_REPO",
-    "GITHUB_TOKEN",
-)
-
-
 _BUILT: dict[str, str] = {}
 
 
@@ -175,8 +160,11 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     if "db" not in _BUILT:
         work = tmp_path_factory.mktemp("demo")
         with pytest.MonkeyPatch.context() as mp:
-            for name in _ISOLATE:
-                mp.delenv(name, raising=False)
+            for name, value in isolated_settings().items():  # conftest isolates tests, not this
+                if value is None:
+                    mp.delenv(name, raising=False)
+                else:
+                    mp.setenv(name, value)
             mp.setenv("HOME", str(work / "home"))
             mp.setenv("HF_HOME", str(work / "hf_home"))
             mp.setenv("XDG_CACHE_HOME", str(work / "cache"))

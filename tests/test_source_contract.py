@@ -1,21 +1,34 @@
 """The source contract (``crawler.sources.base``) as the runner enforces it, with small sources defined
 here: defaults, secret scrubbing done once by the runner, requests counted on the meter even when a page
-fails, and the work list an enrichment source gets from the store."""
+fails, and the work list an enrichment source gets from the store. Then what every registered hub must
+declare, checked for each (a new hub's module is enough to be checked): help with an example, its options,
+where it connects (so the test set-up closes it), and secrets never shown. What needs the hub's fake
+(resume after a failed page, the summary line) is ``tests/hub_contract.py``, which each hub's test
+module subclasses."""
 
 from __future__ import annotations
 
 import base64
+import json
+import os
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from crawler.cli import app
 from crawler.crawl import crawl
+from crawler.sources import registry
 from crawler.sources.base import Meter, Source, SourceError
 from crawler.sources.pytorch_hub import PyTorchHubSource
 from crawler.sources.records import ModelRecord, Page
+from crawler.sources.registry import Hub
+from crawler.store import connect
+from tests.conftest import NO_FAKE_ENDPOINT
 
 SECRET = "s3cr3t-t0ken-value"
 
@@ -181,3 +194,66 @@ def test_facts_once_found_are_never_replaced_and_name_their_run(db: str) -> None
         ("b", "first_commit", first.run_id),
         ("c", "first_commit", second.run_id),
     ]
+
+
+# ------------------------------------------------------------------ every registered hub, without a fake
+
+HUBS = registry.hubs()
+
+
+def _help(hub: Hub, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(app, [hub.group, hub.command, "--help"], env=env, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("hub", HUBS, ids=[h.name for h in HUBS])
+def test_every_hub_has_help_with_an_example(hub: Hub) -> None:
+    assert hub.help.strip() and hub.label.strip()
+    example = re.search(r"^Example: (?:\S+=\S+ )*zoo (\S+) (\S+)", hub.help, re.M)  # its own example
+    assert example is not None and example.groups() == (hub.group, hub.command), hub.help
+    shown = _help(hub)
+    assert hub.help.strip().splitlines()[0] in shown and "Example:" in shown
+
+
+@pytest.mark.parametrize("hub", HUBS, ids=[h.name for h in HUBS])
+def test_every_hub_declares_its_options_and_where_it_connects(hub: Hub, saved_registry: None) -> None:
+    shown = _help(hub)
+    for option in hub.options:
+        assert option.help.strip(), option.flag
+        assert option.flag.split("/")[0] in shown, option.flag
+        if option.envvar is not None:
+            assert option.envvar in hub.env_vars
+        if isinstance(option.default, str) and "://" in option.default:
+            # a public default URL must be overridable, and declared, so the test set-up can close it
+            assert option.envvar in hub.endpoints, f"{option.flag}: declare its envvar in endpoints"
+    assert set(hub.endpoints) <= set(hub.env_vars) and set(hub.secrets) <= set(hub.env_vars)
+    offline = dict(hub.offline)
+    for name in hub.endpoints:  # the test set-up closed it (or applied the hub's offline setting)
+        assert os.environ[name] == offline.get(name, NO_FAKE_ENDPOINT)
+    # built with its defaults, in the test set-up, the hub points at nothing but the set-up's local endpoint
+    urls = re.findall(r"[a-z]+://[^\s\"']+", json.dumps(hub.build().params()))
+    assert all(u.startswith(NO_FAKE_ENDPOINT) for u in urls), urls
+
+
+@pytest.mark.parametrize("hub", [h for h in HUBS if h.secrets], ids=[h.name for h in HUBS if h.secrets])
+def test_no_hub_shows_the_secrets_it_sends(hub: Hub) -> None:
+    env = dict.fromkeys(hub.secrets, SECRET)
+    assert SECRET not in _help(hub, env)
+    assert SECRET not in json.dumps(hub.build().params())
+
+
+@pytest.fixture(scope="module")
+def frameworks() -> set[str]:
+    con = connect(":memory:")
+    try:
+        return {r[0] for r in con.execute("SELECT framework FROM framework_roles").fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("hub", HUBS, ids=[h.name for h in HUBS])
+def test_every_hubs_framework_labels_name_known_frameworks(hub: Hub, frameworks: set[str]) -> None:
+    labels = registry.DEFAULT_FRAMEWORKS if hub.frameworks is None else hub.frameworks
+    assert {framework for _, framework in labels} <= frameworks
+    assert len(dict(labels)) == len(labels)  # one framework per label

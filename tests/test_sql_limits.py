@@ -22,10 +22,11 @@ BIG_ANSWER = "3000000,9999996953040128728"
 
 
 @pytest.fixture
-def zoo_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "zoo.duckdb")
-    connect(db).close()
-    return db
+def zoo_db(new_db: str) -> str:
+    # Made here, not copied from the template database: on a copy, a Ctrl-C to a running `zoo sql` went
+    # unanswered in test_ctrl_c_stops_the_query (not understood yet; see the development notes).
+    connect(new_db).close()
+    return new_db
 
 
 def lines(done) -> list[str]:

@@ -26,6 +26,9 @@ from crawler.store import committed_parts, parts_folder, staging_path
 from tests.fakes.faults import model_rows, runs, staged_state
 from tests.fakes.hub import FakeHub, Faults, make_models
 
+# its tests share a module fixture: one worker runs them all
+pytestmark = pytest.mark.xdist_group("staging_parts")
+
 N_PAGES = 4
 MODELS = make_models(N_PAGES * 1000, seed=7)
 

@@ -1,5 +1,5 @@
 """The statistics views through ``crawler.stats``: which models count (latest complete run), periods
-(the sentinel cohort), shares and denominators, hubs, and ``as_of``. In-memory DuckDB, inline rows."""
+(the sentinel cohort), shares and denominators, hubs, and ``as_of``. A new database per test, inline rows."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from crawler.crawl import crawl
 from crawler.sources.base import Source
 from crawler.sources.records import ModelRecord, Page
 from crawler.store import connect
+from tests.conftest import model_hubs
 from tests.test_stats_support import Zoo, class_counts, ts
 
 DEFINITIONS = ["tags", "evidence"]
@@ -23,8 +24,8 @@ NEITHER = {"tags": "neither", "evidence": "agnostic"}  # for a safetensors-only 
 
 
 @pytest.fixture
-def con():
-    c = connect(":memory:")
+def con(db):
+    c = connect(db)  # a copy of the migrated template: as new as an in-memory database, without migrating
     yield c
     c.close()
 
@@ -232,7 +233,7 @@ def test_hubs_never_crawled_are_marked_not_counted_as_zero(con):
     zoo.model("huggingface", run)
     zoo.model("huggingface", run)
     recs = {r["hub"]: r for r in stats.hubs(con).records()}
-    assert list(recs) == ["huggingface", "pytorch-hub", "tf-hub", "kaggle"]
+    assert list(recs) == model_hubs()
     assert (recs["huggingface"]["status"], recs["huggingface"]["models"]) == ("crawled", 2)
     assert recs["huggingface"]["last_complete_crawl"] == ts("2025-03-04T05:06:07")
     assert (recs["pytorch-hub"]["status"], recs["pytorch-hub"]["models"]) == ("not crawled", None)

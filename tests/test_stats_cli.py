@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import click
 import pytest
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.store import connect
+from tests.conftest import model_hubs
 from tests.test_stats_support import Zoo
 
 runner = CliRunner()
@@ -22,10 +22,9 @@ ENV = {"COLUMNS": "220"}
 
 
 @pytest.fixture
-def stats_db(tmp_path: Path) -> str:
+def stats_db(db: str) -> str:
     """HF: 5 PyTorch-only (2 of them legacy), 1 TF-only, 1 both, 1 safetensors-only; PyTorch Hub: 2;
     TF Hub: one failed crawl; Kaggle: never crawled."""
-    db = str(tmp_path / "zoo.duckdb")
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
@@ -225,11 +224,13 @@ def test_hubs_json(stats_db):
     result = invoke("stats", "hubs", "--format", "json", "--db", stats_db)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    set_up = {
+        "huggingface": ("crawled", 8, 1),
+        "pytorch-hub": ("crawled", 2, 2),
+        "tf-hub": ("no complete crawl", None, None),
+    }
     assert [(o["hub"], o["status"], o["models"], o["run_id"]) for o in data] == [
-        ("huggingface", "crawled", 8, 1),
-        ("pytorch-hub", "crawled", 2, 2),
-        ("tf-hub", "no complete crawl", None, None),
-        ("kaggle", "not crawled", None, None),
+        (hub, *set_up.get(hub, ("not crawled", None, None))) for hub in model_hubs()
     ]
     assert data[0]["last_complete_crawl"] == "2025-01-10T12:00:00+00:00"
     assert list(data[0]) == ["hub", "status", "models", "last_complete_crawl", "run_id", "as_of"]
@@ -239,11 +240,13 @@ def test_hubs_csv(stats_db):
     result = invoke("stats", "hubs", "--format", "csv", "--db", stats_db)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    set_up = {
+        "huggingface": ("crawled", "8"),
+        "pytorch-hub": ("crawled", "2"),
+        "tf-hub": ("no complete crawl", ""),  # empty, never 0
+    }
     assert [(r["hub"], r["status"], r["models"]) for r in rows] == [
-        ("huggingface", "crawled", "8"),
-        ("pytorch-hub", "crawled", "2"),
-        ("tf-hub", "no complete crawl", ""),  # empty, never 0
-        ("kaggle", "not crawled", ""),
+        (hub, *set_up.get(hub, ("not crawled", ""))) for hub in model_hubs()
     ]
 
 

@@ -257,12 +257,26 @@ class PapersGrain(str, Enum):
     month = "month"
 
 
+class PapersCount(str, Enum):
+    papers = "papers"
+    repos = "repos"
+
+
 @stats_app.command("papers")
 def stats_papers(
     by: Annotated[
         PapersGrain,
         typer.Option("--by", help="Period of the paper: year, quarter or month. Example: --by month"),
     ] = PapersGrain.year,
+    count: Annotated[
+        PapersCount,
+        typer.Option(
+            "--count",
+            help="papers = each paper once per framework of its code (the articles' unit: \"68 % of papers "
+            'with code use PyTorch"); repos = each code repository once, dated by its earliest paper. '
+            "Example: --count repos",
+        ),
+    ] = PapersCount.papers,
     official_only: Annotated[
         bool,
         typer.Option(
@@ -273,29 +287,36 @@ def stats_papers(
         bool,
         typer.Option(
             "--compare-archive",
-            help="Instead: on the repositories both the archive and `zoo crawl papers` classified, how often "
-            "zoo's framework equals Papers with Code's, and each year's shares both ways side by side.",
+            help="Instead: on the papers (or repositories, with --count repos) whose code both the archive "
+            "and `zoo crawl papers` classified, how often zoo's framework equals Papers with Code's, and "
+            "each year's shares both ways side by side.",
         ),
     ] = False,
     db: ReadDbOption = None,
     fmt: StatsFormatOption = Format.table,
 ) -> None:
-    """Share of papers' code repositories by framework, per year, quarter or month, through the present.
+    """Share of papers with code (or of their code repositories) by framework, per year, quarter or month,
+    through the present.
 
-    Each code repository linked to a paper is counted once, in the period of its earliest paper, with one
-    framework: pytorch, tensorflow, jax, mxnet, other, or none. share = repos / all repositories dated
-    in that period (the six shares sum to 1). Until July 2025 the repositories and frameworks come from
-    the frozen Papers with Code dumps (`zoo import pwc`); after it from `zoo crawl papers` (arXiv and
-    Hugging Face Papers links, frameworks from each repository's dependency files or imports). The source
-    column says which: archive, live or archive+live. unclassified = live repositories not classified yet.
-    --compare-archive prints the agreement of the two methods on the repositories both hold instead.
+    --count papers (the default, the articles' unit): each paper counted once per framework among its
+    code repositories' (pytorch, tensorflow, jax, mxnet, other), in the period of the paper's date; share
+    = papers of the framework ÷ the period's papers with code of any framework, so a paper with PyTorch
+    and TensorFlow code counts for both and shares may sum above 100 %; no_framework = papers whose code
+    uses none, apart. --count repos: each code repository counted once, in the period of its earliest
+    paper, with one framework (none included); share = repos ÷ all dated and classified repositories (the
+    six shares sum to 1). Until July 2025 the papers, repositories and frameworks come from the frozen
+    Papers with Code dumps (`zoo import pwc`); after it from `zoo crawl papers` (arXiv and Hugging Face
+    Papers links, frameworks from each repository's dependency files or imports). The source column says
+    which: archive, live or archive+live. unclassified = live papers (repositories) not classified yet.
+    --compare-archive prints the agreement of the two methods where both classified the code instead.
 
-    Example: zoo stats papers --by month --format json
+    Example: zoo stats papers --by month --count repos --format json
     """
     from ..papers import papers_compare, papers_series
 
+    unit = "papers" if count is PapersCount.papers else "repositories"
     if compare_archive:
-        columns, rows = answer(db, papers_compare)
+        columns, rows = answer(db, lambda con: papers_compare(con, count=count.value))
         agreement = next((r[5] for r in rows if r[0] == "all"), None)
         if not rows:
             err.print(
@@ -310,23 +331,40 @@ def stats_papers(
             )
             for r in rows
         ]
+        if count is PapersCount.papers:
+            caption = (
+                "papers = the archive's papers of the year with a repository both classified; archive_share / "
+                "zoo_share = the papers with code of the framework ÷ those with code of any framework, by "
+                "each method (a paper counts once per framework; shares may sum above 100 %); agreement = "
+                "the share of the papers given the same frameworks (views papers_compare_papers, "
+                "papers_compare_repos)."
+            )
+        else:
+            caption = (
+                "repos = repositories of the year (of their earliest paper in the archive) that both "
+                "classified; archive_share / zoo_share = the framework's share of them by each method; "
+                "agreement = the share of them given the same framework (views papers_compare, "
+                "papers_compare_repos)."
+            )
         render(
             columns,
             shown if fmt is Format.table else rows,
             fmt,
-            title="zoo's framework vs Papers with Code's, on the repositories both hold",
-            caption="repos = repositories of the year (of their earliest paper in the archive) that both "
-            "classified; archive_share / zoo_share = the framework's share of them by each method; agreement "
-            "= the share of them given the same framework (views papers_compare, papers_compare_repos).",
+            title=f"zoo's framework vs Papers with Code's, on the {unit} both classified (unit: {unit})",
+            caption=caption,
         )
         if agreement is not None:
-            line = f"Agreement on {next(r[2] for r in rows if r[0] == 'all'):,} repositories: {agreement * 100:.1f} %"
+            line = (
+                f"Agreement on {next(r[2] for r in rows if r[0] == 'all'):,} {unit}: {agreement * 100:.1f} %"
+            )
             if fmt is Format.table:
                 print(line)
             else:
                 err.print(line, highlight=False)
         return
-    columns, rows = answer(db, lambda con: papers_series(con, by=by.value, official_only=official_only))
+    columns, rows = answer(
+        db, lambda con: papers_series(con, by=by.value, official_only=official_only, count=count.value)
+    )
     if not rows:
         err.print(
             "zoo: Papers with Code: not imported (run `zoo import pwc`), and no live papers (`zoo crawl papers`)",
@@ -338,15 +376,26 @@ def stats_papers(
             tuple(f"{v * 100:.1f} %" if i == share and v is not None else v for i, v in enumerate(r))
             for r in rows
         ]
+        if count is PapersCount.papers:
+            caption = (
+                "Each paper counted once per framework of its code, dated by the paper; share = papers of the "
+                "framework ÷ the period's papers with code of any framework (may sum above 100 %); "
+                "no_framework = papers whose code uses none, apart; source: the Papers with Code archive, the "
+                "live crawl, or both (view papers_series_papers)."
+            )
+        else:
+            caption = (
+                "Each code repository linked to a paper counted once, dated by its earliest paper; share = "
+                "repositories of the framework ÷ all dated and classified repositories of the period; source: "
+                "the Papers with Code archive, the live crawl, or both (view papers_series)."
+            )
         render(
             columns,
             shown,
             fmt,
-            title=f"Paper implementations by framework, per {by.value}"
+            title=f"Paper implementations by framework, per {by.value} (unit: {unit})"
             + (" (official only)" if official_only else ""),
-            caption="Each code repository linked to a paper counted once, dated by its earliest paper; share = "
-            "repositories of the framework ÷ all dated and classified repositories of the period; source: the "
-            "Papers with Code archive, the live crawl, or both (view papers_series).",
+            caption=caption,
         )
     else:
         render(columns, rows, fmt)

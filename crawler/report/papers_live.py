@@ -1,6 +1,6 @@
 """The report's tables for the papers series after Papers with Code: the archive's years and the live
-ones side by side (view papers_series), and zoo's framework against the archive's on the repositories
-both hold (view papers_compare)."""
+ones side by side (view papers_series_papers), and zoo's framework against the archive's on the papers
+whose code both classified (view papers_compare_papers); both counted by paper, the articles' unit."""
 
 from __future__ import annotations
 
@@ -20,46 +20,57 @@ def papers_live_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     from .sections import Table
 
     try:
-        _, series = papers_series(con, by="year")
-        _, compare = papers_compare(con)
+        columns, series = papers_series(con, by="year")  # counted by paper, the articles' unit
+        totals = dict(
+            con.execute(
+                "SELECT period, any_value(period_papers) FROM papers_series_papers "
+                "WHERE granularity = 'year' AND NOT official_only GROUP BY period"
+            ).fetchall()
+        )
+        _, compare = papers_compare(con)  # by paper too
     except duckdb.CatalogException:  # a database older than the live crawl
         return []
     tables = []
     if any(r[1] != "archive" for r in series):
         years: dict[str, dict[str, Any]] = {}
-        for period, source, framework, repos, share, unclassified in series:
-            year = years.setdefault(period, {"source": source, "repos": 0, "unclassified": unclassified})
-            year[framework] = share
-            year["repos"] = int(year["repos"]) + int(repos)
+        for rec in (dict(zip(columns, r, strict=True)) for r in series):
+            year = years.setdefault(rec["period"], dict(rec))
+            year[rec["framework"]] = rec["share"]
+        for period, year in years.items():
+            year["papers"] = totals.get(period, 0)
         tables.append(
             Table(
-                "Papers' code per framework and year: the archive, then the live crawl",
-                ["year", "source", "PyTorch", "TensorFlow", "JAX", "repositories", "unclassified"],
+                "Papers with code per framework and year (unit: papers): the archive, then the live crawl",
+                ["year", "source", "PyTorch", "TensorFlow", "JAX", "papers", "no framework", "unclassified"],
                 [
                     [
                         y,
                         str(v["source"]),
                         *(fmt_pct(v.get(f)) for f in ("pytorch", "tensorflow", "jax")),
-                        f"{v['repos']:,}",
+                        f"{v['papers']:,}",
+                        f"{v['no_framework']:,}",
                         f"{v['unclassified']:,}",
                     ]
                     for y, v in sorted(years.items())
                 ],  # fmt: skip
-                "Each repository counted once, in the year of its earliest paper. archive = Papers with Code "
-                "(`zoo import pwc`, its framework field); live = `zoo crawl papers` (arXiv and Hugging Face "
-                "Papers links, zoo's framework from the repository's dependency files or imports); "
-                "archive+live = the year the archive ends. unclassified = live repositories without a "
-                "framework yet, in no share (view papers_series).",
+                "Unit: papers, as the articles count: each paper once per framework of its code, in the "
+                "year of the paper; share = the year's papers with code of the framework ÷ its papers with code "
+                "of any framework (papers), so shares may sum above 100 %; no framework = papers whose code "
+                "uses none, apart. archive = Papers with Code (`zoo import pwc`, its framework field); live = "
+                "`zoo crawl papers` (arXiv and Hugging Face Papers links, zoo's framework from the repository's "
+                "dependency files or imports); archive+live = the year the archive ends. unclassified = live "
+                "papers whose code has no framework yet, in no share (view papers_series_papers; "
+                "`zoo stats papers --count repos` counts repositories instead).",
             )
         )
     if compare:
         rows = {(r[0], r[1]): r for r in compare}
         tables.append(
             Table(
-                "zoo's framework vs Papers with Code's, on the repositories both hold",
+                "zoo's framework vs Papers with Code's, on the papers whose code both classified (unit: papers)",
                 [
                     "year",
-                    "repositories",
+                    "papers",
                     "PyTorch (archive)",
                     "PyTorch (zoo)",
                     "TensorFlow (archive)",
@@ -78,9 +89,11 @@ def papers_live_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
                     ]
                     for y in dict.fromkeys(r[0] for r in compare)
                 ],  # fmt: skip
-                "The archive's repositories `zoo crawl papers --archive-sample` looked at: each framework's "
-                "share computed with the archive's framework and with zoo's, and the share of them given the "
-                "same framework (`zoo stats papers --compare-archive`, view papers_compare).",
+                "Unit: papers. The archive's papers with a repository `zoo crawl papers --archive-sample` "
+                "looked at: each framework's share of them computed with the archive's frameworks and with zoo's "
+                "(÷ the papers with code of any framework by that method), and the share of them given the same "
+                "frameworks (`zoo stats papers --compare-archive`, view papers_compare_papers; by repository: "
+                "--count repos, view papers_compare).",
             )
         )
     return tables

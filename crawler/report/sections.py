@@ -375,12 +375,13 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
 
 
 def _latest_pytorch_share(table: StatTable) -> tuple[str, float, int] | None:
-    """(period, share, repos) of PyTorch in the latest period of a papers table."""
+    """(period, share, count) of PyTorch in the latest period of a papers table (count: its papers, or
+    repositories for a table counted by repository)."""
     recs = [r for r in table.records() if str(r["framework"]).lower() in ("pytorch", "torch")]
     if not recs:
         return None
     last = max(recs, key=lambda r: str(r["period"]))
-    return str(last["period"]), float(last["share"] or 0), int(last["repos"] or 0)
+    return str(last["period"]), float(last["share"] or 0), int(last.get("papers", last.get("repos")) or 0)
 
 
 def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
@@ -395,10 +396,8 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
             "Research papers whose code uses PyTorch" + (f" ({latest[0]})" if latest else ""),
             art.text if art else "—",
             art.wording if art else "",
-            (f"{fmt_pct(latest[1])} ({latest[2]:,} repositories)" if latest else "n/a")
-            if crawled
-            else NOT_CRAWLED,
-            "The latest quarter. " + quarterly.caption,
+            (f"{fmt_pct(latest[1])} ({latest[2]:,} papers)" if latest else "n/a") if crawled else NOT_CRAWLED,
+            "The latest quarter, counted by paper as the articles count. " + quarterly.caption,
             when or "date unknown",
             crawled,
         )

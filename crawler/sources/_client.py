@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Generator
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx2
 from huggingface_hub.utils import close_session, get_session, hf_raise_for_status, parse_ratelimit_headers
 
+from . import _clock
 from ._net import (
     HF_POLICY,
     Attempts,
@@ -243,8 +243,8 @@ class HubClient:
     def _sleep(self, seconds: float) -> None:
         """Wait ``seconds`` before trying again; with ``stop`` set (the listing was closed), give up."""
         if self.stop is None:
-            time.sleep(seconds)
-        elif self.stop.wait(seconds):
+            _clock.sleep(seconds)
+        elif _clock.wait(self.stop, seconds):
             raise ListingClosed("the listing was closed")
 
     def _attempts(self) -> Attempts:
@@ -461,7 +461,7 @@ def pace(
 
     This is pacing, not a retry: the next request is simply not sent while ``RateLimit`` says ``r=0``;
     it goes out when the window resets, ``t`` seconds after that answer arrived (``received``, a
-    ``time.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
+    ``_clock.monotonic()``). Call it before the next request; the wait is reported on ``meter``. ``stop``:
     an event that ends the wait (raising :class:`ListingClosed`) once set. A reset further away than
     ``max_wait`` seconds (``None``: ``$ZOO_MAX_RATE_WAIT``, else 900) raises :class:`RateWaitTooLong`
     instead of waiting.
@@ -478,9 +478,11 @@ def pace(
         show_origin(str(response.url)),
     )
     # t counts from when the answer arrived; parsing and storing the page already took some of it
-    wait = min(float(info.reset_in_seconds), max(0.0, info.reset_in_seconds - (time.monotonic() - received)))
+    wait = min(
+        float(info.reset_in_seconds), max(0.0, info.reset_in_seconds - (_clock.monotonic() - received))
+    )
     meter.waited("paced", wait)
     if stop is None:
-        time.sleep(wait)
-    elif stop.wait(wait):
+        _clock.sleep(wait)
+    elif _clock.wait(stop, wait):
         raise ListingClosed("the listing was closed")

@@ -36,7 +36,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -48,6 +47,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from .. import __version__
+from . import _clock
 from ._net import (  # the errors and the policy live there, light to import; named here as always
     Attempts,
     DeadlineExceeded,
@@ -206,7 +206,7 @@ def request_json(
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     params: Mapping[str, Any] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = _clock.sleep,
 ) -> Any:
     """Send one request under ``policy`` and return the decoded JSON body.
 
@@ -232,7 +232,7 @@ def request_text(
     policy: RetryPolicy | None = None,
     counter: Meter | None = None,
     headers: Mapping[str, str] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = _clock.sleep,
 ) -> str | None:
     """GET a text file under ``policy``: its text (undecodable bytes replaced), or ``None`` for a 404.
 

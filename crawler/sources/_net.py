@@ -44,13 +44,13 @@ import os
 import re
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from . import _clock
 from .base import NotConfigured, SourceError
 
 T = TypeVar("T")
@@ -382,7 +382,7 @@ class Attempts:
         """No connection could be made (refused, DNS, no route, a connection that never opened)."""
         self.slow = 0
         if self.unreachable_since is None:
-            self.unreachable_since = time.monotonic()
+            self.unreachable_since = _clock.monotonic()
 
     def timed_out(self) -> bool:
         """The attempt timed out (silence, or the deadline); True once :attr:`too_slow`."""
@@ -400,7 +400,7 @@ class Attempts:
         ``unreachable_after`` seconds of the first failure to connect."""
         if self.unreachable_since is None:
             return False
-        spent = time.monotonic() - self.unreachable_since
+        spent = _clock.monotonic() - self.unreachable_since
         return spent + wait + self.connect_timeout > self.policy.unreachable_after
 
 

@@ -58,7 +58,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,6 +73,7 @@ from huggingface_hub.utils import (
 )
 
 from .. import __version__
+from . import _clock
 from ._client import (
     HubClient,
     PageSizes,
@@ -543,7 +543,7 @@ class HuggingFaceSource(Source):
                 f"{self.endpoint} answered {shorten(str(response.url))} with HTTP {response.status_code}, "
                 "not a page"
             )
-        return _Answer(url, response, time.monotonic(), meter, notes)
+        return _Answer(url, response, _clock.monotonic(), meter, notes)
 
     def _ask_next(
         self, url: str, previous: _Answer, headers: dict[str, str], sizes: PageSizes, stop: threading.Event
@@ -580,7 +580,7 @@ class HuggingFaceSource(Source):
                         f"the Hub sent a body that is not valid JSON {failures} times in a row for {url}: {exc}"
                     ) from None
                 log.info("GET %s: a body that is not valid JSON; asking again", url)
-                time.sleep(self.policy.json_retry_wait * failures)
+                _clock.sleep(self.policy.json_retry_wait * failures)
                 later = ahead.wait() if ahead is not None else None
                 if later is not None:
                     pace(later.response, later.received, self.meter, stop, max_wait=self.policy.max_rate_wait)
@@ -783,6 +783,8 @@ Example: zoo crawl hf --db zoo.duckdb""",
             ),
         ),
         secrets=("HF_TOKEN",),
+        endpoints=("HF_ENDPOINT",),
+        frameworks=(("pytorch", "pytorch"), ("tf", "tensorflow")),  # the Hub derives them from file names
         unit="one model = one public model repository",
     )
 )

@@ -90,7 +90,6 @@ password in it is refused, as the listing refuses it.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -102,6 +101,7 @@ import orjson
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from .. import __version__
+from . import _clock
 from ._client import HubClient, pace
 from ._net import HF_POLICY, RetryPolicy, check_endpoint, same_origin
 from ._options import HTTP_OPTIONS
@@ -426,7 +426,7 @@ class HuggingFaceDatesSource(Source):
         while True:
             self._before_request()
             response = client.get(url, self._headers)
-            self._last = (response, time.monotonic())
+            self._last = (response, _clock.monotonic())
             status = response.status_code
             if status in _REDIRECTS:
                 target = urljoin(url, response.headers.get("location", ""))
@@ -476,7 +476,7 @@ class HuggingFaceDatesSource(Source):
                     raise _Unsettled(
                         f"the Hub sent a body that is not valid JSON {bad_bodies} times: not dated tonight"
                     ) from None
-                time.sleep(self.policy.json_retry_wait * bad_bodies)
+                _clock.sleep(self.policy.json_retry_wait * bad_bodies)
                 continue
             if not isinstance(data, list):
                 self.tally.other += 1
@@ -640,6 +640,8 @@ Example: zoo crawl hf-dates --max-requests 1000 --db zoo.duckdb""",
             *HTTP_OPTIONS,
         ),
         secrets=("HF_TOKEN",),
+        endpoints=("HF_ENDPOINT",),
+        env=("ZOO_HF_DATES_BUDGET",),
         summary=summary,
         summary_in_all=True,
         unit="one row = one Hugging Face model dated by its first commit",

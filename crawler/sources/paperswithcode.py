@@ -637,6 +637,8 @@ Example: zoo import pwc --file links.json.gz --file jul-29-papers-with-abstracts
             ),
         ),
         secrets=("HF_TOKEN",),
+        endpoints=("HF_ENDPOINT",),
+        env=("HF_HUB_CACHE", "HF_HOME"),
         summary=_summary,
         unit="one row = one paper-code link",
     )

@@ -496,7 +496,9 @@ class PyTorchHubSource(_git.CatalogSource):
         self.entrypoints = entrypoints
         #: child tables this source owns: replaced (or emptied) for the hub when a run completes
         self.child_tables = (ENTRYPOINTS_TABLE,) if entrypoints else ()
-        self.raw_base = (raw_base or DEFAULT_RAW_BASE).rstrip("/")
+        self.raw_base = (raw_base or os.environ.get("ZOO_PYTORCH_HUB_RAW_BASE") or DEFAULT_RAW_BASE).rstrip(
+            "/"
+        )
         self.timeout = timeout
         #: total seconds per hubconf.py request; ``None``: ``$ZOO_REQUEST_DEADLINE``, else 60
         self.deadline = deadline
@@ -595,9 +597,10 @@ Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
                 "--raw-base",
                 "raw_base",
                 "Where hubconf.py files are downloaded from: <raw-base>/<owner>/<repo>/<ref>/hubconf.py, "
-                "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD. "
+                "<ref> being the one the entry's torch.hub.load('owner/repo:ref', …) names, else HEAD "
+                f"(default: $ZOO_PYTORCH_HUB_RAW_BASE, else {DEFAULT_RAW_BASE}). "
                 "Example: --raw-base http://127.0.0.1:8000",
-                default=DEFAULT_RAW_BASE,
+                envvar="ZOO_PYTORCH_HUB_RAW_BASE",
             ),
             Option(
                 "--timeout",
@@ -618,6 +621,7 @@ Example: zoo crawl pytorch-hub --db zoo.duckdb --entrypoints""",
             ),
         ),
         secrets=("GITHUB_TOKEN",),
+        endpoints=("ZOO_PYTORCH_HUB_REPO", "ZOO_PYTORCH_HUB_RAW_BASE"),
         unavailable=_git.git_missing,
         summary=_summary,
         unit="one model = one catalog entry (a page of pytorch/hub; one entry may expose several "

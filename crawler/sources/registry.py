@@ -1,14 +1,19 @@
 """The hubs zoo knows: one :class:`Hub` entry per source, declared next to the source, read everywhere.
 
 Each source module ends with ``register(Hub(...))``: its label for people, the ``zoo crawl`` command and
-its options, the secrets it sends, whether ``zoo crawl all`` runs it and how it tells that it cannot run
+its options, the secrets it sends, the environment variables naming where it connects and the others it
+reads, its own framework labels, whether ``zoo crawl all`` runs it and how it tells that it cannot run
 here, and the line it prints after a complete crawl. Everything else reads the entries:
 
 * the CLI generates ``zoo crawl <command>`` (or ``zoo import <command>``) and ``zoo crawl all`` from them
   (:mod:`crawler.cli.crawl`);
 * the statistics accept a hub's name or aliases (:func:`resolve`), and the report its label (:func:`label`);
 * the ``hubs`` table is seeded from them whenever the database is opened for writing (never by a reading
-  command), and the SQL views (``stats_hubs``) read that table.
+  command), and the SQL views (``stats_hubs``) read that table;
+* the view ``hub_framework_labels`` (each hub's own framework labels, which the ``tags`` definition
+  reads) is generated from them and created with the views of ``sql/views`` (:func:`framework_labels_sql`);
+* the tests' set-up clears every environment variable they declare and points their endpoints at a
+  local server (:func:`env_vars`, :func:`endpoint_vars`), and the contract tests check every entry.
 
 The modules of this package are imported the first time the registry is read (:func:`hubs`), so a new
 source module is found without being listed anywhere. A hub defined elsewhere (a test's throwaway hub)
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,14 @@ from .base import Source
 
 #: Modules of this package that hold no source.
 _NOT_SOURCES = frozenset({"base", "records", "registry"})
+
+#: The labels the ``tags`` definition counts for a hub that declares none (:attr:`Hub.frameworks`):
+#: Hugging Face's ``pytorch`` and ``tf`` tags, the articles' method.
+DEFAULT_FRAMEWORKS: tuple[tuple[str, str], ...] = (("pytorch", "pytorch"), ("tf", "tensorflow"))
+
+#: A label or framework name as the generated view ``hub_framework_labels`` quotes it (no quote, no
+#: control character).
+_LABEL = re.compile(r"[^'\x00-\x1f]+")
 
 #: A hub's summary line after a complete crawl: (the source that ran, its figures from the view
 #: hub_figures, missing ones 0) → the line, or None for none.
@@ -115,6 +129,24 @@ class Hub:
     depends_on: tuple[str, ...] = ()
     #: whether ``zoo crawl all`` prints the ``summary`` line too (an enrichment says what is left to do)
     summary_in_all: bool = False
+    #: environment variables naming where the hub is reached (an API base, a git repository), each
+    #: overriding the source's public default. Every hub that reaches the network declares one for each
+    #: place it reaches (``HF_ENDPOINT``, ``ZOO_KAGGLE_ENDPOINT``, ``ZOO_PYTORCH_HUB_REPO``): the test
+    #: set-up points each of them at a server on 127.0.0.1 that answers 404, so no test reaches a real host
+    endpoints: tuple[str, ...] = ()
+    #: other environment variables the source reads (credentials files, budgets); those of the options,
+    #: ``secrets`` and ``endpoints`` need not be repeated. All of them are :attr:`env_vars`
+    env: tuple[str, ...] = ()
+    #: the hub's own framework labels the ``tags`` definition counts: (a tag exactly as the hub spells it,
+    #: a framework of the view ``framework_roles``), e.g. ``(("tensorflow", "tensorflow"),)``. None: the
+    #: :data:`DEFAULT_FRAMEWORKS`. The ``evidence`` definition reads every hub's tags through
+    #: ``sql/views/framework_evidence_map.sql`` instead (case-insensitively)
+    frameworks: tuple[tuple[str, str], ...] | None = None
+    #: settings (variable, value) under which the hub asks no host of its own accord, though its
+    #: endpoints point somewhere: a second repository read only when named, a nightly budget of 0. The
+    #: test set-up applies them after pointing the endpoints at its 404 server, so that `zoo crawl all`
+    #: in a test runs the hub without a request it was not given a fake for
+    offline: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -127,6 +159,12 @@ class Hub:
 
     def why_unavailable(self) -> str | None:
         return self.unavailable() if self.unavailable is not None else None
+
+    @property
+    def env_vars(self) -> tuple[str, ...]:
+        """Every environment variable the hub reads: its options', its secrets, endpoints and ``env``."""
+        names = [o.envvar for o in self.options if o.envvar] + [*self.secrets, *self.endpoints, *self.env]
+        return tuple(dict.fromkeys(names))
 
 
 _HUBS: dict[str, Hub] = {}
@@ -199,6 +237,71 @@ def label(name: str) -> str:
     """The hub's name for people ("Hugging Face"), or ``name`` for a hub zoo does not know."""
     hub = get(name)
     return hub.label if hub is not None else name
+
+
+def env_vars() -> tuple[str, ...]:
+    """Every environment variable any registered hub reads (see :attr:`Hub.env_vars`)."""
+    return tuple(dict.fromkeys(v for h in hubs() for v in h.env_vars))
+
+
+def offline_settings() -> dict[str, str]:
+    """Every registered hub's :attr:`Hub.offline` settings, variable → value."""
+    return {name: value for h in hubs() for name, value in h.offline}
+
+
+def endpoint_vars() -> tuple[str, ...]:
+    """The environment variables naming where registered hubs are reached (see :attr:`Hub.endpoints`)."""
+    return tuple(dict.fromkeys(v for h in hubs() for v in h.endpoints))
+
+
+def snapshot() -> dict[str, Hub]:
+    """The registered hubs, to :func:`restore` later (a test that registers throwaway hubs)."""
+    hubs()
+    return dict(_HUBS)
+
+
+def restore(saved: dict[str, Hub]) -> None:
+    """Make the registry hold exactly the hubs of a :func:`snapshot` again (and tell the CLI)."""
+    for name in [n for n, h in _HUBS.items() if saved.get(n) is not h]:
+        unregister(name)
+    for hub in saved.values():
+        if _HUBS.get(hub.name) is not hub:
+            register(hub)
+
+
+def framework_labels() -> list[tuple[str, str | None, str | None]]:
+    """(hub, label, framework) for every registered hub's :attr:`Hub.frameworks` (one row of NULLs for a
+    hub that declares none: ``frameworks=()``), then the :data:`DEFAULT_FRAMEWORKS` under the hub ``*``
+    (any hub the registry does not know)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for h in [*hubs(), None]:
+        labels = DEFAULT_FRAMEWORKS if h is None or h.frameworks is None else h.frameworks
+        out += [(h.name if h else "*", label, framework) for label, framework in dict(labels).items()]
+        if not labels:
+            out.append((h.name if h else "*", None, None))  # a hub whose tags the definition never counts
+    return out
+
+
+def framework_labels_sql() -> str:
+    """The view ``hub_framework_labels``, generated from :func:`framework_labels` (created with the views
+    of ``sql/views``, see :func:`crawler.store.migrate`)."""
+    rows = framework_labels()
+    for row in rows:
+        if not all(v is None or _LABEL.fullmatch(v) for v in row):
+            raise ValueError(f"hub {row[0]!r}: framework label {row[1]!r} → {row[2]!r} cannot be used")
+    values = ",\n    ".join(
+        "(" + ", ".join("NULL" if v is None else f"'{v}'" for v in row) + ")" for row in rows
+    )
+    return f"""-- hub_framework_labels(hub, label, framework): each hub's own framework labels, as its entry in the source
+-- registry declares them (Hub.frameworks in crawler/sources/registry.py; generated, not a file). The
+-- `tags` definition counts a model of <hub> as <framework> when one of its tags is exactly <label>
+-- (case-sensitive, as the Hub's own tag filter); a row of NULLs: a hub whose tags it never counts. Hub
+-- '*': any hub the registry does not know (the default labels, those of Hugging Face).
+CREATE OR REPLACE VIEW hub_framework_labels AS
+SELECT * FROM (VALUES
+    {values}
+) AS t(hub, label, framework);
+"""
 
 
 def rows() -> list[tuple[str, str, int, str, str, list[str]]]:

@@ -36,7 +36,12 @@ def _schema_files() -> list[tuple[int, str, str]]:
 
 
 def _view_files() -> list[tuple[str, str]]:
-    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((sql_dir() / "views").glob("*.sql"))]
+    """The view files of ``sql/views``, then the view the source registry generates
+    (``hub_framework_labels``: each hub's framework labels), as (name, SQL)."""
+    from ..sources import registry
+
+    files = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((sql_dir() / "views").glob("*.sql"))]
+    return [*files, ("hub_framework_labels", registry.framework_labels_sql())]
 
 
 #: The statements of the view files, each a CREATE OR REPLACE VIEW or MACRO.

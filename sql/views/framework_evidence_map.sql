@@ -20,13 +20,15 @@
 --          hub       models.hub itself (every PyTorch Hub entry is PyTorch, every TF Hub entry TensorFlow)
 --   A value appears at most once per kind (compared in lower case).
 --   Case: the `evidence` definition compares every kind case-insensitively (lower() on both sides): a
---   card tag `PyTorch` or a file `MODEL.PT` is real evidence. The `tags` definition compares Hugging Face
---   tags EXACTLY, as the Hub's own tag filter does (the articles' method): a model tagged `PyTorch` and
---   not `pytorch` is not in the Hub's `pytorch` filter, so it is not PyTorch under `tags`. Formats and hubs
---   (a hub's own declaration, not a tag) are case-insensitive in both definitions.
---   tags_definition = true marks the rows the `tags` definition uses: on Hugging Face exactly the
---   `pytorch` and `tf` tags (the articles' method); the other hubs have no such tags, so their own
---   declaration (hub rows, and Kaggle / TF Hub formats for PyTorch and TensorFlow) stands in for them.
+--   card tag `PyTorch` or a file `MODEL.PT` is real evidence. Formats and hubs (a hub's own declaration,
+--   not a tag) are case-insensitive in both definitions.
+--   tags_definition = true marks the rows the `tags` definition uses besides tags: the other hubs' own
+--   declaration (hub rows, and Kaggle / TF Hub formats for PyTorch and TensorFlow). No tag row has it:
+--   the tags the `tags` definition reads are each hub's own labels, declared on its entry in the source
+--   registry (Hub.frameworks) and shown by the view hub_framework_labels: on Hugging Face exactly the
+--   `pytorch` and `tf` tags (the articles' method), compared EXACTLY, as the Hub's own tag filter does:
+--   a model tagged `PyTorch` and not `pytorch` is not in the Hub's `pytorch` filter, so it is not PyTorch
+--   under `tags`. A hub that declares no labels reads those two as well.
 --   File rows are never part of the `tags` definition.
 --   The evidence string of a match is '<kind>:<value as found on the model>', e.g. 'tag:pytorch',
 --   'library:tf-keras', 'file:pytorch_model.bin', 'format:tensorFlow2', 'hub:pytorch-hub'.
@@ -58,9 +60,10 @@ SELECT * FROM (VALUES
 
 CREATE OR REPLACE VIEW framework_evidence_map AS
 SELECT * FROM (VALUES
-    -- Hugging Face tags. `pytorch` and `tf` are the only ones the articles' `tags` definition reads.
-    ('tag', 'pytorch',              'pytorch',      true,  'from pytorch_model.bin'),
-    ('tag', 'tf',                   'tensorflow',   true,  'from tf_model.h5'),
+    -- Hugging Face tags. The `tags` definition reads none of these rows: it reads each hub's own labels
+    -- (hub_framework_labels; on Hugging Face exactly `pytorch` and `tf`, the articles' method).
+    ('tag', 'pytorch',              'pytorch',      false, 'from pytorch_model.bin'),
+    ('tag', 'tf',                   'tensorflow',   false, 'from tf_model.h5'),
     ('tag', 'tensorflow',           'tensorflow',   false, 'card tag'),
     ('tag', 'tf-keras',             'tensorflow',   false, 'Keras 2 = TensorFlow only'),
     ('tag', 'tflite',               'tensorflow',   false, 'TensorFlow Lite file'),

@@ -9,9 +9,11 @@
 --
 -- Columns (map keys are lowercased evidence values):
 --   tag_map, library_map, format_map, hub_map        value → framework name (for evidence strings)
---   tag_bits, library_bits, format_bits, hub_bits    value → bits. Tags: the high (`tags` definition)
---                    bits count only when the tag is spelled exactly as the key (see framework_mask);
---                    the values the `tags` definition reads (`pytorch`, `tf`) are lower case
+--   tag_bits, library_bits, format_bits, hub_bits    value → bits. tag_bits also holds each hub's own
+--                    labels (hub_framework_labels, from the source registry), which alone give a tag the
+--                    high (`tags` definition) bits: key <hub> chr(31) <label, exactly as spelled> → the
+--                    high bit of its framework, and <hub> chr(31) → 0 for every hub the registry knows
+--                    (a hub it does not know reads the labels of hub '*'; see framework_attr_bits)
 --   file_patterns    list of {pattern, framework, bits, on_path, specificity, value}, most specific first
 --                    (specificity desc, then value): `pattern` is the GLOB as matched, on a file's
 --                    lowercased base name, or (on_path) on '/' || its lowercased path, as '*/' || value;
@@ -38,13 +40,21 @@ e AS (
     FROM framework_evidence_map AS m
     JOIN fw USING (framework)
 ),
+hub_labels AS (
+    SELECT l.hub || chr(31) AS k, CAST(0 AS UBIGINT) AS bits FROM hub_framework_labels AS l GROUP BY l.hub
+    UNION ALL
+    SELECT l.hub || chr(31) || l.label AS k, fw.bit << 32 AS bits
+    FROM hub_framework_labels AS l
+    JOIN fw USING (framework)
+),
 maps AS (
     SELECT
         coalesce(map_from_entries(list({'k': value, 'v': framework}) FILTER (WHERE kind = 'tag')), MAP {}) AS tag_map,
         coalesce(map_from_entries(list({'k': value, 'v': framework}) FILTER (WHERE kind = 'library')), MAP {}) AS library_map,
         coalesce(map_from_entries(list({'k': value, 'v': framework}) FILTER (WHERE kind = 'format')), MAP {}) AS format_map,
         coalesce(map_from_entries(list({'k': value, 'v': framework}) FILTER (WHERE kind = 'hub')), MAP {}) AS hub_map,
-        coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'tag')), MAP {}) AS tag_bits,
+        map_from_entries(list_concat(coalesce(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'tag'), []),
+                                     (SELECT coalesce(list({'k': k, 'v': bits}), []) FROM hub_labels))) AS tag_bits,
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'library')), MAP {}) AS library_bits,
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'format')), MAP {}) AS format_bits,
         coalesce(map_from_entries(list({'k': value, 'v': bits}) FILTER (WHERE kind = 'hub')), MAP {}) AS hub_bits,
@@ -60,10 +70,11 @@ maps AS (
 rules AS (
     SELECT hash(coalesce(list({'v': value, 'b': bits} ORDER BY value) FILTER (WHERE kind = 'file'), []))
         AS file_rules_key,
-        -- 'framework_attr_bits 1': the version of framework_attr_bits (framework_macros.sql); change it
+        -- 'framework_attr_bits 2': the version of framework_attr_bits (framework_macros.sql); change it
         -- together with that macro so that every cached attr_bits is computed again
-        hash('framework_attr_bits 1',
-             coalesce(list({'k': kind, 'v': value, 'b': bits} ORDER BY kind, value) FILTER (WHERE kind <> 'file'), []))
+        hash('framework_attr_bits 2',
+             coalesce(list({'k': kind, 'v': value, 'b': bits} ORDER BY kind, value) FILTER (WHERE kind <> 'file'), []),
+             (SELECT coalesce(list({'k': k, 'b': bits} ORDER BY k), []) FROM hub_labels))
         AS attr_rules_key
     FROM e
 ),

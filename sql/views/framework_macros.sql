@@ -6,9 +6,10 @@
 --   framework_mask(hub, library_name, tags, formats, files,
 --                  lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits, lk.file_patterns) → UBIGINT
 --       bit_or of the bits of every piece of evidence of a model (see framework_lookup): the low 32 bits
---       are all frameworks found, the high 32 bits those the `tags` definition counts. Tags count for the
---       `tags` definition only when spelled exactly as the Hub's filter matches them (`pytorch`, not
---       `PyTorch`); for the evidence bits every kind is compared case-insensitively. Pass files = NULL and
+--       are all frameworks found, the high 32 bits those the `tags` definition counts. A tag counts for the
+--       `tags` definition only when it is one of the model's hub's own labels (hub_framework_labels, from
+--       the source registry), spelled exactly so (`pytorch`, not `PyTorch`, on Hugging Face); for the
+--       evidence bits every kind is compared case-insensitively. Pass files = NULL and
 --       OR in framework_file_mask to use the cached file evidence (much faster on many files).
 --   framework_attr_bits(hub, library_name, tags, formats,
 --                       lk.tag_bits, lk.library_bits, lk.format_bits, lk.hub_bits) → UBIGINT
@@ -68,8 +69,10 @@ CREATE OR REPLACE MACRO framework_attr_bits(
     hub, library_name, tags, formats, tag_bits, library_bits, format_bits, hub_bits
 ) AS
     coalesce(list_aggregate(list_transform(tags, lambda t:
-        CASE WHEN t = lower(t) THEN coalesce(tag_bits[t], 0)
-             ELSE coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT) END), 'bit_or'), 0)
+        (coalesce(tag_bits[lower(t)], 0) & CAST(4294967295 AS UBIGINT))
+        | coalesce(tag_bits[hub || chr(31) || t],
+                   CASE WHEN tag_bits[hub || chr(31)] IS NULL THEN tag_bits['*' || chr(31) || t] END, 0)),
+        'bit_or'), 0)
     | coalesce(library_bits[lower(library_name)], 0)
     | coalesce(list_aggregate(list_transform(formats, lambda t: format_bits[lower(t)]), 'bit_or'), 0)
     | coalesce(hub_bits[lower(hub)], 0);

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -217,10 +216,11 @@ def refetched_pages(seen: list[Seen]) -> dict[str, int]:
 
 
 def zoo_env(**extra: str) -> dict[str, str]:
-    """The environment for a ``zoo`` subprocess: no token or endpoint from the caller, plus ``extra``."""
-    drop = ("HF_TOKEN", "HF_ENDPOINT", "ZOO_DB", "KAGGLE_API_TOKEN", "KAGGLE_USERNAME", "KAGGLE_KEY")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(extra)
+    """The environment for a ``zoo`` subprocess: no token or endpoint from the caller (every hub's endpoint
+    variable points at the set-up's 404-only server), plus ``extra``."""
+    from tests.conftest import env_for_subprocess  # (the test set-up's isolation, from the hub registry)
+
+    env = env_for_subprocess(**extra)
     env["COLUMNS"] = "80"  # error lines must stay one line even where a console would wrap them
     return env
 

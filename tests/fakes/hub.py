@@ -63,6 +63,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -495,7 +496,10 @@ class FakeHub:
         self.requests: list[tuple[str, int]] = []  # (path+query, status)
         self.authorizations: list[str | None] = []  # the Authorization header of each request
         self._lock = threading.Lock()
-        self._window_start = time.monotonic()
+        # The quota window's time: a test that makes the crawler's waits virtual sets the same clock here
+        # (tests/clock.py), so a window resets when the crawler waited for it, as in real time.
+        self.clock: Callable[[], float] = time.monotonic
+        self._window_start = self.clock()
         self._window_count = 0
         self.over_quota_after_429 = 0
         self._seen_429 = False
@@ -562,7 +566,7 @@ class FakeHub:
             return None
         q, w = self.faults.quota
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             if now - self._window_start >= w:
                 elapsed_windows = math.floor((now - self._window_start) / w)
                 self._window_start += elapsed_windows * w
@@ -579,7 +583,7 @@ class FakeHub:
         if self.faults.quota is None:
             return None
         q, w = self.faults.quota
-        reset = max(0, math.ceil(w - (time.monotonic() - self._window_start)))
+        reset = max(0, math.ceil(w - (self.clock() - self._window_start)))
         return max(0, q - self._window_count), reset
 
     def page(self, query: dict[str, list[str]], user: str | None = None) -> tuple[int, Any, str | None]:
