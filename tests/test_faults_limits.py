@@ -165,8 +165,10 @@ def test_the_wait_cap_is_read_from_the_environment_and_checked(
             done = zoo(
                 "crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=zoo_env(ZOO_MAX_RATE_WAIT=bad)
             )
-            assert done.returncode == 1, done.stdout + done.stderr
-            assert done.stderr.strip().startswith(f"zoo: ZOO_MAX_RATE_WAIT='{bad}'"), done.stderr
+            assert done.returncode == 2, done.stdout + done.stderr  # refused before anything starts
+            assert done.stderr.strip() == (
+                f"zoo: ZOO_MAX_RATE_WAIT must be a number of seconds more than 0 to 86,400 (got '{bad}')"
+            ), done.stderr
             assert not has_traceback(done.stdout + done.stderr)
 
 
@@ -223,9 +225,8 @@ def test_the_answer_cap_is_checked_in_the_environment(tmp_path: Path) -> None:
     done = zoo(
         "crawl", "hf", "--hf-endpoint", "http://127.0.0.1:9", "--db", db, env=zoo_env(ZOO_MAX_ANSWER_MB="x")
     )
-    assert (
-        done.returncode == 1
-        and done.stderr.strip() == "zoo: ZOO_MAX_ANSWER_MB='x' is not a number of megabytes"
+    assert done.returncode == 2 and done.stderr.strip() == (  # refused before anything starts
+        "zoo: ZOO_MAX_ANSWER_MB must be a number of megabytes more than 0 to 1,048,576 (got 'x')"
     )
 
 

@@ -1,5 +1,5 @@
 """The network layer (``crawler/sources/_net.py``, ``_http.py``, ``_git.py``, ``_client.py``,
-``_paging.py``) knows nothing of commands or hubs: it imports nothing from the registry, the shared
+``_paging.py``, ``_clock.py``) knows nothing of commands or hubs: it imports nothing from the registry, the shared
 options or a source module, at any depth (a function-level import counts too). Read from the source text
 with ``ast``, so an import that only happens on some path is caught as well."""
 
@@ -12,7 +12,7 @@ import crawler.sources
 
 SOURCES = Path(crawler.sources.__file__).parent
 #: The network layer, and the modules of ``crawler.sources`` it may import.
-NETWORK = ("_net", "_http", "_git", "_client", "_paging")
+NETWORK = ("_net", "_http", "_git", "_client", "_paging", "_clock")
 ALLOWED = {*NETWORK, "base", "records"}
 
 
