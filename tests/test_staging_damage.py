@@ -16,7 +16,6 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,11 @@ import pytest
 
 from crawler.crawl import crawl
 from crawler.sources._hf_pages import PageReader
-from crawler.sources._net import HF_POLICY
-from crawler.sources.huggingface import HUB, PLACEHOLDER_CREATED_AT, HuggingFaceSource
+from crawler.sources.huggingface import HUB, PLACEHOLDER_CREATED_AT
 from crawler.store import CrawlLock, StoreError, begin_run, parts_folder, staging_path
 from tests.fakes.faults import (
     RecordingHub,
+    fail_after,
     has_traceback,
     model_rows,
     runs,
@@ -40,16 +39,13 @@ from tests.fakes.faults import (
     zoo,
     zoo_env,
 )
+from tests.fakes.faults import (
+    fast_hf_source as source,
+)
 from tests.fakes.hub import FakeHub, Faults, make_models
 
 N_PAGES = 4
 MODELS = make_models(N_PAGES * 1000, seed=11)
-
-
-def source(url: str) -> HuggingFaceSource:
-    return HuggingFaceSource(
-        url, policy=replace(HF_POLICY, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
-    )
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +54,6 @@ def clean_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     with FakeHub(MODELS) as hub:
         assert crawl(source(hub.url), db).status == "complete"
     return db
-
-
-def fail_after(hub: FakeHub, faults: Faults, db: str, pages: int) -> None:
-    """A crawl whose listing turns into broken JSON after ``pages`` pages: it ends failed, resumable."""
-
-    def progress(p: Any) -> None:
-        if p.pages >= pages:
-            faults.bad_json_always = True
-
-    result = crawl(source(hub.url), db, progress=progress, prefetch=False)
-    assert result.status == "failed" and result.counters.pages == pages, result.error
-    faults.bad_json_always = False
 
 
 def parts(db: str) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.crawl import crawl
-from crawler.sources._net import HF_POLICY
 from crawler.sources.base import Source
-from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.records import ModelRecord, Page
 from crawler.store import committed_parts, parts_folder, staging_path
-from tests.fakes.faults import model_rows, runs, staged_state
+from tests.fakes.faults import fail_after, model_rows, runs, staged_state
+from tests.fakes.faults import fast_hf_source as source
 from tests.fakes.hub import FakeHub, Faults, make_models
 
 # its tests share a module fixture: one worker runs them all
@@ -33,30 +31,12 @@ N_PAGES = 4
 MODELS = make_models(N_PAGES * 1000, seed=7)
 
 
-def source(url: str) -> HuggingFaceSource:
-    return HuggingFaceSource(
-        url, policy=replace(HF_POLICY, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
-    )
-
-
 @pytest.fixture(scope="module")
 def clean_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = str(tmp_path_factory.mktemp("clean") / "clean.duckdb")
     with FakeHub(MODELS) as hub:
         assert crawl(source(hub.url), db).status == "complete"
     return db
-
-
-def fail_after(hub: FakeHub, faults: Faults, db: str, pages: int) -> None:
-    """A crawl whose listing turns into broken JSON after ``pages`` pages: it ends failed, resumable."""
-
-    def progress(p: Any) -> None:
-        if p.pages >= pages:
-            faults.bad_json_always = True
-
-    result = crawl(source(hub.url), db, progress=progress, prefetch=False)
-    assert result.status == "failed" and result.counters.pages == pages, result.error
-    faults.bad_json_always = False
 
 
 def parts_of(db: str) -> list[str]:

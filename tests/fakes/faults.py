@@ -21,13 +21,16 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
+from crawler.crawl import crawl
+from crawler.sources._net import HF_POLICY
+from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import committed_parts, parts_folder
 from tests.fakes.hub import FakeHub, Faults
 
@@ -356,3 +359,22 @@ def all_text(db: str | Path) -> list[tuple[str, str, str]]:
         return out
     finally:
         con.close()
+
+
+def fast_hf_source(url: str) -> HuggingFaceSource:
+    """A Hugging Face listing that gives up on a bad page at once (one JSON attempt, short waits)."""
+    return HuggingFaceSource(
+        url, policy=replace(HF_POLICY, json_attempts=1, json_retry_wait=0.05, backoff_base=0.05)
+    )
+
+
+def fail_after(hub: FakeHub, faults: Faults, db: str, pages: int) -> None:
+    """A crawl whose listing turns into broken JSON after ``pages`` pages: it ends failed, resumable."""
+
+    def progress(p: Any) -> None:
+        if p.pages >= pages:
+            faults.bad_json_always = True
+
+    result = crawl(fast_hf_source(hub.url), db, progress=progress, prefetch=False)
+    assert result.status == "failed" and result.counters.pages == pages, result.error
+    faults.bad_json_always = False
