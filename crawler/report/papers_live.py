@@ -4,20 +4,17 @@ whose code both classified (view papers_compare_papers); both counted by paper, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from .formatting import fmt_pct
-
-if TYPE_CHECKING:
-    from .sections import Table
+from .tables import Table
 
 
 def papers_live_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     """Both tables, or none for a table without rows (no live crawl, no overlap yet)."""
     from ..papers import papers_compare, papers_series
-    from .sections import Table
 
     try:
         columns, series = papers_series(con, by="year")  # counted by paper, the articles' unit

@@ -27,6 +27,8 @@ from .formatting import (
     hub_unit,
     period_key,
 )
+from .papers_live import papers_live_tables
+from .tables import Table
 
 
 @dataclass
@@ -45,16 +47,6 @@ class Comparison:
     def __post_init__(self) -> None:
         if self.summary is None:
             self.summary = bool(self.wording)
-
-
-@dataclass
-class Table:
-    """A small table shown under a figure."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    caption: str = ""
 
 
 @dataclass
@@ -406,7 +398,6 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
     if crawled:
         yearly = stats.papers(con, by="year")
         tables.append(_table_of(yearly))
-    from .papers_live import papers_live_tables
 
     tables += papers_live_tables(con)  # past the archive: the live series, and the two methods compared
     return Section(
