@@ -21,6 +21,18 @@ def _count(count: str) -> str:
     return count
 
 
+def _by_period(
+    con: duckdb.DuckDBPyConnection, view: str, columns: list[str], by: str, official_only: bool
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """``columns`` of the per-period ``view`` (both code constants, picked by the unit) for one grain."""
+    rows = con.execute(
+        f"SELECT {', '.join(columns)} FROM {view} "
+        "WHERE granularity = ? AND official_only = ? ORDER BY period, framework_order",
+        [by, bool(official_only)],
+    ).fetchall()
+    return list(columns), rows
+
+
 #: Periods ``papers_share`` can group by.
 GRANULARITIES = ("year", "quarter")
 #: The columns ``papers_share`` returns, in order (stable JSON keys), per unit.
@@ -53,15 +65,8 @@ def papers_share(
     if by not in GRANULARITIES:
         raise ValueError(f"by must be one of {', '.join(GRANULARITIES)}, not {by!r}")
     if _count(count) == "papers":
-        view, columns = "papers_frameworks_papers", SHARE_PAPER_COLUMNS
-    else:
-        view, columns = "papers_frameworks", SHARE_COLUMNS
-    rows = con.execute(
-        f"SELECT {', '.join(columns)} FROM {view} "
-        "WHERE granularity = ? AND official_only = ? ORDER BY period, framework_order",
-        [by, bool(official_only)],
-    ).fetchall()
-    return list(columns), rows
+        return _by_period(con, "papers_frameworks_papers", SHARE_PAPER_COLUMNS, by, official_only)
+    return _by_period(con, "papers_frameworks", SHARE_COLUMNS, by, official_only)
 
 
 #: Periods ``papers_series`` can group by.
@@ -99,15 +104,8 @@ def papers_series(
     if by not in SERIES_GRANULARITIES:
         raise ValueError(f"by must be one of {', '.join(SERIES_GRANULARITIES)}, not {by!r}")
     if _count(count) == "papers":
-        view, columns = "papers_series_papers", SERIES_PAPER_COLUMNS
-    else:
-        view, columns = "papers_series", SERIES_COLUMNS
-    rows = con.execute(
-        f"SELECT {', '.join(columns)} FROM {view} "
-        "WHERE granularity = ? AND official_only = ? ORDER BY period, framework_order",
-        [by, bool(official_only)],
-    ).fetchall()
-    return list(columns), rows
+        return _by_period(con, "papers_series_papers", SERIES_PAPER_COLUMNS, by, official_only)
+    return _by_period(con, "papers_series", SERIES_COLUMNS, by, official_only)
 
 
 def papers_compare(

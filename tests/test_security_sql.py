@@ -31,10 +31,8 @@ _PAPERS_UNIT = (
 )
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("crawler/store/run.py", "Run.finish", "_sql_quote"): "doubles single quotes: makes a SQL string literal",
-    ("crawler/papers.py", "papers_share", "view"): _PAPERS_UNIT,
-    ("crawler/papers.py", "papers_share", "columns"): _PAPERS_UNIT,
-    ("crawler/papers.py", "papers_series", "view"): _PAPERS_UNIT,
-    ("crawler/papers.py", "papers_series", "columns"): _PAPERS_UNIT,
+    ("crawler/papers.py", "_by_period", "view"): _PAPERS_UNIT,
+    ("crawler/papers.py", "_by_period", "columns"): _PAPERS_UNIT,
     ("crawler/papers.py", "papers_compare", "view"): _PAPERS_UNIT,
     ("crawler/papers.py", "papers_compare", "columns"): _PAPERS_UNIT,
     ("crawler/store/run.py", "Run.finish", "stage_file"): (
