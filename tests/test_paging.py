@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.sources._paging import CursorPages, LinkPages, PageNumbers
+from crawler.sources._paging import CursorPages, ItemBounds, LinkPages, PageNumbers, Paginator
 
 
 class Refused(Exception):
@@ -93,3 +93,37 @@ def test_page_numbers_set_the_parameter_and_find_the_last_page() -> None:
     assert numbers.last(2500, 1000) == 2 and numbers.last(2000, 1000) == 1 and numbers.last(5, 1000) == 0
     assert numbers.last(10**30, 1000) == 10**27 - 1  # integer arithmetic, no float overflow
     assert PageNumbers(first=1).last(2500, 1000) == 3
+
+
+def _overrun(which: str, paging: Paginator) -> Exception:
+    return RuntimeError(f"{which}: {paging.items} items in {paging.pages} pages")
+
+
+def _walk(paging: LinkPages, size: int, announced: int | None = None, pages: int = 1000) -> str:
+    """Follow ``pages`` links of ``size`` items each until the bound stops the listing; its message."""
+    base = "http://127.0.0.1:9/api/models?cursor="
+    with pytest.raises(RuntimeError) as stopped:
+        for n in range(pages):
+            paging.follow(f"{base}{n}", f"{base}{n + 1}", items=size, announced=announced)
+    return str(stopped.value)
+
+
+def test_item_bounds_stop_a_listing_past_four_times_its_last_count() -> None:
+    bounds = ItemBounds(10, previous=50, first=None, slack_pages=2)
+    # 4 × 50 + 2 pages of 10 = 220 items: the 23rd page (230 asked) that still links a next one stops it
+    message = _walk(
+        LinkPages("http://127.0.0.1:9", "http://127.0.0.1:9/api/models", bounds=bounds, overrun=_overrun), 10
+    )
+    assert message == "previous: 230 items in 23 pages"
+
+
+def test_item_bounds_use_an_announced_total_and_a_first_crawl_bound() -> None:
+    endpoint, start = "http://127.0.0.1:9", "http://127.0.0.1:9/api/models"
+    announced = LinkPages(endpoint, start, bounds=ItemBounds(10, first=10_000), overrun=_overrun)
+    # 4 × 25 announced + 4 pages of 10 = 140 slots: the 15th page stops it, long before the first bound
+    assert _walk(announced, 10, announced=25) == "announced: 150 items in 15 pages"
+    first = LinkPages(endpoint, start, bounds=ItemBounds(10, first=55), overrun=_overrun)
+    assert _walk(first, 10) == "first: 60 items in 6 pages"
+    # the last page (no next link) is never refused, however many items came before it
+    last = LinkPages(endpoint, start, bounds=ItemBounds(10, first=5), overrun=_overrun)
+    assert last.follow(start, None, items=10) is None and not last.has_next

@@ -11,11 +11,12 @@ value a killed crawl resumes from (:attr:`Paginator.checkpoint`), and refuses to
   end). A token given again is refused.
 * :class:`PageNumbers` — page numbers in the query (a repo's commits by ``p``, when the total is known).
 
-Every paginator counts the pages it was told of and stops a listing at ``max_pages`` when one is given
-(a source with a better bound, such as the Hugging Face listing's "four times the last complete crawl",
-checks it beside). The errors are the source's own: each paginator is given the exception to raise for a
-repeated cursor, a link elsewhere and too many pages (a function of the value at fault), so the messages
-users see name the hub in its own words. Nothing here sends a request: the paginators are plain state,
+Every paginator counts the pages it was told of and stops a listing at ``max_pages`` when one is given.
+A listing whose pages hold a known number of items can bound the items instead (:class:`ItemBounds`: a
+multiple of the total the hub announced, of the last complete crawl's count, or a fixed bound on a first
+crawl), so a hub that links pages without end is stopped with a reason. The errors are the source's own:
+each paginator is given the exception to raise for a repeated cursor, a link elsewhere and too many pages
+or items (a function of the value at fault), so the messages users see name the hub in its own words. Nothing here sends a request: the paginators are plain state,
 for either transport (:mod:`._http`, :mod:`._client`).
 
 Example, a listing paged by a token in the body (``POST /list {"pageToken": …}`` → ``{"items": […],
@@ -31,6 +32,7 @@ Example, a listing paged by a token in the body (``POST /list {"pageToken": …}
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ._net import same_origin
@@ -46,14 +48,67 @@ def _refuse(what: str) -> Refusal:
     return refusal
 
 
-class Paginator:
-    """What all paginators share: the page count, an optional page bound, and the end."""
+#: Pages of slack beyond a bound of :class:`ItemBounds` (a listing that grew since the last count).
+SLACK_PAGES = 100
 
-    def __init__(self, *, max_pages: int | None = None, too_many: Refusal | None = None) -> None:
+
+@dataclass(frozen=True)
+class ItemBounds:
+    """How many items a listing may ask for before it is taken to page without end.
+
+    Each bound is ``factor`` times a count plus some slack: the total the hub announced on a page when it
+    did (the largest seen; slack ``factor`` pages), and ``previous``, the items of the last complete crawl
+    (slack ``slack_pages`` pages of ``page_size`` items). With no previous count, ``first`` items are the
+    bound (``None``: none).
+    """
+
+    page_size: int
+    #: items of the last complete crawl (``None``: there was none)
+    previous: int | None = None
+    #: the bound with neither an announced total nor a previous count
+    first: int | None = None
+    factor: int = 4
+    slack_pages: int = SLACK_PAGES
+
+    def exceeded(self, asked: int, announced: int | None) -> str | None:
+        """Which bound ``asked`` items are past (``"announced"``, ``"previous"``, ``"first"``), or ``None``."""
+        if announced is not None and asked > self.factor * announced + self.factor * self.page_size:
+            return "announced"
+        if (
+            self.previous is not None
+            and asked > self.factor * self.previous + self.slack_pages * self.page_size
+        ):
+            return "previous"
+        if self.previous is None and self.first is not None and asked > self.first:
+            return "first"
+        return None
+
+
+#: Builds the source's error when a listing outgrows its :class:`ItemBounds`: ``(which bound, paginator)``.
+Overrun = Callable[[str, "Paginator"], Exception]
+
+
+class Paginator:
+    """What all paginators share: the page and item counts, optional bounds, and the end."""
+
+    def __init__(
+        self,
+        *,
+        max_pages: int | None = None,
+        too_many: Refusal | None = None,
+        bounds: ItemBounds | None = None,
+        overrun: Overrun | None = None,
+    ) -> None:
         #: pages told of so far (this session)
         self.pages = 0
+        #: items asked for so far (the sum of the pages' sizes, as told: ``items=``)
+        self.items = 0
+        #: the largest total the hub announced on a page, if any
+        self.announced: int | None = None
         self.max_pages = max_pages
+        self.bounds = bounds
         self._too_many = too_many or _refuse("more pages than the bound")
+        self._overrun = overrun or (lambda which, p: ValueError(f"{p.items} items: past the {which} bound"))
         #: where the next request goes (a URL, a token, a page number); ``None`` once there is none
         self.next: str | None = None
         self._done = False
@@ -68,11 +123,21 @@ class Paginator:
         """What a crawl interrupted now resumes from (``None``: the listing is complete)."""
         return None if self._done else self.next
 
-    def _count(self, more: bool) -> None:
-        """One more page came; ``more``: it names a next one (which must be within the bound)."""
+    def _count(self, more: bool, items: int = 0, announced: int | None = None) -> None:
+        """One more page came, asked for ``items`` items, the hub saying there are ``announced`` in all
+        (``None``: it did not say); ``more``: it names a next one (which must be within the bounds)."""
         self.pages += 1
-        if more and self.max_pages is not None and self.pages > self.max_pages:
+        self.items += items
+        if announced is not None:
+            self.announced = max(announced, self.announced or 0)
+        if not more:
+            return
+        if self.max_pages is not None and self.pages > self.max_pages:
             raise self._too_many(str(self.pages))
+        if self.bounds is not None:
+            which = self.bounds.exceeded(self.items, self.announced)
+            if which is not None:
+                raise self._overrun(which, self)
 
     def _end(self) -> None:
         self._done = True
@@ -121,7 +186,9 @@ class LinkPages(Paginator):
     (default: the URL itself; the Hugging Face listing uses its ``cursor`` parameter, so the same cursor
     asked at another page size is the same page); a key seen again raises ``repeated(key)`` (with no
     ``repeated``, keys are not checked: ``max_pages`` alone bounds the pages). ``start``:
-    the URL to resume from (a checkpoint), else the first page's.
+    the URL to resume from (a checkpoint), else the first page's. ``bounds``: how many items the listing
+    may ask for (see :class:`ItemBounds`; each :meth:`follow` says how many its page asked for), past
+    which ``overrun(which, paginator)`` is raised.
     """
 
     def __init__(
@@ -135,8 +202,10 @@ class LinkPages(Paginator):
         elsewhere: Refusal | None = None,
         max_pages: int | None = None,
         too_many: Refusal | None = None,
+        bounds: ItemBounds | None = None,
+        overrun: Overrun | None = None,
     ) -> None:
-        super().__init__(max_pages=max_pages, too_many=too_many)
+        super().__init__(max_pages=max_pages, too_many=too_many, bounds=bounds, overrun=overrun)
         self.endpoint = endpoint
         self.next = start
         self.key = key
@@ -144,10 +213,13 @@ class LinkPages(Paginator):
         self._repeated = repeated
         self._elsewhere = elsewhere or _refuse("a next-page link to another host")
 
-    def follow(self, current: str, link: str | None) -> str | None:
+    def follow(
+        self, current: str, link: str | None, *, items: int = 0, announced: int | None = None
+    ) -> str | None:
         """The page at ``current`` linked ``link`` (``None``: no ``rel="next"``): the next URL to ask,
-        checked (``None``: the end)."""
-        self._count(link is not None)
+        checked (``None``: the end). ``items``: how many items that page asked for; ``announced``: the total
+        the page announced, if any (both for ``bounds``)."""
+        self._count(link is not None, items, announced)
         if link is None:
             self._end()
             return None

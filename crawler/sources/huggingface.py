@@ -94,7 +94,7 @@ from ._net import (
     show_origin,
 )
 from ._options import HTTP_OPTIONS
-from ._paging import LinkPages
+from ._paging import ItemBounds, LinkPages, Paginator
 from .base import Meter, Source, SourceError
 from .records import ModelRecord, Page
 from .registry import Hub, Option, register
@@ -606,6 +606,8 @@ class HuggingFaceSource(Source):
             key=page_cursor,
             repeated=_repeated_cursor,
             elsewhere=lambda link: _link_elsewhere(link, self.endpoint),
+            bounds=self._bounds(),
+            overrun=_overrun,
         )
         reader = PageReader(HUB, PLACEHOLDER_CREATED_AT)
         try:
@@ -632,17 +634,13 @@ class HuggingFaceSource(Source):
             return table if table is not None else _loads(body)
 
         stop = threading.Event()  # set when the listing is closed: a request still in flight gives up
-        asked = pages = 0  # listing slots asked (the sum of the limits) and pages, in this session
-        announced: int | None = None
         try:
             answer = self._ask(url, headers, sizes, _PageMeter(self.meter), [], stop)
             while True:
-                pages += 1
-                asked += sizes.size
                 next_url: str | None = None
                 refused: SourceError | None = None  # raised once the body was read, as it always was
                 try:
-                    next_url, announced = self._next_page(answer, sizes, paging, announced, asked, pages)
+                    next_url = self._next_page(answer, sizes, paging)
                 except SourceError as exc:
                     refused = exc
                 ahead = None
@@ -673,19 +671,16 @@ class HuggingFaceSource(Source):
         finally:
             stop.set()
 
-    def _next_page(
-        self,
-        answer: _Answer,
-        sizes: PageSizes,
-        paging: LinkPages,
-        announced: int | None,
-        asked: int,
-        pages: int,
-    ) -> tuple[str | None, int | None]:
-        """The next page's URL from an answer's headers (``None``: the last page), checked, at the size the
-        next request will ask, and the total the Hub announced so far."""
+    def _next_page(self, answer: _Answer, sizes: PageSizes, paging: LinkPages) -> str | None:
+        """The next page's URL from an answer's headers (``None``: the last page), checked (links, cursors
+        and the listing's bounds: :meth:`_bounds`), at the size the next request will ask."""
         response = answer.response
-        next_url = paging.follow(str(response.url), response.links.get("next", {}).get("url"))
+        next_url = paging.follow(
+            str(response.url),
+            response.links.get("next", {}).get("url"),
+            items=sizes.size,
+            announced=_int_header(response.headers.get("X-Total-Count")),
+        )
         if next_url is not None:
             if sizes.succeeded():
                 answer.notes.append(
@@ -693,33 +688,42 @@ class HuggingFaceSource(Source):
                 )
             if sizes.size != self.page_size or page_limit(next_url) is not None:
                 next_url = with_limit(next_url, sizes.size)  # the size the next request will ask
-        total = _int_header(response.headers.get("X-Total-Count"))
-        if total is not None:
-            announced = max(total, announced or 0)
-        if next_url is None:
-            return next_url, announced
-        if announced is not None and asked > 4 * announced + 4 * self.page_size:
-            raise ListingLoop(
-                f"the Hub announced {announced:,} models (X-Total-Count) but has already sent {pages:,} "
-                f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
-                "instead of paging without end"
-            )
-        # The real Hub announces no total on listing pages: the bound is the last complete run's count
-        previous = self.previous_models
-        if previous is not None and asked > 4 * previous + LOOP_SLACK_PAGES * self.page_size:
-            raise ListingLoop(
-                f"the last complete crawl listed {previous:,} models, but this run has already asked for "
-                f"{asked:,} ({pages:,} pages) and the Hub still links a next page: stopped instead of paging "
-                "without end (more than 4 times the last count); the next crawl resumes from the last "
-                "saved page"
-            )
-        if previous is None and asked > self.first_bound:
-            raise ListingLoop(
-                f"this run has already asked for {asked:,} models ({pages:,} pages) and the Hub still "
-                f"links a next page; with no earlier complete crawl to compare with, zoo stops a listing "
-                f"at {self.first_bound:,} models instead of paging without end"
-            )
-        return next_url, announced
+        return next_url
+
+    def _bounds(self) -> ItemBounds:
+        """How many models this run's listing may ask for: the real Hub announces no total on listing
+        pages, so 4 × the last complete run's count (plus slack), or :attr:`first_bound` before any (4 × an
+        ``X-Total-Count`` where a Hub does announce one)."""
+        return ItemBounds(
+            self.page_size,
+            previous=self.previous_models,
+            first=self.first_bound,
+            slack_pages=LOOP_SLACK_PAGES,
+        )
+
+
+def _overrun(which: str, paging: Paginator) -> ListingLoop:
+    """The error of a listing past its :class:`ItemBounds` (``which`` bound)."""
+    asked, pages, bounds = paging.items, paging.pages, paging.bounds
+    assert bounds is not None
+    if which == "announced":
+        return ListingLoop(
+            f"the Hub announced {paging.announced or 0:,} models (X-Total-Count) but has already sent {pages:,} "
+            f"pages ({asked:,} listing slots) in this run and still links a next one: stopped "
+            "instead of paging without end"
+        )
+    if which == "previous":
+        return ListingLoop(
+            f"the last complete crawl listed {bounds.previous or 0:,} models, but this run has already asked for "
+            f"{asked:,} ({pages:,} pages) and the Hub still links a next page: stopped instead of paging "
+            "without end (more than 4 times the last count); the next crawl resumes from the last "
+            "saved page"
+        )
+    return ListingLoop(
+        f"this run has already asked for {asked:,} models ({pages:,} pages) and the Hub still "
+        f"links a next page; with no earlier complete crawl to compare with, zoo stops a listing "
+        f"at {bounds.first or 0:,} models instead of paging without end"
+    )
 
 
 def _link_elsewhere(url: str, endpoint: str) -> SourceError:
