@@ -79,6 +79,15 @@ def test_a_bad_setting_is_one_line_naming_it(zoo_db: str, name: str, value: str)
         assert line.startswith(f"zoo: {name} ") and repr(value) in line, line
 
 
+def test_help_is_shown_whatever_the_settings(zoo_db: str) -> None:
+    for args in (["crawl", "hf", "--help"], ["sql", "-h"], ["stats", "hubs", "--help"]):
+        shown = runner.invoke(app, args, env={"ZOO_MAX_RATE_WAIT": "nan"})
+        assert shown.exit_code == 0 and shown.output.startswith("Usage: "), shown.output[:300]
+    # a "--help" after "--" is a value, not a request for help: the setting is still checked
+    line = refused(["sql", "--db", zoo_db, "--", "--help"], env={"ZOO_MAX_RATE_WAIT": "nan"})
+    assert line.startswith("zoo: ZOO_MAX_RATE_WAIT ")
+
+
 def test_a_bad_setting_refuses_a_crawl_before_anything_is_sent(tmp_path: Path) -> None:
     db = tmp_path / "zoo.duckdb"
     with FakeHub(make_models(5, seed=1)) as hub:

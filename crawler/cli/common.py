@@ -14,13 +14,25 @@ from typing import Annotated, Any, NoReturn
 import duckdb
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..output import ECHO_LIMIT, Format, printable, shown
 from ..settings import SettingError, check_environment, check_number
 from ..store import StoreError, connect, resolve_db
 
+
+class _Root(TyperGroup):
+    """The ``zoo`` group, keeping the command line it was given (``ctx.meta["zoo.words"]``) where the
+    callback can see it: click hands the words on to the subcommand before the callback runs."""
+
+    def invoke(self, ctx: Any) -> Any:  # a click.Context
+        ctx.meta["zoo.words"] = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_Root,
     help="zoo: crawl the model zoos into one DuckDB database and compute defined statistics.\n\n"
     "Examples:\n\n"
     "  zoo crawl hf                      # crawl the Hugging Face listing into ./zoo.duckdb\n\n"
@@ -182,15 +194,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _asks_for_help(ctx: typer.Context) -> bool:
+    """Whether the command line asks for a command's help (``--help``/``-h`` before any ``--``)."""
+    rest = list(ctx.meta.get("zoo.words", []))
+    words = rest[: rest.index("--")] if "--" in rest else rest
+    return any(word in ("--help", "-h") for word in words)
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP retries and waits.")] = False,
 ) -> None:
     try:  # a bad ZOO_* setting is one line and exit 2, whichever command reads it, before it starts
-        check_environment()
+        if not _asks_for_help(ctx):  # help is shown whatever the settings (it reads none)
+            check_environment()
     except SettingError as exc:
         usage_error(exc)
     logging.basicConfig(
