@@ -321,3 +321,26 @@ def test_a_changed_mapping_row_changes_the_statistics(con):
     assert anchor in text
     con.execute(text.replace(anchor, "('library', 'transformers', 'pytorch', false, 'test'),\n    " + anchor))
     assert class_counts(con, "evidence") == {("huggingface", "all", "pytorch_only"): 1}
+
+
+def test_formats_tell_known_non_evidence_from_unknown_values(con):
+    """stats_formats names each format's family: a framework, '(no evidence)' for a value zoo reads as none
+    on purpose (framework_no_evidence), 'unmapped' for one no rule knows yet."""
+    zoo = Zoo(con)
+    run = zoo.run("kaggle")
+    zoo.model("kaggle", run, formats=["pyTorch", "vllm"])
+    zoo.model("kaggle", run, formats=["Transformers", "brandNewFramework"])
+    families = con.execute(
+        "SELECT framework, family, models FROM stats_formats WHERE hub = 'kaggle' ORDER BY framework"
+    ).fetchall()
+    assert families == [
+        ("Transformers", "(no evidence)", 1),
+        ("brandNewFramework", "unmapped", 1),
+        ("pyTorch", "pytorch", 1),
+        ("vllm", "(no evidence)", 1),
+    ]
+    both = con.execute(
+        "SELECT n.value FROM framework_no_evidence AS n JOIN framework_evidence_map AS m "
+        "ON m.kind = n.kind AND lower(m.value) = lower(n.value)"
+    ).fetchall()
+    assert both == []

@@ -172,6 +172,9 @@ def test_every_framework_is_evidence_in_the_views_or_declared_to_be_none() -> No
     assert missing == []
     assert not [f for f in NO_FRAMEWORK_EVIDENCE if f.lower() in mapped]
     assert set(NO_FRAMEWORK_EVIDENCE) <= set(FRAMEWORKS)
+    # the views know them as deliberately no evidence (stats_formats: family '(no evidence)')
+    declared = con.execute("SELECT value FROM framework_no_evidence WHERE kind = 'format'").fetchall()
+    assert sorted(v for (v,) in declared) == sorted(NO_FRAMEWORK_EVIDENCE)
     for tf in ("tensorFlow1", "tensorFlow2", "tfLite", "tfJs", "coral"):
         assert mapped[tf.lower()] == "tensorflow"
     assert mapped["pytorch"] == "pytorch"

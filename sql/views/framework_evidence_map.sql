@@ -189,3 +189,19 @@ SELECT * FROM (VALUES
     ('hub', 'pytorch-hub',               'pytorch',      true,  'PyTorch Hub entries are PyTorch'),
     ('hub', 'tf-hub',                    'tensorflow',   true,  'TF Hub entries are TensorFlow')
 ) AS t(kind, value, framework, tags_definition, note);
+
+-- framework_no_evidence(kind, value, note): hub-declared values zoo knows and deliberately reads as no
+-- framework evidence (so a figure can tell them from values no rule knows yet). Kaggle's instance
+-- frameworks that name no framework (`unspecified`, `other`), a hosted API (`api`), a library or engine
+-- that runs several frameworks' weights (`transformers`, `triton`, `vllm`) and Gemma's C++ runtime
+-- (`gemmaCpp`). A value is never both here and in framework_evidence_map (compared in lower case).
+CREATE OR REPLACE VIEW framework_no_evidence AS
+SELECT * FROM (VALUES
+    ('format', 'unspecified',  'Kaggle framework: none declared'),
+    ('format', 'other',        'Kaggle framework: none named'),
+    ('format', 'api',          'Kaggle framework: a hosted API, no weights'),
+    ('format', 'transformers', 'Kaggle framework: transformers runs PyTorch, TensorFlow or Flax weights'),
+    ('format', 'triton',       'Kaggle framework: a serving engine'),
+    ('format', 'vllm',         'Kaggle framework: a serving engine'),
+    ('format', 'gemmaCpp',     'Kaggle framework: Gemma''s C++ runtime')
+) AS t(kind, value, note);
