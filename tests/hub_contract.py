@@ -16,6 +16,23 @@ and pytest runs these tests for it: a run whose second page fails for good fails
 (one line, exit 1, the secrets it was given never printed or stored), and the next command resumes that run
 from there, asks no page twice and prints the hub's summary line (``<hub>: run 1 complete, N models, …,
 resumed``).
+
+A "page" is the hub's resumable unit of work: what one saved checkpoint covers. ``fail(n)`` and
+``asked()`` number those units from 1, and each hub's ``serve`` says what they are for it:
+
+* a paged listing (``huggingface``, ``kaggle``, the README's example): a page of the listing, one request;
+* an enrichment over a work list (``huggingface-dates``): the models of one saved page of the work list,
+  several requests (``asked()`` lists a unit once each time the hub starts on it); ``prepare`` first
+  stores the listing it walks, so its run is not run 1 and it stores rows (``table``), not models;
+* a frozen dump read a page of items at a time (``paperswithcode``): a page of items of the file; the
+  dump is a local file whose ``fail(n)`` damages one item of page ``n`` in place (the same size, so the
+  next import takes it for the same file and resumes) and whose pages read are seen from the staged rows;
+* a git catalog (``pytorch-hub``, ``tf-hub``): it reads everything it needs (clone or fetch, history,
+  blobs) before it saves its first page, and its pages are cut from what it read, so no request can fail
+  between two pages: such a hub sets ``failing_unit = 1`` and its unit is the catalog's sync. The
+  contract then checks the closest thing that could fail: the run whose sync fails for good fails in one
+  line (exit 1, no secret), and the next command resumes that run (its staging holds it), completes and
+  prints the summary line, having synced once more.
 """
 
 from __future__ import annotations
@@ -43,7 +60,8 @@ class Served:
 
     #: options that point the hub's command at the fake (``["--endpoint", url]``)
     args: list[str]
-    #: how many models a complete crawl lists (at least two pages' worth)
+    #: how many models a complete crawl lists (at least two pages' worth); for a hub that stores rows
+    #: of its own ``table`` instead, how many of those
     models: int
     #: ``fail(n)``: from now on the fake answers the request for page ``n`` (1 = the first) with an error
     #: the source gives up on at once (an HTTP 4xx such as 400); ``fail(None)``: no more errors
@@ -53,12 +71,21 @@ class Served:
     #: more environment for the command (credentials the hub needs to run at all); every variable of the
     #: hub's ``secrets`` is set to :data:`SECRET` unless given here
     env: dict[str, str] = field(default_factory=dict)
+    #: what the hub's runs need in the database first (an enrichment: the listing it walks), given the
+    #: database's path; the contract's runs are then the runs after those it made
+    prepare: Callable[[str], None] | None = None
+    #: where a complete crawl stores what ``models`` counts (the rows whose ``hub`` is the hub's name):
+    #: ``models``, which the summary line counts as "N models", or a hub's own table ("N rows")
+    table: str = "models"
 
 
 class HubContract:
     """Subclass it in the hub's test module (its name starting with ``Test``); set ``hub`` and ``serve``."""
 
     hub: ClassVar[str]
+    #: the unit whose failure fails the first run: 2, the run saves the first page and fails at the second;
+    #: 1 for a hub that reads everything before its first page is saved (see the module's documentation)
+    failing_unit: ClassVar[int] = 2
 
     def serve(self, tmp_path: Path) -> AbstractContextManager[Served]:
         raise NotImplementedError
@@ -71,34 +98,52 @@ class HubContract:
 
     def test_contract_resume_after_a_failed_page(self, tmp_path: Path) -> None:
         db = str(tmp_path / "contract.duckdb")
+        failing = self.failing_unit
         with self.serve(tmp_path) as served:
-            served.fail(2)
+            if served.prepare is not None:
+                served.prepare(db)
+            run = 1 + len(_runs(db, None)) if Path(db).exists() else 1
+            served.fail(failing)
             failed = self._invoke(served, db)
             assert failed.exit_code == 1, failed.output
             assert "Traceback" not in failed.output
             lines = failed.output.strip().splitlines()
-            assert lines[-1].startswith(f"{self.hub}: run 1 failed"), failed.output
-            assert served.asked() == [1, 2]
+            assert lines[-1].startswith(f"{self.hub}: run {run} failed"), failed.output
+            assert served.asked() == list(range(1, failing + 1))
             served.fail(None)
             done = self._invoke(served, db)
             assert done.exit_code == 0, done.output
             # the summary line of the run, now complete (the hub's own line may follow it)
             summary = next(line for line in done.output.splitlines() if line.startswith(f"{self.hub}: run"))
-            assert summary.startswith(f"{self.hub}: run 1 complete, {served.models:,} models"), summary
+            what = "models" if served.table == "models" else "rows"
+            assert summary.startswith(f"{self.hub}: run {run} complete, {served.models:,} {what}"), summary
             assert summary.endswith("resumed"), summary
-            asked = served.asked()[2:]
-            assert asked and asked[0] == 2 and 1 not in asked  # resumed after the saved page
+            asked = served.asked()[failing:]
+            # resumed at the failed unit, after the saved ones
+            assert asked and asked[0] == failing and not set(asked) & set(range(1, failing))
             assert len(set(asked)) == len(asked)
         output = failed.output + done.output
         assert SECRET not in output
         con = duckdb.connect(db, read_only=True)
         try:
-            models = con.execute("SELECT count(*) FROM models WHERE hub = ?", [self.hub]).fetchone()
-            stored = con.execute(
-                "SELECT status, resumed, params, error, notes, warning_samples FROM crawl_runs ORDER BY run_id"
-            ).fetchall()
+            models = con.execute(f"SELECT count(*) FROM {served.table} WHERE hub = ?", [self.hub]).fetchone()
         finally:
             con.close()
+        stored = _runs(db, self.hub)
         assert models == (served.models,)
         assert [r[:2] for r in stored] == [("complete", True)]
         assert SECRET not in json.dumps(stored, default=str)
+
+
+def _runs(db: str, source: str | None) -> list[tuple[Any, ...]]:
+    """The runs of ``source`` (None: of every source): (status, resumed, params, error, notes,
+    warning_samples)."""
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return con.execute(
+            "SELECT status, resumed, params, error, notes, warning_samples FROM crawl_runs "
+            "WHERE ? IS NULL OR source = ? ORDER BY run_id",
+            [source, source],
+        ).fetchall()
+    finally:
+        con.close()
