@@ -23,7 +23,7 @@ A "page" is the hub's resumable unit of work: what one saved checkpoint covers. 
 * a paged listing (``huggingface``, ``kaggle``, the README's example): a page of the listing, one request;
 * an enrichment over a work list (``huggingface-dates``): the models of one saved page of the work list,
   several requests (``asked()`` lists a unit once each time the hub starts on it); ``prepare`` first
-  stores the listing it walks, so its run is not run 1 and it stores rows (``table``), not models;
+  stores the listing it walks, so its run is not run 1 and it stores rows (``tables``), not models;
 * a frozen dump read a page of items at a time (``paperswithcode``): a page of items of the file; the
   dump is a local file whose ``fail(n)`` damages one item of page ``n`` in place (the same size, so the
   next import takes it for the same file and resumes) and whose pages read are seen from the staged rows;
@@ -61,7 +61,7 @@ class Served:
     #: options that point the hub's command at the fake (``["--endpoint", url]``)
     args: list[str]
     #: how many models a complete crawl lists (at least two pages' worth); for a hub that stores rows
-    #: of its own ``table`` instead, how many of those
+    #: of its own ``tables`` instead, how many of those
     models: int
     #: ``fail(n)``: from now on the fake answers the request for page ``n`` (1 = the first) with an error
     #: the source gives up on at once (an HTTP 4xx such as 400); ``fail(None)``: no more errors
@@ -75,8 +75,9 @@ class Served:
     #: database's path; the contract's runs are then the runs after those it made
     prepare: Callable[[str], None] | None = None
     #: where a complete crawl stores what ``models`` counts (the rows whose ``hub`` is the hub's name):
-    #: ``models``, which the summary line counts as "N models", or a hub's own table ("N rows")
-    table: str = "models"
+    #: ``models``, which the summary line counts as "N models", or the hub's own tables, every row the
+    #: run stored in them ("N rows")
+    tables: tuple[str, ...] = ("models",)
 
 
 class HubContract:
@@ -115,7 +116,7 @@ class HubContract:
             assert done.exit_code == 0, done.output
             # the summary line of the run, now complete (the hub's own line may follow it)
             summary = next(line for line in done.output.splitlines() if line.startswith(f"{self.hub}: run"))
-            what = "models" if served.table == "models" else "rows"
+            what = "models" if served.tables == ("models",) else "rows"
             assert summary.startswith(f"{self.hub}: run {run} complete, {served.models:,} {what}"), summary
             assert summary.endswith("resumed"), summary
             asked = served.asked()[failing:]
@@ -126,11 +127,14 @@ class HubContract:
         assert SECRET not in output
         con = duckdb.connect(db, read_only=True)
         try:
-            models = con.execute(f"SELECT count(*) FROM {served.table} WHERE hub = ?", [self.hub]).fetchone()
+            counts = [
+                con.execute(f"SELECT count(*) FROM {table} WHERE hub = ?", [self.hub]).fetchone()
+                for table in served.tables
+            ]
         finally:
             con.close()
         stored = _runs(db, self.hub)
-        assert models == (served.models,)
+        assert sum(c[0] for c in counts if c) == served.models
         assert [r[:2] for r in stored] == [("complete", True)]
         assert SECRET not in json.dumps(stored, default=str)
 

@@ -82,5 +82,5 @@ class TestHuggingFaceDatesContract(HubContract):
                 fake.fail,
                 fake.pages,
                 prepare=listing,
-                table="hf_first_commits",
+                tables=("hf_first_commits",),
             )
