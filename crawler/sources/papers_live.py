@@ -668,7 +668,11 @@ class PapersLiveSource(Source):
                     warnings.append(
                         "GitHub's quota is spent (403/429, X-RateLimit-Remaining: 0): "
                         f"{len(repos) - i} repositories left for the next run"
-                        + ("" if self.token else "; set GITHUB_TOKEN for 5,000 requests an hour instead of 60")
+                        + (
+                            ""
+                            if self.token
+                            else "; set GITHUB_TOKEN for 5,000 requests an hour instead of 60"
+                        )
                     )
                     return
                 self._checked.add(repo)
