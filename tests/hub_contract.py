@@ -12,7 +12,7 @@ adds ::
             with ExampleZooFake() as fake:  # the hub's fake, on 127.0.0.1
                 yield Served(args=["--endpoint", fake.url], models=6, fail=fake.fail, asked=fake.pages)
 
-and pytest runs these tests for it: a run whose second page fails for good fails after saving the first
+and pytest runs this test for it: a run whose second page fails for good fails after saving the first
 (one line, exit 1, the secrets it was given never printed or stored), and the next command resumes that run
 from there, asks no page twice and prints the hub's summary line (``<hub>: run 1 complete, N models, …,
 resumed``).
@@ -26,13 +26,21 @@ A "page" is the hub's resumable unit of work: what one saved checkpoint covers. 
   stores the listing it walks, so its run is not run 1 and it stores rows (``tables``), not models;
 * a frozen dump read a page of items at a time (``paperswithcode``): a page of items of the file; the
   dump is a local file whose ``fail(n)`` damages one item of page ``n`` in place (the same size, so the
-  next import takes it for the same file and resumes) and whose pages read are seen from the staged rows;
+  next import takes it for the same file and resumes); a resumed import parses the items before its
+  checkpoint again by design (a gzip stream cannot seek), so what counts is that it saves them once;
+* papers from several APIs (``papers-live``): a day of ``--since`` .. ``--until``, its requests to arXiv,
+  Hugging Face Papers and GitHub; it stores rows in several tables;
 * a git catalog (``pytorch-hub``, ``tf-hub``): it reads everything it needs (clone or fetch, history,
-  blobs) before it saves its first page, and its pages are cut from what it read, so no request can fail
-  between two pages: such a hub sets ``failing_unit = 1`` and its unit is the catalog's sync. The
-  contract then checks the closest thing that could fail: the run whose sync fails for good fails in one
-  line (exit 1, no secret), and the next command resumes that run (its staging holds it), completes and
-  prints the summary line, having synced once more.
+  blobs, hubconf.py files) before it saves its first page, and its pages are cut from what it read, so
+  nothing can fail between two pages: it cannot fail "page 2 for good". Such a hub sets
+  ``failing_unit = 1``, its unit being the catalog's sync: ``fail(1)`` makes the catalog repository
+  unreadable for good (moved away), and the contract checks the closest thing that could fail: the run
+  fails in one line (exit 1, no secret) having saved nothing, and the next command resumes that run (its
+  staging file holds it), saves each page once, completes and prints the summary line.
+
+A hub whose requests cannot be counted (a local file, git on a local repository) gives ``asked=None``
+and ``pages``, how many pages a complete run saves: the contract reads the run's pages from its summary
+lines instead (those saved before the failure; all, each once, at the end).
 """
 
 from __future__ import annotations
