@@ -112,14 +112,14 @@ class HubContract:
         env = dict.fromkeys(entry.secrets, SECRET) | served.env
         return CliRunner().invoke(app, [entry.group, entry.command, *served.args, "--db", db], env=env)
 
-    def test_contract_resume_after_a_failed_page(self, tmp_path: Path) -> None:
-        db = str(tmp_path / "contract.duckdb")
+    def test_contract_resume_after_a_failed_page(self, tmp_path: Path, db: str) -> None:
+        """``db``: a new, migrated database (``tests/conftest.py``)."""
         failing = self.failing_unit
         with self.serve(tmp_path) as served:
             if served.prepare is not None:
                 served.prepare(db)
-            run = 1 + len(_runs(db, None)) if Path(db).exists() else 1
-            earlier = len(_runs(db, self.hub)) if Path(db).exists() else 0  # the hub's runs in prepare
+            run = 1 + len(_runs(db, None))
+            earlier = len(_runs(db, self.hub))  # the hub's runs in prepare
             served.fail(failing)
             failed = self._invoke(served, db)
             assert failed.exit_code == 1, failed.output

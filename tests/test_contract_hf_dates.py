@@ -66,9 +66,9 @@ class TestHuggingFaceDatesContract(HubContract):
 
     @contextmanager
     def serve(self, tmp_path: Path) -> Iterator[Served]:
-        models = make_models(80, seed=11, sentinel_share=0.8)
+        models = make_models(40, seed=11, sentinel_share=0.9)
         legacy = sum(is_legacy(m) for m in models)
-        assert 2 * PAGE_MODELS < legacy <= 3 * PAGE_MODELS  # three pages of the work list
+        assert PAGE_MODELS < legacy <= 2 * PAGE_MODELS  # two pages of the work list
         fake = _PagedDates(models)
         with fake:
 
