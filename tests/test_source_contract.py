@@ -4,16 +4,18 @@ fails, and the work list an enrichment source gets from the store. Then what eve
 declare, checked for each (a new hub's module is enough to be checked): help with an example, its options,
 where it connects (so the test set-up closes it), and secrets never shown. What needs the hub's fake
 (resume after a failed page, the summary line) is ``tests/hub_contract.py``, which each hub's test
-module subclasses."""
+module subclasses; every registered hub must have such a subclass (checked here)."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
@@ -257,3 +259,62 @@ def test_every_hubs_framework_labels_name_known_frameworks(hub: Hub, frameworks:
     labels = registry.DEFAULT_FRAMEWORKS if hub.frameworks is None else hub.frameworks
     assert {framework for _, framework in labels} <= frameworks
     assert len(dict(labels)) == len(labels)  # one framework per label
+
+
+# ------------------------------------------------------------- every registered hub keeps the contract
+
+TESTS = Path(__file__).resolve().parent
+
+
+def contract_hubs() -> dict[str, str]:
+    """hub → ``file::class`` of each ``HubContract`` subclass in the tests' ``test_*.py`` modules that
+    pytest collects (its name starts with ``Test``) and that names its hub (``hub = "<name>"``). Read from
+    the modules' source, not by importing them."""
+    found: dict[str, str] = {}
+    for path in sorted(TESTS.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.ClassDef) or not node.name.startswith("Test"):
+                continue
+            bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", None) for b in node.bases}
+            if "HubContract" not in bases:
+                continue
+            for stmt in node.body:
+                target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target = stmt.targets[0]
+                value = getattr(stmt, "value", None)
+                if (
+                    isinstance(target, ast.Name)
+                    and target.id == "hub"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                ):
+                    found[value.value] = f"{path.name}::{node.name}"
+    return found
+
+
+def hubs_without_a_contract() -> list[str]:
+    """The registered hubs (by name or alias) that no ``HubContract`` subclass of the tests names."""
+    named = set(contract_hubs())
+    return [h.name for h in registry.hubs() if not named & {h.name, *h.aliases}]
+
+
+def test_every_registered_hub_keeps_the_hub_contract() -> None:
+    assert hubs_without_a_contract() == [], (
+        "add a HubContract subclass (tests/hub_contract.py) to the hub's test module"
+    )
+    assert "example-zoo" in contract_hubs()  # the README's example, a hub registered only by its test
+
+
+def test_a_hub_added_without_a_contract_is_found(saved_registry: None) -> None:
+    class Uncontracted(Source):
+        name = "uncontracted-zoo"
+
+        def params(self) -> dict[str, Any]:
+            return {}
+
+        def pages(self, checkpoint: str | None) -> Iterator[Page]:
+            yield Page([], None)
+
+    registry.register(Hub(Uncontracted, label="Uncontracted", command="uncontracted-zoo", help="x"))
+    assert hubs_without_a_contract() == ["uncontracted-zoo"]

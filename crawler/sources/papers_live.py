@@ -657,23 +657,28 @@ class PapersLiveSource(Source):
     ) -> Iterator[Page]:
         for i in range(start, len(repos)):
             repo = repos[i]
-            if repo in self._checked:
-                continue
-            try:
-                self._check(repo, warnings)
-            except _QuotaSpent:
-                self.tally.left += len(repos) - i
-                if self._quota_warned:
+            if repo not in self._checked:
+                try:
+                    self._check(repo, warnings)
+                except _QuotaSpent:
+                    self.tally.left += len(repos) - i
+                    if self._quota_warned:
+                        return
+                    self._quota_warned = True
+                    warnings.append(
+                        "GitHub's quota is spent (403/429, X-RateLimit-Remaining: 0): "
+                        f"{len(repos) - i} repositories left for the next run"
+                        + (
+                            ""
+                            if self.token
+                            else "; set GITHUB_TOKEN for 5,000 requests an hour instead of 60"
+                        )
+                    )
                     return
-                self._quota_warned = True
-                warnings.append(
-                    "GitHub's quota is spent (403/429, X-RateLimit-Remaining: 0): "
-                    f"{len(repos) - i} repositories left for the next run"
-                    + ("" if self.token else "; set GITHUB_TOKEN for 5,000 requests an hour instead of 60")
-                )
-                return
-            self._checked.add(repo)
-            if (i + 1) % REPOS_PER_PAGE == 0 and i + 1 < len(repos):
+                self._checked.add(repo)
+            if (i + 1) % REPOS_PER_PAGE == 0 or i + 1 == len(repos):
+                # every REPOS_PER_PAGE repositories, and after the last: what the next step asks (another
+                # day's listing) may fail, and the checks done must not be asked again by the next run
                 yield self._page(
                     {**base, "step": base.get("step", step), "i": i + 1, "start": i + 1}, warnings
                 )
