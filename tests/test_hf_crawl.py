@@ -271,11 +271,12 @@ def test_persistent_bad_json_fails_the_run_then_it_resumes(hub_models, db):
     assert_matches(db, hub_models)
 
 
-def test_cli_exit_code_is_nonzero_on_failure(hub_models, db):
+def test_cli_exit_code_is_nonzero_on_failure(hub_models, db, clock):
     with FakeHub(hub_models, faults=Faults(bad_json_always=True)) as hub:
         result = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", db, "--timeout", "5"])
     assert result.exit_code == 1
     assert "failed" in result.output
+    assert clock.waits == [1.0, 2.0, 3.0]  # the bad bodies were asked again after the waits (virtual)
 
 
 def test_restart_abandons_the_unfinished_run(hub_models, db):
