@@ -26,6 +26,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from tests.clock import StillClock
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
+from tests.fakes.virtual_zoo import virtual_zoo
 
 # its tests share a module fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("faults_network")
@@ -232,10 +233,11 @@ def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(tmp_pat
         start = len(hub.seen())
         faults.deep_504 = (DEEP, 250)
         db = str(tmp_path / "deep.duckdb")
-        done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+        done, waits = virtual_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)  # waits: virtual
         seen = hub.seen()[start:]
         shown = zoo("runs", "--db", db, "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert waits == [1.0, 1.0]  # a backoff after the first 504 at a size; the smaller size is asked at once
     # the same cursor asked with 1000 (twice), 500 (twice), then 250, and the rest of the listing at 250
     assert [(s.status, _limit(s)) for s in seen[:7]] == [
         (200, 1000), (200, 1000), (504, 1000), (504, 1000), (504, 500), (504, 500), (200, 250),

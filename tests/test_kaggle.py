@@ -355,10 +355,13 @@ def test_429_with_retry_after_is_waited_out_and_counted(
     assert result.models == N_MODELS
 
 
-def test_5xx_are_retried_on_listing_and_instance_calls(fake: FakeKaggle, db: str) -> None:
+def test_5xx_are_retried_on_listing_and_instance_calls(
+    fake: FakeKaggle, db: str, clock: VirtualClock
+) -> None:
     fake.faults.status_next.extend([500, 502])
     fake.faults.instances_status_next.extend([503, 504])
     result = crawl(source(fake), db)
+    assert len(clock.waits) == 4  # a wait before each request asked again (virtual time)
     assert result.status == "complete", result.error
     assert fake.count(status=200) + 4 == fake.count() == result.counters.requests
     assert result.models == N_MODELS
