@@ -193,12 +193,13 @@ def test_models_created_during_the_crawl_shift_nothing(db, hub_models):
 # ----------------------------------------------------------------------------------------------- faults
 
 
-def test_5xx_and_truncated_bodies_are_retried(hub_models, db):
+def test_5xx_and_truncated_bodies_are_retried(hub_models, db, clock):
     faults = Faults(status_next=[503, 502, 500], truncate_next=2, cut_next=1)
     with FakeHub(hub_models, faults=faults) as hub:
         result = crawl(fast_source(hub.url), db)
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
+    assert len(clock.waits) == 3 + 2 + 1  # a wait before each request asked again (virtual time)
     assert statuses.count(503) + statuses.count(502) + statuses.count(500) == 3
     assert result.counters.requests >= 4 + 3 + 2  # retries are counted
     assert_matches(db, hub_models)
