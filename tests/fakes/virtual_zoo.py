@@ -1,8 +1,10 @@
 """The real ``zoo`` CLI in a child process whose network waits are virtual.
 
-The child installs :class:`tests.clock.VirtualClock` as ``crawler.sources._clock.clock`` and then runs
+The child installs :class:`tests.clock.StillClock` as ``crawler.sources._clock.clock`` and then runs
 ``crawler.cli``'s ``main`` unchanged: every backoff, ``Retry-After`` or rate-limit wait it asks for returns at
-once (the virtual time moves on instead), and the waits asked for are handed back to the test. For tests
+once (the virtual time moves on instead), and the waits asked for are handed back to the test. Only those
+waits move that clock, so a window measured on it (how long an unreachable hub is tried) holds the same
+waits on a quiet and on a busy machine. For tests
 that need only to know which waits were asked for (an unreachable hub tried again within its window, a
 trickling server given up after a bounded number of attempts), not to sit through them. What is real stays
 real: the process, its sockets, the per-attempt deadline (a thread waiting in real time), the database.
@@ -24,9 +26,9 @@ from tests.fakes.faults import ROOT, zoo_env
 PROGRAM = """\
 import json, sys
 from crawler.sources import _clock
-from tests.clock import VirtualClock
+from tests.clock import StillClock
 record, sys.argv = sys.argv[1], ["zoo", *sys.argv[2:]]
-_clock.clock = clock = VirtualClock()
+_clock.clock = clock = StillClock()
 try:
     from crawler.cli import main
     main()
