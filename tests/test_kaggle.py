@@ -784,10 +784,11 @@ def test_cli_crawl_with_a_token_never_stores_or_logs_it(
     db: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    clock: VirtualClock,
 ) -> None:
     assert fake.token is not None
     monkeypatch.setenv("KAGGLE_API_TOKEN", fake.token)
-    fake.faults.status_next.extend([429, 500])  # make the retry logging speak
+    fake.faults.status_next.extend([429, 500])  # make the retry logging speak (virtual waits)
     caplog.set_level(logging.DEBUG)
     result = runner.invoke(
         app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
@@ -795,6 +796,7 @@ def test_cli_crawl_with_a_token_never_stores_or_logs_it(
     assert result.exit_code == 0, result.output
     assert f"kaggle: run 1 complete, {N_MODELS:,} models" in result.stdout
     assert "rate limited" in caplog.text and "HTTP 500" in caplog.text
+    assert len(clock.waits) == 2  # one wait before each request asked again
     assert all(r.authorization == f"Bearer {fake.token}" for r in fake.requests)
     assert all((r.user_agent or "").startswith("zoo-crawler/") for r in fake.requests)
     files = [p for p in Path(db).parent.iterdir() if p.is_file()]
