@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import pytest
 
 from crawler.crawl import crawl
 from crawler.sources import registry
-from crawler.sources._net import HF_POLICY
+from crawler.sources._client import CONNECT_TIMEOUT
+from crawler.sources._net import HF_POLICY, UNREACHABLE_SECONDS
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from tests.conftest import crawl_all_failed
@@ -35,13 +37,13 @@ from tests.fakes.faults import (
     runs,
     staged_state,
     zoo,
-    zoo_argv,
     zoo_env,
 )
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hostile import EndlessHub, EndlessKaggle, LinkHub, TrickleServer, cursor_of
 from tests.fakes.hub import is_legacy, make_models
 from tests.fakes.kaggle import make_kaggle_models
+from tests.fakes.virtual_zoo import virtual_zoo
 
 TOKEN = "hf_zooHOSTILEtoken0123456789abcdef"
 KAGGLE_TOKEN = "kgat_zooHOSTILEtoken0123456789"
@@ -226,23 +228,23 @@ def test_a_trickling_server_fails_the_hf_crawl_after_a_bounded_number_of_attempt
     db = str(tmp_path / "zoo.duckdb")
     with TrickleServer(where=where, interval=0.2) as server:
         if where == "body":  # the option
-            args, env = ["--request-deadline", "1"], zoo_env()
+            args, env = ["--request-deadline", "0.5"], zoo_env()
         else:  # the environment variable
-            args, env = [], zoo_env(ZOO_REQUEST_DEADLINE="1")
+            args, env = [], zoo_env(ZOO_REQUEST_DEADLINE="0.5")
         done = zoo("crawl", "hf", "--hf-endpoint", server.url, "--db", db, *args, env=env, timeout=120)
         connections = server.wait_closed(4, 10)
     line = one_line(done)
     assert done.returncode == 1
     assert "gave no complete answer to 4 requests in a row" in line
-    assert "the last one was still incomplete after 1 s" in line and "--request-deadline" in line
+    assert "the last one was still incomplete after 0.5 s" in line and "--request-deadline" in line
     assert len(connections) == 4
     for c in connections:  # each attempt was abandoned at its deadline, though bytes kept coming
-        assert c["closed"] is not None and 0.8 <= c["closed"] - c["opened"] < 3.0
+        assert c["closed"] is not None and 0.4 <= c["closed"] - c["opened"] < 3.0
     # a time-out on a listing page also asks the next attempt with a smaller page
     limits = [c["request"].split(b"limit=", 1)[1].split(b"&", 1)[0] for c in connections]
     assert limits == [b"1000", b"500", b"250", b"100"]
     assert (
-        "page size lowered from 1,000 to 500 (still incomplete after 1 s)" in line
+        "page size lowered from 1,000 to 500 (still incomplete after 0.5 s)" in line
         and "from 500 to 250" in line
         and "from 250 to 100" in line
     )
@@ -272,21 +274,25 @@ def test_a_trickling_server_fails_hf_dates_after_a_bounded_number_of_attempts(
     old = listed(db)
     with TrickleServer(where=where, interval=0.2) as server:
         if where == "body":  # the option
-            args, env = ["--request-deadline", "1"], zoo_env()
+            args, env = ["--request-deadline", "0.5"], zoo_env()
         else:  # the environment variable
-            args, env = [], zoo_env(ZOO_REQUEST_DEADLINE="1")
-        done = zoo("crawl", "hf-dates", "--hf-endpoint", server.url, "--db", db, *args, env=env, timeout=120)
+            args, env = [], zoo_env(ZOO_REQUEST_DEADLINE="0.5")
+        # virtual waits: the backoffs between attempts pass at once; each attempt's deadline stays real
+        done, waits = virtual_zoo(
+            "crawl", "hf-dates", "--hf-endpoint", server.url, "--db", db, *args, env=env, timeout=120
+        )
         connections = server.wait_closed(4, 10)
     line = one_line(done)
     assert done.returncode == 1
     assert line.startswith("huggingface-dates: run 2 failed")
     assert "HubTooSlow" in line and "gave no complete answer to 4 requests in a row" in line
-    assert "the last one was still incomplete after 1 s" in line and "--request-deadline" in line
+    assert "the last one was still incomplete after 0.5 s" in line and "--request-deadline" in line
     assert len(connections) == 4
     first = min(old, key=lambda m: m["_id"])  # the work list's first model, asked four times
     for c in connections:  # each attempt was abandoned at its deadline, though bytes kept coming
-        assert c["closed"] is not None and 0.8 <= c["closed"] - c["opened"] < 3.0
+        assert c["closed"] is not None and 0.4 <= c["closed"] - c["opened"] < 3.0
         assert c["request"].startswith(f"GET /api/models/{first['id']}/commits/{first['sha']}?".encode())
+    assert waits == [1.0, 2.0, 4.0]  # the backoff before each attempt again
     [_, run] = runs(db)
     assert (run["source"], run["status"], run["requests"]) == ("huggingface-dates", "failed", 4)
     assert query(db, "SELECT count(*) FROM hf_first_commits") == [(0,)]
@@ -341,6 +347,9 @@ def run_seconds(line: str) -> float:
 
 
 def test_crawl_all_goes_on_after_hubs_that_refuse_connections(tmp_path: Path) -> None:
+    """Virtual waits (tests/fakes/virtual_zoo.py): each refusing hub is tried again after the backoffs it
+    asked for, within its unreachable window, without the test sitting through them
+    (``test_a_refused_hub_is_tried_again_in_real_time_until_its_window_is_over`` waits for real)."""
     db = str(tmp_path / "zoo.duckdb")
     hf, git, kaggle = closed_port(), closed_port(), closed_port()
     env = zoo_env(
@@ -353,7 +362,9 @@ def test_crawl_all_goes_on_after_hubs_that_refuse_connections(tmp_path: Path) ->
     )
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         env.pop(name, None)
-    done = zoo("crawl", "all", "--db", db, "--hf-endpoint", f"http://127.0.0.1:{hf}", env=env, timeout=300)
+    done, waits = virtual_zoo(
+        "crawl", "all", "--db", db, "--hf-endpoint", f"http://127.0.0.1:{hf}", env=env, timeout=300
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert not has_traceback(done.stdout + done.stderr)
     lines = done.stdout.strip().splitlines()
@@ -369,6 +380,12 @@ def test_crawl_all_goes_on_after_hubs_that_refuse_connections(tmp_path: Path) ->
     # every failed run counts the requests it sent (it did try again, briefly), the git clone included
     counted = {r["source"]: r["requests"] for r in runs(db)}
     assert counted["huggingface"] >= 2 and counted["kaggle"] >= 2 and counted["pytorch-hub"] == 1
+    # one wait before each attempt again, and each hub's waits end within its unreachable window
+    assert len(waits) == counted["huggingface"] - 1 + counted["kaggle"] - 1, waits
+    hf_waits, kaggle_waits = waits[: counted["huggingface"] - 1], waits[counted["huggingface"] - 1 :]
+    assert hf_waits == [1.0, 2.0, 4.0, 8.0]  # the Hugging Face backoff, doubling from 1 s
+    for asked in (hf_waits, kaggle_waits):
+        assert 0 < sum(asked) <= UNREACHABLE_SECONDS - CONNECT_TIMEOUT, asked
 
 
 def test_hf_dates_against_a_hub_that_refuses_connections_fails_fast(tmp_path: Path) -> None:
@@ -378,7 +395,9 @@ def test_hf_dates_against_a_hub_that_refuses_connections_fails_fast(tmp_path: Pa
     env = zoo_env(NO_PROXY="127.0.0.1")
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         env.pop(name, None)
-    done = zoo("crawl", "hf-dates", "--hf-endpoint", f"http://127.0.0.1:{port}", "--db", db, env=env)
+    done, waits = virtual_zoo(
+        "crawl", "hf-dates", "--hf-endpoint", f"http://127.0.0.1:{port}", "--db", db, env=env
+    )
     line = one_line(done)
     assert done.returncode == 1
     assert line.startswith("huggingface-dates: run 2 failed")
@@ -387,7 +406,26 @@ def test_hf_dates_against_a_hub_that_refuses_connections_fails_fast(tmp_path: Pa
     [_, run] = runs(db)
     assert (run["source"], run["status"]) == ("huggingface-dates", "failed")
     assert run["requests"] >= 2  # it did try again, briefly, and counted each attempt
+    assert len(waits) == run["requests"] - 1 and 0 < sum(waits) <= UNREACHABLE_SECONDS - CONNECT_TIMEOUT
     assert query(db, "SELECT count(*) FROM hf_first_commits") == [(0,)]
+
+
+def test_a_refused_hub_is_tried_again_in_real_time_until_its_window_is_over(tmp_path: Path) -> None:
+    """The unreachable window in real time (the other unreachable tests make the waits virtual): a
+    window of 1.5 s and a connect time-out of 0.5 s (the deadline caps it) leave room for backoffs of
+    0.2 and 0.4 s; a third backoff (0.8 s) can never be over in time, so the run fails after 3 attempts
+    (2 on a machine so busy that the second backoff starts more than 0.6 s after the first failure)."""
+    policy = replace(FAST, backoff_base=0.2, unreachable_after=1.5, deadline=0.5)
+    db = str(tmp_path / "zoo.duckdb")
+    port = closed_port()
+    started = time.monotonic()
+    result = crawl(fast(f"http://127.0.0.1:{port}", policy=policy), db)
+    took = time.monotonic() - started
+    assert result.status == "failed"
+    assert f"cannot reach http://127.0.0.1:{port}: connection refused" in (result.error or "")
+    [run] = runs(db)
+    assert 2 <= run["requests"] <= 3
+    assert took >= sum(0.2 * 2**n for n in range(run["requests"] - 1))  # the backoffs were waited for real
 
 
 def _netns_works() -> bool:
@@ -407,14 +445,8 @@ def test_with_no_network_every_hub_fails_fast_with_the_dns_reason(tmp_path: Path
     env = zoo_env(KAGGLE_API_TOKEN=KAGGLE_TOKEN, XDG_CACHE_HOME=str(tmp_path / "cache"))
     for name in registry.endpoint_vars():  # every hub at its real default
         env.pop(name, None)
-    done = subprocess.run(
-        ["unshare", "-rn", *zoo_argv("crawl", "all", "--db", db)],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # virtual waits (tests/fakes/virtual_zoo.py): the unreachable window passes without the test waiting
+    done, waits = virtual_zoo("crawl", "all", "--db", db, env=env, timeout=300, wrap=("unshare", "-rn"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert not has_traceback(done.stdout + done.stderr)
     by_hub = {line.split(":", 1)[0]: line for line in done.stdout.strip().splitlines()}
@@ -422,6 +454,9 @@ def test_with_no_network_every_hub_fails_fast_with_the_dns_reason(tmp_path: Path
         assert f"cannot reach {host}: the name does not resolve" in by_hub[hub], by_hub[hub]
         assert run_seconds(by_hub[hub]) < 30
     assert "Could not resolve host: github.com" in by_hub["pytorch-hub"]  # git says so itself
+    counted = {r["source"]: r["requests"] for r in runs(db)}
+    assert counted["huggingface"] >= 2 and counted["kaggle"] >= 2  # tried again, within the window
+    assert 0 < sum(waits) <= len(counted) * (UNREACHABLE_SECONDS - CONNECT_TIMEOUT), waits
 
 
 # ------------------------------------------------------ 17.8: credentials in an endpoint are refused

@@ -27,6 +27,7 @@ from crawler.sources._http import make_session, request_json
 from crawler.sources._net import HF_POLICY, AnswerTooLarge, RateWaitTooLong, RetryPolicy
 from crawler.sources.base import Meter
 from crawler.sources.huggingface import HuggingFaceSource
+from tests.clock import VirtualClock
 from tests.fakes.faults import RecordingHub, has_traceback, runs, zoo, zoo_env
 from tests.fakes.hostile import EndlessHub
 from tests.fakes.hub import Faults, make_models
@@ -85,7 +86,7 @@ def test_a_429_without_any_header_is_tried_for_a_whole_window_before_the_run_fai
     assert len(seen) == 4 and {s.status for s in seen} == {429}
 
 
-def test_a_429_with_retry_after_only_waits_retry_after(tmp_path: Path) -> None:
+def test_a_429_with_retry_after_only_waits_retry_after(tmp_path: Path, clock: VirtualClock) -> None:
     db = str(tmp_path / "zoo.duckdb")
     with RecordingHub(make_models(10, seed=3), faults=Faults(limit_next=[{"Retry-After": "0"}])) as hub:
         meter = Meter()
@@ -95,6 +96,7 @@ def test_a_429_with_retry_after_only_waits_retry_after(tmp_path: Path) -> None:
     assert result.status == "complete", result.error
     assert [s.status for s in seen] == [429, 200]
     assert told == [("rate_limited", 1.0)]  # Retry-After plus 1 s against rounding, not the backoff
+    assert clock.waits == [1.0]  # (virtual: the only wait asked for)
 
 
 # ------------------------------------------------------------------------------------ the wait cap
@@ -313,7 +315,7 @@ def test_a_compressed_answer_is_capped_by_what_it_unpacks_to(client: str) -> Non
         listener.close()
 
 
-def test_a_429_without_any_header_never_spins_even_with_no_backoff() -> None:
+def test_a_429_without_any_header_never_spins_even_with_no_backoff(clock: VirtualClock) -> None:
     """``backoff_base=0``: the waits still double from a floor (1/256 of the window), so the 429s are
     asked again a bounded number of times, each after a wait, and the request then fails."""
     with RecordingHub(make_models(3, seed=13), faults=Faults(limit_next=[{}] * 50)) as hub:
@@ -327,6 +329,7 @@ def test_a_429_without_any_header_never_spins_even_with_no_backoff() -> None:
         seen = hub.seen()
     assert [round(s, 3) for _, s in told] == [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256]
     assert len(seen) == len(told) + 1
+    assert clock.waits == [s for _, s in told]  # each one asked for (virtual time)
 
 
 def test_zoo_crawl_hf_reports_a_wait_beyond_the_cap_in_one_line(tmp_path: Path) -> None:

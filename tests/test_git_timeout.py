@@ -3,8 +3,6 @@ goes on to the next hub. The remote is a real TCP server on 127.0.0.1 that accep
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.sources import _git
-from tests.conftest import crawl_all_failed, env_for_subprocess
+from tests.conftest import crawl_all_failed
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hub import FakeHub, make_models
 from tests.fakes.hung import HungServer
@@ -116,31 +114,23 @@ def test_the_cli_option_bounds_a_catalog_crawl(hung: HungServer, tmp_path: Path)
 def test_crawl_all_goes_on_to_the_next_hub_after_a_hung_remote(hung: HungServer, tmp_path: Path) -> None:
     catalog = tf_catalog(tmp_path / "tfhub.dev")
     db = str(tmp_path / "zoo.duckdb")
-    env = env_for_subprocess()
     with FakeHub(make_models(300, seed=3)) as hub:
-        env |= {
+        env = {
             "ZOO_PYTORCH_HUB_REPO": hung.url("/pytorch/hub.git"),
             "ZOO_TF_HUB_REPO": str(catalog.path),
-            "ZOO_GIT_TIMEOUT": "2",
+            "ZOO_GIT_TIMEOUT": "1",
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "all", "--db", db, "--hf-endpoint", hub.url],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    assert done.returncode == 1, done.stdout + done.stderr
+        done = runner.invoke(app, ["crawl", "all", "--db", db, "--hf-endpoint", hub.url], env=env)
+    assert done.exit_code == 1, done.output
     lines = done.stdout.strip().splitlines()
     by_hub = {line.split(":", 1)[0]: line for line in lines}
     assert by_hub["huggingface"].startswith("huggingface: run 1 complete, 300 models")
     failed = by_hub["pytorch-hub"]
     assert failed.startswith("pytorch-hub: run 2 failed") and "GitTimeout" in failed
-    assert f"git clone of {hung.url('/pytorch/hub.git')} got no complete answer within 2 s" in failed
+    assert f"git clone of {hung.url('/pytorch/hub.git')} got no complete answer within 1 s" in failed
     assert by_hub["tf-hub"].startswith("tf-hub: run 3 complete, 1 models")  # the next hub ran
     assert by_hub["kaggle"].startswith("kaggle: skipped")
     set_up = ("huggingface", "pytorch-hub", "tf-hub", "kaggle")
     assert lines[-1] == crawl_all_failed("pytorch-hub", set_up=set_up)
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in done.output
     assert hung.wait_all_closed(10)

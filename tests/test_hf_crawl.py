@@ -193,12 +193,13 @@ def test_models_created_during_the_crawl_shift_nothing(db, hub_models):
 # ----------------------------------------------------------------------------------------------- faults
 
 
-def test_5xx_and_truncated_bodies_are_retried(hub_models, db):
+def test_5xx_and_truncated_bodies_are_retried(hub_models, db, clock):
     faults = Faults(status_next=[503, 502, 500], truncate_next=2, cut_next=1)
     with FakeHub(hub_models, faults=faults) as hub:
         result = crawl(fast_source(hub.url), db)
         statuses = [s for _, s in hub.requests]
     assert result.status == "complete", result.error
+    assert len(clock.waits) == 3 + 2 + 1  # a wait before each request asked again (virtual time)
     assert statuses.count(503) + statuses.count(502) + statuses.count(500) == 3
     assert result.counters.requests >= 4 + 3 + 2  # retries are counted
     assert_matches(db, hub_models)
@@ -271,11 +272,12 @@ def test_persistent_bad_json_fails_the_run_then_it_resumes(hub_models, db):
     assert_matches(db, hub_models)
 
 
-def test_cli_exit_code_is_nonzero_on_failure(hub_models, db):
+def test_cli_exit_code_is_nonzero_on_failure(hub_models, db, clock):
     with FakeHub(hub_models, faults=Faults(bad_json_always=True)) as hub:
         result = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", db, "--timeout", "5"])
     assert result.exit_code == 1
     assert "failed" in result.output
+    assert clock.waits == [1.0, 2.0, 3.0]  # the bad bodies were asked again after the waits (virtual)
 
 
 def test_restart_abandons_the_unfinished_run(hub_models, db):

@@ -296,7 +296,9 @@ def test_the_nightly_budget_comes_from_the_environment(monkeypatch: pytest.Monke
         nightly_budget()
 
 
-def test_crawl_all_dates_after_the_listing_within_its_budget(db: str, tmp_path: Path) -> None:
+def test_crawl_all_dates_after_the_listing_within_its_budget(
+    db: str, tmp_path: Path, clock: VirtualClock
+) -> None:
     models = make_models(400, seed=14, sentinel_share=0.3)
     env = {
         "ZOO_HF_DATES_BUDGET": "9",
@@ -315,8 +317,10 @@ def test_crawl_all_dates_after_the_listing_within_its_budget(db: str, tmp_path: 
         assert lines[-1] == crawl_all_failed("pytorch-hub", "tf-hub", set_up=set_up)  # the catalogs, not it
         # a night whose listing fails dates nothing
         hub.faults.bad_json_always = True
+        waited = len(clock.waits)
         failed = invoke("crawl", "all", "--hf-endpoint", hub.url, "--db", db, env=env)
         assert len(hub.commit_requests()) == 9
+        assert clock.waits[waited:] == [1.0, 2.0, 3.0]  # the bad bodies asked again (virtual waits)
     assert "huggingface-dates: skipped — the huggingface crawl did not complete tonight" in failed.stdout
 
 

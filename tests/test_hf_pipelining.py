@@ -181,6 +181,9 @@ def test_a_closed_listing_leaves_its_request_ahead_behind_without_waiting() -> N
         started = time.monotonic()
         pages.close()
         assert time.monotonic() - started < 1.0
-        time.sleep(3.0)  # past the time-out of the request left behind: it would have been retried by now
+        # the request left behind ends at its time-out (1 s, while the server hangs 3 s); a retry would
+        # come from the same thread, which would still be waiting for it (the retry would hang too)
+        assert wait_for(
+            lambda: not [t for t in threading.enumerate() if t.name == "zoo-hf-next-page" and t.is_alive()]
+        )
         assert len(hub.seen()) == 2
-        assert not [t for t in threading.enumerate() if t.name == "zoo-hf-next-page" and t.is_alive()]

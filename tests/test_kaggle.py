@@ -355,10 +355,13 @@ def test_429_with_retry_after_is_waited_out_and_counted(
     assert result.models == N_MODELS
 
 
-def test_5xx_are_retried_on_listing_and_instance_calls(fake: FakeKaggle, db: str) -> None:
+def test_5xx_are_retried_on_listing_and_instance_calls(
+    fake: FakeKaggle, db: str, clock: VirtualClock
+) -> None:
     fake.faults.status_next.extend([500, 502])
     fake.faults.instances_status_next.extend([503, 504])
     result = crawl(source(fake), db)
+    assert len(clock.waits) == 4  # a wait before each request asked again (virtual time)
     assert result.status == "complete", result.error
     assert fake.count(status=200) + 4 == fake.count() == result.counters.requests
     assert result.models == N_MODELS
@@ -781,10 +784,11 @@ def test_cli_crawl_with_a_token_never_stores_or_logs_it(
     db: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    clock: VirtualClock,
 ) -> None:
     assert fake.token is not None
     monkeypatch.setenv("KAGGLE_API_TOKEN", fake.token)
-    fake.faults.status_next.extend([429, 500])  # make the retry logging speak
+    fake.faults.status_next.extend([429, 500])  # make the retry logging speak (virtual waits)
     caplog.set_level(logging.DEBUG)
     result = runner.invoke(
         app, ["-v", "crawl", "kaggle", "--kaggle-endpoint", fake.url, "--db", db, *FAST_CLI]
@@ -792,6 +796,7 @@ def test_cli_crawl_with_a_token_never_stores_or_logs_it(
     assert result.exit_code == 0, result.output
     assert f"kaggle: run 1 complete, {N_MODELS:,} models" in result.stdout
     assert "rate limited" in caplog.text and "HTTP 500" in caplog.text
+    assert len(clock.waits) == 2  # one wait before each request asked again
     assert all(r.authorization == f"Bearer {fake.token}" for r in fake.requests)
     assert all((r.user_agent or "").startswith("zoo-crawler/") for r in fake.requests)
     files = [p for p in Path(db).parent.iterdir() if p.is_file()]

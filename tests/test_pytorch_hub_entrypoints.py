@@ -12,6 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from crawler.cli import app
+from crawler.sources._http import CONNECT_TIMEOUT
+from crawler.sources._net import UNREACHABLE_SECONDS
+from tests.clock import VirtualClock
 from tests.fakes.gitrepo import GitRepo
 from tests.test_pytorch_hub import page
 
@@ -215,8 +218,10 @@ def test_without_the_flag_nothing_is_downloaded(
 
 
 def test_unreachable_raw_base_stops_asking_but_the_crawl_completes(
-    catalog: GitRepo, db: str, tmp_path: Path
+    catalog: GitRepo, db: str, tmp_path: Path, clock: VirtualClock
 ) -> None:
+    """Virtual waits (the ``clock`` fixture): each unreachable repository is tried again within its
+    unreachable window without the test sitting through the backoffs."""
     catalog.write("one_more.md", page("One", "someone/one"))
     catalog.write("two_more.md", page("Two", "someone/two"))
     catalog.commit("two more repositories", "2021-03-01T00:00:00+00:00")
@@ -239,3 +244,5 @@ def test_unreachable_raw_base_stops_asking_but_the_crawl_completes(
     # 5 repository refs: 3 failures in a row, then one warning for the rest instead of more attempts.
     assert warnings == 4
     assert "2 more repositories was not asked for" in samples[-1]
+    # the 3 repositories asked were each tried again, within the unreachable window each
+    assert len(clock.waits) >= 3 and sum(clock.waits) <= 3 * (UNREACHABLE_SECONDS - CONNECT_TIMEOUT)

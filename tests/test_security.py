@@ -30,6 +30,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from tests.fakes.faults import RecordingHub, all_text, query, runs, zoo, zoo_env
 from tests.fakes.hub import Faults, make_models
 from tests.fakes.kaggle import FakeKaggle, KaggleFaults, make_kaggle_models
+from tests.fakes.virtual_zoo import virtual_zoo
 
 runner = CliRunner()
 
@@ -93,10 +94,12 @@ def test_hf_token_is_sent_but_never_stored_logged_or_exported(tmp_path: Path) ->
     env = zoo_env(HF_TOKEN=HF_SECRET)
     # a 503 and a truncated body make the HTTP layer log its retries
     with RecordingHub(make_models(2500, seed=31), faults=Faults(status_next=[503], truncate_next=1)) as hub:
-        done = zoo("-v", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env)
+        # with virtual waits (tests/fakes/virtual_zoo.py): the retries go through at once
+        done, waits = virtual_zoo("-v", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env)
         seen = hub.seen()
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
+    assert waits == [1.0, 1.0]  # the backoff after the 503, the wait before asking for the bad body again
     assert {s.authorization for s in seen} == {f"Bearer {HF_SECRET}"}  # the token was really in play
     assert "INFO" in done.stderr and "503" in done.stderr  # -v really logged requests and the retry
     assert leaks(output, forms(HF_SECRET)) == []

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,7 @@ class Seen:
 
     index: int  # arrival order, from 0
     path: str
-    arrived: float  # time.monotonic()
+    arrived: float  # the hub's clock (``FakeHub.clock``: time.monotonic() unless the test shares its own)
     authorization: str | None
     status: int | None = None  # None while unanswered (or never answered: the client went away)
     answered: float | None = None
@@ -148,7 +147,7 @@ class RecordingHub(FakeHub):
             def do_GET(self) -> None:  # noqa: N802
                 auth = self.headers.get("Authorization")
                 with hub._lock:
-                    seen = Seen(len(hub.log), self.path, time.monotonic(), auth)
+                    seen = Seen(len(hub.log), self.path, hub.clock(), auth)
                     hub.log.append(seen)
                     if seen.index in hub.hang_at:
                         hub.faults.hang_next += 1
@@ -169,7 +168,7 @@ class RecordingHub(FakeHub):
                     headers = {k: v for k, v in headers.items() if not k.startswith("RateLimit")}
                 # Stamped before the answer goes out: the client cannot have it earlier, while a stamp
                 # taken after the write can land late on a busy machine and make a paced client look early.
-                sent = time.monotonic()
+                sent = hub.clock()
                 super()._send(status, body, headers, declared)
                 seen = getattr(self, "_zoo_seen", None)
                 if seen is None:

@@ -536,6 +536,13 @@ class FakeHub:
     def add_models(self, models: list[dict]) -> None:
         self.set_models(self.models + models)
 
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Read the time from ``clock`` (a test's virtual one) from now on; a quota window starts now."""
+        with self._lock:
+            self.clock = clock
+            self._window_start = clock()
+            self._window_count = 0
+
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
