@@ -252,7 +252,9 @@ def zoo(
     that runs commands side by side. ``timeout``: ``subprocess.TimeoutExpired`` either way (in-process
     it is raised in the command's Python code: see :mod:`tests.fakes.in_process`).
     """
-    if process or kw:
+    if kw and not process:
+        raise TypeError(f"zoo(): {', '.join(kw)} only with process=True (a subprocess.run argument)")
+    if process:
         return subprocess.run(
             zoo_argv(*args),
             cwd=kw.pop("cwd", ROOT),
