@@ -18,23 +18,25 @@ process, as a process would see it:
   them: ``Usage: python -m crawler.cli …``), the current folder is the project's, warnings are filtered
   as a fresh interpreter filters them;
 * the exit code is a process's: ``SystemExit``'s code (a string is printed, code 1), 1 after an uncaught
-  exception, which ``sys.excepthook`` (typer's) prints to stderr as the interpreter would, -2 after an
-  uncaught ``KeyboardInterrupt`` (a process re-raises SIGINT);
+  exception, which ``sys.excepthook`` (typer's) prints to stderr as the interpreter would. A
+  ``KeyboardInterrupt`` (Ctrl-C where the tests run) goes on up and stops them;
 * nothing carries over to the next call: logging (the root logger starts without handlers, as
   ``logging.basicConfig`` expects, and every logger's level and handlers are restored), huggingface_hub's
   shared HTTP session (closed), ``sys.excepthook``, the SIGINT/SIGTERM handlers, the current folder.
-  A file the command left open (a DuckDB connection, a lock) fails the call: in a process the exit
-  would have closed it, here it would change what the next step sees;
-* ``timeout``: past it the command's thread gets :class:`subprocess.TimeoutExpired`, as
-  ``subprocess.run`` raises it. It is raised in the command's Python code, so a command stuck inside one
-  blocking C call (a socket read without a time-out, a DuckDB query) is stopped only when that call
-  returns: a truly hung command hangs the test (pytest's own time-out, if any, applies).
+  A file or folder the command left open (a DuckDB connection, a lock) fails the call: in a process the
+  exit would have closed it, here it would change what the next step sees;
+* ``timeout``: past it the test gets :class:`subprocess.TimeoutExpired`, as from ``subprocess.run``: it
+  is raised in the command's thread, in its Python code, so a command stuck inside one blocking C call (a
+  socket read without a time-out, a DuckDB query) is stopped only when that call returns (a command hung
+  there for good hangs the test), and threads the command started may go on in the background.
 
 What it cannot be is a separate process: kill -9, signals and Ctrl-C, two processes contending for the
-database lock (DuckDB shares one database instance per file within a process), the imports themselves
+database lock (DuckDB shares one database instance per file within a process), what is read at import
 (``crawler/cli/__init__.py``'s handling of an ``HF_ENDPOINT`` that is not a URL runs once, at the first
-import), a child's resource use or open files, hub modules registered only in the test process (a process
-would not see them). Those tests pass ``process=True`` to :func:`tests.fakes.faults.zoo`.
+import; huggingface_hub reads ``HF_HUB_DISABLE_PROGRESS_BARS`` and ``HF_HOME`` once), output written from
+C straight to file descriptor 1 or 2 (DuckDB's progress bar), a child's resource limits, use or open
+files, hub modules registered only in the test process (a process would not see them). Those tests pass
+``process=True`` to :func:`tests.fakes.faults.zoo`.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ _LIBRARY_FILES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
 
 
 def _open_files() -> dict[str, str]:
-    """This process's open regular files outside the Python installation: fd → path."""
+    """This process's open files and folders outside the Python installation: fd → path."""
     out = {}
     for fd in os.listdir("/proc/self/fd"):
         try:
@@ -110,7 +112,7 @@ def _open_files() -> dict[str, str]:
             continue
         if path.startswith(_LIBRARY_FILES) or path.startswith(("/dev/", "/proc/")):
             continue
-        if path.startswith("/") and os.path.isfile(path):
+        if path.startswith("/") and (os.path.isfile(path) or os.path.isdir(path)):
             out[fd] = path
     return out
 
@@ -229,9 +231,8 @@ def _run(
                 pass
             except SystemExit as exc:
                 code = _exit_code(exc.code, sys.stderr)
-            except KeyboardInterrupt:
-                _print_uncaught()
-                code = -2
+            except KeyboardInterrupt:  # Ctrl-C at the terminal running the tests: it stops them
+                raise
             except BaseException:  # noqa: BLE001 (printed as the interpreter prints an uncaught exception)
                 _print_uncaught()
                 code = 1
