@@ -34,11 +34,14 @@ def _same(a: subprocess.CompletedProcess, b: subprocess.CompletedProcess) -> tup
         ["stats", "no-such-command"],  # click's own error, exit 2
         ["crawl", "hf", "--max-drop", "7", "--db", "{tmp}/zoo.duckdb"],  # zoo's usage error, exit 2
         ["runs", "--db", "{tmp}/" + "x" * 90 + "/zoo.duckdb"],  # a line longer than the console, exit 1
+        ["stats", "hubs", "--db", "{db}"],  # a table, drawn for a pipe
     ],
-    ids=["version", "help", "click-error", "usage-error", "long-error"],
+    ids=["version", "help", "click-error", "usage-error", "long-error", "table"],
 )
-def test_a_command_in_process_prints_and_exits_as_the_process_does(args: list[str], tmp_path: Path) -> None:
-    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+def test_a_command_in_process_prints_and_exits_as_the_process_does(
+    args: list[str], tmp_path: Path, db: str
+) -> None:
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{db}", db) for a in args]
     inside = zoo(*args)
     outside = zoo(*args, process=True)
     assert (inside.returncode, inside.stdout, inside.stderr) == (
