@@ -200,14 +200,16 @@ def test_a_kaggle_endpoint_that_is_no_url(tmp_path: Path) -> None:
 def test_hf_endpoint_from_the_environment_is_named_and_never_a_traceback(tmp_path: Path) -> None:
     """huggingface_hub itself parses $HF_ENDPOINT on import: the real command, in its own process."""
     db = tmp_path / "zoo.duckdb"
-    for command in (["crawl", "hf"], ["crawl", "all"]):
-        done = zoo(*command, "--db", str(db), env=zoo_env(HF_ENDPOINT="http://[::1"))
+    for command in (["crawl", "hf"], ["crawl", "all"]):  # process=True: the imports are what is tested
+        done = zoo(*command, "--db", str(db), env=zoo_env(HF_ENDPOINT="http://[::1"), process=True)
         output = (done.stdout + done.stderr).strip()
         assert done.returncode == 2, output[-2000:]
         assert not has_traceback(output), output[-2000:]
         assert output == "zoo: HF_ENDPOINT 'http://[::1' is not a URL (Invalid IPv6 URL)"
     assert list(tmp_path.iterdir()) == []
-    done = zoo("runs", "--db", str(db), env=zoo_env(HF_ENDPOINT="http://[::1"))  # not its business
+    done = zoo(
+        "runs", "--db", str(db), env=zoo_env(HF_ENDPOINT="http://[::1"), process=True
+    )  # not its business
     assert done.returncode == 1 and "no database at" in done.stderr and not has_traceback(done.stderr)
 
 

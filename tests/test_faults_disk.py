@@ -139,13 +139,19 @@ def _assert_resumes_to_a_complete_run(hub: RecordingHub, db: str, clean_db: str,
 # ------------------------------------------------------------------------------------------ disk full
 
 
+def _zoo_on_a_full_disk(where: str, *args: str) -> subprocess.CompletedProcess:
+    """``zoo ARGS`` in a process of its own: the file-size limit that plays the full disk is set in the
+    child alone (in this process it would stop the tests)."""
+    return zoo(*args, preexec_fn=_limited(LIMITS[where]), process=True)
+
+
 @pytest.mark.parametrize("where", list(LIMITS))
 def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
     where: str, hub: RecordingHub, clean_db: str, tmp_path: Path
 ) -> None:
     db = str(tmp_path / "zoo.duckdb")
     first = len(hub.seen())
-    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, preexec_fn=_limited(LIMITS[where]))
+    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert not has_traceback(output), output
@@ -177,7 +183,7 @@ def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
 )
 def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path: Path) -> None:
     db = str(tmp_path / "zoo.duckdb")
-    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, preexec_fn=_limited(LIMITS[where]))
+    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 1
     assert CAUSE.search(done.stdout + done.stderr), done.stdout + done.stderr
     failed = [r for r in runs(db) if r["error"]]
@@ -192,7 +198,7 @@ def test_disk_full_reports_the_first_error_and_ends_the_run_failed(
     the main database, whose write while recording the failure came second), and the run is recorded
     failed, not running."""
     db = str(tmp_path / "zoo.duckdb")
-    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, preexec_fn=_limited(LIMITS[where]))
+    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert done.returncode == 1
     [line] = _lines(done)
     assert line.startswith("huggingface: run 1 failed") and CAUSE.search(line), line

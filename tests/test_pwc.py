@@ -29,6 +29,7 @@ from crawler.sources.paperswithcode import (
 )
 from crawler.store import connect
 from tests.conftest import env_for_subprocess
+from tests.fakes.faults import zoo
 from tests.fakes.hf_files import FakeHfFiles
 
 runner = CliRunner()
@@ -642,24 +643,24 @@ def test_download_progress_in_a_log_is_a_few_lines(tmp_path):
 def test_download_lines_in_a_real_import_and_none_when_bars_are_disabled(db, tmp_path):
     links = gzip.compress(json.dumps(LINKS).encode())
     papers = gzip.compress(json.dumps(PAPERS).encode())
-    args = [sys.executable, "-m", "crawler.cli", "import", "pwc", "--db", db]
+    args = ["import", "pwc", "--db", db]
     base = env_for_subprocess()
     with serve(links, papers) as server:
-        done = subprocess.run(
-            [*args, "--hf-endpoint", server.url], cwd=ROOT, env=base, capture_output=True, text=True
-        )
+        done = zoo(*args, "--hf-endpoint", server.url, env=base)
         assert done.returncode == 0, done.stderr
         lines = [line for line in done.stderr.splitlines() if ".json.gz" in line]
         assert lines[0] == f"paperswithcode: downloading {PAPERS_FILE}, {len(papers)} bytes"
         assert f"paperswithcode: downloading {LINKS_FILE}, {len(links)} bytes" in lines
         assert f"paperswithcode: {LINKS_FILE}: 100 % ({len(links)} bytes of {len(links)} bytes)" in lines
         assert len(lines) == 4  # one update each: a line as it starts, one at 100 %
-        quiet = subprocess.run(
-            [*args, "--hf-endpoint", server.url, "--force-download", "--restart"],
-            cwd=ROOT,
+        quiet = zoo(  # a process: huggingface_hub reads HF_HUB_DISABLE_PROGRESS_BARS when it is imported
+            *args,
+            "--hf-endpoint",
+            server.url,
+            "--force-download",
+            "--restart",
             env=base | {"HF_HUB_DISABLE_PROGRESS_BARS": "1"},
-            capture_output=True,
-            text=True,
+            process=True,
         )
         assert quiet.returncode == 0, quiet.stderr
         assert "downloading" not in quiet.stderr and len(server.requests_for("GET")) == 4

@@ -100,7 +100,10 @@ def test_an_idle_notebook_connection_does_not_keep_the_crawl_from_merging(
     assert crawler.hubs(con=con).set_index("hub").loc["huggingface", "models"] == 3000
     hub.set_models(nights[1])
     # with a connection that held the file, this merge would wait the whole ZOO_MERGE_WAIT and fail
-    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=zoo_env(ZOO_MERGE_WAIT="2"))
+    # a process of its own: a file held by this process keeps out another process (in one process
+    # DuckDB shares the database instead), which is what the notebook would do to the nightly crawl
+    env = zoo_env(ZOO_MERGE_WAIT="2")
+    done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=env, process=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "waiting" not in done.stderr
     # the same connection sees the night just merged
