@@ -1,4 +1,4 @@
-"""The network layer (``crawler/sources/_net.py``, ``_http.py``, ``_git.py``, ``_client.py``,
+"""The network layer (``crawler/sources/_net.py``, ``_retry.py``, ``_http.py``, ``_git.py``, ``_client.py``,
 ``_paging.py``, ``_clock.py``) knows nothing of commands or hubs: it imports nothing from the registry, the shared
 options or a source module, at any depth (a function-level import counts too). Read from the source text
 with ``ast``, so an import that only happens on some path is caught as well."""
@@ -12,7 +12,7 @@ import crawler.sources
 
 SOURCES = Path(crawler.sources.__file__).parent
 #: The network layer, and the modules of ``crawler.sources`` it may import.
-NETWORK = ("_net", "_http", "_git", "_client", "_paging", "_clock")
+NETWORK = ("_net", "_retry", "_http", "_git", "_client", "_paging", "_clock")
 ALLOWED = {*NETWORK, "base", "records"}
 
 
@@ -37,7 +37,7 @@ def imported(path: Path) -> set[str]:
 
 def test_the_network_layer_imports_no_registry_option_or_source() -> None:
     present = [name for name in NETWORK if (SOURCES / f"{name}.py").exists()]
-    assert {"_net", "_http", "_git"} <= set(present)
+    assert {"_net", "_retry", "_http", "_git"} <= set(present)
     for name in present:
         outside = imported(SOURCES / f"{name}.py") - ALLOWED
         assert not outside, f"{name}.py imports {sorted(outside)}"

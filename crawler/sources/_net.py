@@ -318,8 +318,12 @@ class RetryPolicy:
     #: Hugging Face sources, which read bodies outside the retry loop)
     json_retry_wait: float = 1.0
     #: a 429 that names no wait (no ``RateLimit``, no ``Retry-After``) is asked again, backing off, until
-    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window)
-    rate_window: float = RATE_WINDOW
+    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window,
+    #: :data:`RATE_WINDOW`); 0: such a 429 is one more failed attempt, backing off as usual
+    rate_window: float = 0.0
+    #: seconds added to the wait a 429 names (``RateLimit``'s reset, ``Retry-After``) against rounding
+    #: (Hugging Face: 1 s, as huggingface_hub waits)
+    rate_margin: float = 0.0
 
     @property
     def max_retries(self) -> int:
@@ -405,8 +409,11 @@ class Attempts:
 
 
 #: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body
-#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3).
-HF_POLICY = RetryPolicy(max_attempts=9, backoff_max=30.0, json_attempts=4)
+#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3), a 429 waited as long as it says plus
+#: 1 s (as huggingface_hub waits), and one that says nothing tried for a whole quota window.
+HF_POLICY = RetryPolicy(
+    max_attempts=9, backoff_max=30.0, json_attempts=4, rate_window=RATE_WINDOW, rate_margin=1.0
+)
 
 
 # ---------------------------------------------------------------------------------------------- origins
