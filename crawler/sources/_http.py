@@ -1,39 +1,43 @@
-"""The one HTTP layer of the sources that do not go through huggingface_hub (Kaggle, the PyTorch Hub
-``hubconf.py`` downloads, and any new hub): one session policy, one retry policy, one User-Agent.
+"""The HTTP front of the sources that do not go through huggingface_hub (Kaggle, the PyTorch Hub
+``hubconf.py`` downloads, papers-live, and any new hub): one session policy, one User-Agent, and the one
+retry loop of every hub (:class:`crawler.sources._retry.RetryLoop`) over a ``requests`` session.
 
 * :func:`make_session` — a ``requests.Session`` with zoo's User-Agent (``zoo-crawler/<version>``) and
-  nothing else (no urllib3 retries: retrying is this module's job, so every attempt is counted).
-* :func:`request_json` — one JSON request under a :class:`RetryPolicy` (tenacity). Timeouts, broken
-  connections, 5xx and 429 are retried with exponential backoff (jitter, a ceiling, a maximum number of
-  attempts); a ``Retry-After`` header (seconds or an HTTP date) on a 429/503 is waited out instead. A 200
-  whose body is not valid JSON (a truncated body) is asked again a smaller, separate number of times.
-  Other 4xx answers fail at once with :class:`HttpStatusError`. Each attempt has a total deadline
-  (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``, default 60 s) besides the read time-out, and
-  ``slow_attempts`` time-outs in a row end the request (:class:`HttpTooSlow`), so a server that trickles
-  cannot hold a crawl. A server that cannot be reached at all (connection refused, a name that does not
-  resolve, no route) is tried for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable`
-  says ``cannot reach <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host
-  and port (credentials go nowhere else); one to another host fails the request, sending nothing there.
-  A ``Retry-After`` beyond ``ZOO_MAX_RATE_WAIT`` (900 s) fails the request at once
-  (:class:`~crawler.sources._net.RateWaitTooLong`), and every body is read in chunks and given up past
-  ``ZOO_MAX_ANSWER_MB`` (64 MB, :class:`~crawler.sources._net.AnswerTooLarge`), never held whole.
+  nothing else (no urllib3 retries: retrying is the loop's job, so every attempt is counted).
+* :func:`request_json` — one JSON request under a :class:`RetryPolicy`. The loop retries time-outs,
+  broken connections, 408, 429 and 5xx with exponential backoff (jitter, a ceiling, a maximum number of
+  attempts); a ``Retry-After`` header (seconds or an HTTP date) or a ``RateLimit`` reset on a 429 is
+  waited out instead. A 200 whose body is not valid JSON (a truncated body) is asked again a smaller,
+  separate number of times (``json_attempts``). Other 4xx answers fail at once with
+  :class:`HttpStatusError`. Each attempt has a total deadline (``--request-deadline`` /
+  ``ZOO_REQUEST_DEADLINE``, default 60 s) besides the read time-out, and ``slow_attempts`` time-outs in
+  a row end the request (:class:`HttpTooSlow`), so a server that trickles cannot hold a crawl. A server
+  that cannot be reached at all (connection refused, a name that does not resolve, no route) is tried
+  for ``unreachable_after`` seconds (30) only, then :class:`HttpUnreachable` says ``cannot reach
+  <origin>: <reason>``. Redirects are followed only on the URL's own scheme, host and port (credentials
+  go nowhere else); one to another host fails the request, sending nothing there. A wait asked beyond
+  ``ZOO_MAX_RATE_WAIT`` (900 s) fails the request at once (:class:`~crawler.sources._net.RateWaitTooLong`),
+  and every body is read in chunks and given up past ``ZOO_MAX_ANSWER_MB`` (64 MB,
+  :class:`~crawler.sources._net.AnswerTooLarge`), never held whole.
 * :func:`request_text` — the same for a text file, where a 404 means "there is none" (``None``).
 
-The policy and the bookkeeping of a request's attempts (the deadline, the unreachable window, the
-time-outs in a row: :class:`~crawler.sources._net.Attempts`) are the ones the Hugging Face client
-(:mod:`crawler.sources._client`) uses over huggingface_hub's session; paging is left to the source, with
-a helper of :mod:`crawler.sources._paging`.
+What is this module's own: the transport (one request on the session, its body read within the cap,
+the library's exceptions told apart as unreachable, timed out or broken off; past the deadline the
+socket the attempt is stuck on is shut down), which answers are the caller's (404 for a text, other
+4xx as :class:`HttpStatusError`, a body that is not JSON asked again), and its errors' words. The Hugging
+Face sources' front (:mod:`crawler.sources._client`) hands the same loop the same policy object over
+huggingface_hub's session, so both decide alike; paging is left to the source, with a helper of
+:mod:`crawler.sources._paging`.
 
-Every attempt is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
+Every request sent is counted on the source's :class:`~crawler.sources.base.Meter` (so a source reports
 ``Page.requests`` honestly), and every 429 wait is reported to it (so progress displays show it). The
-errors are :class:`~crawler.sources.base.SourceError` subclasses carrying the attempts they cost. Nothing
+errors are :class:`~crawler.sources.base.SourceError` subclasses carrying the requests they cost. Nothing
 here logs or raises request headers, so credentials sent in them stay out of logs and errors.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -85,7 +89,6 @@ __all__ = [
     "request_text",
 ]
 
-log = logging.getLogger("crawler.http")
 
 #: The tool and its version, nothing else.
 USER_AGENT = f"zoo-crawler/{__version__}"

@@ -24,13 +24,13 @@ told apart from "the server answered badly".
   listing page of 1,000 models with their file names is 0.74 MB from the test fake) fails with one line
   naming the URL, so a hostile or broken server cannot make memory grow without bound.
 * **One retry policy** (:class:`RetryPolicy`, frozen): how hard every source tries, passed with each
-  request to either transport (:mod:`._http`, requests and tenacity; :mod:`._client`, huggingface_hub's
-  session); :data:`HF_POLICY` holds the Hugging Face sources' defaults. Both transports keep one
-  :class:`Attempts` per request, which reads the deadline and caps above once and decides when a server
-  is too slow or has been unreachable too long, so those rules are one logic for every hub.
+  request to either front (:mod:`._http`, a requests session; :mod:`._client`, huggingface_hub's
+  session), both of which hand it to the one retry loop (:mod:`._retry`); :data:`HF_POLICY` holds the
+  Hugging Face sources' defaults. The loop keeps one :class:`Attempts` per request, which reads the
+  deadline and caps above once and decides when a server is too slow or has been unreachable too long.
 
-This module, like the rest of the network layer (:mod:`._http`, :mod:`._client`, :mod:`._paging`,
-:mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
+This module, like the rest of the network layer (:mod:`._retry`, :mod:`._http`, :mod:`._client`,
+:mod:`._paging`, :mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
 on the command line are declared in :mod:`._options`.
 """
 
@@ -286,8 +286,9 @@ RATE_WINDOW = 300.0
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: the one retry policy of every source and of both HTTP transports (requests for
-    :mod:`._http`, huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
+    """How hard to try: the one retry policy of every source, read by the one retry loop
+    (:class:`._retry.RetryLoop`) whichever transport sends (requests for :mod:`._http`,
+    huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
     source keeps its own defaults as a policy constant (:data:`HF_POLICY`), and tests shrink the waits by
     passing a policy (``dataclasses.replace(HF_POLICY, backoff_base=0.01)``)."""
 
@@ -315,7 +316,8 @@ class RetryPolicy:
     #: seconds a server that cannot be reached at all is tried before the request fails
     unreachable_after: float = UNREACHABLE_SECONDS
     #: seconds before a body that was not valid JSON is asked again, times the failures so far (the
-    #: Hugging Face sources, which read bodies outside the retry loop)
+    #: Hugging Face sources, which read a page's body after the next page was asked, so outside the
+    #: retry loop)
     json_retry_wait: float = 1.0
     #: a 429 that names no wait (no ``RateLimit``, no ``Retry-After``) is asked again, backing off, until
     #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window,
@@ -347,11 +349,11 @@ class RetryPolicy:
 
 
 class Attempts:
-    """One request's attempts under a :class:`RetryPolicy`, as both HTTP transports count them: the limits
+    """One request's attempts under a :class:`RetryPolicy`, as the retry loop counts them: the limits
     they run under (read once per request: the total deadline, the answer cap, the longest wait a server
     may ask for), how many timed out in a row, and since when the server could not be reached.
 
-    The transport tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
+    The loop tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
     :meth:`timed_out`, :meth:`broke_off`) and asks it whether to go on (:attr:`too_slow`,
     :meth:`unreachable_too_long`), so the deadline, unreachable and slow-attempt rules are one for every
     hub. ``connect_timeout``: the longest an attempt may take to connect (capped by the deadline).
