@@ -294,8 +294,11 @@ class RetryPolicy:
 
     #: attempts per request, the first included (:attr:`max_retries` more after the first)
     max_attempts: int = 6
-    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
+    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter, with ``jitter``)
     backoff_base: float = 1.0
+    #: whether a backoff adds a random part of up to ``backoff_base`` seconds (Hugging Face: no, the
+    #: backoff alone, as its client always waited)
+    jitter: bool = True
     #: ceiling of one backoff wait, in seconds
     backoff_max: float = 60.0
     #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again (one
@@ -410,11 +413,12 @@ class Attempts:
         return spent + wait + self.connect_timeout > self.policy.unreachable_after
 
 
-#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body
+#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s (no
+#: jitter), a body
 #: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3), a 429 waited as long as it says plus
 #: 1 s (as huggingface_hub waits), and one that says nothing tried for a whole quota window.
 HF_POLICY = RetryPolicy(
-    max_attempts=9, backoff_max=30.0, json_attempts=4, rate_window=RATE_WINDOW, rate_margin=1.0
+    max_attempts=9, backoff_max=30.0, json_attempts=4, rate_window=RATE_WINDOW, rate_margin=1.0, jitter=False
 )
 
 

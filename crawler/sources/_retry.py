@@ -18,7 +18,8 @@ the request's :class:`~._net.RetryPolicy`:
   plus ``rate_margin`` (1 s for the Hub, as huggingface_hub waits), and is reported to the meter as
   ``rate_limited``; a 429 that says neither backs off doubling from ``rate_window / 256`` up to one
   window (it never spins). Another status waits its ``Retry-After``; anything else backs off
-  exponentially (``backoff_base`` doubling, up to ``backoff_base`` of jitter, at most ``backoff_max``).
+  exponentially (``backoff_base`` doubling, with ``jitter`` up to ``backoff_base`` more, at most
+  ``backoff_max``).
   ``Retry-After`` is honoured up to ``retry_after_max``; any wait asked beyond ``ZOO_MAX_RATE_WAIT``
   fails the request at once (:class:`~._net.RateWaitTooLong`).
 * **Too slow, unreachable, too large.** Each attempt runs under a total deadline
@@ -313,9 +314,10 @@ class RetryLoop(Generic[T]):
     # -- the decisions
 
     def _backoff(self, n: int) -> float:
-        """The wait before retry ``n``: ``backoff_base`` doubling, plus jitter, at most ``backoff_max``."""
+        """The wait before retry ``n``: ``backoff_base`` doubling, plus jitter if the policy says so, at
+        most ``backoff_max``."""
         policy = self.policy
-        jitter = random.uniform(0, policy.backoff_base) if policy.backoff_base > 0 else 0.0
+        jitter = random.uniform(0, policy.backoff_base) if policy.jitter and policy.backoff_base > 0 else 0.0
         return min(policy.backoff_max, policy.backoff(n) + jitter)
 
     def _status_wait(self, answer: Answer) -> tuple[float, bool]:
