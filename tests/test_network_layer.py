@@ -126,7 +126,8 @@ def test_the_hugging_face_sources_take_the_client_from_the_network_layer() -> No
 
 class _Scripted(ThreadingHTTPServer):
     """A server on 127.0.0.1 that answers each GET with the next ``(status, headers)`` of ``script``
-    (then 200 with a small JSON body), and counts the requests."""
+    (status 0: a 200 whose body breaks off; after the script, 200 with a small JSON body), and counts
+    the requests."""
 
     def __init__(self, script: list[tuple[int, dict[str, str]]]) -> None:
         super().__init__(("127.0.0.1", 0), _ScriptedHandler)
@@ -148,12 +149,16 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         assert isinstance(server, _Scripted)
         server.seen += 1
         status, headers = server.script.pop(0) if server.script else (200, {})
-        body = b'{"ok": true}' if status == 200 else b'{"error": "try again"}'
-        self.send_response(status)
+        body = b'{"ok": true}' if status in (0, 200) else b'{"error": "try again"}'
+        self.send_response(status or 200)
         for name, value in {"Content-Type": "application/json", **headers}.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if status == 0:  # a 200 whose body breaks off half-way: the connection closes after 4 bytes
+            self.wfile.write(body[:4])
+            self.close_connection = True
+            return
         self.wfile.write(body)
 
 
@@ -224,3 +229,18 @@ def test_one_policy_gives_the_same_waits_and_requests_over_both_transports(
     else:  # the fourth failure is the last: the blind 429 ends the request
         assert waits == [2.0, 4.0 + margin, 3.0 + margin] and result == "failed on HTTP 429"
         assert seen == requests == 4 and rate_limited == 2
+
+
+def test_a_body_that_breaks_off_is_asked_again_over_both_transports(clock: VirtualClock) -> None:
+    """A 200 whose body stops short of its ``Content-Length`` (the connection closed half-way) is a
+    broken exchange for both transports: asked again after one backoff, not a crash with the library's
+    own exception (requests' ``ChunkedEncodingError`` once escaped every retry)."""
+    from crawler.sources._net import RetryPolicy
+
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.5, jitter=False)
+    for through in (_through_requests, _through_hub_client):
+        clock.waits.clear()
+        meter = Meter()
+        with scripted([(0, {})]) as server:
+            assert through(server.url, policy, meter) == {"ok": True}
+        assert (server.seen, meter.requests, clock.waits) == (2, 2, [0.5]), through.__name__
