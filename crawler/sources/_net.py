@@ -24,13 +24,13 @@ told apart from "the server answered badly".
   listing page of 1,000 models with their file names is 0.74 MB from the test fake) fails with one line
   naming the URL, so a hostile or broken server cannot make memory grow without bound.
 * **One retry policy** (:class:`RetryPolicy`, frozen): how hard every source tries, passed with each
-  request to either transport (:mod:`._http`, requests and tenacity; :mod:`._client`, huggingface_hub's
-  session); :data:`HF_POLICY` holds the Hugging Face sources' defaults. Both transports keep one
-  :class:`Attempts` per request, which reads the deadline and caps above once and decides when a server
-  is too slow or has been unreachable too long, so those rules are one logic for every hub.
+  request to either front (:mod:`._http`, a requests session; :mod:`._client`, huggingface_hub's
+  session), both of which hand it to the one retry loop (:mod:`._retry`); :data:`HF_POLICY` holds the
+  Hugging Face sources' defaults. The loop keeps one :class:`Attempts` per request, which reads the
+  deadline and caps above once and decides when a server is too slow or has been unreachable too long.
 
-This module, like the rest of the network layer (:mod:`._http`, :mod:`._client`, :mod:`._paging`,
-:mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
+This module, like the rest of the network layer (:mod:`._retry`, :mod:`._http`, :mod:`._client`,
+:mod:`._paging`, :mod:`._git`), knows nothing of hubs, commands or the registry; the options that expose these settings
 on the command line are declared in :mod:`._options`.
 """
 
@@ -286,15 +286,19 @@ RATE_WINDOW = 300.0
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: the one retry policy of every source and of both HTTP transports (requests for
-    :mod:`._http`, huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
+    """How hard to try: the one retry policy of every source, read by the one retry loop
+    (:class:`._retry.RetryLoop`) whichever transport sends (requests for :mod:`._http`,
+    huggingface_hub's session for :mod:`._client`). The defaults suit a public API; a
     source keeps its own defaults as a policy constant (:data:`HF_POLICY`), and tests shrink the waits by
     passing a policy (``dataclasses.replace(HF_POLICY, backoff_base=0.01)``)."""
 
     #: attempts per request, the first included (:attr:`max_retries` more after the first)
     max_attempts: int = 6
-    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter)
+    #: first backoff in seconds; doubles per attempt (plus up to ``backoff_base`` of jitter, with ``jitter``)
     backoff_base: float = 1.0
+    #: whether a backoff adds a random part of up to ``backoff_base`` seconds (Hugging Face: no, the
+    #: backoff alone, as its client always waited)
+    jitter: bool = True
     #: ceiling of one backoff wait, in seconds
     backoff_max: float = 60.0
     #: the longest ``Retry-After`` honoured; a longer one is waited this long, then tried again (one
@@ -315,11 +319,16 @@ class RetryPolicy:
     #: seconds a server that cannot be reached at all is tried before the request fails
     unreachable_after: float = UNREACHABLE_SECONDS
     #: seconds before a body that was not valid JSON is asked again, times the failures so far (the
-    #: Hugging Face sources, which read bodies outside the retry loop)
+    #: Hugging Face sources, which read a page's body after the next page was asked, so outside the
+    #: retry loop)
     json_retry_wait: float = 1.0
     #: a 429 that names no wait (no ``RateLimit``, no ``Retry-After``) is asked again, backing off, until
-    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window)
-    rate_window: float = RATE_WINDOW
+    #: this many seconds have been waited, whatever ``max_attempts`` says (Hugging Face: one quota window,
+    #: :data:`RATE_WINDOW`); 0: such a 429 is one more failed attempt, backing off as usual
+    rate_window: float = 0.0
+    #: seconds added to the wait a 429 names (``RateLimit``'s reset, ``Retry-After``) against rounding
+    #: (Hugging Face: 1 s, as huggingface_hub waits)
+    rate_margin: float = 0.0
 
     @property
     def max_retries(self) -> int:
@@ -343,11 +352,11 @@ class RetryPolicy:
 
 
 class Attempts:
-    """One request's attempts under a :class:`RetryPolicy`, as both HTTP transports count them: the limits
+    """One request's attempts under a :class:`RetryPolicy`, as the retry loop counts them: the limits
     they run under (read once per request: the total deadline, the answer cap, the longest wait a server
     may ask for), how many timed out in a row, and since when the server could not be reached.
 
-    The transport tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
+    The loop tells it what each attempt came to (:meth:`answered`, :meth:`unreachable`,
     :meth:`timed_out`, :meth:`broke_off`) and asks it whether to go on (:attr:`too_slow`,
     :meth:`unreachable_too_long`), so the deadline, unreachable and slow-attempt rules are one for every
     hub. ``connect_timeout``: the longest an attempt may take to connect (capped by the deadline).
@@ -404,9 +413,13 @@ class Attempts:
         return spent + wait + self.connect_timeout > self.policy.unreachable_after
 
 
-#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s, a body
-#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3).
-HF_POLICY = RetryPolicy(max_attempts=9, backoff_max=30.0, json_attempts=4)
+#: The Hugging Face sources' policy: 9 attempts (8 retries), backoff doubling from 1 s up to 30 s (no
+#: jitter), a body
+#: that is not JSON asked 4 times in all (``zoo crawl hf-dates``: 3), a 429 waited as long as it says plus
+#: 1 s (as huggingface_hub waits), and one that says nothing tried for a whole quota window.
+HF_POLICY = RetryPolicy(
+    max_attempts=9, backoff_max=30.0, json_attempts=4, rate_window=RATE_WINDOW, rate_margin=1.0, jitter=False
+)
 
 
 # ---------------------------------------------------------------------------------------------- origins

@@ -5,15 +5,16 @@ must be kept: the absolute ``Link: <…>; rel="next"`` URL of each page is the c
 crawl. Requests go through huggingface_hub's shared ``httpx2`` session (``get_session()``, as the library
 made it; only its public API is used), one attempt at a time, through the network layer's client
 (:class:`crawler.sources._client.HubClient`, which ``zoo crawl hf-dates`` sends its requests through
-too) under the source's :class:`~crawler.sources._net.RetryPolicy` (default
+too; its retries are the one retry loop of every hub, :mod:`crawler.sources._retry`) under the source's
+:class:`~crawler.sources._net.RetryPolicy` (default
 :data:`~crawler.sources._net.HF_POLICY`); the pages are followed by a
 :class:`~crawler.sources._paging.LinkPages`, which carries the checkpoint and the link guards:
 
 * a 429 is waited out as its ``RateLimit`` header (or ``Retry-After``) says, plus 1 s against rounding,
   as huggingface_hub itself does; a 429 that says neither (a CDN's) backs off exponentially and is asked
   again for at least one quota window (the policy's ``rate_window``, 300 s); 5xx, 408 and broken
-  connections are retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON (a truncated
-  body) is asked again;
+  connections are retried with exponential backoff (``max_retries``); a 200 whose body is not valid JSON
+  (a truncated body) is asked again;
 * a wait asked for beyond ``ZOO_MAX_RATE_WAIT`` (900 s), by a ``RateLimit`` reset on any answer or a
   ``Retry-After``, fails the run at once (:class:`~crawler.sources._net.RateWaitTooLong`), and an answer
   body is read in chunks and given up past ``ZOO_MAX_ANSWER_MB`` (64 MB,
@@ -33,8 +34,8 @@ too) under the source's :class:`~crawler.sources._net.RetryPolicy` (default
   ``LOOP_SLACK_PAGES`` pages, or ``FIRST_LISTING_BOUND`` models before any complete run (and 4 × an
   ``X-Total-Count`` plus 4 pages, should a server send one).
 
-Each attempt carries an ``httpx2.Auth`` observer (httpx's public per-request hook) that counts it on the
-run's meter, and on the meter of the page it is for: each page reports its own requests.
+The retry loop counts every request it sends on the meter it is given: the meter of the page it is
+for, which counts it on the run's meter too, so each page reports its own requests.
 
 The request for page *n+1* goes out as soon as page *n*'s ``Link`` header names it (after pacing on page
 *n*'s ``RateLimit``), in a background thread, while page *n*'s body is parsed, checked and stored (the

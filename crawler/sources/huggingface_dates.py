@@ -74,7 +74,8 @@ the run, with one line; so does a 5xx that outlasts the retries. A failed run re
 saved page the next time.
 
 HTTP: every request goes through the listing's request helper,
-:class:`crawler.sources._client.HubClient`, on huggingface_hub's shared session: 429s waited out as
+:class:`crawler.sources._client.HubClient`, on huggingface_hub's shared session, whose retries are the
+one retry loop of every hub (:mod:`crawler.sources._retry`): 429s waited out as
 ``RateLimit`` says (and counted on the run's meter as ``rate_limited``), 5xx, 408 and broken connections
 retried with backoff, a total deadline per attempt (``--request-deadline`` / ``ZOO_REQUEST_DEADLINE``,
 60 s; 4 time-outs in a row fail the run), a Hub that cannot be reached failing the run within 30 s
