@@ -374,7 +374,7 @@ class Attempts:
         self.connect_timeout = min(connect_timeout, self.deadline)
         #: attempts in a row that timed out (silence, or the deadline)
         self.slow = 0
-        #: when the server first could not be reached, in this run of such failures (``time.monotonic()``)
+        #: when the server first could not be reached, in this run of such failures (``_clock.monotonic()``)
         self.unreachable_since: float | None = None
 
     def answered(self) -> None:
