@@ -229,6 +229,13 @@ def test_cli_errors(small_db: str, args: list[str], code: int, message: str) -> 
     assert message in result.output
 
 
+def test_a_missing_folder_is_said_before_the_report_is_built(small_db: str, tmp_path: Path) -> None:  # noqa: F811
+    con = connect(small_db, read_only=True)
+    con.close()  # any query on it fails: the folder must be checked before the first one
+    with pytest.raises(stats.StatsError, match="does not exist"):
+        report.write_report(con, tmp_path / "no" / "r.html", "html", None, small_db)
+
+
 def test_cli_without_a_database(tmp_path: Path) -> None:
     result = invoke("report", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "r.html"))
     assert result.exit_code == 1
