@@ -16,7 +16,8 @@ migrates one template database once and every ``db`` is a byte copy of it: the s
 ``zoo crawl`` makes (``tests/test_template_db.py`` checks that). With parallel workers the first worker
 that needs it builds it and the others wait for it and copy it (:func:`built_once`, which the demo
 database of the report tests uses too). A test that needs the path of a database that does not exist yet
-uses ``new_db``. The ``clock`` fixture makes the network code's waits virtual.
+uses ``new_db``; one that compares two crawls gets more databases from ``more_dbs``. The ``clock``
+fixture makes the network code's waits virtual.
 """
 
 from __future__ import annotations
@@ -168,6 +169,20 @@ def db(new_db: str, template_db: Path) -> str:
     """A fresh, migrated, empty database of this test (a copy of the template)."""
     copy_template(template_db, Path(new_db))
     return new_db
+
+
+@pytest.fixture
+def more_dbs(tmp_path: Path, template_db: Path) -> Callable[[str], str]:
+    """``more_dbs(name)``: another fresh, migrated, empty database of this test, ``<name>.duckdb`` (a copy
+    of the template), for a test that compares two crawls."""
+
+    def make(name: str) -> str:
+        path = tmp_path / f"{name}.duckdb"
+        assert not path.exists(), path
+        copy_template(template_db, path)
+        return str(path)
+
+    return make
 
 
 @pytest.fixture

@@ -260,23 +260,22 @@ class _FakePapers:
         raise AssertionError("papers_share called although nothing was imported")
 
 
-def test_papers_not_crawled_without_the_table_or_with_no_rows(small_db: str, tmp_path, monkeypatch) -> None:
+def test_papers_not_crawled_without_the_table_or_with_no_rows(small_db: str, more_dbs, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "crawler.papers", _FakePapers)
     assert crawler.api.papers(db=small_db).attrs["status"] == "not crawled"  # no pwc_links table
-    db = str(tmp_path / "with-table.duckdb")
-    con = connect(db)  # the migrations create pwc_links; nothing was imported into it
+    db = more_dbs("with-table")
+    con = connect(db)  # the migrations created pwc_links; nothing was imported into it
     assert con.execute("SELECT count(*) FROM pwc_links").fetchone() == (0,)
     con.close()
     frame = crawler.api.papers(db=db, by="quarter")
     assert frame.empty and frame.attrs["status"] == "not crawled"
 
 
-def test_papers_series_and_compare_as_dataframes(tmp_path: Path) -> None:
+def test_papers_series_and_compare_as_dataframes(db: str, tmp_path: Path) -> None:
     from crawler.papers import papers_compare, papers_series
     from crawler.sources.paperswithcode import LINKS_FILE, PAPERS_FILE
     from tests.test_pwc import LINKS, PAPERS, import_files, write_gz
 
-    db = str(tmp_path / "pwc.duckdb")
     dumps = write_gz(tmp_path / LINKS_FILE, LINKS), write_gz(tmp_path / PAPERS_FILE, PAPERS)
     assert import_files(db, *dumps).exit_code == 0
     con = connect(db, read_only=True)

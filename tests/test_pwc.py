@@ -434,7 +434,7 @@ def test_pages_are_yielded_before_the_end_of_the_file(tmp_path):
     assert json.loads(pages[-1].checkpoint)["items"] == 500 * len(pages)
 
 
-def test_interrupted_import_resumes(db, tmp_path):
+def test_interrupted_import_resumes(db, tmp_path, more_dbs):
     links = write_gz(tmp_path / "links.json.gz", many_links(3_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
 
@@ -450,7 +450,7 @@ def test_interrupted_import_resumes(db, tmp_path):
     assert result.status == "complete" and result.resumed
     assert result.counters.pages == 1 + 5  # 3,000 links in pages of 700; nothing staged twice
 
-    fresh = str(tmp_path / "fresh.duckdb")
+    fresh = more_dbs("fresh")
     assert crawl(PapersWithCodeSource([links, papers], page_size=700), fresh).status == "complete"
     assert table(db, "pwc_links") == table(fresh, "pwc_links")
     assert table(db, "pwc_papers") == table(fresh, "pwc_papers")
@@ -567,12 +567,12 @@ def test_a_missing_archive_file_fails_the_import_in_one_line(db):
     assert run["status"] == "failed" and PAPERS_FILE in run["error"]
 
 
-def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path):
+def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more_dbs):
     # huggingface_hub writes what it received in chunks of 10 MiB and resumes after the last whole one,
     # so the file must be larger than that: 50,000 links, gzip level 0 (stored), about 17 MB
     links = gzip.compress(json.dumps(many_links(50_000)).encode(), 0)
     papers = gzip.compress(json.dumps(PAPERS).encode())
-    clean_db = str(tmp_path / "clean.duckdb")
+    clean_db = more_dbs("clean")
     with serve(links, papers) as server:
         cut = 15_000_000
         assert len(links) > cut > 10 * 2**20

@@ -17,6 +17,7 @@ Two real local git repositories, built here, stand for the real ones (never the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -268,13 +269,18 @@ def test_an_unreachable_old_home_is_a_warning_and_dates_stay_as_the_catalog_give
 
 
 def test_the_environment_names_the_old_home_and_no_history_turns_it_off(
-    catalog: GitRepo, old_home: GitRepo, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog: GitRepo,
+    old_home: GitRepo,
+    db: str,
+    more_dbs: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ZOO_TF_HUB_HISTORY_REPO", str(old_home.path))
     crawl(catalog, db, tmp_path)
     assert models(db)[BERT]["quality"] == "git_prior_repo"
 
-    other = str(tmp_path / "other.duckdb")
+    other = more_dbs("other")
     crawl(catalog, other, tmp_path, "--no-history")
     assert models(other)[BERT]["quality"] == "git_first_commit"
     assert additions(other, "year") == {"imported": 1, "2020": 3, "2021": 1}
