@@ -241,8 +241,7 @@ def test_the_fakes_rest_instances_have_the_recorded_shape() -> None:
         assert isinstance(sent[key], int)  # as recorded, not int64-as-string
 
 
-def test_the_recorded_frameworks_reach_every_view(recorded_fake: FakeKaggle, tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_the_recorded_frameworks_reach_every_view(recorded_fake: FakeKaggle, db: str, tmp_path: Path) -> None:
     token = KaggleCredentials("bearer", str(recorded_fake.token), origin="test")
     src = KaggleSource(recorded_fake.legacy_url, token, api="legacy", policy=FAST)
     result = crawl(src, db)
