@@ -727,7 +727,8 @@ def test_corrupt_download_then_force_download(db):
 
 
 def test_kill_9_mid_import_then_resume(db, tmp_path):
-    links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
+    # 300 pages of 100 links: killed at the first log line (100 pages), 200 pages before the end
+    links = write_gz(tmp_path / "links.json.gz", many_links(30_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
     args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
     env = env_for_subprocess()
@@ -741,7 +742,7 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # a log line every 100 pages when not on a terminal
-        if "200 pages" in line:
+        if " 100 pages" in line:
             os.kill(proc.pid, signal.SIGKILL)
             break
     proc.wait()
@@ -752,8 +753,8 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     assert result.exit_code == 0, result.output
     [run] = runs(db)
     assert run["status"] == "complete" and run["resumed"] is True
-    assert run["pages"] == 1 + 600  # every page saved once, whether before or after the kill
-    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (60_000, 60_000)
+    assert run["pages"] == 1 + 300  # every page saved once, whether before or after the kill
+    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (30_000, 30_000)
 
 
 def test_stats_papers_cli_matches_the_function(dumps, db):
