@@ -33,6 +33,7 @@ from crawler.store import connect
 from tests.fakes.arxiv import FakeArxiv, Paper
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.hf_papers import DailyPaper, FakeHfPapers
+from tests.fakes.hub import FakeHub, make_models
 from tests.test_pwc import link, paper, write_gz
 
 runner = CliRunner()
@@ -320,13 +321,12 @@ def test_the_budget_holds_and_the_next_run_goes_on(
     assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
 
 
-def test_crawl_all_runs_it_with_its_budget(
-    world: World, db: str, monkeypatch: pytest.MonkeyPatch, fake_hub
-) -> None:
+def test_crawl_all_runs_it_with_its_budget(world: World, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZOO_ARXIV_ENDPOINT", world.arxiv.url)
     monkeypatch.setenv("ZOO_GITHUB_ENDPOINT", world.github.url)
     monkeypatch.setenv("ZOO_PAPERS_BUDGET", "0")
-    result = runner.invoke(app, ["crawl", "all", "--db", db, "--hf-endpoint", fake_hub.url])
+    with FakeHub(make_models(20, seed=7)) as hub:  # the Hugging Face hubs of `crawl all` need one
+        result = runner.invoke(app, ["crawl", "all", "--db", db, "--hf-endpoint", hub.url])
     assert "papers-live:" in result.output, result.output
     assert world.arxiv.seen == [] and world.github.seen == []  # budget 0: nothing asked
     assert not any(r.path.startswith("/api/daily_papers") for r in world.hf.seen)

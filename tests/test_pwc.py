@@ -30,6 +30,7 @@ from crawler.sources.paperswithcode import (
 from crawler.store import connect
 from tests.conftest import env_for_subprocess
 from tests.fakes.hf_files import FakeHfFiles
+from tests.fakes.hub import FakeHub, make_models
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -791,11 +792,12 @@ def test_stats_papers_cli_matches_the_function(dumps, db):
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
-def test_stats_papers_says_not_imported(db, fake_hub):
+def test_stats_papers_says_not_imported(db):
     from crawler.crawl import crawl
     from crawler.sources.huggingface import HuggingFaceSource
 
-    crawl(HuggingFaceSource(fake_hub.url), db)
+    with FakeHub(make_models(20, seed=7)) as hub:  # a database with a crawl, of models only
+        assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
     out = runner.invoke(app, ["stats", "papers", "--db", db, "--format", "json"])
     assert out.exit_code == 0 and json.loads(out.stdout) == []
     assert "not imported" in out.output
