@@ -18,7 +18,7 @@ import crawler.api  # loaded here: a test below hides crawler.papers, which load
 from crawler import stats
 from crawler.cli import app
 from crawler.store import StoreError, connect
-from tests.conftest import model_hubs
+from tests.conftest import built_once, copy_template, model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
 
@@ -33,10 +33,26 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return demo_database(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """The database of :func:`small_db`, written once per test session (``built_once``)."""
+
+    def build(folder: Path) -> None:
+        copy_template(template_db, folder / "small.duckdb")
+        _fill_small(str(folder / "small.duckdb"))
+
+    return built_once(tmp_path_factory, "small", build) / "small.duckdb"
+
+
 @pytest.fixture
-def small_db(db: str) -> str:
+def small_db(small_template: Path, new_db: str) -> str:
     """HF: 3 PyTorch-only of 2023, 2 legacy PyTorch-only, 1 TF-only, 1 both; PyTorch Hub: 2; TF Hub: a
-    failed crawl; Kaggle: never crawled."""
+    failed crawl; Kaggle: never crawled. This test's copy of :func:`small_template`."""
+    copy_template(small_template, Path(new_db))
+    return new_db
+
+
+def _fill_small(db: str) -> None:
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
@@ -51,7 +67,6 @@ def small_db(db: str) -> str:
     zoo.model("pytorch-hub", pth, created="2021-06-01")
     zoo.run("tf-hub", status="failed")
     con.close()
-    return db
 
 
 def cli_json(*args: str) -> list[dict]:

@@ -14,7 +14,7 @@ from crawler import report, stats
 from crawler.cli import app
 from crawler.store import connect
 from tests.conftest import model_hubs
-from tests.test_api import small_db  # noqa: F401 (a fixture)
+from tests.test_api import small_db, small_template  # noqa: F401 (fixtures)
 from tests.test_report_support import demo_database
 
 # its tests share a session fixture: one worker runs them all
