@@ -12,7 +12,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from crawler.store import connect
 from tests.test_report_support import demo_database
 
 # its tests share a session fixture: one worker runs them all
@@ -99,10 +98,8 @@ def test_notebook_runs_against_the_demo_database(
 
 
 def test_notebooks_run_against_a_database_without_crawls(
-    tmp_path: Path, kernel_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = str(tmp_path / "empty.duckdb")
-    connect(db).close()
+    db: str, kernel_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # db: a copy of the migrated template, no crawl
     for path in NOTEBOOKS:
         text, _ = outputs(run_notebook(path, db, kernel_env, monkeypatch))
         assert "not crawled" in text or path.stem.startswith(("02", "03")), path.name
