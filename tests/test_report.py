@@ -104,8 +104,21 @@ def test_as_of_a_day_before_the_crawl(small_db: str) -> None:  # noqa: F811
     assert "as of 2024-12-31" in report.render_html(rep)
 
 
-def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
-    rep = build(demo_db)
+@pytest.fixture(scope="module")
+def demo_html(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, report.Report]:
+    """``write_report`` of the demo database as HTML, into a folder of its own: (the file, the report).
+    Built once (about 1.5 s) for the tests that read the file and the report."""
+    con = connect(demo_db, read_only=True)
+    try:
+        return report.write_report(con, tmp_path_factory.mktemp("html") / "r.html", "html", None, demo_db)
+    finally:
+        con.close()
+
+
+def test_the_demo_database_matches_the_statistics(
+    demo_db: str, demo_html: tuple[Path, report.Report]
+) -> None:
+    _, rep = demo_html
     got = comparisons(rep)
     con = connect(demo_db, read_only=True)
     hubs = {r["hub"]: r for r in stats.hubs(con).records()}
@@ -141,10 +154,8 @@ def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
 # ------------------------------------------------------------------------------------------- files
 
 
-def test_html_is_one_self_contained_file(demo_db: str, tmp_path: Path) -> None:
-    con = connect(demo_db, read_only=True)
-    path, rep = report.write_report(con, tmp_path / "r.html", "html", None, demo_db)
-    con.close()
+def test_html_is_one_self_contained_file(demo_html: tuple[Path, report.Report]) -> None:
+    path, _ = demo_html
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     # nothing is fetched from elsewhere: no external src, href or stylesheet
@@ -152,7 +163,7 @@ def test_html_is_one_self_contained_file(demo_db: str, tmp_path: Path) -> None:
     images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", text)
     assert len(images) == 4
     assert all(base64.b64decode(i).startswith(PNG) for i in images)
-    assert [p for p in tmp_path.iterdir()] == [path]  # one file
+    assert [p for p in path.parent.iterdir()] == [path]  # one file
     assert "not crawled" in text and "2026-11-04 03:30 UTC" in text
     assert "legacy" in text and "before 2022-03-02" in text
 
