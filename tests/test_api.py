@@ -7,9 +7,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -21,6 +21,9 @@ from crawler.store import StoreError, connect
 from tests.conftest import built_once, copy_template, model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
+
+if TYPE_CHECKING:  # pandas is imported by the tests that use it, not at collection (0.17 s)
+    import pandas as pd
 
 # its tests share a session fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("api")
@@ -77,6 +80,8 @@ def cli_json(*args: str) -> list[dict]:
 
 def frame_records(frame: pd.DataFrame) -> list[dict]:
     """Records with pandas' missing values as None, dates as ISO text: comparable with the CLI's JSON."""
+    import pandas as pd
+
     out = []
     for rec in frame.astype(object).to_dict("records"):
         out.append(
@@ -119,6 +124,8 @@ def test_api_names_are_reexported_lazily() -> None:
 
 
 def test_history_is_a_submodule_and_a_function(demo_db: str) -> None:
+    import pandas as pd
+
     import crawler.history as history_module
     from crawler.history import find_models
 
@@ -195,6 +202,8 @@ def test_additions_equals_the_cli(small_db: str) -> None:
 
 
 def test_hubs_equals_the_cli_and_not_crawled_is_not_zero(small_db: str) -> None:
+    import pandas as pd
+
     frame = crawler.hubs(db=small_db)
     assert frame_records(frame) == cli_json("stats", "hubs", "--db", small_db)
     by_hub = frame.set_index("hub")
