@@ -60,9 +60,28 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
 
 
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, GitRepo]:
+    """The catalog and the old home, built once for the module (about 40 git commands): the tests only
+    read them (a crawl clones them into its own cache)."""
+    root = tmp_path_factory.mktemp("repos")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(root / "home"))  # git's settings: the per-test isolation starts later
+        return make_catalog(root / "tfhub.dev"), make_old_home(root / "hub")
+
+
 @pytest.fixture
-def catalog(tmp_path: Path) -> GitRepo:
-    repo = GitRepo(tmp_path / "tfhub.dev")
+def catalog(repos: tuple[GitRepo, GitRepo]) -> GitRepo:
+    return repos[0]
+
+
+@pytest.fixture
+def old_home(repos: tuple[GitRepo, GitRepo]) -> GitRepo:
+    return repos[1]
+
+
+def make_catalog(path: Path) -> GitRepo:
+    repo = GitRepo(path)
     repo.write("README.md", "# tfhub.dev\n")
     repo.commit("Initial commit.", "2020-08-25T23:46:35+02:00")
     repo.write(f"{G3}/google/models/imagenet/resnet_v2_50/feature_vector/1.md", doc(f"{GOOGLE}/1", "hub"))
@@ -90,9 +109,8 @@ def catalog(tmp_path: Path) -> GitRepo:
     return repo
 
 
-@pytest.fixture
-def old_home(tmp_path: Path) -> GitRepo:
-    repo = GitRepo(tmp_path / "hub")
+def make_old_home(path: Path) -> GitRepo:
+    repo = GitRepo(path)
     repo.write("README.md", "# TensorFlow Hub\n")
     repo.write("tensorflow_hub/__init__.py", "")
     repo.commit("Initial commit of the library", "2018-03-30T10:00:00+02:00")
