@@ -281,6 +281,9 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
     stale = "file_bits_rules IS DISTINCT FROM $key"
     done = 0
     for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
+        # what is stale, on one column (after a merge that listed no files: nothing, and no UPDATE runs)
+        if not one_row(con.execute(f"SELECT count(*) FROM {table} WHERE {stale}", params))[0]:
+            continue
         cols = ", ".join(keys)
         on = " AND ".join(f"t.{k} = h.{k}" for k in keys)
         # The names that are evidence are materialised (a small, known build side: left to the optimiser,

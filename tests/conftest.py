@@ -11,18 +11,22 @@ hub at its fake, or a ``zoo crawl all`` that runs a new hub with a public defaul
 127.0.0.1 instead of asking a real host. This is done once when the tests start (session fixtures and
 subprocesses inherit it) and again around every test.
 
-Migrating a new database costs about a second of CPU (DuckDB binds every view), so each test process
+Migrating a new database costs about a second of CPU (DuckDB binds every view), so the test session
 migrates one template database once and every ``db`` is a byte copy of it: the same state a first
-``zoo crawl`` makes (``tests/test_template_db.py`` checks that). A test that needs the path of a database
-that does not exist yet uses ``new_db``. The ``clock`` fixture makes the network code's waits virtual.
+``zoo crawl`` makes (``tests/test_template_db.py`` checks that). With parallel workers the first worker
+that needs it builds it and the others wait for it and copy it (:func:`built_once`, which the demo
+database of the report tests uses too). A test that needs the path of a database that does not exist yet
+uses ``new_db``; one that compares two crawls gets more databases from ``more_dbs``. The ``clock``
+fixture makes the network code's waits virtual.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -111,14 +115,39 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
     return virtual
 
 
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test session shares: with xdist each worker's base folder is
+    ``<the session's base folder>/popen-gwN``, so their parent; in one process its own base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``name`` of :func:`session_dir`, filled by ``build(folder)`` once per test session:
+    the first process that asks builds it while holding a lock file and then marks it complete; the
+    others wait for the lock and find it complete (one left half-built by a failed build is built again).
+    What it holds must only be read (or copied) by the tests: every worker sees the same files."""
+    root = session_dir(tmp_path_factory)
+    folder, complete = root / name, root / f"{name}.complete"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, also when build raises
+        if not complete.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            complete.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new database migrated by ``store.connect``, once per test process (each xdist worker has its own)."""
+    """A new database migrated by ``store.connect``, once per test session (:func:`built_once`)."""
     from crawler import store
 
-    path = tmp_path_factory.mktemp("template") / "zoo.duckdb"
-    store.connect(str(path)).close()
-    return path
+    def migrate(folder: Path) -> None:
+        store.connect(str(folder / "zoo.duckdb")).close()
+
+    return built_once(tmp_path_factory, "template", migrate) / "zoo.duckdb"
 
 
 def copy_template(template: Path, target: Path) -> None:
@@ -140,6 +169,20 @@ def db(new_db: str, template_db: Path) -> str:
     """A fresh, migrated, empty database of this test (a copy of the template)."""
     copy_template(template_db, Path(new_db))
     return new_db
+
+
+@pytest.fixture
+def more_dbs(tmp_path: Path, template_db: Path) -> Callable[[str], str]:
+    """``more_dbs(name)``: another fresh, migrated, empty database of this test, ``<name>.duckdb`` (a copy
+    of the template), for a test that compares two crawls."""
+
+    def make(name: str) -> str:
+        path = tmp_path / f"{name}.duckdb"
+        assert not path.exists(), path
+        copy_template(template_db, path)
+        return str(path)
+
+    return make
 
 
 @pytest.fixture

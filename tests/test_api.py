@@ -7,9 +7,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -18,9 +18,12 @@ import crawler.api  # loaded here: a test below hides crawler.papers, which load
 from crawler import stats
 from crawler.cli import app
 from crawler.store import StoreError, connect
-from tests.conftest import model_hubs
+from tests.conftest import built_once, copy_template, model_hubs
 from tests.test_report_support import demo_database
 from tests.test_stats_support import Zoo
+
+if TYPE_CHECKING:  # pandas is imported by the tests that use it, not at collection (0.17 s)
+    import pandas as pd
 
 # its tests share a session fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("api")
@@ -33,10 +36,26 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return demo_database(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """The database of :func:`small_db`, written once per test session (``built_once``)."""
+
+    def build(folder: Path) -> None:
+        copy_template(template_db, folder / "small.duckdb")
+        _fill_small(str(folder / "small.duckdb"))
+
+    return built_once(tmp_path_factory, "small", build) / "small.duckdb"
+
+
 @pytest.fixture
-def small_db(db: str) -> str:
+def small_db(small_template: Path, new_db: str) -> str:
     """HF: 3 PyTorch-only of 2023, 2 legacy PyTorch-only, 1 TF-only, 1 both; PyTorch Hub: 2; TF Hub: a
-    failed crawl; Kaggle: never crawled."""
+    failed crawl; Kaggle: never crawled. This test's copy of :func:`small_template`."""
+    copy_template(small_template, Path(new_db))
+    return new_db
+
+
+def _fill_small(db: str) -> None:
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
@@ -51,7 +70,6 @@ def small_db(db: str) -> str:
     zoo.model("pytorch-hub", pth, created="2021-06-01")
     zoo.run("tf-hub", status="failed")
     con.close()
-    return db
 
 
 def cli_json(*args: str) -> list[dict]:
@@ -62,6 +80,8 @@ def cli_json(*args: str) -> list[dict]:
 
 def frame_records(frame: pd.DataFrame) -> list[dict]:
     """Records with pandas' missing values as None, dates as ISO text: comparable with the CLI's JSON."""
+    import pandas as pd
+
     out = []
     for rec in frame.astype(object).to_dict("records"):
         out.append(
@@ -104,6 +124,8 @@ def test_api_names_are_reexported_lazily() -> None:
 
 
 def test_history_is_a_submodule_and_a_function(demo_db: str) -> None:
+    import pandas as pd
+
     import crawler.history as history_module
     from crawler.history import find_models
 
@@ -180,6 +202,8 @@ def test_additions_equals_the_cli(small_db: str) -> None:
 
 
 def test_hubs_equals_the_cli_and_not_crawled_is_not_zero(small_db: str) -> None:
+    import pandas as pd
+
     frame = crawler.hubs(db=small_db)
     assert frame_records(frame) == cli_json("stats", "hubs", "--db", small_db)
     by_hub = frame.set_index("hub")
@@ -260,23 +284,22 @@ class _FakePapers:
         raise AssertionError("papers_share called although nothing was imported")
 
 
-def test_papers_not_crawled_without_the_table_or_with_no_rows(small_db: str, tmp_path, monkeypatch) -> None:
+def test_papers_not_crawled_without_the_table_or_with_no_rows(small_db: str, more_dbs, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "crawler.papers", _FakePapers)
     assert crawler.api.papers(db=small_db).attrs["status"] == "not crawled"  # no pwc_links table
-    db = str(tmp_path / "with-table.duckdb")
-    con = connect(db)  # the migrations create pwc_links; nothing was imported into it
+    db = more_dbs("with-table")
+    con = connect(db)  # the migrations created pwc_links; nothing was imported into it
     assert con.execute("SELECT count(*) FROM pwc_links").fetchone() == (0,)
     con.close()
     frame = crawler.api.papers(db=db, by="quarter")
     assert frame.empty and frame.attrs["status"] == "not crawled"
 
 
-def test_papers_series_and_compare_as_dataframes(tmp_path: Path) -> None:
+def test_papers_series_and_compare_as_dataframes(db: str, tmp_path: Path) -> None:
     from crawler.papers import papers_compare, papers_series
     from crawler.sources.paperswithcode import LINKS_FILE, PAPERS_FILE
     from tests.test_pwc import LINKS, PAPERS, import_files, write_gz
 
-    db = str(tmp_path / "pwc.duckdb")
     dumps = write_gz(tmp_path / LINKS_FILE, LINKS), write_gz(tmp_path / PAPERS_FILE, PAPERS)
     assert import_files(db, *dumps).exit_code == 0
     con = connect(db, read_only=True)

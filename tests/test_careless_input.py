@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from crawler import settings
 from crawler.cli import app
-from crawler.store import connect
 from tests.fakes.faults import has_traceback, zoo, zoo_env
 from tests.fakes.hub import FakeHub, make_models
 
@@ -32,9 +31,8 @@ def refused(args: list[str], env: dict[str, str] | None = None) -> str:
 
 
 @pytest.fixture
-def zoo_db(tmp_path: Path) -> str:
-    db = str(tmp_path / "zoo.duckdb")
-    connect(db).close()
+def zoo_db(db: str) -> str:
+    """A zoo database (the ``db`` fixture: a copy of the migrated template)."""
     return db
 
 

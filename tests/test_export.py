@@ -225,8 +225,7 @@ def test_the_export_follows_the_statistics_rules_and_their_changes(
 # ----------------------------------------------------------------------- a later run of the same day
 
 
-def test_a_later_run_of_the_same_day_rewrites_that_day(tmp_path: Path):
-    db = str(tmp_path / "zoo.duckdb")
+def test_a_later_run_of_the_same_day_rewrites_that_day(db: str, tmp_path: Path):
     out = tmp_path / "parquet"
     models = make_models(800, seed=5)
     with FakeHub(models) as hub:

@@ -10,6 +10,7 @@ hub's latest snapshot is a different day. One Spark session serves the whole mod
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
@@ -21,7 +22,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[test]' brings it")
+# looked for, not imported: importing pyspark at collection cost every worker 0.15 s
+if importlib.util.find_spec("pyspark") is None:
+    pytest.skip("pyspark is not installed: pip install -e '.[test]' brings it", allow_module_level=True)
 
 from crawler.cli import app  # noqa: E402
 from crawler.crawl import crawl  # noqa: E402
@@ -29,7 +32,7 @@ from crawler.sources._http import RetryPolicy  # noqa: E402
 from crawler.sources.huggingface import HuggingFaceSource  # noqa: E402
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource  # noqa: E402
 from crawler.store import connect  # noqa: E402
-from tests.conftest import isolated_settings  # noqa: E402
+from tests.conftest import copy_template, isolated_settings  # noqa: E402
 from tests.fakes.gitrepo import GitRepo  # noqa: E402
 from tests.fakes.hub import FakeHub, evolve, make_models  # noqa: E402
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models  # noqa: E402
@@ -88,12 +91,15 @@ def export(db: str, out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, list[str]]]:
+def exported(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Iterator[tuple[str, Path, list[str]]]:
     """(db, export folder, the export's output lines): night 0 on three hubs, night 1 on Hugging Face
     twice, exported after each night."""
     started = time.perf_counter()
     tmp = tmp_path_factory.mktemp("spark")
     db, out = str(tmp / "zoo.duckdb"), tmp / "parquet"
+    copy_template(template_db, Path(db))
     lines = []
     with pytest.MonkeyPatch.context() as mp:  # the function-scoped isolation does not reach this far
         for name, value in isolated_settings().items():

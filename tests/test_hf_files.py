@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
 from tests import framework_oracle as oracle
+from tests.conftest import copy_template
 from tests.fakes.hub import FakeHub, evolve, make_models, push
 from tests.test_stats_support import Zoo
 
@@ -182,8 +184,10 @@ def test_synthetic_repos_have_realistic_files():
 
 
 @pytest.fixture(scope="module")
-def rules_db():
-    con = connect(":memory:")
+def rules_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path):
+    path = tmp_path_factory.mktemp("rules") / "zoo.duckdb"
+    copy_template(template_db, path)  # migrated already: ":memory:" would bind every view again
+    con = connect(str(path))
     zoo = Zoo(con)
     run = zoo.run("huggingface")
     keys = {name: zoo.model("huggingface", run, files=[name]) for name, _, _ in RULE_EXAMPLES}
@@ -212,8 +216,8 @@ def test_each_file_rule(rules_db, name, framework, rule):
     assert oracle.file_framework(name) == framework  # the restatement agrees, rule by rule
 
 
-def test_every_file_rule_has_an_example():
-    con = connect(":memory:")
+def test_every_file_rule_has_an_example(db: str):
+    con = connect(db, read_only=True)
     rules = {
         r[0]
         for r in con.execute("SELECT lower(value) FROM framework_evidence_map WHERE kind = 'file'").fetchall()
@@ -223,6 +227,7 @@ def test_every_file_rule_has_an_example():
     assert con.execute(
         "SELECT count(*) FROM framework_evidence_map WHERE kind = 'file' AND tags_definition"
     ).fetchone() == (0,)
+    con.close()
 
 
 # --------------------------------------------------------------------------------------- end to end

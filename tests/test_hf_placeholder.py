@@ -26,7 +26,6 @@ from crawler.sources.huggingface import (
     is_placeholder,
 )
 from crawler.sources.huggingface_dates import DATES_POLICY, HuggingFaceDatesSource
-from crawler.store import connect
 from tests.fakes.hub import PLACEHOLDERS, FakeHub, is_legacy, make_models, true_created_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,8 +104,7 @@ def _as_an_older_zoo_wrote_it(db: str) -> int:
     return int(n)
 
 
-def test_upgrade_moves_an_older_databases_05_models_into_the_legacy_cohort(tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_upgrade_moves_an_older_databases_05_models_into_the_legacy_cohort(db: str, tmp_path: Path) -> None:
     models = make_models(400, seed=31, sentinel_share=0.4)
     for m in models:  # a gated repo's commits are refused without a token, as on the Hub: none here
         m["gated"] = False
@@ -149,10 +147,9 @@ def test_upgrade_moves_an_older_databases_05_models_into_the_legacy_cohort(tmp_p
     assert after == dict(Counter(str(true_created_at(m).year) for m in models))
 
 
-def test_the_older_databases_stats_put_05_models_in_2022(tmp_path: Path) -> None:
+def test_the_older_databases_stats_put_05_models_in_2022(db: str, tmp_path: Path) -> None:
     """The state the upgrade fixes is real: read with the current views, the older zoo's :05 rows count
     in 2022 (the bug), which the upgrade test above then removes."""
-    db = str(tmp_path / "zoo.duckdb")
     models = make_models(120, seed=32, sentinel_share=0.5)
     for m in models:  # a gated repo's commits are refused without a token, as on the Hub: none here
         m["gated"] = False
@@ -171,10 +168,9 @@ def test_the_older_databases_stats_put_05_models_in_2022(tmp_path: Path) -> None
     assert got["legacy"] == sum(1 for m in models if m["createdAt"] == "2022-03-02T23:29:04.000Z")
 
 
-def test_a_commit_at_the_placeholder_itself_dates_the_repo(tmp_path: Path) -> None:
+def test_a_commit_at_the_placeholder_itself_dates_the_repo(db: str, tmp_path: Path) -> None:
     """The two instants are one migration a second apart: an oldest commit at :05 is not after the
     placeholder (a repo created right then), one a second later is."""
-    db = str(tmp_path / "zoo.duckdb")
     models = make_models(60, seed=33, sentinel_share=0.5)
     for m in models:  # a gated repo's commits are refused without a token, as on the Hub: none here
         m["gated"] = False
@@ -203,11 +199,9 @@ def test_a_commit_at_the_placeholder_itself_dates_the_repo(tmp_path: Path) -> No
     assert rows[later["_id"]] == (None, "after_placeholder")
 
 
-def test_upgrade_dates_a_first_commit_stored_as_after_the_placeholder_at_05(tmp_path: Path) -> None:
+def test_upgrade_dates_a_first_commit_stored_as_after_the_placeholder_at_05(db: str, tmp_path: Path) -> None:
     """An older zoo stored an oldest commit at :05 as 'after_placeholder' (after :04), without a date; the
     upgrade gives it its date, as hf-dates does now. One a second later stays undated."""
-    db = str(tmp_path / "zoo.duckdb")
-    connect(db).close()  # an empty zoo database, every step applied
     con = duckdb.connect(db)
     try:
         con.execute("DELETE FROM schema_migrations WHERE version = 10")

@@ -7,13 +7,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from crawler.store import connect
 from tests.test_report_support import demo_database
+
+if TYPE_CHECKING:  # nbformat and nbclient are imported by the tests that use them, not at collection
+    import nbformat
 
 # its tests share a session fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("notebooks")
@@ -27,6 +28,8 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_there_are_at_least_three_notebooks_stored_without_outputs() -> None:
+    import nbformat
+
     assert len(NOTEBOOKS) >= 3, NOTEBOOKS
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)
@@ -55,6 +58,9 @@ def kernel_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_notebook(
     path: Path, db: str, jupyter: Path, monkeypatch: pytest.MonkeyPatch
 ) -> nbformat.NotebookNode:
+    import nbformat
+    from nbclient import NotebookClient
+
     monkeypatch.setenv("ZOO_DB", db)
     Path(os.environ["HOME"]).mkdir(parents=True, exist_ok=True)  # IPython keeps its profile there
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
@@ -99,10 +105,8 @@ def test_notebook_runs_against_the_demo_database(
 
 
 def test_notebooks_run_against_a_database_without_crawls(
-    tmp_path: Path, kernel_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = str(tmp_path / "empty.duckdb")
-    connect(db).close()
+    db: str, kernel_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # db: a copy of the migrated template, no crawl
     for path in NOTEBOOKS:
         text, _ = outputs(run_notebook(path, db, kernel_env, monkeypatch))
         assert "not crawled" in text or path.stem.startswith(("02", "03")), path.name

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -33,6 +33,7 @@ from crawler.store import connect
 from tests.fakes.arxiv import FakeArxiv, Paper
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.hf_papers import DailyPaper, FakeHfPapers
+from tests.fakes.hub import FakeHub, make_models
 from tests.test_pwc import link, paper, write_gz
 
 runner = CliRunner()
@@ -263,7 +264,7 @@ def test_a_second_run_asks_nothing_again(world: World, db: str) -> None:
     assert len(world.arxiv.seen) + len(world.hf.seen) + len(world.github.seen) == before
 
 
-def test_a_killed_run_resumes_where_it_stopped(world: World, db: str) -> None:
+def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, more_dbs: Callable[[str], str]) -> None:
     class Killed(Exception):
         pass
 
@@ -284,7 +285,7 @@ def test_a_killed_run_resumes_where_it_stopped(world: World, db: str) -> None:
     assert query(db, "SELECT status, resumed FROM crawl_runs ORDER BY run_id")[-1] == ("complete", True)
     asked = [(r.query["search_query"][-26:], r.query.get("start")) for r in world.arxiv.queries()]
     assert asked.count(asked[0]) == 1  # the first day's first page was not asked again
-    assert frameworks(db) == frameworks_of_a_clean_run(world)
+    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
 
 
 def _opts(world: World) -> dict[str, Any]:
@@ -294,13 +295,15 @@ def _opts(world: World) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def frameworks_of_a_clean_run(world: World) -> dict[str, tuple]:
-    other = str(world.tmp / "clean.duckdb")
+def frameworks_of_a_clean_run(world: World, other: str) -> dict[str, tuple]:
+    """What one uninterrupted crawl into the empty database ``other`` finds."""
     crawl(world.source(archive_sample=0), other)
     return frameworks(other)
 
 
-def test_the_budget_holds_and_the_next_run_goes_on(world: World, db: str) -> None:
+def test_the_budget_holds_and_the_next_run_goes_on(
+    world: World, db: str, more_dbs: Callable[[str], str]
+) -> None:
     result = runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7"))
     assert result.exit_code == 0, result.output
     assert "stopped at its budget of 7 requests" in result.output
@@ -315,16 +318,15 @@ def test_the_budget_holds_and_the_next_run_goes_on(world: World, db: str) -> Non
         if done and query(db, "SELECT count(*) FROM papers_live_pending")[0][0] == 0:
             break
     assert all(r[1] <= 7 + 1 for r in query(db, "SELECT status, requests FROM crawl_runs"))
-    assert frameworks(db) == frameworks_of_a_clean_run(world)
+    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
 
 
-def test_crawl_all_runs_it_with_its_budget(
-    world: World, db: str, monkeypatch: pytest.MonkeyPatch, fake_hub
-) -> None:
+def test_crawl_all_runs_it_with_its_budget(world: World, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZOO_ARXIV_ENDPOINT", world.arxiv.url)
     monkeypatch.setenv("ZOO_GITHUB_ENDPOINT", world.github.url)
     monkeypatch.setenv("ZOO_PAPERS_BUDGET", "0")
-    result = runner.invoke(app, ["crawl", "all", "--db", db, "--hf-endpoint", fake_hub.url])
+    with FakeHub(make_models(20, seed=7)) as hub:  # the Hugging Face hubs of `crawl all` need one
+        result = runner.invoke(app, ["crawl", "all", "--db", db, "--hf-endpoint", hub.url])
     assert "papers-live:" in result.output, result.output
     assert world.arxiv.seen == [] and world.github.seen == []  # budget 0: nothing asked
     assert not any(r.path.startswith("/api/daily_papers") for r in world.hf.seen)
@@ -505,7 +507,9 @@ def test_a_bad_github_token_fails_the_run_with_one_line(world: World, db: str, m
     assert query(db, "SELECT status FROM crawl_runs") == [("failed",)]
 
 
-def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(world: World, db: str) -> None:
+def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
+    world: World, db: str, more_dbs: Callable[[str], str]
+) -> None:
     world.github.hold = "/repos/hank/huge/contents"  # the last day's repositories: days 1 and 2 are saved
     root = Path(__file__).resolve().parent.parent
     env = {
@@ -530,7 +534,7 @@ def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(world: World, db: str) 
     assert len(first) == 3 and asked == first  # the three days' listings were not asked again
     repos_asked = [r.path for r in world.github.seen if r.path.count("/") == 3]
     assert repos_asked.count("/repos/alice/torchy") == 1  # a repository of a saved day: not again
-    assert frameworks(db) == frameworks_of_a_clean_run(world)
+    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
 
 
 def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) -> None:

@@ -8,6 +8,7 @@ private ones out, so a crawl with a token gives the same figures as one without.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -66,19 +67,21 @@ def figures(db: str) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_the_fake_lists_private_models_to_their_owner_only(hub_models: list[dict], tmp_path: Path) -> None:
+def test_the_fake_lists_private_models_to_their_owner_only(
+    hub_models: list[dict], more_dbs: Callable[[str], str]
+) -> None:
     with FakeHub(hub_models, tokens={ALICE_TOKEN: "alice", "hf_bob": "bob"}) as hub:
-        anonymous = crawl(HuggingFaceSource(hub.url), str(tmp_path / "a.duckdb"))
-        alice = crawl(HuggingFaceSource(hub.url, token=ALICE_TOKEN), str(tmp_path / "b.duckdb"))
-        wrong = crawl(HuggingFaceSource(hub.url, token="hf_unknown"), str(tmp_path / "c.duckdb"))
+        anonymous = crawl(HuggingFaceSource(hub.url), more_dbs("a"))
+        alice = crawl(HuggingFaceSource(hub.url, token=ALICE_TOKEN), more_dbs("b"))
+        wrong = crawl(HuggingFaceSource(hub.url, token="hf_unknown"), more_dbs("c"))
     assert (anonymous.models, alice.models) == (N, N + 5)
     assert wrong.status == "failed" and "401" in (wrong.error or "")
 
 
 def test_private_models_are_stored_but_never_counted(
-    hub_models: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub_models: list[dict], more_dbs: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    without, with_token = str(tmp_path / "anonymous.duckdb"), str(tmp_path / "token.duckdb")
+    without, with_token = more_dbs("anonymous"), more_dbs("token")
     with FakeHub(hub_models, tokens={ALICE_TOKEN: "alice"}) as hub:
         assert runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", without]).exit_code == 0
         monkeypatch.setenv("HF_TOKEN", ALICE_TOKEN)
@@ -112,8 +115,7 @@ def test_private_models_are_stored_but_never_counted(
     assert "public" in stats.MODELS_TEXT and "private" in stats.MODELS_TEXT
 
 
-def test_private_kaggle_models_are_not_in_the_kaggle_figures(tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_private_kaggle_models_are_not_in_the_kaggle_figures(db: str, tmp_path: Path) -> None:
     models = make_kaggle_models(30, seed=8, hidden_share=0.0)
     private = [m for m in visible(models) if m["instances"]][:3]
     for m in private:

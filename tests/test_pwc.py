@@ -31,6 +31,7 @@ from crawler.store import connect
 from tests.conftest import env_for_subprocess
 from tests.fakes.faults import zoo
 from tests.fakes.hf_files import FakeHfFiles
+from tests.fakes.hub import FakeHub, make_models
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -435,7 +436,7 @@ def test_pages_are_yielded_before_the_end_of_the_file(tmp_path):
     assert json.loads(pages[-1].checkpoint)["items"] == 500 * len(pages)
 
 
-def test_interrupted_import_resumes(db, tmp_path):
+def test_interrupted_import_resumes(db, tmp_path, more_dbs):
     links = write_gz(tmp_path / "links.json.gz", many_links(3_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
 
@@ -451,7 +452,7 @@ def test_interrupted_import_resumes(db, tmp_path):
     assert result.status == "complete" and result.resumed
     assert result.counters.pages == 1 + 5  # 3,000 links in pages of 700; nothing staged twice
 
-    fresh = str(tmp_path / "fresh.duckdb")
+    fresh = more_dbs("fresh")
     assert crawl(PapersWithCodeSource([links, papers], page_size=700), fresh).status == "complete"
     assert table(db, "pwc_links") == table(fresh, "pwc_links")
     assert table(db, "pwc_papers") == table(fresh, "pwc_papers")
@@ -568,12 +569,12 @@ def test_a_missing_archive_file_fails_the_import_in_one_line(db):
     assert run["status"] == "failed" and PAPERS_FILE in run["error"]
 
 
-def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path):
+def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more_dbs):
     # huggingface_hub writes what it received in chunks of 10 MiB and resumes after the last whole one,
     # so the file must be larger than that: 50,000 links, gzip level 0 (stored), about 17 MB
     links = gzip.compress(json.dumps(many_links(50_000)).encode(), 0)
     papers = gzip.compress(json.dumps(PAPERS).encode())
-    clean_db = str(tmp_path / "clean.duckdb")
+    clean_db = more_dbs("clean")
     with serve(links, papers) as server:
         cut = 15_000_000
         assert len(links) > cut > 10 * 2**20
@@ -728,7 +729,8 @@ def test_corrupt_download_then_force_download(db):
 
 
 def test_kill_9_mid_import_then_resume(db, tmp_path):
-    links = write_gz(tmp_path / "links.json.gz", many_links(60_000))
+    # 300 pages of 100 links: killed at the first log line (100 pages), 200 pages before the end
+    links = write_gz(tmp_path / "links.json.gz", many_links(30_000))
     papers = write_gz(tmp_path / "papers.json.gz", PAPERS)
     args = ["import", "pwc", "--file", str(links), "--file", str(papers), "--db", db, "--page-size", "100"]
     env = env_for_subprocess()
@@ -742,7 +744,7 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # a log line every 100 pages when not on a terminal
-        if "200 pages" in line:
+        if " 100 pages" in line:
             os.kill(proc.pid, signal.SIGKILL)
             break
     proc.wait()
@@ -753,8 +755,8 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     assert result.exit_code == 0, result.output
     [run] = runs(db)
     assert run["status"] == "complete" and run["resumed"] is True
-    assert run["pages"] == 1 + 600  # every page saved once, whether before or after the kill
-    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (60_000, 60_000)
+    assert run["pages"] == 1 + 300  # every page saved once, whether before or after the kill
+    assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (30_000, 30_000)
 
 
 def test_stats_papers_cli_matches_the_function(dumps, db):
@@ -791,11 +793,12 @@ def test_stats_papers_cli_matches_the_function(dumps, db):
     assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
-def test_stats_papers_says_not_imported(db, fake_hub):
+def test_stats_papers_says_not_imported(db):
     from crawler.crawl import crawl
     from crawler.sources.huggingface import HuggingFaceSource
 
-    crawl(HuggingFaceSource(fake_hub.url), db)
+    with FakeHub(make_models(20, seed=7)) as hub:  # a database with a crawl, of models only
+        assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
     out = runner.invoke(app, ["stats", "papers", "--db", db, "--format", "json"])
     assert out.exit_code == 0 and json.loads(out.stdout) == []
     assert "not imported" in out.output

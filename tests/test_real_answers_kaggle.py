@@ -158,16 +158,17 @@ def test_the_crawler_knows_exactly_the_enum() -> None:
     )
 
 
-def test_every_framework_is_evidence_in_the_views_or_declared_to_be_none() -> None:
+def test_every_framework_is_evidence_in_the_views_or_declared_to_be_none(db: str) -> None:
     """The views read models.formats through framework_evidence_map (kind 'format', case-insensitive):
     each framework zoo stores has a row there, or is one of the few that are no framework evidence."""
-    con = connect(":memory:")
+    con = connect(db, read_only=True)
     mapped = {
         value.lower(): framework
         for value, framework in con.execute(
             "SELECT value, framework FROM framework_evidence_map WHERE kind = 'format'"
         ).fetchall()
     }
+    con.close()
     missing = [f for f in FRAMEWORKS if f.lower() not in mapped and f not in NO_FRAMEWORK_EVIDENCE]
     assert missing == []
     assert not [f for f in NO_FRAMEWORK_EVIDENCE if f.lower() in mapped]
@@ -244,8 +245,7 @@ def test_the_fakes_rest_instances_have_the_recorded_shape() -> None:
         assert isinstance(sent[key], int)  # as recorded, not int64-as-string
 
 
-def test_the_recorded_frameworks_reach_every_view(recorded_fake: FakeKaggle, tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_the_recorded_frameworks_reach_every_view(recorded_fake: FakeKaggle, db: str, tmp_path: Path) -> None:
     token = KaggleCredentials("bearer", str(recorded_fake.token), origin="test")
     src = KaggleSource(recorded_fake.legacy_url, token, api="legacy", policy=FAST)
     result = crawl(src, db)

@@ -14,7 +14,7 @@ from crawler import report, stats
 from crawler.cli import app
 from crawler.store import connect
 from tests.conftest import model_hubs
-from tests.test_api import small_db  # noqa: F401 (a fixture)
+from tests.test_api import small_db, small_template  # noqa: F401 (fixtures)
 from tests.test_report_support import demo_database
 
 # its tests share a session fixture: one worker runs them all
@@ -104,8 +104,21 @@ def test_as_of_a_day_before_the_crawl(small_db: str) -> None:  # noqa: F811
     assert "as of 2024-12-31" in report.render_html(rep)
 
 
-def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
-    rep = build(demo_db)
+@pytest.fixture(scope="module")
+def demo_html(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, report.Report]:
+    """``write_report`` of the demo database as HTML, into a folder of its own: (the file, the report).
+    Built once (about 1.5 s) for the tests that read the file and the report."""
+    con = connect(demo_db, read_only=True)
+    try:
+        return report.write_report(con, tmp_path_factory.mktemp("html") / "r.html", "html", None, demo_db)
+    finally:
+        con.close()
+
+
+def test_the_demo_database_matches_the_statistics(
+    demo_db: str, demo_html: tuple[Path, report.Report]
+) -> None:
+    _, rep = demo_html
     got = comparisons(rep)
     con = connect(demo_db, read_only=True)
     hubs = {r["hub"]: r for r in stats.hubs(con).records()}
@@ -141,10 +154,8 @@ def test_the_demo_database_matches_the_statistics(demo_db: str) -> None:
 # ------------------------------------------------------------------------------------------- files
 
 
-def test_html_is_one_self_contained_file(demo_db: str, tmp_path: Path) -> None:
-    con = connect(demo_db, read_only=True)
-    path, rep = report.write_report(con, tmp_path / "r.html", "html", None, demo_db)
-    con.close()
+def test_html_is_one_self_contained_file(demo_html: tuple[Path, report.Report]) -> None:
+    path, _ = demo_html
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     # nothing is fetched from elsewhere: no external src, href or stylesheet
@@ -152,7 +163,7 @@ def test_html_is_one_self_contained_file(demo_db: str, tmp_path: Path) -> None:
     images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", text)
     assert len(images) == 4
     assert all(base64.b64decode(i).startswith(PNG) for i in images)
-    assert [p for p in tmp_path.iterdir()] == [path]  # one file
+    assert [p for p in path.parent.iterdir()] == [path]  # one file
     assert "not crawled" in text and "2026-11-04 03:30 UTC" in text
     assert "legacy" in text and "before 2022-03-02" in text
 
@@ -171,9 +182,7 @@ def test_markdown_links_png_files_next_to_it(demo_db: str, tmp_path: Path) -> No
     assert "> “92 % of HF models are PyTorch-exclusive, 8 % TensorFlow-exclusive”" in text
 
 
-def test_a_database_without_crawls(tmp_path: Path) -> None:
-    db = str(tmp_path / "empty.duckdb")
-    connect(db).close()
+def test_a_database_without_crawls(db: str) -> None:  # a copy of the migrated template
     rep = build(db)
     got = comparisons(rep)
     assert {c.ours for c in got.values()} == {"not crawled"}  # every figure, never 0
@@ -227,6 +236,13 @@ def test_cli_errors(small_db: str, args: list[str], code: int, message: str) -> 
     result = invoke("report", "--db", small_db, *args)
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_a_missing_folder_is_said_before_the_report_is_built(small_db: str, tmp_path: Path) -> None:  # noqa: F811
+    con = connect(small_db, read_only=True)
+    con.close()  # any query on it fails: the folder must be checked before the first one
+    with pytest.raises(stats.StatsError, match="does not exist"):
+        report.write_report(con, tmp_path / "no" / "r.html", "html", None, small_db)
 
 
 def test_cli_without_a_database(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ Also a script, to look at the report by hand::
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from dataclasses import replace
@@ -26,7 +25,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.sources.kaggle import KaggleCredentials, KaggleSource
 from crawler.sources.pytorch_hub import PyTorchHubSource
 from crawler.store import connect
-from tests.conftest import isolated_settings
+from tests.conftest import built_once, isolated_settings
 from tests.fakes.gitrepo import GitRepo
 from tests.fakes.hub import FakeHub, evolve, make_models
 from tests.fakes.kaggle import FakeKaggle, make_kaggle_models
@@ -146,19 +145,17 @@ def build_demo_db(db: str, workdir: Path) -> str:
     return db
 
 
-_BUILT: dict[str, str] = {}
-
-
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo database, built once per test session (about 5 s) whichever module asks first. Tests must
-    only read it. Use it from a session fixture of the test module::
+    """The demo database, built once per test session (about 4 s of CPU) by whichever module, in whichever
+    worker, asks first (``built_once``). Tests must only read it: workers share the file. Use it from a
+    session fixture of the test module::
 
         @pytest.fixture(scope="session")
         def demo_db(tmp_path_factory):
             return demo_database(tmp_path_factory)
     """
-    if "db" not in _BUILT:
-        work = tmp_path_factory.mktemp("demo")
+
+    def build(work: Path) -> None:
         with pytest.MonkeyPatch.context() as mp:
             for name, value in isolated_settings().items():  # conftest isolates tests, not this
                 if value is None:
@@ -168,9 +165,11 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
             mp.setenv("HOME", str(work / "home"))
             mp.setenv("HF_HOME", str(work / "hf_home"))
             mp.setenv("XDG_CACHE_HOME", str(work / "cache"))
-            _BUILT["db"] = build_demo_db(str(work / "demo.duckdb"), work)
-    assert os.path.exists(_BUILT["db"])
-    return _BUILT["db"]
+            build_demo_db(str(work / "demo.duckdb"), work)
+
+    db = built_once(tmp_path_factory, "demo", build) / "demo.duckdb"
+    assert db.exists()
+    return str(db)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from crawler.crawl import crawl
 from crawler.sources._hf_pages import PageReader
 from crawler.sources.huggingface import HUB, PLACEHOLDER_CREATED_AT
 from crawler.store import CrawlLock, StoreError, begin_run, parts_folder, staging_path
+from tests.conftest import copy_template
 from tests.fakes.faults import (
     RecordingHub,
     fail_after,
@@ -49,11 +50,12 @@ MODELS = make_models(N_PAGES * 1000, seed=11)
 
 
 @pytest.fixture(scope="module")
-def clean_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("clean") / "clean.duckdb")
+def clean_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    db = tmp_path_factory.mktemp("clean") / "clean.duckdb"
+    copy_template(template_db, db)
     with FakeHub(MODELS) as hub:
-        assert crawl(source(hub.url), db).status == "complete"
-    return db
+        assert crawl(source(hub.url), str(db)).status == "complete"
+    return str(db)
 
 
 def parts(db: str) -> Path:
@@ -101,12 +103,11 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
-    tmp_path: Path, clean_db: str, damage: str
+    db: str, clean_db: str, damage: str
 ) -> None:
     """Before: a truncated or foreign part failed every resume (``No magic bytes found…``) until --restart;
     a copy of part 1 over part 2, or a missing part, merged 3,000 of 4,000 models without a word."""
     damage_fn, reason = DAMAGES[damage]
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     notices: list[str] = []
     with FakeHub(MODELS, faults=faults) as hub:
@@ -128,8 +129,7 @@ def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
     assert not staging_path(db, "huggingface").exists()
 
 
-def test_the_crawl_command_says_in_one_line_which_part_was_dropped(tmp_path: Path, clean_db: str) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_the_crawl_command_says_in_one_line_which_part_was_dropped(db: str, clean_db: str) -> None:
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 3)
@@ -143,12 +143,9 @@ def test_the_crawl_command_says_in_one_line_which_part_was_dropped(tmp_path: Pat
     assert model_rows(db) == model_rows(clean_db)
 
 
-def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(
-    tmp_path: Path, clean_db: str
-) -> None:
+def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(db: str, clean_db: str) -> None:
     """The parts are checked again before the merge: a part replaced while the crawl ran (page 1's copied
     over page 3's once the last page is saved) sends the crawl back to page 3, not into the merge."""
-    db = str(tmp_path / "zoo.duckdb")
     damaged: list[int] = []
 
     def progress(p: Any) -> None:
@@ -166,10 +163,9 @@ def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(
     assert "staged page 3 was damaged (00000003.parquet: replaced" in run["warning_samples"][0]
 
 
-def test_parts_damaged_again_and_again_fail_the_run_in_one_line(tmp_path: Path) -> None:
+def test_parts_damaged_again_and_again_fail_the_run_in_one_line(db: str) -> None:
     """Something that keeps writing into the parts folder does not make the crawl ask forever: after two
     rounds the run fails, its pages kept."""
-    db = str(tmp_path / "zoo.duckdb")
 
     def progress(p: Any) -> None:
         if p.pages == N_PAGES:
@@ -190,11 +186,10 @@ def test_parts_damaged_again_and_again_fail_the_run_in_one_line(tmp_path: Path) 
 
 @pytest.mark.parametrize("damaged", [False, True])
 def test_parts_an_older_zoo_staged_without_records_still_resume(
-    tmp_path: Path, clean_db: str, damaged: bool
+    db: str, clean_db: str, damaged: bool
 ) -> None:
     """An older zoo recorded nothing about its parts: they are merged as they are, unless a part cannot be
     read as one (truncated), which is dropped and asked again like any other."""
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 3)
@@ -219,11 +214,10 @@ def test_parts_an_older_zoo_staged_without_records_still_resume(
         assert warnings == []
 
 
-def test_the_merge_refuses_staged_rows_that_do_not_add_up(tmp_path: Path, clean_db: str) -> None:
+def test_the_merge_refuses_staged_rows_that_do_not_add_up(db: str, clean_db: str) -> None:
     """A part swapped between the check and the merge for a well-formed part of 500 rows: the merge
     counts the staged rows against the recorded ones and merges nothing; the next crawl drops that part
     and asks its page again."""
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 3)
@@ -265,8 +259,7 @@ def test_a_staging_folder_that_is_a_link_is_refused_before_anything_is_written(t
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_parts_folder_that_is_a_link_is_refused_on_resume(tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_a_parts_folder_that_is_a_link_is_refused_on_resume(db: str, tmp_path: Path) -> None:
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 2)
@@ -304,7 +297,7 @@ def page_folders(parent: Path) -> list[str]:
 
 
 def test_the_page_folder_a_killed_crawl_left_is_removed_by_the_next_crawl_and_a_live_one_is_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before: each ``zoo crawl hf`` killed with -9 left its ``zoo-pages-…`` folder (~0.5 MB) in the
     temporary directory for good. Now the next reader removes the folders no live process holds; the
@@ -312,7 +305,6 @@ def test_the_page_folder_a_killed_crawl_left_is_removed_by_the_next_crawl_and_a_
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = zoo_env(TMPDIR=str(tmp))
-    db = str(tmp_path / "zoo.duckdb")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # this process's reader uses the same folder
     live = PageReader(HUB, PLACEHOLDER_CREATED_AT)
     try:

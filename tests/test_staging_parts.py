@@ -20,6 +20,7 @@ from crawler.crawl import crawl
 from crawler.sources.base import Source
 from crawler.sources.records import ModelRecord, Page
 from crawler.store import committed_parts, parts_folder, staging_path
+from tests.conftest import copy_template
 from tests.fakes.faults import fail_after, model_rows, runs, staged_state
 from tests.fakes.faults import fast_hf_source as source
 from tests.fakes.hub import FakeHub, Faults, make_models
@@ -32,11 +33,12 @@ MODELS = make_models(N_PAGES * 1000, seed=7)
 
 
 @pytest.fixture(scope="module")
-def clean_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("clean") / "clean.duckdb")
+def clean_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    db = tmp_path_factory.mktemp("clean") / "clean.duckdb"
+    copy_template(template_db, db)
     with FakeHub(MODELS) as hub:
-        assert crawl(source(hub.url), db).status == "complete"
-    return db
+        assert crawl(source(hub.url), str(db)).status == "complete"
+    return str(db)
 
 
 def parts_of(db: str) -> list[str]:
@@ -62,8 +64,7 @@ def make_old_style(db: str) -> int:
     return int(moved)
 
 
-def test_each_page_with_models_is_one_part_and_the_staging_db_holds_none_of_its_rows(tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_each_page_with_models_is_one_part_and_the_staging_db_holds_none_of_its_rows(db: str) -> None:
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 2)
@@ -82,12 +83,9 @@ def test_each_page_with_models_is_one_part_and_the_staging_db_holds_none_of_its_
     assert state is not None and (state["pages"], state["rows"], state["row_pages"]) == (2, 2000, 2)
 
 
-def test_an_old_staging_file_with_rows_in_stage_models_resumes_and_merges(
-    tmp_path: Path, clean_db: str
-) -> None:
+def test_an_old_staging_file_with_rows_in_stage_models_resumes_and_merges(db: str, clean_db: str) -> None:
     """A user upgrades in the middle of a failed run: the pages staged by the older zoo (rows in
     stage_models) and those staged after the upgrade (parts) are merged together, nothing lost or doubled."""
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     seen: list[list[str]] = []
     with FakeHub(MODELS, faults=faults) as hub:
@@ -106,12 +104,9 @@ def test_an_old_staging_file_with_rows_in_stage_models_resumes_and_merges(
     assert not parts_folder(staging_path(db, "huggingface")).exists()
 
 
-def test_an_old_staging_file_whose_pages_are_all_staged_only_needs_its_merge(
-    tmp_path: Path, clean_db: str
-) -> None:
+def test_an_old_staging_file_whose_pages_are_all_staged_only_needs_its_merge(db: str, clean_db: str) -> None:
     """An older zoo staged its run to the end (rows in stage_models, the run done) and could not merge it:
     the next crawl merges those rows without asking the Hub anything, and there is no part to read."""
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 3)
@@ -154,8 +149,7 @@ class Partial(Source):
         yield Page(records, None, children={"hf_first_commits": children}, requests=1)
 
 
-def test_a_partial_listing_replaces_the_child_rows_of_the_models_in_its_parts_only(tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_a_partial_listing_replaces_the_child_rows_of_the_models_in_its_parts_only(db: str) -> None:
     assert crawl(Partial({"a": "first_commit", "b": "first_commit"}), db).status == "complete"
     assert crawl(Partial({"a": "oldest_commit"}), db).status == "complete"
     con = duckdb.connect(db, read_only=True)
@@ -168,13 +162,10 @@ def test_a_partial_listing_replaces_the_child_rows_of_the_models_in_its_parts_on
     assert rows == [("a", "oldest_commit"), ("b", "first_commit")]
 
 
-def test_a_part_whose_page_never_committed_is_deleted_when_the_run_resumes(
-    tmp_path: Path, clean_db: str
-) -> None:
+def test_a_part_whose_page_never_committed_is_deleted_when_the_run_resumes(db: str, clean_db: str) -> None:
     """A crawl that died between writing a part and committing its page leaves a part numbered above the
     committed pages (and maybe a half-written ``.tmp``): the resume deletes both before it stages any
     page, so a later page that sends no models can never pick up the stale rows."""
-    db = str(tmp_path / "zoo.duckdb")
     faults = Faults()
     seen: list[list[str]] = []
     with FakeHub(MODELS, faults=faults) as hub:
@@ -196,8 +187,7 @@ def test_a_part_whose_page_never_committed_is_deleted_when_the_run_resumes(
     assert model_rows(db) == model_rows(clean_db)
 
 
-def test_restart_removes_the_abandoned_runs_parts(tmp_path: Path, clean_db: str) -> None:
-    db = str(tmp_path / "zoo.duckdb")
+def test_restart_removes_the_abandoned_runs_parts(db: str, clean_db: str) -> None:
     faults = Faults()
     seen: list[list[str]] = []
     with FakeHub(MODELS, faults=faults) as hub:

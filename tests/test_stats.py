@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -93,8 +92,7 @@ def _rec(key: str, tags: list[str]) -> ModelRecord:
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS)
-def test_tags_changed_between_runs_latest_complete_run_wins(tmp_path: Path, definition):
-    db = str(tmp_path / "zoo.duckdb")
+def test_tags_changed_between_runs_latest_complete_run_wins(db: str, definition):
     assert crawl(ListSource([[_rec("a", ["pytorch"]), _rec("b", ["pytorch"])]]), db).status == "complete"
     assert crawl(ListSource([[_rec("a", ["tf"]), _rec("b", ["pytorch"])]]), db).status == "complete"
     # A later crawl fails after staging a page that would turn `a` back into PyTorch: it changes nothing.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -14,17 +15,33 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.store import connect
-from tests.conftest import model_hubs
+from tests.conftest import built_once, copy_template, model_hubs
 from tests.test_stats_support import Zoo
 
 runner = CliRunner()
 ENV = {"COLUMNS": "220"}
 
 
+@pytest.fixture(scope="session")
+def stats_template(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """The database of :func:`stats_db`, written once per test session (``built_once``)."""
+
+    def build(folder: Path) -> None:
+        copy_template(template_db, folder / "stats.duckdb")
+        _fill(str(folder / "stats.duckdb"))
+
+    return built_once(tmp_path_factory, "stats_cli", build) / "stats.duckdb"
+
+
 @pytest.fixture
-def stats_db(db: str) -> str:
+def stats_db(stats_template: Path, new_db: str) -> str:
     """HF: 5 PyTorch-only (2 of them legacy), 1 TF-only, 1 both, 1 safetensors-only; PyTorch Hub: 2;
-    TF Hub: one failed crawl; Kaggle: never crawled."""
+    TF Hub: one failed crawl; Kaggle: never crawled. This test's copy of :func:`stats_template`."""
+    copy_template(stats_template, Path(new_db))
+    return new_db
+
+
+def _fill(db: str) -> None:
     con = connect(db)
     zoo = Zoo(con)
     hf = zoo.run("huggingface", finished="2025-01-10T12:00:00")
@@ -40,7 +57,6 @@ def stats_db(db: str) -> str:
     zoo.model("pytorch-hub", pth, created="2021-06-01")
     zoo.run("tf-hub", status="failed")
     con.close()
-    return db
 
 
 def invoke(*args: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +14,11 @@ from crawler.cli import app
 from crawler.crawl import crawl
 from crawler.sources.huggingface import HuggingFaceSource
 from tests import framework_oracle as oracle
-from tests.fakes.hub import is_legacy
+from tests.conftest import copy_template
+from tests.fakes.hub import FakeHub, is_legacy, make_models
+
+# its tests share a module fixture (one crawl): one worker runs them all
+pytestmark = pytest.mark.xdist_group("stats_e2e")
 
 runner = CliRunner()
 
@@ -36,11 +41,21 @@ def period(model: dict) -> str:
     return "legacy" if is_legacy(model) else model["createdAt"][:4]
 
 
-@pytest.fixture
-def crawled(fake_hub, db) -> str:
-    result = crawl(HuggingFaceSource(fake_hub.url), db)
+@pytest.fixture(scope="module")
+def hub_models() -> list[dict]:
+    """The models of the conftest's fake Hub, made once: the module's tests share one crawl of them."""
+    return make_models(3500, seed=7)
+
+
+@pytest.fixture(scope="module")
+def crawled(hub_models: list[dict], tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    """One crawl of the fake Hub into a template copy; the tests only read it."""
+    db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
+    copy_template(template_db, db)
+    with FakeHub(hub_models) as hub:
+        result = crawl(HuggingFaceSource(hub.url), str(db))
     assert result.status == "complete"
-    return db
+    return str(db)
 
 
 @pytest.mark.parametrize(("definition", "rule"), [("tags", tags_class), ("evidence", evidence_class)])

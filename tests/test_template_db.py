@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from crawler import store
 from crawler.store import schema as sql_files  # the SQL files and how many views they make
+from tests.conftest import built_once
 
 
 def state(path: str) -> dict[str, Any]:
@@ -78,3 +80,26 @@ def test_the_copy_opens_without_migrating_again(db: str) -> None:
 
 def test_new_db_is_only_a_path(new_db: str) -> None:
     assert not Path(new_db).exists()
+
+
+def test_built_once_builds_once_and_again_after_a_failed_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    built: list[Path] = []
+
+    def build(folder: Path) -> None:
+        built.append(folder)
+        (folder / "data").write_text("complete")
+
+    first = built_once(tmp_path_factory, "probe", build)
+    assert built_once(tmp_path_factory, "probe", build) == first
+    assert built == [first] and (first / "data").read_text() == "complete"
+
+    def broken(folder: Path) -> None:
+        (folder / "half").write_text("")
+        raise RuntimeError("the build failed")
+
+    with pytest.raises(RuntimeError, match="the build failed"):
+        built_once(tmp_path_factory, "probe-broken", broken)
+    again = built_once(tmp_path_factory, "probe-broken", build)  # built afresh, not taken half-built
+    assert built == [first, again] and sorted(p.name for p in again.iterdir()) == ["data"]

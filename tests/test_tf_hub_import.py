@@ -17,6 +17,7 @@ Two real local git repositories, built here, stand for the real ones (never the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,9 +60,28 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
 
 
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, GitRepo]:
+    """The catalog and the old home, built once for the module (about 40 git commands): the tests only
+    read them (a crawl clones them into its own cache)."""
+    root = tmp_path_factory.mktemp("repos")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(root / "home"))  # git's settings: the per-test isolation starts later
+        return make_catalog(root / "tfhub.dev"), make_old_home(root / "hub")
+
+
 @pytest.fixture
-def catalog(tmp_path: Path) -> GitRepo:
-    repo = GitRepo(tmp_path / "tfhub.dev")
+def catalog(repos: tuple[GitRepo, GitRepo]) -> GitRepo:
+    return repos[0]
+
+
+@pytest.fixture
+def old_home(repos: tuple[GitRepo, GitRepo]) -> GitRepo:
+    return repos[1]
+
+
+def make_catalog(path: Path) -> GitRepo:
+    repo = GitRepo(path)
     repo.write("README.md", "# tfhub.dev\n")
     repo.commit("Initial commit.", "2020-08-25T23:46:35+02:00")
     repo.write(f"{G3}/google/models/imagenet/resnet_v2_50/feature_vector/1.md", doc(f"{GOOGLE}/1", "hub"))
@@ -89,9 +109,8 @@ def catalog(tmp_path: Path) -> GitRepo:
     return repo
 
 
-@pytest.fixture
-def old_home(tmp_path: Path) -> GitRepo:
-    repo = GitRepo(tmp_path / "hub")
+def make_old_home(path: Path) -> GitRepo:
+    repo = GitRepo(path)
     repo.write("README.md", "# TensorFlow Hub\n")
     repo.write("tensorflow_hub/__init__.py", "")
     repo.commit("Initial commit of the library", "2018-03-30T10:00:00+02:00")
@@ -268,13 +287,18 @@ def test_an_unreachable_old_home_is_a_warning_and_dates_stay_as_the_catalog_give
 
 
 def test_the_environment_names_the_old_home_and_no_history_turns_it_off(
-    catalog: GitRepo, old_home: GitRepo, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog: GitRepo,
+    old_home: GitRepo,
+    db: str,
+    more_dbs: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ZOO_TF_HUB_HISTORY_REPO", str(old_home.path))
     crawl(catalog, db, tmp_path)
     assert models(db)[BERT]["quality"] == "git_prior_repo"
 
-    other = str(tmp_path / "other.duckdb")
+    other = more_dbs("other")
     crawl(catalog, other, tmp_path, "--no-history")
     assert models(other)[BERT]["quality"] == "git_first_commit"
     assert additions(other, "year") == {"imported": 1, "2020": 3, "2021": 1}

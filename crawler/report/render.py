@@ -233,9 +233,9 @@ def write_report(
     """
     fmt = ReportFormat(stats.enum_value(fmt, [f.value for f in ReportFormat], "format"))
     path = Path(out) if out else Path(f"report.{fmt.value}")
-    report = build_report(con, as_of, db)
-    if path.parent and not path.parent.exists():
+    if path.parent and not path.parent.exists():  # said before the report's queries and plots
         raise stats.StatsError(f"the folder of {path} does not exist")
+    report = build_report(con, as_of, db)
     if fmt is ReportFormat.html:
         path.write_text(render_html(report), encoding="utf-8")
     else:

@@ -96,14 +96,19 @@ def _open(
             delay = min(delay * 2, 1.0)
 
 
-def _objects(con: duckdb.DuckDBPyConnection) -> tuple[set[str], int]:
-    """The database's own tables, and how many tables, views, sequences and macros it holds."""
-    tables = {
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The database's own tables."""
+    return {
         row[0]
         for row in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
         ).fetchall()
     }
+
+
+def _other_objects(con: duckdb.DuckDBPyConnection) -> int:
+    """How many views, sequences and macros the database holds (``duckdb_functions()`` lists every
+    built-in function too, thousands of rows: asked only of a database that is not zoo's)."""
     (others,) = one_row(
         con.execute(
             "SELECT (SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
@@ -114,16 +119,17 @@ def _objects(con: duckdb.DuckDBPyConnection) -> tuple[set[str], int]:
             "    AND NOT internal)"
         )
     )
-    return tables, len(tables) + int(others)
+    return int(others)
 
 
 def _check_zoo(con: duckdb.DuckDBPyConnection, path: str, *, reading: bool) -> None:
     """Refuse a DuckDB file zoo did not make: zoo never adds its tables to someone else's database, and
     a reading command never changes a file. A writing command may start a new zoo database in an empty
     one."""
-    tables, objects = _objects(con)
+    tables = _tables(con)
     if "schema_migrations" in tables:
         return
+    objects = len(tables) + _other_objects(con)
     if reading and objects == 0:
         raise StoreError(
             f"{path} is an empty DuckDB database, not a zoo database: crawl into it first "

@@ -90,7 +90,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             _rollback(con)
             raise
     stored = con.execute("SELECT value FROM zoo_meta WHERE key = 'sql_fingerprint'").fetchone()
-    current = stored is not None and stored[0] == _sql_fingerprint()
+    fingerprint = _sql_fingerprint()
+    current = stored is not None and stored[0] == fingerprint
     if not current or _view_count(con) < _expected_view_count():
         create_views(con)  # (re)creating every view costs half a second: only when they changed
     seed_hubs(con)
@@ -103,7 +104,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         except Exception:
             _rollback(con)
             raise
-    con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [_sql_fingerprint()])
+    con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('sql_fingerprint', ?)", [fingerprint])
     con.execute("INSERT OR REPLACE INTO zoo_meta VALUES ('tool_version', ?)", [__version__])
 
 
