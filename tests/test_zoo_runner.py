@@ -106,8 +106,9 @@ def test_logging_of_one_command_is_its_own(tmp_path: Path) -> None:
         hub.faults.limit_next.append({"Retry-After": "0"})
         quiet = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", str(tmp_path / "b.duckdb"))
     assert verbose.returncode == 0 and quiet.returncode == 0, verbose.stderr + quiet.stderr
-    assert " INFO crawler.http: " in verbose.stderr, verbose.stderr  # --verbose logs the 429's wait
-    assert " INFO " not in quiet.stderr, quiet.stderr  # the next command logs as it was told
+    assert " WARNING crawler.http: " in verbose.stderr, verbose.stderr  # --verbose logs the 429's wait
+    assert " INFO httpx2: " in verbose.stderr, verbose.stderr  # and each request
+    assert " INFO " not in quiet.stderr and " WARNING " not in quiet.stderr, quiet.stderr  # as it was told
     after = (list(root.handlers), root.level, logging.getLogger("huggingface_hub").level, sys.excepthook)
     assert after == before
 
