@@ -22,7 +22,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from crawler.cli import app
-from tests.fakes.gitrepo import GitRepo
+from tests.fakes.gitrepo import MovableCatalog
 from tests.hub_contract import HubContract, Served
 from tests.test_pytorch_hub import page
 from tests.test_pytorch_hub_entrypoints import HubconfServer
@@ -34,26 +34,16 @@ ENTRIES = {
 }
 
 
-class _Catalog:
+class _Catalog(MovableCatalog):
     """The catalog repository, movable out of the way."""
 
     def __init__(self, path: Path) -> None:
-        self.repo = GitRepo(path)
+        super().__init__(path)
         self.repo.write("README.md", "# PyTorch Hub\n")
         self.repo.commit("Create README.md", "2019-04-23T15:12:21-07:00")
         for name, text in ENTRIES.items():
             self.repo.write(name, text)
         self.repo.commit("entries", "2019-05-29T13:42:32-07:00")
-        self.away = path.with_name(path.name + "-gone")
-        #: the catalog as a remote is named: a URL (a local path that is gone would be another remote)
-        self.url = path.resolve().as_uri()
-
-    def fail(self, unit: int | None) -> None:
-        assert unit in (1, None)
-        if unit == 1:
-            self.repo.path.rename(self.away)
-        elif self.away.exists():
-            self.away.rename(self.repo.path)
 
 
 class TestPyTorchHubContract(HubContract):

@@ -18,34 +18,24 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from crawler.cli import app
-from tests.fakes.gitrepo import GitRepo
+from tests.fakes.gitrepo import MovableCatalog
 from tests.hub_contract import HubContract, Served
 from tests.test_tf_hub import DOCS, module
 
 HANDLES = ("google/imagenet/resnet_v2_50/classification", "google/nnlm-en-dim50", "tensorflow/bert_en")
 
 
-class _Catalog:
+class _Catalog(MovableCatalog):
     """The catalog repository, movable out of the way."""
 
     def __init__(self, path: Path) -> None:
-        self.repo = GitRepo(path)
+        super().__init__(path)
         self.repo.write("README.md", "# tfhub.dev\n")
         self.repo.commit("catalog", "2020-08-26T10:00:00+00:00")
         for handle in HANDLES:
             publisher, _, rest = handle.partition("/")
             self.repo.write(f"{DOCS}/{publisher}/models/{rest}/1.md", module(f"{handle}/1"))
         self.repo.commit("models", "2021-02-01T10:00:00+00:00")
-        self.away = path.with_name(path.name + "-gone")
-        #: the catalog as a remote is named: a URL (a local path that is gone would be another remote)
-        self.url = path.resolve().as_uri()
-
-    def fail(self, unit: int | None) -> None:
-        assert unit in (1, None)
-        if unit == 1:
-            self.repo.path.rename(self.away)
-        elif self.away.exists():
-            self.away.rename(self.repo.path)
 
 
 class TestTensorFlowHubContract(HubContract):

@@ -84,3 +84,21 @@ class GitRepo:
 
     def commit_date(self, rev: str) -> str:
         return self.git("log", "-1", "--format=%cI", rev)
+
+
+class MovableCatalog:
+    """A catalog repository a crawl can be made to lose (the hub contract's failing fetch): ``url`` names it
+    as a remote is named (a ``file://`` URL: a local path that is gone would be another remote), and
+    ``fail(1)`` moves it away, ``fail(None)`` back. Subclasses fill ``repo`` in ``__init__``."""
+
+    def __init__(self, path: Path) -> None:
+        self.repo = GitRepo(path)
+        self.away = path.with_name(path.name + "-gone")
+        self.url = path.resolve().as_uri()
+
+    def fail(self, unit: int | None) -> None:
+        assert unit in (1, None)
+        if unit == 1:
+            self.repo.path.rename(self.away)
+        elif self.away.exists():
+            self.away.rename(self.repo.path)
