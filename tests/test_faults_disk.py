@@ -44,23 +44,29 @@ from tests.fakes.hub import make_models
 # its tests share a module fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("faults_disk")
 
-N_PAGES = 20
+N_PAGES = 8
 N_MODELS = N_PAGES * 1000
-#: Pages whose repos hold more files: extra file names per model. A page of these 1,000 models stages as
-#: a part of ~130 kB; page 1's part is ~0.5 MB and page 8's ~1.6 MB, so a full disk can strike while
-#: staging the first page, or mid-crawl after seven pages were saved.
-HEAVY_PAGES = {1: 10, 8: 40}
+#: Pages whose repos hold more files: extra file names per model (each a long random name, so that a few
+#: names make many bytes: the merge matches each distinct name against the file rules, the cost is per
+#: name). A page of these 1,000 models stages as a part of ~130 kB; page 1's part is ~0.49 MB and page 4's
+#: ~1.48 MB, so a full disk can strike while staging the first page, or mid-crawl after three pages were
+#: saved.
+HEAVY_PAGES = {1: 2, 4: 8}
+#: Hex digits of each extra file name (plus ``shards/`` and ``.safetensors``).
+HEAVY_NAME_DIGITS = 160
 #: RLIMIT_FSIZE that makes the first write past it fail, by where it fails (sizes of the files zoo writes
-#: for these 20 pages; the test checks that the failure really happened in that place). Before the model
+#: for these 8 pages; the test checks that the failure really happened in that place). Before the model
 #: rows were staged as parts, one staging DuckDB file held every page and grew past 300 kB on the first
 #: page and past 3 MB mid-crawl; the parts are the staging writes that grow with a page now.
 LIMITS = {
-    # the first migration (schema and views) writes about 340 KB; the first page's part (~0.5 MB) fails
+    # the first migration (schema and views) writes about 340 KB (a limit of 300 kB fails it); the first
+    # page's part (~0.49 MB) fails
     "main database at start": 400_000,
-    # pages 1-7 stage within 0.6 MB per file; page 8's part (~1.6 MB) fails
+    # pages 1-3 stage within 0.5 MB per file; page 4's part (~1.48 MB) fails
     "staging file mid-crawl": 1_000_000,
-    # every part is far below; the merge's writes to the main database pass 21 MB
-    "merge into the main database": 21_000_000,
+    # every part (at most ~1.48 MB) and the staging file (~1.3 MB) are below; the merge's writes to the
+    # main database's write-ahead log pass 12 MB
+    "merge into the main database": 4_000_000,
 }
 CAUSE = re.compile(r"File too large|No space left on device")
 
@@ -73,7 +79,8 @@ def _models() -> list[dict]:
         extra = HEAVY_PAGES.get(i // 1000 + 1, 0)
         if extra:
             rng = random.Random(i)
-            shards = [f"shards/{rng.getrandbits(128):032x}.safetensors" for _ in range(extra)]
+            digits = HEAVY_NAME_DIGITS
+            shards = [f"shards/{rng.getrandbits(4 * digits):0{digits}x}.safetensors" for _ in range(extra)]
             model["siblings"] = (*model["siblings"], *shards)
     return models
 
@@ -300,7 +307,7 @@ def test_read_only_database_folder_fails_in_one_line_and_resumes_after(
 
     # a crawl killed after a few pages leaves a checkpoint behind
     proc = spawn_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
-    assert hub.wait_answered(5, timeout=60, since=first)
+    assert hub.wait_answered(3, timeout=60, since=first)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()
     stage = staging_path(db, "huggingface")
