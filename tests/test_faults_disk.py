@@ -21,7 +21,8 @@ import resource
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ import pytest
 from crawler.store import parts_folder, staging_path
 from tests.fakes.faults import (
     RecordingHub,
+    Seen,
     has_traceback,
     model_rows,
     refetched_pages,
@@ -120,8 +122,10 @@ def _digest(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
-def _assert_resumes_to_a_complete_run(hub: RecordingHub, db: str, clean_db: str, first_request: int) -> None:
-    """The next crawl, unhindered, resumes the checkpoint and ends with exactly the clean crawl's rows."""
+def _assert_resumes_to_a_complete_run(hub: RecordingHub, db: str, clean_db: str, earlier: list[Seen]) -> None:
+    """The next crawl, unhindered, resumes the checkpoint and ends with exactly the clean crawl's rows;
+    over the crawls on ``db`` before it (their requests: ``earlier``) and this one, at most two pages
+    were answered again."""
     state = staged_state(staging_path(db, "huggingface"))
     start = len(hub.seen())
     done = zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
@@ -135,7 +139,7 @@ def _assert_resumes_to_a_complete_run(hub: RecordingHub, db: str, clean_db: str,
         if saved:  # it started exactly at the saved checkpoint
             assert state is not None and state["checkpoint"].endswith(hub.seen()[start].path)
         assert len(resumed_pages) == len(set(resumed_pages)) == N_PAGES - saved  # each page once
-    assert sum(refetched_pages(hub.seen()[first_request:]).values()) <= 2
+    assert sum(refetched_pages(earlier + hub.seen()[start:]).values()) <= 2
     [run] = runs(db)
     assert run["status"] == "complete" and run["resumed"] is True and run["error"] is None
     assert (run["pages"], run["items"], run["models"]) == (N_PAGES, N_MODELS, N_MODELS)
@@ -152,13 +156,47 @@ def _zoo_on_a_full_disk(where: str, *args: str) -> subprocess.CompletedProcess:
     return zoo(*args, preexec_fn=_limited(LIMITS[where]), process=True)
 
 
+@dataclass(frozen=True)
+class FullDisk:
+    """A crawl into a new database that ran into a full disk: its output, and what it asked the Hub."""
+
+    done: subprocess.CompletedProcess
+    db: str  # the database it wrote (with its staging beside it): tests only read it, or copy it
+    requests: list[Seen]
+
+
+@pytest.fixture(scope="module")
+def full_disk(hub: RecordingHub, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FullDisk]:
+    """``full_disk(where)``: the crawl that fails where that limit puts the failure, run once for the
+    module; the tests of one place read what the same failure left behind (a test that resumes it does
+    so on a copy of the files: :func:`_copy_of`)."""
+    crawls: dict[str, FullDisk] = {}
+
+    def get(where: str) -> FullDisk:
+        if where not in crawls:
+            db = str(tmp_path_factory.mktemp("full_disk") / "zoo.duckdb")
+            first = len(hub.seen())
+            done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+            crawls[where] = FullDisk(done, db, hub.seen()[first:])
+        return crawls[where]
+
+    return get
+
+
+def _copy_of(db: str, folder: Path) -> str:
+    """A byte copy of the folder of ``db`` (the database, its write-ahead log, the staging file and its
+    parts) in ``folder``: the state the failed crawl left, for a test to resume."""
+    shutil.copytree(Path(db).parent, folder)
+    return str(folder / Path(db).name)
+
+
 @pytest.mark.parametrize("where", list(LIMITS))
 def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
-    where: str, hub: RecordingHub, clean_db: str, tmp_path: Path
+    where: str, hub: RecordingHub, clean_db: str, full_disk: Callable[[str], FullDisk], tmp_path: Path
 ) -> None:
-    db = str(tmp_path / "zoo.duckdb")
-    first = len(hub.seen())
-    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    failed = full_disk(where)
+    db = _copy_of(failed.db, tmp_path / "data")
+    done = failed.done
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert not has_traceback(output), output
@@ -177,7 +215,7 @@ def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
         assert state["pages"] == N_PAGES and state["done"] and state["checkpoint"] is None
     [run] = runs(db)
     assert run["status"] in ("running", "failed")
-    _assert_resumes_to_a_complete_run(hub, db, clean_db, first)
+    _assert_resumes_to_a_complete_run(hub, db, clean_db, failed.requests)
 
 
 @pytest.mark.parametrize(
@@ -188,9 +226,8 @@ def test_disk_full_fails_in_one_line_keeps_the_checkpoint_and_resumes(
         "merge into the main database",
     ],
 )
-def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path: Path) -> None:
-    db = str(tmp_path / "zoo.duckdb")
-    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+def test_disk_full_error_names_the_cause(where: str, full_disk: Callable[[str], FullDisk]) -> None:
+    db, done = full_disk(where).db, full_disk(where).done
     assert done.returncode == 1
     assert CAUSE.search(done.stdout + done.stderr), done.stdout + done.stderr
     failed = [r for r in runs(db) if r["error"]]
@@ -199,13 +236,12 @@ def test_disk_full_error_names_the_cause(where: str, hub: RecordingHub, tmp_path
 
 @pytest.mark.parametrize("where", ["main database at start", "staging file mid-crawl"])
 def test_disk_full_reports_the_first_error_and_ends_the_run_failed(
-    where: str, hub: RecordingHub, tmp_path: Path
+    where: str, full_disk: Callable[[str], FullDisk]
 ) -> None:
     """The staging is what filled up: the line names the file (the part of the page being staged, not
     the main database, whose write while recording the failure came second), and the run is recorded
     failed, not running."""
-    db = str(tmp_path / "zoo.duckdb")
-    done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    db, done = full_disk(where).db, full_disk(where).done
     assert done.returncode == 1
     [line] = _lines(done)
     assert line.startswith("huggingface: run 1 failed") and CAUSE.search(line), line
@@ -267,7 +303,7 @@ def test_immutable_database_fails_in_one_line_and_resumes_after(
             proc.communicate()
         subprocess.run(["chattr", "-i", db], check=False, capture_output=True)
     assert runs(db)[0]["status"] == "running"  # the failure could not even be recorded: still resumable
-    _assert_resumes_to_a_complete_run(hub, db, clean_db, first)
+    _assert_resumes_to_a_complete_run(hub, db, clean_db, hub.seen()[first:])
 
 
 def _ro_namespace_works(folder: Path) -> str | None:
@@ -329,4 +365,4 @@ def test_read_only_database_folder_fails_in_one_line_and_resumes_after(
     assert len(hub.seen()) == requests  # nothing was asked of the Hub
     assert {p.name: _digest(p) for p in folder.rglob("*") if p.is_file()} == before
 
-    _assert_resumes_to_a_complete_run(hub, db, clean_db, first)
+    _assert_resumes_to_a_complete_run(hub, db, clean_db, hub.seen()[first:])
