@@ -17,7 +17,6 @@ import hashlib
 import os
 import random
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -35,13 +34,13 @@ from tests.fakes.faults import (
     model_rows,
     refetched_pages,
     runs,
-    spawn_zoo,
     staged_state,
     zoo,
     zoo_argv,
     zoo_env,
 )
 from tests.fakes.hub import make_models
+from tests.fakes.zygote import Zygote
 
 # its tests share a module fixture: one worker runs them all
 pytestmark = pytest.mark.xdist_group("faults_disk")
@@ -106,12 +105,12 @@ def clean_db(hub: RecordingHub, tmp_path_factory: pytest.TempPathFactory) -> str
     return db
 
 
-def _limited(limit: int):
-    def apply() -> None:  # runs in the child before exec; both settings survive exec
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return apply
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    """The parent the crawlers of these tests are forked from (real processes that skip the imports: a
+    file-size limit, a kill and a read-only file are what they meet, not their start)."""
+    with Zygote() as parent:
+        yield parent
 
 
 def _lines(done: subprocess.CompletedProcess) -> list[str]:
@@ -150,10 +149,10 @@ def _assert_resumes_to_a_complete_run(hub: RecordingHub, db: str, clean_db: str,
 # ------------------------------------------------------------------------------------------ disk full
 
 
-def _zoo_on_a_full_disk(where: str, *args: str) -> subprocess.CompletedProcess:
+def _zoo_on_a_full_disk(zygote: Zygote, where: str, *args: str) -> subprocess.CompletedProcess:
     """``zoo ARGS`` in a process of its own: the file-size limit that plays the full disk is set in the
     child alone (in this process it would stop the tests)."""
-    return zoo(*args, preexec_fn=_limited(LIMITS[where]), process=True)
+    return zygote.run(*args, file_size_limit=LIMITS[where])
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,9 @@ class FullDisk:
 
 
 @pytest.fixture(scope="module")
-def full_disk(hub: RecordingHub, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], FullDisk]:
+def full_disk(
+    hub: RecordingHub, zygote: Zygote, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], FullDisk]:
     """``full_disk(where)``: the crawl that fails where that limit puts the failure, run once for the
     module; the tests of one place read what the same failure left behind (a test that resumes it does
     so on a copy of the files: :func:`_copy_of`)."""
@@ -176,7 +177,7 @@ def full_disk(hub: RecordingHub, tmp_path_factory: pytest.TempPathFactory) -> Ca
         if where not in crawls:
             db = str(tmp_path_factory.mktemp("full_disk") / "zoo.duckdb")
             first = len(hub.seen())
-            done = _zoo_on_a_full_disk(where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+            done = _zoo_on_a_full_disk(zygote, where, "crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
             crawls[where] = FullDisk(done, db, hub.seen()[first:])
         return crawls[where]
 
@@ -260,7 +261,7 @@ def _chattr(flag: str, path: str) -> None:
 
 
 def test_immutable_database_fails_in_one_line_and_resumes_after(
-    hub: RecordingHub, clean_db: str, tmp_path: Path
+    hub: RecordingHub, clean_db: str, zygote: Zygote, tmp_path: Path
 ) -> None:
     probe = tmp_path / "probe"
     probe.write_text("x")
@@ -274,7 +275,7 @@ def test_immutable_database_fails_in_one_line_and_resumes_after(
 
     db = str(tmp_path / "zoo.duckdb")
     first = len(hub.seen())
-    proc = spawn_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    proc = zygote.spawn("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     try:
         # once the first page is answered the run has begun (the main file is closed): freeze the file
         assert hub.wait_answered(1, timeout=60, since=first)
@@ -331,7 +332,7 @@ def _ro_namespace_works(folder: Path) -> str | None:
 
 
 def test_read_only_database_folder_fails_in_one_line_and_resumes_after(
-    hub: RecordingHub, clean_db: str, tmp_path: Path
+    hub: RecordingHub, clean_db: str, zygote: Zygote, tmp_path: Path
 ) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
@@ -342,7 +343,7 @@ def test_read_only_database_folder_fails_in_one_line_and_resumes_after(
     first = len(hub.seen())
 
     # a crawl killed after a few pages leaves a checkpoint behind
-    proc = spawn_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
+    proc = zygote.spawn("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)
     assert hub.wait_answered(3, timeout=60, since=first)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate()

@@ -18,9 +18,12 @@ Nothing here starts a thread or opens a database before forking: the zygote only
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +35,7 @@ from tests.fakes.faults import ROOT, zoo_env
 #: its exit code as ``subprocess`` gives it, -9 for kill -9, or None if it still runs). At the end of its
 #: input it kills and reaps the children still running.
 PROGRAM = r"""
-import atexit, json, os, signal, sys
+import atexit, json, os, resource, signal, sys
 ctl_in = os.fdopen(os.dup(0), "r")
 ctl_out = os.fdopen(os.dup(1), "w")
 null = os.open(os.devnull, os.O_RDWR)
@@ -61,6 +64,9 @@ def child(req):
     os.environ.clear()
     os.environ.update(req["env"])
     os.chdir(req["cwd"])
+    if req["file_size_limit"] is not None:  # a write past it fails with EFBIG, as on a full disk ENOSPC
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (req["file_size_limit"],) * 2)
     sys.argv = ["python -m crawler.cli", *req["args"]]
     code = 1
     try:
@@ -160,8 +166,11 @@ class Zygote:
             raise RuntimeError(f"the zygote ended (exit code {self._proc.poll()})")
         return dict(json.loads(answer))
 
-    def spawn(self, *args: str, env: Mapping[str, str] | None = None) -> ZooProcess:
-        """``zoo ARGS`` started in a child of the zygote, in the project's folder."""
+    def spawn(
+        self, *args: str, env: Mapping[str, str] | None = None, file_size_limit: int | None = None
+    ) -> ZooProcess:
+        """``zoo ARGS`` started in a child of the zygote, in the project's folder. ``file_size_limit``:
+        the child's ``RLIMIT_FSIZE`` (with ``SIGXFSZ`` ignored), so that a write past it fails."""
         self._n += 1
         out = Path(self._folder.name) / f"{self._n}.out"
         err = Path(self._folder.name) / f"{self._n}.err"
@@ -172,8 +181,15 @@ class Zygote:
             "cwd": str(ROOT),
             "stdout": str(out),
             "stderr": str(err),
+            "file_size_limit": file_size_limit,
         }
         return ZooProcess(self, int(self._ask(request)["pid"]), out, err)
+
+    def run(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+        """``zoo ARGS`` to the end (:meth:`spawn`'s arguments), as ``subprocess.run(text=True)`` gives it."""
+        child = self.spawn(*args, **kw)
+        out, err = child.communicate()
+        return subprocess.CompletedProcess(["python -m crawler.cli", *args], child.wait(), out, err)
 
 
 class ZooProcess:
@@ -190,14 +206,26 @@ class ZooProcess:
             self.returncode = self._zygote._ask({"op": "wait", "pid": self.pid, "block": False})["code"]
         return self.returncode
 
-    def wait(self) -> int:
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code, once the child ended; past ``timeout`` seconds, ``subprocess.TimeoutExpired``
+        (the child goes on)."""
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            while self.poll() is None:
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(["python -m crawler.cli"], timeout)
+                time.sleep(0.05)
         if self.returncode is None:
             self.returncode = int(self._zygote._ask({"op": "wait", "pid": self.pid, "block": True})["code"])
         return self.returncode
 
-    def communicate(self) -> tuple[str, str]:
-        """Waits for the end; the output as ``subprocess`` gives it with ``text=True``."""
-        self.wait()
+    def kill(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """Waits for the end (:meth:`wait`); the output as ``subprocess`` gives it with ``text=True``."""
+        self.wait(timeout)
         return tuple(  # type: ignore[return-value]
             p.read_bytes().decode("utf-8", errors="strict").replace("\r\n", "\n").replace("\r", "\n")
             for p in (self._out, self._err)
