@@ -83,10 +83,11 @@ def test_kill_9_at_seeded_points_then_resume_equals_a_clean_crawl(tmp_path: Path
         # 10 kills while pages are fetched and stored, one once the last page is answered (storing it,
         # or merging), one after a delay from start (begin-run, or the merge when all pages are staged)
         schedule = ["page"] * (N_KILLS - 2) + ["last page", "start"]
+        complete, staged = False, 0  # what the last kill left (nothing yet: no database)
         for kind in schedule:
-            if _complete(db):
+            if complete:
                 break
-            staged_before = _stage_pages(db) if Path(db).exists() else 0
+            staged_before = staged
             remaining = N_PAGES - staged_before
             base_arrivals = len(hub.seen())
             hub.faults.latency = rng.choice(LATENCIES)
@@ -116,8 +117,11 @@ def test_kill_9_at_seeded_points_then_resume_equals_a_clean_crawl(tmp_path: Path
             answered_pages = [s for s in mine if s.status == 200 and (s.answered or 0) < killed_at]
             in_flight = [s for s in mine if s not in answered_pages]
             fetched += [s.page for s in answered_pages]
-            complete = _complete(db)
-            staged_after = N_PAGES if complete else _stage_pages(db)
+            # the database and the staging file are readable after every kill, and the run is one run
+            crawl_runs = runs(db)
+            assert len(crawl_runs) == 1 and crawl_runs[0]["status"] in ("running", "complete")
+            complete = crawl_runs[0]["status"] == "complete"
+            staged = staged_after = N_PAGES if complete else _stage_pages(db)
             lost = len(answered_pages) - (staged_after - staged_before)
             kills.append(
                 {
@@ -130,9 +134,6 @@ def test_kill_9_at_seeded_points_then_resume_equals_a_clean_crawl(tmp_path: Path
                     "complete": complete,
                 }
             )
-            # the database and the staging file are readable after every kill, and the run is one run
-            crawl_runs = runs(db)
-            assert len(crawl_runs) == 1 and crawl_runs[0]["status"] in ("running", "complete")
 
         final = None
         if not _complete(db):
