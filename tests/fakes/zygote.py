@@ -119,8 +119,9 @@ for pid in children:
 class Zygote:
     """A forking parent of ``zoo`` processes (see the module's documentation); a context manager.
 
-    ``env``: the environment of the zygote and, unless a command is given its own, of its commands
-    (:func:`tests.fakes.faults.zoo_env` by default, read when the zygote starts).
+    ``env``: the environment of the zygote, in which the imports run (:func:`tests.fakes.faults.zoo_env`
+    by default, read when the zygote starts). A command runs in the environment it is given, by default
+    :func:`~tests.fakes.faults.zoo_env` read when it is started, as for ``spawn_zoo``.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
@@ -169,15 +170,16 @@ class Zygote:
     def spawn(
         self, *args: str, env: Mapping[str, str] | None = None, file_size_limit: int | None = None
     ) -> ZooProcess:
-        """``zoo ARGS`` started in a child of the zygote, in the project's folder. ``file_size_limit``:
-        the child's ``RLIMIT_FSIZE`` (with ``SIGXFSZ`` ignored), so that a write past it fails."""
+        """``zoo ARGS`` started in a child of the zygote, in the project's folder, in ``env`` (by default
+        :func:`~tests.fakes.faults.zoo_env` now). ``file_size_limit``: the child's ``RLIMIT_FSIZE`` (with
+        ``SIGXFSZ`` ignored), so that a write past it fails."""
         self._n += 1
         out = Path(self._folder.name) / f"{self._n}.out"
         err = Path(self._folder.name) / f"{self._n}.err"
         request = {
             "op": "spawn",
             "args": list(args),
-            "env": dict(env or self.env),
+            "env": dict(env or zoo_env()),
             "cwd": str(ROOT),
             "stdout": str(out),
             "stderr": str(err),
