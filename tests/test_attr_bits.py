@@ -54,14 +54,16 @@ def oracle_counts(models: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
     )
 
 
-def zoo_counts(db: str, as_of: object = None) -> tuple[dict[str, int], dict[str, int]]:
+def zoo_counts(
+    db: str | duckdb.DuckDBPyConnection, as_of: object = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(tags classes, evidence classes) as zoo counts them, from a database path or an open connection
+    (a reader whose views are its own: opening one per query would create them again each time)."""
     out = []
     for definition in ("tags", "evidence"):
-        rows = table(
-            db,
-            "SELECT class, models FROM stats_exclusivity_at(?::DATE, ?, 'none') WHERE models > 0",
-            [as_of, definition],
-        )
+        sql = "SELECT class, models FROM stats_exclusivity_at(?::DATE, ?, 'none') WHERE models > 0"
+        params = [as_of, definition]
+        rows = table(db, sql, params) if isinstance(db, str) else db.execute(sql, params).fetchall()
         out.append(dict(rows))
     return out[0], out[1]
 
@@ -167,11 +169,11 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
         new_key = con.execute("SELECT attr_rules_key FROM framework_lookup").fetchone()
         assert new_key is not None and new_key[0] != old_key
         assert con.execute("SELECT current FROM framework_cache_current").fetchall() == [(False,)]
+        assert zoo_counts(con) == without_tf(night1)
+        assert zoo_counts(con, night_date(0)) == without_tf(night0)
+        assert zoo_counts(con) != expected[0]
     finally:
         con.close()
-    assert zoo_counts(db) == without_tf(night1)
-    assert zoo_counts(db, night_date(0)) == without_tf(night0)
-    assert zoo_counts(db) != expected[0]
 
     connect(db).close()  # the upgrade (new SQL): every row computed again under the new key
     assert cache_state(db) == {"models": (300, 0), "model_attrs_log": (375, 0)}
