@@ -26,7 +26,7 @@ from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
-from tests.conftest import env_for_subprocess
+from tests.conftest import copy_template, env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
 from tests.hub_contract import HubContract, Served
 
@@ -413,17 +413,22 @@ def test_sql_is_read_only_and_reports_errors(fake_hub, db):
     assert len(stored(db)) == 3500
 
 
-def test_db_defaults_to_env_then_cwd(fake_hub, tmp_path, monkeypatch):
+def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch, template_db):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ZOO_DB", str(tmp_path / "env.duckdb"))
-    assert runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url]).exit_code == 0
-    assert (tmp_path / "env.duckdb").exists() and not (tmp_path / "zoo.duckdb").exists()
-    monkeypatch.delenv("ZOO_DB")
-    out = runner.invoke(app, ["runs"])
-    assert out.exit_code == 1 and "no database" in out.output
-    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
-    assert runner.invoke(app, ["crawl", "hf"]).exit_code == 0
-    assert (tmp_path / "zoo.duckdb").exists()
+    # 20 models: which database holds them says which one the command chose
+    with FakeHub(make_models(20, seed=8)) as hub:
+        assert runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url]).exit_code == 0
+        assert len(stored(str(tmp_path / "env.duckdb"))) == 20 and not (tmp_path / "zoo.duckdb").exists()
+        monkeypatch.delenv("ZOO_DB")
+        out = runner.invoke(app, ["runs"])
+        assert out.exit_code == 1 and "no database" in out.output
+        # creating a database at the default path is checked above: this one is a copy of the template
+        copy_template(template_db, tmp_path / "zoo.duckdb")
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        assert runner.invoke(app, ["crawl", "hf"]).exit_code == 0
+    assert len(stored(str(tmp_path / "zoo.duckdb"))) == 20
+    assert len(stored(str(tmp_path / "env.duckdb"))) == 20  # and nothing more went to the other one
 
 
 @pytest.mark.parametrize("command", [["crawl", "hf"], ["runs"], ["sql"], ["crawl"]])
