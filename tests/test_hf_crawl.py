@@ -388,8 +388,26 @@ def test_kill_9_mid_crawl_then_resume_loses_and_doubles_nothing(db):
 # ------------------------------------------------------------------------------------------ runs and sql
 
 
-def test_runs_and_sql_in_every_format(fake_hub, db):
-    runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url, "--db", db])
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """One complete `zoo crawl hf` of 3,500 models, made once for the module and only copied."""
+    db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
+    copy_template(template_db, db)
+    with FakeHub(make_models(3500, seed=7)) as hub:
+        done = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    return db
+
+
+@pytest.fixture
+def crawled_db(crawled_once: Path, new_db: str) -> str:
+    """The test's own copy of that crawl."""
+    copy_template(crawled_once, Path(new_db))
+    return new_db
+
+
+def test_runs_and_sql_in_every_format(crawled_db):
+    db = crawled_db
     out = runner.invoke(app, ["runs", "--db", db, "--format", "json"])
     assert out.exit_code == 0
     [run] = json.loads(out.output)
@@ -404,8 +422,8 @@ def test_runs_and_sql_in_every_format(fake_hub, db):
     assert "3,500" in runner.invoke(app, ["sql", q, "--db", db]).output
 
 
-def test_sql_is_read_only_and_reports_errors(fake_hub, db):
-    runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url, "--db", db])
+def test_sql_is_read_only_and_reports_errors(crawled_db):
+    db = crawled_db
     for stmt in ("drop table models", "delete from models", f"copy models to '{db}.csv'"):
         out = runner.invoke(app, ["sql", stmt, "--db", db])
         assert out.exit_code == 1 and "query failed" in out.output
