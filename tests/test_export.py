@@ -36,6 +36,7 @@ from crawler.store import schema as sql_files  # where the SQL files are read fr
 from tests.conftest import copy_template
 from tests.fakes.faults import spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import FakeHub, evolve, make_models
+from tests.fakes.isolation import isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
@@ -122,7 +123,7 @@ def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) ->
     db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
     copy_template(template_db, db)
     models = make_models(600, seed=23)
-    with FakeHub(models) as hub:
+    with isolated(db.parent), FakeHub(models) as hub:
         crawl_at(hub, str(db), 0)
     return db, models
 

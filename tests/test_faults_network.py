@@ -27,6 +27,7 @@ from tests.clock import StillClock
 from tests.conftest import copy_template
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
+from tests.fakes.isolation import isolated
 from tests.fakes.virtual_zoo import virtual_zoo
 
 # its tests share a module fixture: one worker runs them all
@@ -63,6 +64,7 @@ def _storm(
     with (
         RecordingHub(make_models(STORM_PAGES * 1000, seed=5), faults=faults, announce=announce) as hub,
         pytest.MonkeyPatch.context() as patch,
+        isolated(tmp),
     ):
         # Without file names: small pages keep the crawl quick.
         if clean_db is not None:

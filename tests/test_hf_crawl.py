@@ -28,6 +28,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
 from tests.conftest import copy_template, env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
+from tests.fakes.isolation import isolated
 from tests.hub_contract import HubContract, Served
 
 runner = CliRunner()
@@ -393,7 +394,7 @@ def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) ->
     """One complete `zoo crawl hf` of 3,500 models, made once for the module and only copied."""
     db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
     copy_template(template_db, db)
-    with FakeHub(make_models(3500, seed=7)) as hub:
+    with isolated(db.parent), FakeHub(make_models(3500, seed=7)) as hub:
         done = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", str(db)])
     assert done.exit_code == 0, done.output
     return db

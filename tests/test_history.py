@@ -18,6 +18,7 @@ from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import RunPolicy, connect
 from tests.conftest import copy_template
 from tests.fakes.hub import FakeHub, Faults, evolve, make_models
+from tests.fakes.isolation import isolated
 
 runner = CliRunner()
 NIGHT0 = date(2026, 11, 1)
@@ -93,7 +94,7 @@ def night0(nights, tmp_path_factory: pytest.TempPathFactory, template_db: Path) 
     """A database holding night 0's complete crawl, made once for the module and only copied."""
     db = tmp_path_factory.mktemp("night0") / "zoo.duckdb"
     copy_template(template_db, db)
-    with FakeHub(nights[0][0]) as hub:
+    with isolated(db.parent), FakeHub(nights[0][0]) as hub:
         assert crawl_night(hub, str(db), 0).status == "complete"
     return db
 

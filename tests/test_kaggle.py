@@ -32,6 +32,7 @@ from crawler.sources.kaggle import (
 from crawler.store import connect, staging_path
 from tests.clock import VirtualClock
 from tests.conftest import copy_template
+from tests.fakes.isolation import isolated
 from tests.fakes.kaggle import (
     ENUM_TO_CAMEL,
     LIST_INSTANCES,
@@ -76,7 +77,7 @@ def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) ->
     """One complete crawl of the default fake's models, made once for the module and only copied."""
     db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
     copy_template(template_db, db)
-    with FakeKaggle(make_kaggle_models(N_MODELS, seed=3)) as fake:
+    with isolated(db.parent), FakeKaggle(make_kaggle_models(N_MODELS, seed=3)) as fake:
         assert crawl(source(fake), str(db)).status == "complete"
     return db
 
