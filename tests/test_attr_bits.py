@@ -10,6 +10,7 @@ import dataclasses
 import re
 import shutil
 from collections import Counter
+from contextlib import closing
 
 import duckdb
 
@@ -54,19 +55,26 @@ def oracle_counts(models: list[dict]) -> tuple[dict[str, int], dict[str, int]]:
     )
 
 
-def zoo_counts(db: str, as_of: object = None) -> tuple[dict[str, int], dict[str, int]]:
+#: a database path (a read-only connection per query) or an open connection (several checks on one
+#: connection: opening one costs tens of milliseconds, and a reader whose views are its own creates
+#: them again each time)
+Source = str | duckdb.DuckDBPyConnection
+
+
+def q(db: Source, sql: str, params: list | None = None) -> list[tuple]:
+    return table(db, sql, params) if isinstance(db, str) else db.execute(sql, params or []).fetchall()
+
+
+def zoo_counts(db: Source, as_of: object = None) -> tuple[dict[str, int], dict[str, int]]:
+    """(tags classes, evidence classes) as zoo counts them."""
     out = []
     for definition in ("tags", "evidence"):
-        rows = table(
-            db,
-            "SELECT class, models FROM stats_exclusivity_at(?::DATE, ?, 'none') WHERE models > 0",
-            [as_of, definition],
-        )
-        out.append(dict(rows))
+        sql = "SELECT class, models FROM stats_exclusivity_at(?::DATE, ?, 'none') WHERE models > 0"
+        out.append(dict(q(db, sql, [as_of, definition])))
     return out[0], out[1]
 
 
-def cache_state(db: str) -> dict[str, tuple[int, int]]:
+def cache_state(db: Source) -> dict[str, tuple[int, int]]:
     """Per table: (rows whose cache is current, rows whose current cache differs from the computation)."""
     out = {}
     for name, sql in (
@@ -83,12 +91,12 @@ def cache_state(db: str) -> dict[str, tuple[int, int]]:
             "FROM model_attrs_log a JOIN models m USING (mid), framework_lookup lk",
         ),
     ):
-        out[name] = table(db, sql)[0]
+        out[name] = q(db, sql)[0]
     return out
 
 
-def rows(db: str, name: str) -> int:
-    return table(db, f"SELECT count(*) FROM {name}")[0][0]
+def rows(db: Source, name: str) -> int:
+    return q(db, f"SELECT count(*) FROM {name}")[0][0]
 
 
 def test_the_merge_caches_the_evidence_of_new_and_changed_attributes(db):
@@ -96,19 +104,21 @@ def test_the_merge_caches_the_evidence_of_new_and_changed_attributes(db):
     night1 = [retag(m, i) if i % 5 == 0 else m for i, m in enumerate(night0)]
     with FakeHub(night0) as hub:
         crawl_night(hub, db, 0)
-        assert cache_state(db) == {"models": (400, 0), "model_attrs_log": (400, 0)}
-        assert zoo_counts(db) == oracle_counts(night0)
+        with closing(connect(db, read_only=True)) as con:
+            assert cache_state(con) == {"models": (400, 0), "model_attrs_log": (400, 0)}
+            assert zoo_counts(con) == oracle_counts(night0)
         hub.set_models(night1)
         crawl_night(hub, db, 1)
-    # 80 changed attributes: a log row each, computed as it was written, and the models updated
-    assert rows(db, "model_attrs_log") == 480
-    assert cache_state(db) == {"models": (400, 0), "model_attrs_log": (480, 0)}
-    assert table(db, "SELECT current FROM framework_cache_current") == [(True,)]
-    assert zoo_counts(db) == oracle_counts(night1)
-    assert zoo_counts(db) != oracle_counts(night0)  # the changes moved models between classes
-    # the day before, from the logs (the changed models' earlier rows and their cache)
-    assert zoo_counts(db, night_date(0)) == oracle_counts(night0)
-    assert zoo_counts(db, night_date(1)) == oracle_counts(night1)
+    with closing(connect(db, read_only=True)) as con:
+        # 80 changed attributes: a log row each, computed as it was written, and the models updated
+        assert rows(con, "model_attrs_log") == 480
+        assert cache_state(con) == {"models": (400, 0), "model_attrs_log": (480, 0)}
+        assert q(con, "SELECT current FROM framework_cache_current") == [(True,)]
+        assert zoo_counts(con) == oracle_counts(night1)
+        assert zoo_counts(con) != oracle_counts(night0)  # the changes moved models between classes
+        # the day before, from the logs (the changed models' earlier rows and their cache)
+        assert zoo_counts(con, night_date(0)) == oracle_counts(night0)
+        assert zoo_counts(con, night_date(1)) == oracle_counts(night1)
 
 
 def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
@@ -120,7 +130,8 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
         crawl_night(hub, db, 0)
         hub.set_models(night1)
         crawl_night(hub, db, 1)
-    expected = zoo_counts(db), zoo_counts(db, night_date(0))
+    with closing(connect(db, read_only=True)) as con:
+        expected = zoo_counts(con), zoo_counts(con, night_date(0))
     assert expected == (oracle_counts(night1), oracle_counts(night0))
 
     # a cache computed under other rules (here: a wrong one) is not used, now or as of a day
@@ -128,8 +139,9 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
     con.execute("UPDATE models SET attr_bits = 0, attr_bits_rules = 42")
     con.execute("UPDATE model_attrs_log SET attr_bits = 0, attr_bits_rules = 42")
     con.close()
-    assert table(db, "SELECT current FROM framework_cache_current") == [(False,)]
-    assert (zoo_counts(db), zoo_counts(db, night_date(0))) == expected
+    with closing(connect(db, read_only=True)) as con:
+        assert q(con, "SELECT current FROM framework_cache_current") == [(False,)]
+        assert (zoo_counts(con), zoo_counts(con, night_date(0))) == expected
     connect(db).close()  # the writer's open: nothing new to migrate, the cache is left as it is
     assert cache_state(db)["models"] == (0, 0)
 
@@ -137,9 +149,10 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
     con.execute("UPDATE zoo_meta SET value = 'older' WHERE key = 'sql_fingerprint'")
     con.close()
     connect(db).close()  # an upgrade (new SQL, the same rules) computes the cache again
-    assert cache_state(db) == {"models": (300, 0), "model_attrs_log": (375, 0)}
-    assert (zoo_counts(db), zoo_counts(db, night_date(0))) == expected
-    old_key = table(db, "SELECT attr_rules_key FROM framework_lookup")[0][0]
+    with closing(connect(db, read_only=True)) as con:
+        assert cache_state(con) == {"models": (300, 0), "model_attrs_log": (375, 0)}
+        assert (zoo_counts(con), zoo_counts(con, night_date(0))) == expected
+        old_key = q(con, "SELECT attr_rules_key FROM framework_lookup")[0][0]
 
     # a rule changes (`tf` is no longer evidence of anything, nor a label Hugging Face's entry in the
     # registry declares): a new key, so every cached row is stale for the new definitions, which a
@@ -167,17 +180,18 @@ def test_a_stale_cache_is_never_used_and_an_upgrade_computes_it_again(
         new_key = con.execute("SELECT attr_rules_key FROM framework_lookup").fetchone()
         assert new_key is not None and new_key[0] != old_key
         assert con.execute("SELECT current FROM framework_cache_current").fetchall() == [(False,)]
+        assert zoo_counts(con) == without_tf(night1)
+        assert zoo_counts(con, night_date(0)) == without_tf(night0)
+        assert zoo_counts(con) != expected[0]
     finally:
         con.close()
-    assert zoo_counts(db) == without_tf(night1)
-    assert zoo_counts(db, night_date(0)) == without_tf(night0)
-    assert zoo_counts(db) != expected[0]
 
     connect(db).close()  # the upgrade (new SQL): every row computed again under the new key
-    assert cache_state(db) == {"models": (300, 0), "model_attrs_log": (375, 0)}
-    assert table(db, "SELECT current FROM framework_cache_current") == [(True,)]
-    assert zoo_counts(db) == without_tf(night1)
-    assert zoo_counts(db, night_date(0)) == without_tf(night0)
+    with closing(connect(db, read_only=True)) as con:
+        assert cache_state(con) == {"models": (300, 0), "model_attrs_log": (375, 0)}
+        assert q(con, "SELECT current FROM framework_cache_current") == [(True,)]
+        assert zoo_counts(con) == without_tf(night1)
+        assert zoo_counts(con, night_date(0)) == without_tf(night0)
 
 
 def test_models_as_of_carries_the_cache_of_the_attributes_it_returns(db):
@@ -188,21 +202,25 @@ def test_models_as_of_carries_the_cache_of_the_attributes_it_returns(db):
         for night, models in enumerate((night0, night1, night2)):
             hub.set_models(models)
             crawl_night(hub, db, night)
-    for night, models in enumerate((night0, night1, night2)):
-        # the returned rows' cache is the computation of the very attributes returned
-        assert table(
-            db,
-            "SELECT count(*), count(*) FILTER (a.attr_bits_rules = lk.attr_rules_key), "
-            f"count(*) FILTER (a.attr_bits <> {COMPUTED.format(h='a', a='a')}) "
-            "FROM models_as_of(?) a, framework_lookup lk",
-            [night_date(night)],
-        ) == [(200, 200, 0)]
-        assert zoo_counts(db, night_date(night)) == oracle_counts(models), night
-    # night 1 reads, for the models changed again on night 2, their log row of night 1
-    changed_later = table(
-        db,
-        "SELECT count(DISTINCT mid) FROM model_attrs_log WHERE run_id = (SELECT max(run_id) FROM crawl_runs)",
-    )[0][0]
+    con = connect(db, read_only=True)
+    try:
+        for night, models in enumerate((night0, night1, night2)):
+            # the returned rows' cache is the computation of the very attributes returned
+            assert q(
+                con,
+                "SELECT count(*), count(*) FILTER (a.attr_bits_rules = lk.attr_rules_key), "
+                f"count(*) FILTER (a.attr_bits <> {COMPUTED.format(h='a', a='a')}) "
+                "FROM models_as_of(?) a, framework_lookup lk",
+                [night_date(night)],
+            ) == [(200, 200, 0)]
+            assert zoo_counts(con, night_date(night)) == oracle_counts(models), night
+        # night 1 reads, for the models changed again on night 2, their log row of night 1
+        changed_later = q(
+            con,
+            "SELECT count(DISTINCT mid) FROM model_attrs_log WHERE run_id = (SELECT max(run_id) FROM crawl_runs)",
+        )[0][0]
+    finally:
+        con.close()
     assert changed_later == 100
 
 

@@ -33,8 +33,10 @@ from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import connect
 from crawler.store import schema as sql_files  # where the SQL files are read from
+from tests.conftest import copy_template
 from tests.fakes.faults import spawn_zoo, zoo, zoo_env
 from tests.fakes.hub import FakeHub, evolve, make_models
+from tests.fakes.isolation import isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
@@ -115,13 +117,25 @@ def figures_from_zoo(db: str, as_of: str | None = None) -> dict[str, dict]:
     return got
 
 
-@pytest.fixture
-def crawled(db: str, tmp_path: Path) -> tuple[str, list[dict], Path]:
-    """One night of 600 models crawled, and the folder to export into."""
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> tuple[Path, list[dict]]:
+    """One night of 600 models crawled once for the module (a closed database, only copied)."""
+    db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
+    copy_template(template_db, db)
     models = make_models(600, seed=23)
-    with FakeHub(models) as hub:
-        crawl_at(hub, db, 0)
-    return db, models, tmp_path / "parquet"
+    with isolated(db.parent), FakeHub(models) as hub:
+        crawl_at(hub, str(db), 0)
+    return db, models
+
+
+@pytest.fixture
+def crawled(
+    crawled_once: tuple[Path, list[dict]], new_db: str, tmp_path: Path
+) -> tuple[str, list[dict], Path]:
+    """The test's own copy of that night's database, its models, and the folder to export into."""
+    db, models = crawled_once
+    copy_template(db, Path(new_db))
+    return new_db, models, tmp_path / "parquet"
 
 
 # ----------------------------------------------------------------------------- what the files hold

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -24,8 +24,10 @@ from crawler.sources import _clock
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from tests.clock import StillClock
+from tests.conftest import copy_template
 from tests.fakes.faults import RecordingHub, Seen, model_rows, refetched_pages, runs, zoo
 from tests.fakes.hub import Faults, make_models
+from tests.fakes.isolation import isolated
 from tests.fakes.virtual_zoo import virtual_zoo
 
 # its tests share a module fixture: one worker runs them all
@@ -45,27 +47,35 @@ class Storm:
     seen: list[Seen]
     stderr: str
     db: str
-    clean_db: str
+    clean_db: str | None  # a clean crawl of the same listing, where a test compares with one
     over_quota_after_429: int
     waits: list[float]
 
 
-def _storm(tmp_path_factory: pytest.TempPathFactory, announce: bool) -> Iterator[Storm]:
+def _storm(
+    tmp_path_factory: pytest.TempPathFactory, template: Path, announce: bool, clean: bool
+) -> Iterator[Storm]:
     tmp = tmp_path_factory.mktemp("storm")
+    # copies of the migrated template: migrating a database is not what is tested here
+    clean_db, db = str(tmp / "clean.duckdb") if clean else None, str(tmp / "storm.duckdb")
+    copy_template(template, Path(db))
     faults = Faults()
     clock = StillClock()
     with (
         RecordingHub(make_models(STORM_PAGES * 1000, seed=5), faults=faults, announce=announce) as hub,
         pytest.MonkeyPatch.context() as patch,
+        isolated(tmp),
     ):
         # Without file names: small pages keep the crawl quick.
-        clean_db = str(tmp / "clean.duckdb")
-        assert zoo("crawl", "hf", "--no-files", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
+        if clean_db is not None:
+            copy_template(template, Path(clean_db))
+            assert (
+                zoo("crawl", "hf", "--no-files", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
+            )
         start = len(hub.seen())
         faults.quota = QUOTA
         hub.use_clock(clock.monotonic)
         patch.setattr(_clock, "clock", clock)  # the crawl's waits: on the shared clock, at once
-        db = str(tmp / "storm.duckdb")
         # in this process (the clock is shared), through the command, whose log lines are checked
         done = CliRunner().invoke(app, ["crawl", "hf", "--no-files", "--hf-endpoint", hub.url, "--db", db])
         assert done.exit_code == 0, done.output
@@ -74,16 +84,16 @@ def _storm(tmp_path_factory: pytest.TempPathFactory, announce: bool) -> Iterator
 
 
 @pytest.fixture(scope="module")
-def storm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
+def storm(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[Storm]:
     """One ``zoo crawl hf`` through a fixed-window quota that is silent until its 429 (successful
     answers do not say how many requests remain), so the crawl exceeds it again and again."""
-    yield from _storm(tmp_path_factory, announce=False)
+    yield from _storm(tmp_path_factory, template_db, announce=False, clean=True)
 
 
 @pytest.fixture(scope="module")
-def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storm]:
+def paced(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[Storm]:
     """The same quota announced on every answer (``RateLimit: r=…;t=…``), as the Hub does."""
-    yield from _storm(tmp_path_factory, announce=True)
+    yield from _storm(tmp_path_factory, template_db, announce=True, clean=False)
 
 
 def test_429_storm_waits_as_the_ratelimit_header_says(storm: Storm) -> None:
@@ -122,7 +132,7 @@ def test_429_storm_has_exactly_one_retry_per_episode(storm: Storm) -> None:
     [run] = runs(storm.db)
     assert run["status"] == "complete" and run["pages"] == STORM_PAGES
     assert run["requests"] == len(seen)  # the 429s are counted as requests
-    assert model_rows(storm.db) == model_rows(storm.clean_db)
+    assert storm.clean_db is not None and model_rows(storm.db) == model_rows(storm.clean_db)
 
 
 def test_no_request_while_a_successful_answer_says_0_remain(paced: Storm) -> None:
@@ -159,14 +169,14 @@ def fast_source(url: str, **kw) -> HuggingFaceSource:
     return HuggingFaceSource(url, **kw)
 
 
-def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> None:
+def test_5xx_truncated_json_and_a_hang_give_the_clean_result(db: str, more_dbs: Callable[[str], str]) -> None:
     import random
 
     models = make_models(N_MODELS, seed=6)
     n_pages = N_MODELS // PAGE_SIZE
     faults = Faults(hang_seconds=HANG_SECONDS)
     with RecordingHub(models, faults=faults, hang_at={HANG_AT}) as hub:
-        clean_db = str(tmp_path / "clean.duckdb")
+        clean_db = more_dbs("clean")
         hub.hang_at = set()
         assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
         start = len(hub.seen())
@@ -176,7 +186,6 @@ def test_5xx_truncated_json_and_a_hang_give_the_clean_result(tmp_path: Path) -> 
         n_truncated = round(0.01 * n_pages)
         hub.truncate_at = {start + i for i in rng.sample(range(n_pages), n_truncated)}
         faults.error_rate, faults.rng = 0.05, random.Random(SEED)
-        db = str(tmp_path / "faulty.duckdb")
         started = time.monotonic()
         result = crawl(fast_source(hub.url, timeout=TIMEOUT), db)
         elapsed = time.monotonic() - started
@@ -224,15 +233,16 @@ def _limit(seen: Seen) -> int:
     return int(parse_qs(urlsplit(seen.path).query)["limit"][0])
 
 
-def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(tmp_path: Path) -> None:
-    models = make_models(5000, seed=21)
+def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(
+    db: str, more_dbs: Callable[[str], str]
+) -> None:
+    models = make_models(3000, seed=21)  # 2 pages of 1,000, then 4 deep pages at 250
     faults = Faults()
     with RecordingHub(models, faults=faults) as hub:
-        clean_db = str(tmp_path / "clean.duckdb")
+        clean_db = more_dbs("clean")
         assert zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", clean_db).returncode == 0
         start = len(hub.seen())
         faults.deep_504 = (DEEP, 250)
-        db = str(tmp_path / "deep.duckdb")
         done, waits = virtual_zoo("crawl", "hf", "--hf-endpoint", hub.url, "--db", db)  # waits: virtual
         seen = hub.seen()[start:]
         shown = zoo("runs", "--db", db, "--format", "json")
@@ -252,24 +262,25 @@ def test_deep_pages_that_answer_504_are_asked_again_with_a_smaller_limit(tmp_pat
         "page 3: page size lowered from 500 to 250 (HTTP 504)",
     ]
     [run] = runs(db)
-    assert (run["status"], run["pages"], run["requests"], run["notes"]) == ("complete", 14, len(seen), notes)
+    assert (run["status"], run["pages"], run["requests"], run["notes"]) == ("complete", 6, len(seen), notes)
     assert "; ".join(notes) in done.stdout  # the summary line says so
     [listed] = json.loads(shown.stdout)
     assert listed["notes"] == notes and listed["status"] == "complete"
 
 
-def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(tmp_path: Path) -> None:
+def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(
+    db: str, more_dbs: Callable[[str], str]
+) -> None:
     from tests.fakes.hostile import LinkHub
 
-    models = make_models(6000, seed=22)
+    models = make_models(4000, seed=22)
     with LinkHub(models) as hub:
-        clean_db = str(tmp_path / "clean.duckdb")
+        clean_db = more_dbs("clean")
         assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
         start = len(hub.seen())
         hub.faults.deep_504 = (DEEP, 250)
         # requests: 2 pages, four 504s, 2 pages at 250, then two 500s end the run (1 retry allowed)
         hub.answer_at = {start + 8: (500, {}), start + 9: (500, {})}
-        db = str(tmp_path / "zoo.duckdb")
         first = crawl(
             fast_source(hub.url, policy=replace(FAST, max_attempts=2), page_size=1000), db, prefetch=False
         )
@@ -289,15 +300,17 @@ def test_the_smaller_limit_survives_a_resume_and_the_result_is_exact(tmp_path: P
     ]
 
 
-def test_the_limit_goes_back_up_and_down_again_where_the_hub_still_fails(tmp_path: Path) -> None:
-    models = make_models(12000, seed=23)
+def test_the_limit_goes_back_up_and_down_again_where_the_hub_still_fails(
+    db: str, more_dbs: Callable[[str], str]
+) -> None:
+    # 2 pages of 1,000, the 20 good pages at 250 before the probe at 500, and 4 pages at 250 after it
+    models = make_models(8000, seed=23)
     faults = Faults()
     with RecordingHub(models, faults=faults) as hub:
-        clean_db = str(tmp_path / "clean.duckdb")
+        clean_db = more_dbs("clean")
         assert crawl(fast_source(hub.url, page_size=1000), clean_db).status == "complete"
         start = len(hub.seen())
         faults.deep_504 = (DEEP, 250)
-        db = str(tmp_path / "zoo.duckdb")
         result = crawl(fast_source(hub.url, page_size=1000), db)
         seen = hub.seen()[start:]
     assert result.status == "complete", result.error

@@ -26,8 +26,9 @@ from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import CrawlLock, connect
-from tests.conftest import env_for_subprocess
+from tests.conftest import copy_template, env_for_subprocess
 from tests.fakes.hub import FakeHub, Faults, is_legacy, make_models
+from tests.fakes.isolation import isolated
 from tests.hub_contract import HubContract, Served
 
 runner = CliRunner()
@@ -388,8 +389,26 @@ def test_kill_9_mid_crawl_then_resume_loses_and_doubles_nothing(db):
 # ------------------------------------------------------------------------------------------ runs and sql
 
 
-def test_runs_and_sql_in_every_format(fake_hub, db):
-    runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url, "--db", db])
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """One complete `zoo crawl hf` of 3,500 models, made once for the module and only copied."""
+    db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
+    copy_template(template_db, db)
+    with isolated(db.parent), FakeHub(make_models(3500, seed=7)) as hub:
+        done = runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url, "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    return db
+
+
+@pytest.fixture
+def crawled_db(crawled_once: Path, new_db: str) -> str:
+    """The test's own copy of that crawl."""
+    copy_template(crawled_once, Path(new_db))
+    return new_db
+
+
+def test_runs_and_sql_in_every_format(crawled_db):
+    db = crawled_db
     out = runner.invoke(app, ["runs", "--db", db, "--format", "json"])
     assert out.exit_code == 0
     [run] = json.loads(out.output)
@@ -404,8 +423,8 @@ def test_runs_and_sql_in_every_format(fake_hub, db):
     assert "3,500" in runner.invoke(app, ["sql", q, "--db", db]).output
 
 
-def test_sql_is_read_only_and_reports_errors(fake_hub, db):
-    runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url, "--db", db])
+def test_sql_is_read_only_and_reports_errors(crawled_db):
+    db = crawled_db
     for stmt in ("drop table models", "delete from models", f"copy models to '{db}.csv'"):
         out = runner.invoke(app, ["sql", stmt, "--db", db])
         assert out.exit_code == 1 and "query failed" in out.output
@@ -413,17 +432,22 @@ def test_sql_is_read_only_and_reports_errors(fake_hub, db):
     assert len(stored(db)) == 3500
 
 
-def test_db_defaults_to_env_then_cwd(fake_hub, tmp_path, monkeypatch):
+def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch, template_db):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ZOO_DB", str(tmp_path / "env.duckdb"))
-    assert runner.invoke(app, ["crawl", "hf", "--hf-endpoint", fake_hub.url]).exit_code == 0
-    assert (tmp_path / "env.duckdb").exists() and not (tmp_path / "zoo.duckdb").exists()
-    monkeypatch.delenv("ZOO_DB")
-    out = runner.invoke(app, ["runs"])
-    assert out.exit_code == 1 and "no database" in out.output
-    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
-    assert runner.invoke(app, ["crawl", "hf"]).exit_code == 0
-    assert (tmp_path / "zoo.duckdb").exists()
+    # 20 models: which database holds them says which one the command chose
+    with FakeHub(make_models(20, seed=8)) as hub:
+        assert runner.invoke(app, ["crawl", "hf", "--hf-endpoint", hub.url]).exit_code == 0
+        assert len(stored(str(tmp_path / "env.duckdb"))) == 20 and not (tmp_path / "zoo.duckdb").exists()
+        monkeypatch.delenv("ZOO_DB")
+        out = runner.invoke(app, ["runs"])
+        assert out.exit_code == 1 and "no database" in out.output
+        # creating a database at the default path is checked above: this one is a copy of the template
+        copy_template(template_db, tmp_path / "zoo.duckdb")
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        assert runner.invoke(app, ["crawl", "hf"]).exit_code == 0
+    assert len(stored(str(tmp_path / "zoo.duckdb"))) == 20
+    assert len(stored(str(tmp_path / "env.duckdb"))) == 20  # and nothing more went to the other one
 
 
 @pytest.mark.parametrize("command", [["crawl", "hf"], ["runs"], ["sql"], ["crawl"]])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +16,9 @@ from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
 from crawler.store import RunPolicy, connect
+from tests.conftest import copy_template
 from tests.fakes.hub import FakeHub, Faults, evolve, make_models
+from tests.fakes.isolation import isolated
 
 runner = CliRunner()
 NIGHT0 = date(2026, 11, 1)
@@ -76,14 +79,31 @@ def log_counts(db: str) -> tuple[int, int, int]:
     return out  # type: ignore[return-value]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def nights():
-    """Night 0 and three evolutions of it: (models served that night, what changed)."""
+    """Night 0 and three evolutions of it: (models served that night, what changed). Only read."""
     base = make_models(3000, seed=17)
     out = [(base, None)]
     for n in range(1, 4):
         out.append(evolve(out[-1][0], n, seed=17))
     return out
+
+
+@pytest.fixture(scope="module")
+def night0(nights, tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """A database holding night 0's complete crawl, made once for the module and only copied."""
+    db = tmp_path_factory.mktemp("night0") / "zoo.duckdb"
+    copy_template(template_db, db)
+    with isolated(db.parent), FakeHub(nights[0][0]) as hub:
+        assert crawl_night(hub, str(db), 0).status == "complete"
+    return db
+
+
+@pytest.fixture
+def night0_db(night0: Path, new_db: str) -> str:
+    """The test's own copy of night 0's database."""
+    copy_template(night0, Path(new_db))
+    return new_db
 
 
 def test_nightly_history_is_change_only_and_answers_as_of(nights, db):
@@ -165,11 +185,10 @@ def test_a_night_without_changes_adds_no_rows(db):
     assert result.merge.new == result.merge.changed == result.merge.absent == 0
 
 
-def test_failed_middle_night_deletes_nothing(nights, db):
+def test_failed_middle_night_deletes_nothing(nights, night0_db):
+    db = night0_db
     faults = Faults()
-    with FakeHub(nights[0][0], faults=faults) as hub:
-        crawl_night(hub, db, 0)
-        hub.set_models(nights[1][0])
+    with FakeHub(nights[1][0], faults=faults) as hub:
         # night 1 fails after its first page: nothing of it is merged
         faults.status_next.extend([500] * 50)
         failed = crawl_night(hub, db, 1, src={"policy": replace(FAST, max_attempts=2)}, prefetch=False)
@@ -230,16 +249,15 @@ def test_a_model_that_comes_back_is_undeleted_and_the_gap_stays(db):
     assert [e["event"] for e in events] == ["first seen", "absent", "deleted", "back"]
 
 
-def test_export_writes_only_new_partitions_readable_in_place(nights, db, tmp_path):
+def test_export_writes_only_new_partitions_readable_in_place(nights, night0_db, tmp_path):
     import duckdb
 
+    db = night0_db
     out = tmp_path / "parquet"
-    with FakeHub(nights[0][0]) as hub:
-        crawl_night(hub, db, 0)
-        first = runner.invoke(app, ["export", str(out), "--db", db])
-        assert first.exit_code == 0, first.output
-        assert "3 partition files written, 0 already there" in first.output
-        hub.set_models(nights[1][0])
+    first = runner.invoke(app, ["export", str(out), "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "3 partition files written, 0 already there" in first.output
+    with FakeHub(nights[1][0]) as hub:
         crawl_night(hub, db, 1)
     mtime = (
         (out / "models" / "hub=huggingface" / "snapshot_date=2026-11-01" / "data.parquet").stat().st_mtime_ns

@@ -31,6 +31,8 @@ from crawler.sources.kaggle import (
 )
 from crawler.store import connect, staging_path
 from tests.clock import VirtualClock
+from tests.conftest import copy_template
+from tests.fakes.isolation import isolated
 from tests.fakes.kaggle import (
     ENUM_TO_CAMEL,
     LIST_INSTANCES,
@@ -68,6 +70,23 @@ def kaggle_models() -> list[dict]:
 def fake(kaggle_models: list[dict]) -> Iterator[FakeKaggle]:
     with FakeKaggle(kaggle_models) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    """One complete crawl of the default fake's models, made once for the module and only copied."""
+    db = tmp_path_factory.mktemp("crawled") / "zoo.duckdb"
+    copy_template(template_db, db)
+    with isolated(db.parent), FakeKaggle(make_kaggle_models(N_MODELS, seed=3)) as fake:
+        assert crawl(source(fake), str(db)).status == "complete"
+    return db
+
+
+@pytest.fixture
+def crawled_db(crawled_once: Path, new_db: str) -> str:
+    """The test's own copy of a database whose first run crawled the default fake's models."""
+    copy_template(crawled_once, Path(new_db))
+    return new_db
 
 
 def bearer(fake: FakeKaggle) -> KaggleCredentials:
@@ -328,8 +347,8 @@ def test_legacy_get_api_gives_the_same_models(kaggle_models, db: str) -> None:
     assert sum(origins.values()) == n_instances(kaggle_models) and origins["GetModel"] > 0
 
 
-def test_a_second_crawl_replaces_the_instances(fake: FakeKaggle, kaggle_models, db: str) -> None:
-    assert crawl(source(fake), db).status == "complete"
+def test_a_second_crawl_replaces_the_instances(fake: FakeKaggle, kaggle_models, crawled_db: str) -> None:
+    db = crawled_db  # its first crawl listed the same models
     victim = next(m for m in visible(kaggle_models) if len(m["instances"]) >= 2)
     removed = victim["instances"].pop()
     assert crawl(source(fake), db).status == "complete"
@@ -883,10 +902,10 @@ def test_crawl_starts_with_an_empty_token_and_sends_the_listing_body(fake: FakeK
     assert tokens[0] == "" and all(tokens[1:]) and len(set(tokens)) == len(tokens)
 
 
-def test_a_filtered_crawl_marks_nothing_absent(fake: FakeKaggle, kaggle_models, db: str) -> None:
+def test_a_filtered_crawl_marks_nothing_absent(fake: FakeKaggle, crawled_db: str) -> None:
     """--owner lists part of the hub: the models it did not list are not absent, let alone deleted,
     and keep their instances."""
-    assert crawl(source(fake), db).status == "complete"
+    db = crawled_db  # its first crawl listed the same models, all of them
     instances = kaggle_rows(db, "SELECT count(*) FROM kaggle_instances")
     everything = kaggle_rows(db, "SELECT count(*) FROM current_models WHERE hub = 'kaggle'")[0][0]
     for _ in range(2):  # twice: with --delete-after 2 a full run would delete the others

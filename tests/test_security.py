@@ -27,6 +27,7 @@ from crawler.cli import _summary, app
 from crawler.crawl import crawl
 from crawler.sources._net import HF_POLICY
 from crawler.sources.huggingface import HuggingFaceSource
+from tests.conftest import copy_template
 from tests.fakes.faults import RecordingHub, all_text, query, runs, zoo, zoo_env
 from tests.fakes.hub import Faults, make_models
 from tests.fakes.kaggle import FakeKaggle, KaggleFaults, make_kaggle_models
@@ -88,9 +89,10 @@ def assert_export_clean(db: str, out_dir: Path, env: dict[str, str], secrets: li
 # ------------------------------------------------------------------------------------- Hugging Face
 
 
-def test_hf_token_is_sent_but_never_stored_logged_or_exported(tmp_path: Path) -> None:
+def test_hf_token_is_sent_but_never_stored_logged_or_exported(tmp_path: Path, template_db: Path) -> None:
     db = str(tmp_path / "data" / "zoo.duckdb")
     Path(db).parent.mkdir()
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     env = zoo_env(HF_TOKEN=HF_SECRET)
     # a 503 and a truncated body make the HTTP layer log its retries
     with RecordingHub(make_models(2500, seed=31), faults=Faults(status_next=[503], truncate_next=1)) as hub:
@@ -111,8 +113,11 @@ def test_hf_token_is_sent_but_never_stored_logged_or_exported(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_hf_token_is_not_in_the_error_when_the_server_echoes_it(status: int, tmp_path: Path) -> None:
+def test_hf_token_is_not_in_the_error_when_the_server_echoes_it(
+    status: int, tmp_path: Path, template_db: Path
+) -> None:
     db = str(tmp_path / "zoo.duckdb")
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     with RecordingHub([], echo_status=status) as hub:
         done = zoo("-v", "crawl", "hf", "--hf-endpoint", hub.url, "--db", db, env=zoo_env(HF_TOKEN=HF_SECRET))
         seen = hub.seen()
@@ -126,11 +131,12 @@ def test_hf_token_is_not_in_the_error_when_the_server_echoes_it(status: int, tmp
 
 
 def test_hf_token_is_not_in_the_error_of_a_500_that_echoes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template_db: Path
 ) -> None:
     # a 500 is retried: run in-process with short waits, and print the line the CLI would print
     monkeypatch.setenv("HF_TOKEN", HF_SECRET)
     db = str(tmp_path / "zoo.duckdb")
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     with RecordingHub([], echo_status=500) as hub:
         result = crawl(
             HuggingFaceSource(hub.url, policy=replace(HF_POLICY, max_attempts=3, backoff_base=0.01)), db
@@ -185,12 +191,13 @@ def kaggle_server() -> Iterator[FakeKaggle]:
 
 @pytest.mark.parametrize("kind", ["bearer", "basic"])
 def test_kaggle_key_is_sent_but_never_stored_logged_or_exported(
-    kind: str, kaggle_server: FakeKaggle, tmp_path: Path
+    kind: str, kaggle_server: FakeKaggle, tmp_path: Path, template_db: Path
 ) -> None:
     env, secrets, header = kaggle_env(kind)
     kaggle_server.faults.retry_after = "0"
     db = str(tmp_path / "data" / "zoo.duckdb")
     Path(db).parent.mkdir()
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     done = zoo(
         "-v", "crawl", "kaggle", "--kaggle-endpoint", kaggle_server.url, "--db", db, *KAGGLE_FAST, env=env
     )
@@ -206,7 +213,7 @@ def test_kaggle_key_is_sent_but_never_stored_logged_or_exported(
 @pytest.mark.parametrize("kind", ["bearer", "basic"])
 @pytest.mark.parametrize("status", [401, 500])
 def test_kaggle_key_is_not_in_the_error_when_the_server_echoes_it(
-    status: int, kind: str, kaggle_server: FakeKaggle, tmp_path: Path
+    status: int, kind: str, kaggle_server: FakeKaggle, tmp_path: Path, template_db: Path
 ) -> None:
     env, secrets, header = kaggle_env(kind)
     if status == 401:  # the server knows other credentials: ours are refused, and echoed
@@ -216,6 +223,7 @@ def test_kaggle_key_is_not_in_the_error_when_the_server_echoes_it(
         kaggle_server.faults.fail_status = 500
     kaggle_server.faults.status_next.clear()
     db = str(tmp_path / "zoo.duckdb")
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     done = zoo(
         "-v", "crawl", "kaggle", "--kaggle-endpoint", kaggle_server.url, "--db", db, *KAGGLE_FAST, env=env
     )
@@ -232,9 +240,10 @@ def test_kaggle_key_is_not_in_the_error_when_the_server_echoes_it(
 
 
 @pytest.fixture
-def crawled_db(tmp_path: Path) -> str:
+def crawled_db(tmp_path: Path, template_db: Path) -> str:
     db = str(tmp_path / "data" / "zoo.duckdb")
     Path(db).parent.mkdir()
+    copy_template(template_db, Path(db))  # migrating it is not what is tested
     with RecordingHub(make_models(300, seed=51)) as hub:
         assert crawl(HuggingFaceSource(hub.url), db).status == "complete"
     return db

@@ -58,6 +58,12 @@ def clean_db(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str
     return str(db)
 
 
+@pytest.fixture(scope="module")
+def clean_rows(clean_db: str) -> set[tuple]:
+    """The clean crawl's model rows, read once (the clean database is only read)."""
+    return model_rows(clean_db)
+
+
 def parts(db: str) -> Path:
     return parts_folder(staging_path(db, "huggingface"))
 
@@ -103,7 +109,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str]] = {
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
-    db: str, clean_db: str, damage: str
+    db: str, clean_rows: set[tuple], damage: str
 ) -> None:
     """Before: a truncated or foreign part failed every resume (``No magic bytes found…``) until --restart;
     a copy of part 1 over part 2, or a missing part, merged 3,000 of 4,000 models without a word."""
@@ -118,7 +124,7 @@ def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
         # pages 2, 3 and 4 (page 2's part was damaged: the run went back to the checkpoint after page 1)
         assert listing_pages_served(hub, before) == 3
     assert result.status == "complete" and result.resumed, result.error
-    assert model_rows(db) == model_rows(clean_db)
+    assert model_rows(db) == clean_rows
     [run] = runs(db)
     assert (run["pages"], run["items"], run["models"]) == (4, 4000, 4000)
     [warning] = [w for w in run["warning_samples"] if "00000002.parquet" in w]
@@ -129,7 +135,7 @@ def test_a_damaged_part_is_dropped_and_its_page_asked_again_on_resume(
     assert not staging_path(db, "huggingface").exists()
 
 
-def test_the_crawl_command_says_in_one_line_which_part_was_dropped(db: str, clean_db: str) -> None:
+def test_the_crawl_command_says_in_one_line_which_part_was_dropped(db: str, clean_rows: set[tuple]) -> None:
     faults = Faults()
     with FakeHub(MODELS, faults=faults) as hub:
         fail_after(hub, faults, db, 3)
@@ -140,10 +146,12 @@ def test_the_crawl_command_says_in_one_line_which_part_was_dropped(db: str, clea
     [line] = out.stderr.strip().splitlines()
     assert line.startswith("zoo: huggingface: staged page 2 was damaged (00000002.parquet: truncated: ")
     assert "huggingface: run 1 complete, 4,000 models" in out.stdout and "1 warnings" in out.stdout
-    assert model_rows(db) == model_rows(clean_db)
+    assert model_rows(db) == clean_rows
 
 
-def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(db: str, clean_db: str) -> None:
+def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(
+    db: str, clean_rows: set[tuple]
+) -> None:
     """The parts are checked again before the merge: a part replaced while the crawl ran (page 1's copied
     over page 3's once the last page is saved) sends the crawl back to page 3, not into the merge."""
     damaged: list[int] = []
@@ -157,7 +165,7 @@ def test_a_part_damaged_before_the_merge_is_asked_again_in_the_same_crawl(db: st
         result = crawl(source(hub.url), db, progress=progress)
         assert listing_pages_served(hub, 0) == N_PAGES + 2  # pages 3 and 4 twice
     assert damaged and result.status == "complete", result.error
-    assert model_rows(db) == model_rows(clean_db)
+    assert model_rows(db) == clean_rows
     [run] = runs(db)
     assert (run["pages"], run["items"], run["models"], run["warnings"]) == (4, 4000, 4000, 1)
     assert "staged page 3 was damaged (00000003.parquet: replaced" in run["warning_samples"][0]
@@ -186,7 +194,7 @@ def test_parts_damaged_again_and_again_fail_the_run_in_one_line(db: str) -> None
 
 @pytest.mark.parametrize("damaged", [False, True])
 def test_parts_an_older_zoo_staged_without_records_still_resume(
-    db: str, clean_db: str, damaged: bool
+    db: str, clean_rows: set[tuple], damaged: bool
 ) -> None:
     """An older zoo recorded nothing about its parts: they are merged as they are, unless a part cannot be
     read as one (truncated), which is dropped and asked again like any other."""
@@ -204,7 +212,7 @@ def test_parts_an_older_zoo_staged_without_records_still_resume(
         result = crawl(source(hub.url), db)
         assert listing_pages_served(hub, before) == (3 if damaged else 1)
     assert result.status == "complete" and result.resumed, result.error
-    assert model_rows(db) == model_rows(clean_db)
+    assert model_rows(db) == clean_rows
     [run] = runs(db)
     assert (run["pages"], run["models"]) == (4, 4000)
     warnings = [w for w in run["warning_samples"] if "00000002.parquet" in w]
@@ -214,7 +222,7 @@ def test_parts_an_older_zoo_staged_without_records_still_resume(
         assert warnings == []
 
 
-def test_the_merge_refuses_staged_rows_that_do_not_add_up(db: str, clean_db: str) -> None:
+def test_the_merge_refuses_staged_rows_that_do_not_add_up(db: str, clean_rows: set[tuple]) -> None:
     """A part swapped between the check and the merge for a well-formed part of 500 rows: the merge
     counts the staged rows against the recorded ones and merges nothing; the next crawl drops that part
     and asks its page again."""
@@ -239,7 +247,7 @@ def test_the_merge_refuses_staged_rows_that_do_not_add_up(db: str, clean_db: str
         assert state is not None and state["pages"] == 3  # the staging is kept for the next crawl
         result = crawl(source(hub.url), db)
     assert result.status == "complete", result.error
-    assert model_rows(db) == model_rows(clean_db)
+    assert model_rows(db) == clean_rows
 
 
 # ------------------------------------------------------------------------------------------ symlinks
