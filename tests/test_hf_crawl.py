@@ -432,7 +432,7 @@ def test_sql_is_read_only_and_reports_errors(crawled_db):
     assert len(stored(db)) == 3500
 
 
-def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch, template_db):
+def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ZOO_DB", str(tmp_path / "env.duckdb"))
     # 20 models: which database holds them says which one the command chose
@@ -442,9 +442,7 @@ def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch, template_db):
         monkeypatch.delenv("ZOO_DB")
         out = runner.invoke(app, ["runs"])
         assert out.exit_code == 1 and "no database" in out.output
-        # creating a database at the default path is checked above: this one is a copy of the template
-        copy_template(template_db, tmp_path / "zoo.duckdb")
-        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)  # the crawl makes ./zoo.duckdb, the default
         assert runner.invoke(app, ["crawl", "hf"]).exit_code == 0
     assert len(stored(str(tmp_path / "zoo.duckdb"))) == 20
     assert len(stored(str(tmp_path / "env.duckdb"))) == 20  # and nothing more went to the other one
