@@ -569,23 +569,34 @@ def test_a_missing_archive_file_fails_the_import_in_one_line(db):
     assert run["status"] == "failed" and PAPERS_FILE in run["error"]
 
 
+def many_papers(n: int) -> list[dict[str, Any]]:
+    """``n`` papers with abstracts of about 3 KB (a field of the real dump that the import does not keep):
+    a large file of few rows."""
+    return [
+        {**paper(f"p{i}", f"{15 + i % 10}{1 + i % 12:02d}.{i:05d}", f"20{15 + i % 10}-01-02"),
+         "abstract": f"We study paper {i}. " * 150}
+        for i in range(n)
+    ]  # fmt: skip
+
+
 def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more_dbs):
     # huggingface_hub writes what it received in chunks of 10 MiB and resumes after the last whole one,
-    # so the file must be larger than that: 50,000 links, gzip level 0 (stored), about 17 MB
-    links = gzip.compress(json.dumps(many_links(50_000)).encode(), 0)
-    papers = gzip.compress(json.dumps(PAPERS).encode())
+    # so the file must be larger than that: 6,000 papers with long abstracts, gzip level 0 (stored),
+    # about 18 MB; the abstracts make it large with few rows to import
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(many_papers(6_000)).encode(), 0)
     clean_db = more_dbs("clean")
     with serve(links, papers) as server:
         cut = 15_000_000
-        assert len(links) > cut > 10 * 2**20
-        server.cut_after[LINKS_FILE] = cut  # the first GET of the links file breaks after 15 MB
+        assert len(papers) > cut > 10 * 2**20
+        server.cut_after[PAPERS_FILE] = cut  # the first GET of the papers file breaks after 15 MB
         result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
         assert result.exit_code == 0, result.output
         # huggingface_hub asked for the rest only (from its last whole chunk), and got a 206
-        [start] = server.range_starts(LINKS_FILE)
+        [start] = server.range_starts(PAPERS_FILE)
         assert 0 < start <= cut
-        assert ("GET", f"/datasets/pwc-archive/files/resolve/main/{LINKS_FILE}", 206) in server.requests
-        assert server.range_starts(PAPERS_FILE) == []
+        assert ("GET", f"/datasets/pwc-archive/files/resolve/main/{PAPERS_FILE}", 206) in server.requests
+        assert server.range_starts(LINKS_FILE) == []
 
         clean = runner.invoke(
             app,
@@ -601,14 +612,14 @@ def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more
             ],
         )
         assert clean.exit_code == 0, clean.output
-        assert server.range_starts(LINKS_FILE) == [start]  # the clean download was not cut
+        assert server.range_starts(PAPERS_FILE) == [start]  # the clean download was not cut
     cached = next(
-        (tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{LINKS_FILE}")
+        (tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{PAPERS_FILE}")
     )
-    assert cached.read_bytes() == links
+    assert cached.read_bytes() == papers
     for name in ("pwc_links", "pwc_papers"):
         assert table(db, name) == table(clean_db, name)
-    assert len(table(db, "pwc_links")) == 50_000
+    assert len(table(db, "pwc_papers")) == 6_000
     [run] = runs(db)
     assert run["status"] == "complete"
 
