@@ -176,7 +176,7 @@ def test_the_fake_serves_commits_like_the_hub() -> None:
 
 
 def test_each_legacy_model_gets_its_first_commit_year_with_about_one_request_each(db: str) -> None:
-    models = make_models(2000, seed=12, sentinel_share=0.3)
+    models = make_models(800, seed=12, sentinel_share=0.3)
     old = legacy(models)
     old[3]["_commits"] = 1000  # exactly one page
     old[5]["_commits"] = 2001  # three pages: the first commit is alone on page 2
@@ -217,7 +217,7 @@ def test_each_legacy_model_gets_its_first_commit_year_with_about_one_request_eac
 
 
 def test_a_second_run_asks_nothing_and_a_second_listing_night_keeps_the_dates(db: str) -> None:
-    models = make_models(600, seed=4, sentinel_share=0.4)
+    models = make_models(300, seed=4, sentinel_share=0.4)
     with FakeHub(models) as hub:
         crawl_hf(hub, db)
         first, _ = dates(hub, db)
@@ -344,7 +344,7 @@ def staged_keys(db: str) -> set[str]:
 
 
 def test_kill_9_then_resume_asks_no_dated_model_again(db: str) -> None:
-    models = make_models(1000, seed=15, sentinel_share=0.3)
+    models = make_models(700, seed=15, sentinel_share=0.3)
     old = legacy(models)
     by_key = {m["_id"]: m["id"] for m in old}
     with FakeHub(models) as hub:
