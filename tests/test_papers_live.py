@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,6 +30,7 @@ from crawler.sources.papers_live import (
 )
 from crawler.sources.paperswithcode import LINKS_FILE, PAPERS_FILE
 from crawler.store import connect
+from tests.conftest import copy_template
 from tests.fakes.arxiv import FakeArxiv, Paper
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.hf_papers import DailyPaper, FakeHfPapers
@@ -162,12 +163,19 @@ class World:
         ]  # fmt: skip
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+@contextlib.contextmanager
+def fakes(tmp: Path) -> Iterator[World]:
+    """The three fake services, started, with the papers and repositories above."""
     github = FakeGitHub(repos(), limit=1000)
     github.renamed["eve/oldname"] = "eve/newname"
     with FakeArxiv(ARXIV) as arxiv, FakeHfPapers(HF) as hf, github:
-        yield World(arxiv, hf, github, tmp_path)
+        yield World(arxiv, hf, github, tmp)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with fakes(tmp_path) as w:
+        yield w
 
 
 def archive(db: str, tmp: Path) -> None:
@@ -264,7 +272,7 @@ def test_a_second_run_asks_nothing_again(world: World, db: str) -> None:
     assert len(world.arxiv.seen) + len(world.hf.seen) + len(world.github.seen) == before
 
 
-def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, more_dbs: Callable[[str], str]) -> None:
+def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, clean_run: dict[str, tuple]) -> None:
     class Killed(Exception):
         pass
 
@@ -285,7 +293,7 @@ def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, more_dbs: 
     assert query(db, "SELECT status, resumed FROM crawl_runs ORDER BY run_id")[-1] == ("complete", True)
     asked = [(r.query["search_query"][-26:], r.query.get("start")) for r in world.arxiv.queries()]
     assert asked.count(asked[0]) == 1  # the first day's first page was not asked again
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
 def _opts(world: World) -> dict[str, Any]:
@@ -295,14 +303,23 @@ def _opts(world: World) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def frameworks_of_a_clean_run(world: World, other: str) -> dict[str, tuple]:
-    """What one uninterrupted crawl into the empty database ``other`` finds."""
-    crawl(world.source(archive_sample=0), other)
-    return frameworks(other)
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> dict[str, tuple]:
+    """What one uninterrupted crawl of the untouched fakes finds (the frameworks of its repositories):
+    crawled once, into a fresh database of its own, for the tests that compare an interrupted crawl
+    with it (they only read it)."""
+    tmp = tmp_path_factory.mktemp("clean_run")
+    other = tmp / "clean.duckdb"
+    copy_template(template_db, other)
+    with fakes(tmp) as untouched:
+        assert crawl(untouched.source(archive_sample=0), str(other)).status == "complete"
+    found = frameworks(str(other))
+    assert found["github.com/alice/torchy"] == ("ok", "pytorch", "dependencies")  # a crawl that found them
+    return found
 
 
 def test_the_budget_holds_and_the_next_run_goes_on(
-    world: World, db: str, more_dbs: Callable[[str], str]
+    world: World, db: str, clean_run: dict[str, tuple]
 ) -> None:
     result = runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7"))
     assert result.exit_code == 0, result.output
@@ -318,7 +335,7 @@ def test_the_budget_holds_and_the_next_run_goes_on(
         if done and query(db, "SELECT count(*) FROM papers_live_pending")[0][0] == 0:
             break
     assert all(r[1] <= 7 + 1 for r in query(db, "SELECT status, requests FROM crawl_runs"))
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
 def test_crawl_all_runs_it_with_its_budget(world: World, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -508,7 +525,7 @@ def test_a_bad_github_token_fails_the_run_with_one_line(world: World, db: str, m
 
 
 def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
-    world: World, db: str, more_dbs: Callable[[str], str]
+    world: World, db: str, clean_run: dict[str, tuple]
 ) -> None:
     world.github.hold = "/repos/hank/huge/contents"  # the last day's repositories: days 1 and 2 are saved
     root = Path(__file__).resolve().parent.parent
@@ -534,7 +551,7 @@ def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
     assert len(first) == 3 and asked == first  # the three days' listings were not asked again
     repos_asked = [r.path for r in world.github.seen if r.path.count("/") == 3]
     assert repos_asked.count("/repos/alice/torchy") == 1  # a repository of a saved day: not again
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
 def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) -> None:
