@@ -331,8 +331,10 @@ def test_the_budget_holds_and_the_next_run_goes_on(
         assert (
             runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7")).exit_code == 0
         )
-        done = query(db, "SELECT count(*) FROM papers_live_days")[0][0] == 6
-        if done and query(db, "SELECT count(*) FROM papers_live_pending")[0][0] == 0:
+        [(days, pending)] = query(
+            db, "SELECT (SELECT count(*) FROM papers_live_days), (SELECT count(*) FROM papers_live_pending)"
+        )
+        if days == 6 and pending == 0:
             break
     assert all(r[1] <= 7 + 1 for r in query(db, "SELECT status, requests FROM crawl_runs"))
     assert frameworks(db) == clean_run
