@@ -318,6 +318,32 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> di
     return found
 
 
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    """A database with the archive imported and then the three days crawled with an archive sample of
+    10, built once for the module's tests that read it (a test that writes copies it)."""
+    tmp = tmp_path_factory.mktemp("sampled")
+    path = tmp / "zoo.duckdb"
+    copy_template(template_db, path)
+    archive(str(path), tmp)
+    with fakes(tmp) as untouched:
+        assert runner.invoke(app, untouched.cli(str(path), "--archive-sample", "10")).exit_code == 0
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def through_the_present(tmp_path_factory: pytest.TempPathFactory, sampled: str) -> str:
+    """:func:`sampled`, then a crawl of a day in 2026 (the live series through the present); read only."""
+    tmp = tmp_path_factory.mktemp("present")
+    path = tmp / "zoo.duckdb"
+    copy_template(Path(sampled), path)
+    with fakes(tmp) as untouched:
+        more = untouched.cli(str(path))
+        more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
+        assert runner.invoke(app, more).exit_code == 0
+    return str(path)
+
+
 def test_the_budget_holds_and_the_next_run_goes_on(
     world: World, db: str, clean_run: dict[str, tuple]
 ) -> None:
@@ -387,12 +413,8 @@ def test_a_spent_github_quota_stops_the_checks_not_the_run(world: World, db: str
 # ------------------------------------------------------------------------------------ the statistics
 
 
-def test_one_series_through_the_present_and_the_comparison(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    more = world.cli(db)
-    more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
-    assert runner.invoke(app, more).exit_code == 0
+def test_one_series_through_the_present_and_the_comparison(through_the_present: str) -> None:
+    db = through_the_present
     args = ["stats", "papers", "--by", "year", "--count", "repos", "--db", db, "--format", "json"]
     out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
@@ -423,15 +445,11 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     assert printed.exit_code == 0 and "Agreement on 4 repositories: 75.0 %" in printed.output
 
 
-def test_the_series_counted_by_paper_through_the_present(world: World, db: str) -> None:
+def test_the_series_counted_by_paper_through_the_present(through_the_present: str) -> None:
     """The default unit, the paper, on the same crawl: each of these papers has one repository, so the
     shares differ from the repositories' only where a paper's code has no framework (gina/empty: apart,
     not in the denominator)."""
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    more = world.cli(db)
-    more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
-    assert runner.invoke(app, more).exit_code == 0
+    db = through_the_present
     out = runner.invoke(app, ["stats", "papers", "--by", "year", "--db", db, "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
@@ -487,9 +505,9 @@ def test_live_papers_with_two_repositories_and_a_repository_of_two_papers(tmp_pa
     assert by_repo[("2025-07", "tensorflow")] == (1, pytest.approx(1 / 3))
 
 
-def test_a_rule_change_that_lowers_agreement_shows(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
+def test_a_rule_change_that_lowers_agreement_shows(sampled: str, new_db: str) -> None:
+    db = new_db
+    copy_template(Path(sampled), Path(db))  # a copy: the rule change writes to it
     con = connect(db)
     try:
         before = dict((r[0], r[5]) for r in papers_compare(con)[1] if r[1] == "pytorch")
@@ -556,11 +574,9 @@ def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
     assert frameworks(db) == clean_run
 
 
-def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    out = world.tmp / "report.html"
-    result = runner.invoke(app, ["report", "--db", db, "--out", str(out)])
+def test_the_report_shows_both_series_and_the_comparison(sampled: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", sampled, "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html
