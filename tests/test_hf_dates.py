@@ -12,6 +12,7 @@ import signal
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -691,7 +692,9 @@ def test_a_revision_the_repo_no_longer_has_is_asked_again_after_the_next_listing
 # ---------------------------------------------------------------------------------------- rate limits
 
 
-def test_ratelimit_is_paced_and_a_429_waited_out(db: str, clock: VirtualClock) -> None:
+def test_ratelimit_is_paced_and_a_429_waited_out(
+    db: str, more_dbs: Callable[[str], str], clock: VirtualClock
+) -> None:
     """In virtual time (tests/clock.py), which the fake's quota windows share."""
     models = make_models(60, seed=20, sentinel_share=0.2)
     n = len(legacy(models))
@@ -713,7 +716,7 @@ def test_ratelimit_is_paced_and_a_429_waited_out(db: str, clock: VirtualClock) -
     assert len(clock.waits) == meter.paced and all(0 < w <= 2.0 for w in clock.waits)
     assert len(first_commits(db)) == n
 
-    db2 = db + "-2"
+    db2 = more_dbs("second")  # a fresh database for the second hub
     with FakeHub(models, faults=Faults()) as hub:
         crawl_hf(hub, db2)
         hub.faults.status_next.extend([429])  # an unannounced 429: RateLimit r=0;t=1
