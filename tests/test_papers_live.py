@@ -303,6 +303,15 @@ def _opts(world: World) -> dict[str, Any]:
     )  # fmt: skip
 
 
+@contextlib.contextmanager
+def own_home(tmp: Path) -> Iterator[None]:
+    """HOME and the caches in ``tmp`` for a module fixture (the per-test isolation does not reach it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("HOME", "HF_HOME", "XDG_CACHE_HOME"):
+            mp.setenv(name, str(tmp / name.lower()))
+        yield
+
+
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> dict[str, tuple]:
     """What one uninterrupted crawl of the untouched fakes finds (the frameworks of its repositories):
@@ -311,7 +320,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> di
     tmp = tmp_path_factory.mktemp("clean_run")
     other = tmp / "clean.duckdb"
     copy_template(template_db, other)
-    with fakes(tmp) as untouched:
+    with own_home(tmp), fakes(tmp) as untouched:
         assert crawl(untouched.source(archive_sample=0), str(other)).status == "complete"
     found = frameworks(str(other))
     assert found["github.com/alice/torchy"] == ("ok", "pytorch", "dependencies")  # a crawl that found them
@@ -325,8 +334,8 @@ def sampled(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
     tmp = tmp_path_factory.mktemp("sampled")
     path = tmp / "zoo.duckdb"
     copy_template(template_db, path)
-    archive(str(path), tmp)
-    with fakes(tmp) as untouched:
+    with own_home(tmp), fakes(tmp) as untouched:
+        archive(str(path), tmp)
         assert runner.invoke(app, untouched.cli(str(path), "--archive-sample", "10")).exit_code == 0
     return str(path)
 
@@ -337,7 +346,7 @@ def through_the_present(tmp_path_factory: pytest.TempPathFactory, sampled: str) 
     tmp = tmp_path_factory.mktemp("present")
     path = tmp / "zoo.duckdb"
     copy_template(Path(sampled), path)
-    with fakes(tmp) as untouched:
+    with own_home(tmp), fakes(tmp) as untouched:
         more = untouched.cli(str(path))
         more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
         assert runner.invoke(app, more).exit_code == 0

@@ -113,7 +113,12 @@ def imported(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str
     tmp = tmp_path_factory.mktemp("imported")
     path = tmp / "zoo.duckdb"
     copy_template(template_db, path)
-    result = import_files(str(path), write_gz(tmp / LINKS_FILE, LINKS), write_gz(tmp / PAPERS_FILE, PAPERS))
+    with pytest.MonkeyPatch.context() as mp:  # the per-test isolation does not reach a module fixture
+        for name in ("HOME", "HF_HOME", "XDG_CACHE_HOME"):
+            mp.setenv(name, str(tmp / name.lower()))
+        result = import_files(
+            str(path), write_gz(tmp / LINKS_FILE, LINKS), write_gz(tmp / PAPERS_FILE, PAPERS)
+        )
     assert result.exit_code == 0, result.output
     return str(path)
 
