@@ -12,6 +12,7 @@ import signal
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,7 +177,7 @@ def test_the_fake_serves_commits_like_the_hub() -> None:
 
 
 def test_each_legacy_model_gets_its_first_commit_year_with_about_one_request_each(db: str) -> None:
-    models = make_models(2000, seed=12, sentinel_share=0.3)
+    models = make_models(800, seed=12, sentinel_share=0.3)
     old = legacy(models)
     old[3]["_commits"] = 1000  # exactly one page
     old[5]["_commits"] = 2001  # three pages: the first commit is alone on page 2
@@ -217,7 +218,7 @@ def test_each_legacy_model_gets_its_first_commit_year_with_about_one_request_eac
 
 
 def test_a_second_run_asks_nothing_and_a_second_listing_night_keeps_the_dates(db: str) -> None:
-    models = make_models(600, seed=4, sentinel_share=0.4)
+    models = make_models(300, seed=4, sentinel_share=0.4)
     with FakeHub(models) as hub:
         crawl_hf(hub, db)
         first, _ = dates(hub, db)
@@ -344,7 +345,7 @@ def staged_keys(db: str) -> set[str]:
 
 
 def test_kill_9_then_resume_asks_no_dated_model_again(db: str) -> None:
-    models = make_models(1000, seed=15, sentinel_share=0.3)
+    models = make_models(700, seed=15, sentinel_share=0.3)
     old = legacy(models)
     by_key = {m["_id"]: m["id"] for m in old}
     with FakeHub(models) as hub:
@@ -691,7 +692,9 @@ def test_a_revision_the_repo_no_longer_has_is_asked_again_after_the_next_listing
 # ---------------------------------------------------------------------------------------- rate limits
 
 
-def test_ratelimit_is_paced_and_a_429_waited_out(db: str, clock: VirtualClock) -> None:
+def test_ratelimit_is_paced_and_a_429_waited_out(
+    db: str, more_dbs: Callable[[str], str], clock: VirtualClock
+) -> None:
     """In virtual time (tests/clock.py), which the fake's quota windows share."""
     models = make_models(60, seed=20, sentinel_share=0.2)
     n = len(legacy(models))
@@ -713,7 +716,7 @@ def test_ratelimit_is_paced_and_a_429_waited_out(db: str, clock: VirtualClock) -
     assert len(clock.waits) == meter.paced and all(0 < w <= 2.0 for w in clock.waits)
     assert len(first_commits(db)) == n
 
-    db2 = db + "-2"
+    db2 = more_dbs("second")  # a fresh database for the second hub
     with FakeHub(models, faults=Faults()) as hub:
         crawl_hf(hub, db2)
         hub.faults.status_next.extend([429])  # an unannounced 429: RateLimit r=0;t=1

@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,6 +30,7 @@ from crawler.sources.papers_live import (
 )
 from crawler.sources.paperswithcode import LINKS_FILE, PAPERS_FILE
 from crawler.store import connect
+from tests.conftest import copy_template
 from tests.fakes.arxiv import FakeArxiv, Paper
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.hf_papers import DailyPaper, FakeHfPapers
@@ -162,12 +163,19 @@ class World:
         ]  # fmt: skip
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+@contextlib.contextmanager
+def fakes(tmp: Path) -> Iterator[World]:
+    """The three fake services, started, with the papers and repositories above."""
     github = FakeGitHub(repos(), limit=1000)
     github.renamed["eve/oldname"] = "eve/newname"
     with FakeArxiv(ARXIV) as arxiv, FakeHfPapers(HF) as hf, github:
-        yield World(arxiv, hf, github, tmp_path)
+        yield World(arxiv, hf, github, tmp)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with fakes(tmp_path) as w:
+        yield w
 
 
 def archive(db: str, tmp: Path) -> None:
@@ -264,7 +272,7 @@ def test_a_second_run_asks_nothing_again(world: World, db: str) -> None:
     assert len(world.arxiv.seen) + len(world.hf.seen) + len(world.github.seen) == before
 
 
-def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, more_dbs: Callable[[str], str]) -> None:
+def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, clean_run: dict[str, tuple]) -> None:
     class Killed(Exception):
         pass
 
@@ -285,7 +293,7 @@ def test_a_killed_run_resumes_where_it_stopped(world: World, db: str, more_dbs: 
     assert query(db, "SELECT status, resumed FROM crawl_runs ORDER BY run_id")[-1] == ("complete", True)
     asked = [(r.query["search_query"][-26:], r.query.get("start")) for r in world.arxiv.queries()]
     assert asked.count(asked[0]) == 1  # the first day's first page was not asked again
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
 def _opts(world: World) -> dict[str, Any]:
@@ -295,14 +303,58 @@ def _opts(world: World) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def frameworks_of_a_clean_run(world: World, other: str) -> dict[str, tuple]:
-    """What one uninterrupted crawl into the empty database ``other`` finds."""
-    crawl(world.source(archive_sample=0), other)
-    return frameworks(other)
+@contextlib.contextmanager
+def own_home(tmp: Path) -> Iterator[None]:
+    """HOME and the caches in ``tmp`` for a module fixture (the per-test isolation does not reach it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("HOME", "HF_HOME", "XDG_CACHE_HOME"):
+            mp.setenv(name, str(tmp / name.lower()))
+        yield
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> dict[str, tuple]:
+    """What one uninterrupted crawl of the untouched fakes finds (the frameworks of its repositories):
+    crawled once, into a fresh database of its own, for the tests that compare an interrupted crawl
+    with it (they only read it)."""
+    tmp = tmp_path_factory.mktemp("clean_run")
+    other = tmp / "clean.duckdb"
+    copy_template(template_db, other)
+    with own_home(tmp), fakes(tmp) as untouched:
+        assert crawl(untouched.source(archive_sample=0), str(other)).status == "complete"
+    found = frameworks(str(other))
+    assert found["github.com/alice/torchy"] == ("ok", "pytorch", "dependencies")  # a crawl that found them
+    return found
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    """A database with the archive imported and then the three days crawled with an archive sample of
+    10, built once for the module's tests that read it (a test that writes copies it)."""
+    tmp = tmp_path_factory.mktemp("sampled")
+    path = tmp / "zoo.duckdb"
+    copy_template(template_db, path)
+    with own_home(tmp), fakes(tmp) as untouched:
+        archive(str(path), tmp)
+        assert runner.invoke(app, untouched.cli(str(path), "--archive-sample", "10")).exit_code == 0
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def through_the_present(tmp_path_factory: pytest.TempPathFactory, sampled: str) -> str:
+    """:func:`sampled`, then a crawl of a day in 2026 (the live series through the present); read only."""
+    tmp = tmp_path_factory.mktemp("present")
+    path = tmp / "zoo.duckdb"
+    copy_template(Path(sampled), path)
+    with own_home(tmp), fakes(tmp) as untouched:
+        more = untouched.cli(str(path))
+        more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
+        assert runner.invoke(app, more).exit_code == 0
+    return str(path)
 
 
 def test_the_budget_holds_and_the_next_run_goes_on(
-    world: World, db: str, more_dbs: Callable[[str], str]
+    world: World, db: str, clean_run: dict[str, tuple]
 ) -> None:
     result = runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7"))
     assert result.exit_code == 0, result.output
@@ -314,11 +366,13 @@ def test_the_budget_holds_and_the_next_run_goes_on(
         assert (
             runner.invoke(app, world.cli(db, "--archive-sample", "0", "--max-requests", "7")).exit_code == 0
         )
-        done = query(db, "SELECT count(*) FROM papers_live_days")[0][0] == 6
-        if done and query(db, "SELECT count(*) FROM papers_live_pending")[0][0] == 0:
+        [(days, pending)] = query(
+            db, "SELECT (SELECT count(*) FROM papers_live_days), (SELECT count(*) FROM papers_live_pending)"
+        )
+        if days == 6 and pending == 0:
             break
     assert all(r[1] <= 7 + 1 for r in query(db, "SELECT status, requests FROM crawl_runs"))
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
 def test_crawl_all_runs_it_with_its_budget(world: World, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -368,12 +422,8 @@ def test_a_spent_github_quota_stops_the_checks_not_the_run(world: World, db: str
 # ------------------------------------------------------------------------------------ the statistics
 
 
-def test_one_series_through_the_present_and_the_comparison(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    more = world.cli(db)
-    more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
-    assert runner.invoke(app, more).exit_code == 0
+def test_one_series_through_the_present_and_the_comparison(through_the_present: str) -> None:
+    db = through_the_present
     args = ["stats", "papers", "--by", "year", "--count", "repos", "--db", db, "--format", "json"]
     out = runner.invoke(app, args)
     assert out.exit_code == 0, out.output
@@ -404,15 +454,11 @@ def test_one_series_through_the_present_and_the_comparison(world: World, db: str
     assert printed.exit_code == 0 and "Agreement on 4 repositories: 75.0 %" in printed.output
 
 
-def test_the_series_counted_by_paper_through_the_present(world: World, db: str) -> None:
+def test_the_series_counted_by_paper_through_the_present(through_the_present: str) -> None:
     """The default unit, the paper, on the same crawl: each of these papers has one repository, so the
     shares differ from the repositories' only where a paper's code has no framework (gina/empty: apart,
     not in the denominator)."""
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    more = world.cli(db)
-    more[more.index("--since") + 1], more[more.index("--until") + 1] = "2026-12-01", "2026-12-01"
-    assert runner.invoke(app, more).exit_code == 0
+    db = through_the_present
     out = runner.invoke(app, ["stats", "papers", "--by", "year", "--db", db, "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
@@ -468,9 +514,9 @@ def test_live_papers_with_two_repositories_and_a_repository_of_two_papers(tmp_pa
     assert by_repo[("2025-07", "tensorflow")] == (1, pytest.approx(1 / 3))
 
 
-def test_a_rule_change_that_lowers_agreement_shows(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
+def test_a_rule_change_that_lowers_agreement_shows(sampled: str, new_db: str) -> None:
+    db = new_db
+    copy_template(Path(sampled), Path(db))  # a copy: the rule change writes to it
     con = connect(db)
     try:
         before = dict((r[0], r[5]) for r in papers_compare(con)[1] if r[1] == "pytorch")
@@ -508,7 +554,7 @@ def test_a_bad_github_token_fails_the_run_with_one_line(world: World, db: str, m
 
 
 def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
-    world: World, db: str, more_dbs: Callable[[str], str]
+    world: World, db: str, clean_run: dict[str, tuple]
 ) -> None:
     world.github.hold = "/repos/hank/huge/contents"  # the last day's repositories: days 1 and 2 are saved
     root = Path(__file__).resolve().parent.parent
@@ -534,14 +580,12 @@ def test_kill_9_mid_crawl_then_resume_asks_nothing_twice(
     assert len(first) == 3 and asked == first  # the three days' listings were not asked again
     repos_asked = [r.path for r in world.github.seen if r.path.count("/") == 3]
     assert repos_asked.count("/repos/alice/torchy") == 1  # a repository of a saved day: not again
-    assert frameworks(db) == frameworks_of_a_clean_run(world, more_dbs("clean"))
+    assert frameworks(db) == clean_run
 
 
-def test_the_report_shows_both_series_and_the_comparison(world: World, db: str) -> None:
-    archive(db, world.tmp)
-    assert runner.invoke(app, world.cli(db, "--archive-sample", "10")).exit_code == 0
-    out = world.tmp / "report.html"
-    result = runner.invoke(app, ["report", "--db", db, "--out", str(out)])
+def test_the_report_shows_both_series_and_the_comparison(sampled: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", sampled, "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert "archive+live = the year the archive ends" in html and "<td>archive+live</td>" in html

@@ -28,7 +28,7 @@ from crawler.sources.paperswithcode import (
     normalize_framework,
 )
 from crawler.store import connect
-from tests.conftest import env_for_subprocess
+from tests.conftest import copy_template, env_for_subprocess
 from tests.fakes.faults import zoo
 from tests.fakes.hf_files import FakeHfFiles
 from tests.fakes.hub import FakeHub, make_models
@@ -105,6 +105,22 @@ def write_gz(path: Path, items: list[Any]) -> Path:
 @pytest.fixture
 def dumps(tmp_path: Path) -> tuple[Path, Path]:
     return write_gz(tmp_path / LINKS_FILE, LINKS), write_gz(tmp_path / PAPERS_FILE, PAPERS)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    """A database with the dumps above imported, once for the module's tests that only read it."""
+    tmp = tmp_path_factory.mktemp("imported")
+    path = tmp / "zoo.duckdb"
+    copy_template(template_db, path)
+    with pytest.MonkeyPatch.context() as mp:  # the per-test isolation does not reach a module fixture
+        for name in ("HOME", "HF_HOME", "XDG_CACHE_HOME"):
+            mp.setenv(name, str(tmp / name.lower()))
+        result = import_files(
+            str(path), write_gz(tmp / LINKS_FILE, LINKS), write_gz(tmp / PAPERS_FILE, PAPERS)
+        )
+    assert result.exit_code == 0, result.output
+    return str(path)
 
 
 def import_files(db: str, *files: Path, extra: list[str] | None = None):
@@ -225,8 +241,8 @@ def test_import_stores_links_papers_and_dates(db, dumps):
     assert json.loads(run["params"])["files"] == [str(papers), str(links)]
 
 
-def test_paper_dates_from_dump_arxiv_id_or_unknown(db, dumps):
-    assert import_files(db, *dumps).exit_code == 0
+def test_paper_dates_from_dump_arxiv_id_or_unknown(imported):
+    db = imported
     rows = query(db, "select distinct paper_url, paper_date, paper_date_quality from papers_links")
     dated = {r[0]: r[1:] for r in rows}
     assert dated[PWC + "attention"] == (date(2017, 6, 12), "paper_date")  # the dump's date, not June 1
@@ -242,8 +258,8 @@ def test_paper_dates_from_dump_arxiv_id_or_unknown(db, dumps):
     assert quality == {"paper_date": 7, "arxiv_id": 2, "unknown": 1}
 
 
-def test_repo_counted_once_dated_by_earliest_paper(db, dumps):
-    assert import_files(db, *dumps).exit_code == 0
+def test_repo_counted_once_dated_by_earliest_paper(imported):
+    db = imported
     rows = query(
         db,
         "select framework, first_paper_date, first_paper_date_quality, papers, links from papers_repos "
@@ -254,8 +270,8 @@ def test_repo_counted_once_dated_by_earliest_paper(db, dumps):
     assert total == 10  # 11 links, the transformers repository twice
 
 
-def test_papers_share_by_year(db, dumps):
-    assert import_files(db, *dumps).exit_code == 0
+def test_papers_share_by_year(imported):
+    db = imported
     got = shares(db, "year")
     assert {p for p, _ in got} == {"2015", "2017", "2018", "2019", "2020"}  # the undated repo is in none
     assert got[("2015", "none")] == (1, 1.0)
@@ -272,8 +288,8 @@ def test_papers_share_by_year(db, dumps):
     assert len(got) == 5 * 6  # every period lists all six frameworks
 
 
-def test_papers_share_by_quarter_and_order(db, dumps):
-    assert import_files(db, *dumps).exit_code == 0
+def test_papers_share_by_quarter_and_order(imported):
+    db = imported
     con = connect(db, read_only=True)
     try:
         columns, rows = papers_share(con, by="quarter", count="repos")
@@ -288,8 +304,8 @@ def test_papers_share_by_quarter_and_order(db, dumps):
     assert got[("2019-Q2", "jax")] == 1  # not in the papers dump: arXiv id 1905 → May 2019
 
 
-def test_papers_share_official_only(db, dumps):
-    assert import_files(db, *dumps).exit_code == 0
+def test_papers_share_official_only(imported):
+    db = imported
     got = shares(db, "year", official_only=True)
     assert got[("2017", "tensorflow")] == (1, 1.0) and got[("2017", "pytorch")] == (0, 0.0)
     assert got[("2018", "tensorflow")] == (1, 1.0) and got[("2018", "pytorch")] == (0, 0.0)
@@ -298,11 +314,11 @@ def test_papers_share_official_only(db, dumps):
     assert got[("2020", "jax")] == (1, 1.0)
 
 
-def test_papers_counted_once_per_framework_of_their_code(db, dumps):
+def test_papers_counted_once_per_framework_of_their_code(imported):
     """The articles' unit: attention and BERT each have a TensorFlow and a PyTorch repository (each
     counts once for both), and the transformers repository, counted once by repository (2018, BERT),
     counts for ViT's paper in 2020 too."""
-    assert import_files(db, *dumps).exit_code == 0
+    db = imported
     papers, repos = shares(db, "year", count="papers"), shares(db, "year")
     assert papers[("2017", "pytorch")] == (1, 1.0, 0) and papers[("2017", "tensorflow")] == (1, 1.0, 0)
     assert sum(papers[("2017", fw)][1] for fw in ("pytorch", "tensorflow", "jax", "mxnet", "other")) == 2.0
@@ -569,23 +585,34 @@ def test_a_missing_archive_file_fails_the_import_in_one_line(db):
     assert run["status"] == "failed" and PAPERS_FILE in run["error"]
 
 
+def many_papers(n: int) -> list[dict[str, Any]]:
+    """``n`` papers with abstracts of about 3 KB (a field of the real dump that the import does not keep):
+    a large file of few rows."""
+    return [
+        {**paper(f"p{i}", f"{15 + i % 10}{1 + i % 12:02d}.{i:05d}", f"20{15 + i % 10}-01-02"),
+         "abstract": f"We study paper {i}. " * 150}
+        for i in range(n)
+    ]  # fmt: skip
+
+
 def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more_dbs):
     # huggingface_hub writes what it received in chunks of 10 MiB and resumes after the last whole one,
-    # so the file must be larger than that: 50,000 links, gzip level 0 (stored), about 17 MB
-    links = gzip.compress(json.dumps(many_links(50_000)).encode(), 0)
-    papers = gzip.compress(json.dumps(PAPERS).encode())
+    # so the file must be larger than that: 6,000 papers with long abstracts, gzip level 0 (stored),
+    # about 18 MB; the abstracts make it large with few rows to import
+    links = gzip.compress(json.dumps(LINKS).encode())
+    papers = gzip.compress(json.dumps(many_papers(6_000)).encode(), 0)
     clean_db = more_dbs("clean")
     with serve(links, papers) as server:
         cut = 15_000_000
-        assert len(links) > cut > 10 * 2**20
-        server.cut_after[LINKS_FILE] = cut  # the first GET of the links file breaks after 15 MB
+        assert len(papers) > cut > 10 * 2**20
+        server.cut_after[PAPERS_FILE] = cut  # the first GET of the papers file breaks after 15 MB
         result = runner.invoke(app, ["import", "pwc", "--db", db, "--hf-endpoint", server.url])
         assert result.exit_code == 0, result.output
         # huggingface_hub asked for the rest only (from its last whole chunk), and got a 206
-        [start] = server.range_starts(LINKS_FILE)
+        [start] = server.range_starts(PAPERS_FILE)
         assert 0 < start <= cut
-        assert ("GET", f"/datasets/pwc-archive/files/resolve/main/{LINKS_FILE}", 206) in server.requests
-        assert server.range_starts(PAPERS_FILE) == []
+        assert ("GET", f"/datasets/pwc-archive/files/resolve/main/{PAPERS_FILE}", 206) in server.requests
+        assert server.range_starts(LINKS_FILE) == []
 
         clean = runner.invoke(
             app,
@@ -601,14 +628,14 @@ def test_a_download_cut_mid_body_resumes_with_a_range_request(db, tmp_path, more
             ],
         )
         assert clean.exit_code == 0, clean.output
-        assert server.range_starts(LINKS_FILE) == [start]  # the clean download was not cut
+        assert server.range_starts(PAPERS_FILE) == [start]  # the clean download was not cut
     cached = next(
-        (tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{LINKS_FILE}")
+        (tmp_path / "hf_home" / "hub").glob(f"datasets--pwc-archive--files/snapshots/*/{PAPERS_FILE}")
     )
-    assert cached.read_bytes() == links
+    assert cached.read_bytes() == papers
     for name in ("pwc_links", "pwc_papers"):
         assert table(db, name) == table(clean_db, name)
-    assert len(table(db, "pwc_links")) == 50_000
+    assert len(table(db, "pwc_papers")) == 6_000
     [run] = runs(db)
     assert run["status"] == "complete"
 
@@ -759,8 +786,8 @@ def test_kill_9_mid_import_then_resume(db, tmp_path):
     assert query(db, "select count(*), count(distinct repo_url) from pwc_links")[0] == (30_000, 30_000)
 
 
-def test_stats_papers_cli_matches_the_function(dumps, db):
-    assert import_files(db, *dumps).exit_code == 0
+def test_stats_papers_cli_matches_the_function(imported):
+    db = imported
     want = shares(db, by="year", official_only=True)
     args = ["stats", "papers", "--official-only", "--count", "repos", "--db", db, "--format", "json"]
     out = runner.invoke(app, args)
@@ -804,8 +831,8 @@ def test_stats_papers_says_not_imported(db):
     assert "not imported" in out.output
 
 
-def test_report_shows_the_papers_share_once_imported(dumps, db, tmp_path):
-    assert import_files(db, *dumps).exit_code == 0
+def test_report_shows_the_papers_share_once_imported(imported, tmp_path):
+    db = imported
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["report", "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -4,10 +4,10 @@ denominator, the crawl it comes from, the numbers behind it and a plot. Every nu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -29,6 +29,9 @@ from .formatting import (
 )
 from .papers_live import papers_live_tables
 from .tables import Table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -56,9 +59,18 @@ class Section:
     comparisons: list[Comparison]
     text: list[str] = field(default_factory=list)  # explanation paragraphs
     tables: list[Table] = field(default_factory=list)
-    png: bytes | None = None
+    draw: Callable[[], Figure] | None = field(default=None, repr=False, compare=False)  # the plot
     alt: str = ""
     notes: list[str] = field(default_factory=list)
+    _png: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def png(self) -> bytes | None:
+        """The plot as PNG bytes (None without one), drawn when first asked for: building a report draws
+        nothing, so its numbers cost no plotting (about a second of CPU for the five plots)."""
+        if self._png is None and self.draw is not None:
+            self._png = figures.figure_png(self.draw())
+        return self._png
 
 
 @dataclass
@@ -156,7 +168,7 @@ def _section_hubs(
             hubs_table.caption,
         ],
         [],
-        figures.figure_png(figures.figure_hubs(hubs_table)),
+        lambda: figures.figure_hubs(hubs_table),
         "Bar chart: models per hub on a log scale, with the articles' values as black diamonds.",
     )
 
@@ -254,7 +266,7 @@ def _section_exclusivity(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of:
             "The share of all models (last line per definition) shows how much the denominator matters.",
         ],
         [table] if rows else [],
-        figures.figure_png(figures.figure_exclusivity(by_year)),
+        lambda: figures.figure_exclusivity(by_year),
         "Line chart: PyTorch's share of the framework-exclusive Hugging Face models per creation year, "
         "both definitions; stacked bars: every class per year.",
         notes,
@@ -359,7 +371,7 @@ def _section_additions(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: d
             LEGACY_TEXT,
         ],
         [table] if rows else [],
-        figures.figure_png(figures.figure_additions(tables["tags"], hub)),
+        lambda: figures.figure_additions(tables["tags"], hub),
         "Grouped bars: PyTorch-only and TensorFlow-only models added per creation year (tags definition), "
         "the legacy cohort hatched at the left, the articles' 2022 values as black diamonds.",
         list(tables["tags"].notes),
@@ -410,7 +422,7 @@ def _section_papers(con: duckdb.DuckDBPyConnection) -> Section:
             "`zoo import pwc`; until it has run, this figure is “not crawled”."
         ],
         tables,
-        figures.figure_png(figures.figure_papers(quarterly)) if crawled else None,
+        (lambda: figures.figure_papers(quarterly)) if crawled else None,
         "Line chart: each framework's share of papers' code per quarter, with the articles' value.",
         list(quarterly.notes),
     )
@@ -460,7 +472,7 @@ def _section_kaggle(con: duckdb.DuckDBPyConnection, crawls: _Crawls, as_of: date
             "The articles cite no Kaggle figure."
         ],
         [_table_of(frameworks)] if crawled else [],
-        figures.figure_png(figures.figure_kaggle(frameworks)) if crawled else None,
+        (lambda: figures.figure_kaggle(frameworks)) if crawled else None,
         "Horizontal bars: Kaggle Models per instance framework.",
         list(frameworks.notes),
     )
