@@ -279,30 +279,40 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
     # every row, an empty or unlisted file list included (bits 0): the views read the cache alone for a
     # model none of whose rows is stale (framework_cache_stale)
     stale = "file_bits_rules IS DISTINCT FROM $key"
-    done = 0
-    for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"])):
+    tables = [
+        (table, keys)
+        for table, keys in (("models", ["mid"]), ("model_files_log", ["mid", "run_id"]))
         # what is stale, on one column (after a merge that listed no files: nothing, and no UPDATE runs)
-        if not one_row(con.execute(f"SELECT count(*) FROM {table} WHERE {stale}", params))[0]:
-            continue
+        if one_row(con.execute(f"SELECT count(*) FROM {table} WHERE {stale}", params))[0]
+    ]
+    if not tables:
+        return 0
+    # Each distinct name of both tables' stale lists is matched once (a model's log row mostly repeats its
+    # file list). The names that are evidence are materialised (a small, known build side: left to the
+    # optimiser, the unnested names of a million repos can end up hashed instead), and their bits are
+    # UBIGINT (a HUGEINT bit_or over a million groups does not fit the memory limit).
+    names = " UNION ".join(f"SELECT unnest(files) AS file FROM {table} WHERE {stale}" for table, _ in tables)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE file_name_bits AS
+        SELECT file, CAST(bits AS UBIGINT) AS bits FROM (
+            SELECT n.file, framework_file_name_bits(n.file, lk.file_patterns) AS bits
+            FROM ({names}) AS n
+            CROSS JOIN framework_lookup AS lk
+        ) WHERE bits <> 0
+        """,
+        params,
+    )
+    done = 0
+    for table, keys in tables:
         cols = ", ".join(keys)
         on = " AND ".join(f"t.{k} = h.{k}" for k in keys)
-        # The names that are evidence are materialised (a small, known build side: left to the optimiser,
-        # the unnested names of a million repos can end up hashed instead), and their bits are UBIGINT (a
-        # HUGEINT bit_or over a million groups does not fit the memory limit).
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE file_bits_hits AS
-            WITH todo AS NOT MATERIALIZED (SELECT {cols}, files FROM {table} WHERE {stale}),
-            name_bits AS MATERIALIZED (
-                SELECT file, CAST(bits AS UBIGINT) AS bits FROM (
-                    SELECT n.file, framework_file_name_bits(n.file, lk.file_patterns) AS bits
-                    FROM (SELECT DISTINCT unnest(files) AS file FROM todo) AS n
-                    CROSS JOIN framework_lookup AS lk
-                ) WHERE bits <> 0
-            )
             SELECT {cols}, bit_or(nb.bits) AS bits
-            FROM (SELECT {cols}, unnest(files) AS file FROM todo) AS u
-            JOIN name_bits AS nb USING (file)
+            FROM (SELECT {cols}, unnest(files) AS file FROM {table} WHERE {stale}) AS u
+            JOIN file_name_bits AS nb USING (file)
             GROUP BY ALL
             """,
             params,
@@ -313,6 +323,7 @@ def refresh_file_bits(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(f"UPDATE {table} t SET file_bits = h.bits FROM file_bits_hits h WHERE {on}")
         con.execute("DROP TABLE file_bits_hits")
         done += int(n[0])
+    con.execute("DROP TABLE file_name_bits")
     return done
 
 
