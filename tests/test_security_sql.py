@@ -68,6 +68,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("crawler/merge.py", "refresh_file_bits", "keys"): (
         "the key columns of that table, from the same literal loop (mid; mid and run_id)"
     ),
+    ("crawler/merge.py", "refresh_file_bits", "tables"): (
+        "the pairs of that literal loop (models, model_files_log and their keys) whose rows are stale: the "
+        "union of their stale file names is built from those table names only"
+    ),
     ("crawler/api.py", "Connection._answer", "query"): (
         "the notebook user's own SQL (crawler.connect().execute/.sql), run in their own process on a "
         "read-only connection: it can do no more than the DuckDB they could import themselves"
