@@ -16,9 +16,9 @@ Plots use matplotlib's object API with the Agg canvas (no pyplot, no global back
 functions (``figure_hubs`` …) also return plain :class:`matplotlib.figure.Figure` objects for notebooks.
 
 Modules: ``articles`` (the articles' values and the hubs they are about), ``formatting`` (numbers, dates,
-labels), ``figures`` (the plots), ``sections`` (one section per figure, :func:`build_report`; a section draws its plot only when its
-``png`` is first read, so the numbers alone cost no plotting) and ``render`` (HTML and Markdown,
-:func:`write_report`).
+labels), ``figures`` (the plots), ``sections`` (one section per figure, :func:`build_report`; a section
+draws its plot only when its ``png`` is first read, so the numbers alone cost no plotting) and ``render``
+(HTML and Markdown, :func:`write_report`).
 """
 
 from __future__ import annotations

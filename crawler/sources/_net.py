@@ -148,12 +148,13 @@ def too_large(url: str, limit: int, declared: int | None = None) -> AnswerTooLar
     """The error for an answer to ``url`` larger than ``limit`` bytes (``declared``: its Content-Length)."""
     size = f"announced {_mb(declared)}" if declared is not None else f"more than {_mb(limit)}"
     return AnswerTooLarge(
-        f"the answer to {_short_url(url)} was too large ({size}; zoo reads at most {_mb(limit)} per answer, "
+        f"the answer to {shorten(url)} was too large ({size}; zoo reads at most {_mb(limit)} per answer, "
         f"{ANSWER_ENV}): the request failed and the body was not kept"
     )
 
 
-def _short_url(url: str, limit: int = 160) -> str:
+def shorten(url: str, limit: int = 160) -> str:
+    """``url`` for a message or a log line: credentials redacted, cut after ``limit`` characters."""
     url = redact(url)
     return url if len(url) <= limit else url[:limit] + "…"
 

@@ -67,6 +67,7 @@ from ._net import (
     check_rate_wait,
     parse_retry_after,
     same_origin,
+    shorten,
 )
 from .base import Meter, SourceError
 
@@ -83,10 +84,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 def retryable(status: int) -> bool:
     """Whether an answer with ``status`` is asked again: 408, 429 and every 5xx."""
     return status in (408, 429) or status >= 500
-
-
-def shorten(url: str, limit: int = 160) -> str:
-    return url if len(url) <= limit else url[:limit] + "…"
 
 
 # ------------------------------------------------------------------------------ what a transport gives
