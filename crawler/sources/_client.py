@@ -30,6 +30,7 @@ from huggingface_hub.utils import close_session, get_session, hf_raise_for_statu
 
 from . import _clock
 from ._net import (
+    CONNECT_TIMEOUT,
     HF_POLICY,
     RetryPolicy,
     check_rate_wait,
@@ -68,9 +69,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("crawler.http")
-
-#: Seconds a connection may take to open (a black-holed address fails in this time, not the read time-out).
-CONNECT_TIMEOUT = 10.0
 
 
 class HubUnreachable(SourceError):

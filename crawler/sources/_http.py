@@ -51,6 +51,7 @@ from requests.adapters import HTTPAdapter
 from .. import __version__
 from . import _clock
 from ._net import (  # the errors and the policy live there, light to import; named here as always
+    CONNECT_TIMEOUT,
     HttpError,
     HttpStatusError,
     HttpTooSlow,
@@ -92,8 +93,6 @@ __all__ = [
 
 #: The tool and its version, nothing else.
 USER_AGENT = f"zoo-crawler/{__version__}"
-#: (connect, read) seconds; the read timeout is what a caller usually tunes.
-CONNECT_TIMEOUT = 10.0
 #: Bytes read from an answer body at a time (the size cap is checked after each).
 _CHUNK = 1 << 16
 

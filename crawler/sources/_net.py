@@ -60,6 +60,9 @@ DEFAULT_DEADLINE = 60.0
 DEADLINE_ENV = "ZOO_REQUEST_DEADLINE"
 #: How long a server that cannot be reached at all (refused, DNS, no route) is retried before the run fails.
 UNREACHABLE_SECONDS = 30.0
+#: Seconds a connection may take to open, for every transport (a black-holed address fails in this time,
+#: not the read time-out).
+CONNECT_TIMEOUT = 10.0
 #: Attempts in a row that time out (silence or the deadline) before the run fails: with the default
 #: deadline, a server that hangs or trickles fails the run within about four and a half minutes.
 SLOW_ATTEMPTS = 4
